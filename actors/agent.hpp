@@ -1,0 +1,45 @@
+#pragma once
+
+// Agent actor: one per hosted agent.
+//
+// Accepts:
+//   task_request      -> task_reply. Renders the task's template, calls the
+//                        agent's model (the local provider, a C++ function or
+//                        an embedder's actor) and answers. More than
+//                        `capacity` tasks at once are refused with a
+//                        retryable failure (the dispatcher never sends that
+//                        many). A bad template or params is a final failure.
+//   (cancel_atom, id) -> answers that task at once with a final "cancelled"
+//                        failure and forgets it; a late model answer is dropped.
+//   load_atom         -> int: tasks in flight.
+// Persists nothing. A restart loses the tasks in flight; their executions
+// retry them.
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "model/agent.hpp"
+#include "model/catalog.hpp"
+#include "model/events.hpp"
+
+namespace hishamos::actors {
+
+/// What an agent actor is built from.
+struct agent_settings {
+  model::agent_def def;
+  std::shared_ptr<const model::catalog> catalog; ///< For templates.
+  model::agent_function function; ///< Set: the agent is this C++ function.
+  caf::actor delegate;            ///< Set: task_requests go to this actor.
+  std::string node_id;
+  /// When set, every real start of a task is appended to this file as
+  /// "execution step attempt node agent" (the effect ledger of tests).
+  std::string effect_log;
+};
+
+/// Spawns an agent actor.
+caf::actor spawn_agent(caf::actor_system& sys, agent_settings settings);
+
+} // namespace hishamos::actors

@@ -1,0 +1,117 @@
+#pragma once
+
+// Message types exchanged by the actors of a node. Included only by
+// actors/ and runtime/ sources (it pulls in CAF's atom and meta headers).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "model/agent.hpp"
+#include "model/events.hpp"
+#include "model/task.hpp"
+#include "persistence/store.hpp"
+
+namespace hishamos::actors {
+
+using cancel_atom = caf::atom_constant<caf::atom("hm_cancel")>;
+using complete_atom = caf::atom_constant<caf::atom("hm_done")>;
+using retry_atom = caf::atom_constant<caf::atom("hm_retry")>;
+using resend_atom = caf::atom_constant<caf::atom("hm_resend")>;
+using snapshot_atom = caf::atom_constant<caf::atom("hm_snap")>;
+using writer_atom = caf::atom_constant<caf::atom("hm_writer")>;
+using respawn_atom = caf::atom_constant<caf::atom("hm_respawn")>;
+using load_atom = caf::atom_constant<caf::atom("hm_load")>;
+using start_atom = caf::atom_constant<caf::atom("hm_start")>;
+using join_atom = caf::atom_constant<caf::atom("hm_join")>;
+
+/// Execution -> dispatcher: run this task on an agent picked by id or by
+/// department and capabilities. Reply: model::task_reply.
+struct assign_step {
+  model::task_request task;
+  std::string agent_id;
+  std::string department;
+  std::vector<std::string> capabilities;
+};
+
+/// Writer's answer to a checkpoint or state change.
+struct store_ack {
+  persistence::errc code = persistence::errc::ok;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
+  return f(caf::meta::type_name("assign_step"), x.task, x.agent_id, x.department,
+           x.capabilities);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_ack& x) {
+  return f(caf::meta::type_name("store_ack"), x.code, x.message);
+}
+
+} // namespace hishamos::actors
+
+namespace hishamos::model {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_def& x) {
+  return f(caf::meta::type_name("agent_def"), x.id, x.name, x.department,
+           x.capabilities, x.capacity, x.provider, x.model, x.temperature,
+           x.max_tokens, x.latency_ms, x.fail_rate, x.quality);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, step_event& x) {
+  return f(caf::meta::type_name("step_event"), x.execution_id, x.step_id, x.kind,
+           x.attempt, x.agent_id, x.detail, x.at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_finished& x) {
+  return f(caf::meta::type_name("execution_finished"), x.execution_id, x.workflow,
+           x.state, x.output, x.error);
+}
+
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_request& x) {
+  return f(caf::meta::type_name("task_request"), x.task_id, x.execution_id,
+           x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
+  return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
+           x.retryable, x.agent_id, x.tokens_in, x.tokens_out);
+}
+
+} // namespace hishamos::model
+
+namespace hishamos::persistence {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
+  return f(caf::meta::type_name("checkpoint"), x.execution_id, x.step_id,
+           x.attempt, x.epoch, x.output, x.agent_id, x.started_at_ms,
+           x.finished_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, state_change& x) {
+  return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch, x.state,
+           x.output, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_record& x) {
+  return f(caf::meta::type_name("execution_record"), x.id, x.workflow_name,
+           x.definition, x.input, x.state, x.owner_node, x.epoch, x.output,
+           x.error, x.created_at_ms, x.updated_at_ms);
+}
+
+} // namespace hishamos::persistence

@@ -1,0 +1,63 @@
+#include "actors/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace hishamos::actors {
+
+namespace {
+
+prometheus::Counter& counter(prometheus::Registry& r, const char* name,
+                             const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
+}
+
+} // namespace
+
+node_metrics::node_metrics()
+  : registry_(std::make_shared<prometheus::Registry>()),
+    executions_(prometheus::BuildCounter()
+                  .Name("hishamos_executions_total")
+                  .Help("Executions that entered each state")
+                  .Register(*registry_)),
+    running_(prometheus::BuildGauge()
+               .Name("hishamos_executions_running")
+               .Help("Executions running on this node now")
+               .Register(*registry_)
+               .Add({})),
+    steps_completed_(counter(*registry_, "hishamos_steps_completed_total",
+                             "Steps whose checkpoint was committed")),
+    step_retries_(counter(*registry_, "hishamos_step_retries_total",
+                          "Step attempts that failed and were retried")),
+    checkpoint_resends_(counter(*registry_, "hishamos_checkpoint_resends_total",
+                                "Checkpoints sent again after no acknowledgement")),
+    writer_restarts_(counter(*registry_, "hishamos_checkpoint_writer_restarts_total",
+                             "Checkpoint writers restarted by their supervisor")),
+    step_duration_(prometheus::BuildHistogram()
+                     .Name("hishamos_step_duration_seconds")
+                     .Help("Time from a step's start to its committed checkpoint")
+                     .Register(*registry_)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{
+                                0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                10, 30, 60, 120})) {
+  for (const char* state : {"running", "completed", "failed", "cancelled"})
+    executions_.Add({{"state", state}});
+}
+
+void node_metrics::execution_entered(const std::string& state) {
+  executions_.Add({{"state", state}}).Increment();
+  if (state == "running")
+    running_.Increment();
+  else
+    running_.Decrement();
+}
+
+void node_metrics::step_completed(double seconds) {
+  steps_completed_.Increment();
+  step_duration_.Observe(seconds);
+}
+
+std::string node_metrics::serialize() const {
+  return prometheus::TextSerializer{}.Serialize(registry_->Collect());
+}
+
+} // namespace hishamos::actors

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace hishamos::actors {
+
+/// The Prometheus metrics a node's actors update. Thread-safe; shared by
+/// all actors of a node through a shared_ptr.
+class node_metrics {
+public:
+  node_metrics();
+
+  /// Counts an execution entering `state` (running, completed, ...).
+  void execution_entered(const std::string& state);
+  /// Counts a completed step and its duration from start to checkpoint.
+  void step_completed(double seconds);
+  void step_retried() { step_retries_.Increment(); }
+  void checkpoint_resent() { checkpoint_resends_.Increment(); }
+  void writer_restarted() { writer_restarts_.Increment(); }
+
+  /// The registry in Prometheus text format.
+  [[nodiscard]] std::string serialize() const;
+
+private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& executions_;
+  prometheus::Gauge& running_;
+  prometheus::Counter& steps_completed_;
+  prometheus::Counter& step_retries_;
+  prometheus::Counter& checkpoint_resends_;
+  prometheus::Counter& writer_restarts_;
+  prometheus::Histogram& step_duration_;
+};
+
+} // namespace hishamos::actors

@@ -1,0 +1,43 @@
+#pragma once
+
+// Persistence supervisor and its checkpoint writer.
+//
+// The supervisor is the stable address executions write to. It owns one
+// checkpoint writer: a detached actor (its own thread, since store calls
+// block) with its own store connection.
+//
+// Supervisor accepts (and forwards to the writer):
+//   persistence::checkpoint       -> store_ack once the checkpoint is committed
+//   persistence::state_change     -> store_ack once the change is committed
+//   persistence::execution_record -> store_ack once the execution is created
+//   writer_atom                   -> caf::actor: the current writer (tests)
+// While the writer is down every request is answered with a retryable
+// `unavailable` ack; the sender tries again later.
+//
+// The writer answers store_ack with the store's code: ok, stale_epoch (the
+// sender no longer owns the execution), or unavailable. When its connection
+// fails (a retryable error) it answers `unavailable` and dies; the supervisor
+// restarts it with exponential backoff (50 ms doubling to 5 s).
+//
+// Persists: checkpoints, execution rows and state changes.
+
+#include <functional>
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/metrics.hpp"
+#include "persistence/store.hpp"
+
+namespace hishamos::actors {
+
+/// Opens a new store connection (called by each writer incarnation).
+using store_factory =
+  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>;
+
+/// Spawns the supervisor, which spawns its first writer.
+caf::actor spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+                                        std::shared_ptr<node_metrics> metrics);
+
+} // namespace hishamos::actors

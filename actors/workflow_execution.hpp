@@ -1,0 +1,56 @@
+#pragma once
+
+// Workflow execution actor: one per running execution; owns its DAG state.
+//
+// Runs every ready step at once (steps whose parents are all checkpointed),
+// sends each attempt to the dispatcher with the step's `timeout_ms`, retries
+// retryable failures with doubling backoff up to `retry.max_attempts`, and
+// writes each result as a checkpoint. The write-ahead rule: a step counts as
+// done, and its children may start, only after the persistence supervisor
+// acknowledged its checkpoint as committed. Unacknowledged checkpoints are
+// sent again after `resend_delay`.
+//
+// Accepts:
+//   start_atom            -> begins (sent once by the spawner).
+//   cancel_atom           -> cancels running steps, stores `cancelled`, quits.
+//   snapshot_atom         -> std::string: JSON {state, steps: [{id, state,
+//                            attempt, agent_id, error}]}.
+// Emits: step events to its observer; execution_finished to its observer
+// and listener once the terminal state is committed.
+// Persists: checkpoints, then the terminal state (both fenced by epoch; a
+// stale_epoch answer means another node owns the execution: it quits
+// without writing).
+// A restart is a resume: spawned again with the committed checkpoints, it
+// runs only the steps that have none.
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/metrics.hpp"
+#include "model/events.hpp"
+#include "model/workflow.hpp"
+#include "persistence/store.hpp"
+
+namespace hishamos::actors {
+
+/// What an execution actor is built from.
+struct execution_settings {
+  persistence::execution_record record; ///< id, workflow, input, epoch.
+  std::shared_ptr<const model::workflow_def> workflow;
+  std::vector<persistence::checkpoint> done; ///< Committed before (resume).
+  caf::actor dispatcher;
+  caf::actor persistence;
+  std::shared_ptr<node_metrics> metrics;
+  std::shared_ptr<const model::execution_observer> observer; ///< May be null.
+  caf::actor listener; ///< May be null; receives execution_finished.
+  std::chrono::milliseconds resend_delay{200};
+};
+
+/// Spawns an execution actor and starts it.
+caf::actor spawn_execution(caf::actor_system& sys, execution_settings settings);
+
+} // namespace hishamos::actors

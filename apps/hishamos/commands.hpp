@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hishamos::cli {
+
+/// Exit codes of the hishamos command.
+enum exit_code { ok = 0, workflow_failed = 1, bad_input = 2 };
+
+/// Options shared by the commands that run a node.
+struct common_options {
+  std::vector<std::string> catalog_paths; ///< Empty: the built-in catalog.
+  std::string store_url;                  ///< Empty: config or default.
+};
+
+int validate_command(const std::string& file, const common_options& opts);
+int run_command(const std::string& file, const std::vector<std::string>& inputs,
+                const common_options& opts);
+int node_command(const std::string& config_file, bool dev, const common_options& opts);
+int migrate_command(const std::string& config_file, const common_options& opts);
+
+} // namespace hishamos::cli

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "apps/hishamos/commands.hpp"
+#include "hishamos/node.hpp"
+#include "model/result.hpp"
+
+namespace hishamos::cli {
+
+/// Node options from a config file ("" = defaults), the environment and
+/// the command line; with `load_catalog` the catalog too.
+model::result<node_options> node_options_from(const std::string& config_file,
+                                              const common_options& opts,
+                                              bool load_catalog = true);
+
+/// Prints one line per problem to stderr.
+void print_problems(const model::problems& xs);
+
+/// A URL with any password replaced by "***".
+std::string redact_url(const std::string& url);
+
+} // namespace hishamos::cli

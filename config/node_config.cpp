@@ -1,0 +1,142 @@
+#include "config/node_config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "model/yaml_reader.hpp"
+
+namespace hishamos::config {
+
+using model::problem;
+using model::yaml_reader;
+
+model::result<std::string> read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return problem{path, 0, "", "cannot read file",
+                   "check that the path exists and is readable"};
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+namespace {
+
+void parse_node_section(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
+  if (!in.expect_map(n, "node"))
+    return;
+  in.reject_unknown_keys(n, {"id", "listen", "seeds", "tls"}, "node");
+  cfg.node_id = in.string(n, "id", cfg.node_id);
+  cfg.listen = in.string(n, "listen", "");
+  cfg.seeds = in.strings(n, "seeds");
+  if (auto t = n["tls"]; t && in.expect_map(t, "node.tls")) {
+    in.reject_unknown_keys(t, {"certificate", "key", "ca"}, "node.tls");
+    cfg.tls = {in.string(t, "certificate", ""), in.string(t, "key", ""),
+               in.string(t, "ca", "")};
+  }
+}
+
+void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
+  if (!in.expect_map(n, "providers"))
+    return;
+  for (const auto& kv : n) {
+    auto name = kv.first.as<std::string>();
+    if (!in.expect_map(kv.second, "providers." + name))
+      continue;
+    in.reject_unknown_keys(kv.second, {"type", "base_url", "api_key"},
+                           "providers." + name);
+    provider_settings p{in.string(kv.second, "type", "local"),
+                        in.string(kv.second, "base_url", ""),
+                        in.string(kv.second, "api_key", "")};
+    if (p.type != "local" && p.type != "openai" && p.type != "anthropic")
+      in.fail(kv.second["type"], "", "unknown provider type '" + p.type + "'",
+              "use local, openai or anthropic");
+    cfg.providers[name] = p;
+  }
+}
+
+template <class F>
+void section(yaml_reader& in, const YAML::Node& root, const char* key,
+             std::initializer_list<const char*> known, F read) {
+  auto n = root[key];
+  if (!n || n.IsNull() || !in.expect_map(n, key))
+    return;
+  in.reject_unknown_keys(n, known, key);
+  read(n);
+}
+
+} // namespace
+
+model::result<node_config> parse_node_config(const std::string& text,
+                                             const std::string& file) {
+  model::problems errors;
+  yaml_reader in{file, errors};
+  auto root = in.parse(text);
+  node_config cfg;
+  if (!root)
+    return errors;
+  if (root->IsNull())
+    return cfg;
+  if (!in.expect_map(*root, "a node config"))
+    return errors;
+  in.reject_unknown_keys(*root, {"node", "http", "store", "cache", "catalog",
+                                 "agents", "providers"},
+                         "node config");
+  if (auto n = (*root)["node"]; n)
+    parse_node_section(in, n, cfg);
+  section(in, *root, "http", {"listen"},
+          [&](const auto& n) { cfg.http_listen = in.string(n, "listen", cfg.http_listen); });
+  section(in, *root, "store", {"url"},
+          [&](const auto& n) { cfg.store_url = in.string(n, "url", cfg.store_url); });
+  section(in, *root, "cache", {"redis_url"},
+          [&](const auto& n) { cfg.redis_url = in.string(n, "redis_url", ""); });
+  section(in, *root, "catalog", {"paths"},
+          [&](const auto& n) { cfg.catalog_paths = in.strings(n, "paths"); });
+  cfg.agents = in.strings(*root, "agents");
+  if (auto n = (*root)["providers"]; n)
+    parse_providers(in, n, cfg);
+  if (!errors.empty())
+    return errors;
+  return cfg;
+}
+
+model::result<node_config> load_node_config(const std::string& path) {
+  auto text = read_file(path);
+  if (!text)
+    return text.errors();
+  return parse_node_config(*text, path);
+}
+
+void apply_environment(node_config& cfg) {
+  auto set = [](const char* name, std::string& field) {
+    if (const char* v = std::getenv(name); v && *v)
+      field = v;
+  };
+  set("HISHAMOS_STORE_URL", cfg.store_url);
+  set("HISHAMOS_REDIS_URL", cfg.redis_url);
+  set("HISHAMOS_HTTP_LISTEN", cfg.http_listen);
+  set("HISHAMOS_NODE_ID", cfg.node_id);
+}
+
+model::result<std::pair<std::string, int>> split_host_port(const std::string& text,
+                                                           const std::string& what) {
+  auto colon = text.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos && colon > 0) {
+    try {
+      size_t used = 0;
+      port = std::stoi(text.substr(colon + 1), &used);
+      if (used != text.size() - colon - 1)
+        port = -1;
+    } catch (const std::exception&) {
+      port = -1;
+    }
+  }
+  if (port < 0 || port > 65535)
+    return problem{"", 0, "", what + " '" + text + "' is not host:port",
+                   "write e.g. 127.0.0.1:8080"};
+  return std::pair{text.substr(0, colon), port};
+}
+
+} // namespace hishamos::config

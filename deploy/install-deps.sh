@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages HishamOS builds, tests and runs with.
+# Idempotent: prints nothing and touches nothing when all are present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache git
+  libcaf-dev libssl-dev libpqxx-dev libpq-dev libhiredis-dev
+  libmsgpack-cxx-dev prometheus-cpp-dev catch2 libsqlite3-dev sqlite3
+  libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  curl procps
+)
+if [[ "${1:-}" == "--with-services" ]]; then
+  packages+=(postgresql postgresql-client redis-server)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+    || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

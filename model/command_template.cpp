@@ -1,0 +1,96 @@
+#include "model/command_template.hpp"
+
+#include "model/yaml_reader.hpp"
+
+namespace hishamos::model {
+
+namespace {
+
+std::string trim(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
+}
+
+std::string as_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+} // namespace
+
+std::vector<std::string> placeholders(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t pos = text.find("{{"); pos != std::string::npos;
+       pos = text.find("{{", pos + 2)) {
+    auto end = text.find("}}", pos + 2);
+    if (end == std::string::npos)
+      break;
+    out.push_back(trim(text.substr(pos + 2, end - pos - 2)));
+  }
+  return out;
+}
+
+result<std::string> command_template::render(const nlohmann::json& values) const {
+  auto checked = apply_specs(params, values, "parameter", "template " + id);
+  if (!checked)
+    return checked.errors();
+  std::string out;
+  size_t pos = 0;
+  for (;;) {
+    auto open = prompt.find("{{", pos);
+    auto close = open == std::string::npos ? open : prompt.find("}}", open + 2);
+    if (close == std::string::npos) {
+      out += prompt.substr(pos);
+      return out;
+    }
+    out += prompt.substr(pos, open - pos);
+    auto name = trim(prompt.substr(open + 2, close - open - 2));
+    auto it = checked->find(name);
+    if (it == checked->end())
+      return problem{"template " + id, 0, "",
+                     "prompt uses {{" + name + "}} but no value was given",
+                     "declare '" + name + "' with a default or pass it"};
+    out += as_text(*it);
+    pos = close + 2;
+  }
+}
+
+result<command_template> parse_command_template(const std::string& text,
+                                                const std::string& file) {
+  problems errors;
+  yaml_reader in{file, errors};
+  auto root = in.parse(text);
+  if (!root)
+    return errors;
+  if (!in.expect_map(*root, "a template file"))
+    return errors;
+  in.reject_unknown_keys(*root, {"id", "name", "category", "version", "params",
+                                 "prompt", "output", "description", "agent"},
+                         "template");
+  command_template t;
+  t.id = in.required_string(*root, "id");
+  t.name = in.string(*root, "name", t.id);
+  t.category = in.string(*root, "category", "general");
+  t.version = static_cast<int>(in.integer(*root, "version", 1, 1));
+  t.params = parse_param_specs(in, (*root)["params"], "params");
+  t.prompt = in.required_string(*root, "prompt");
+  if (auto out = (*root)["output"]; out && in.expect_map(out, "output")) {
+    in.reject_unknown_keys(out, {"format", "sections"}, "output");
+    t.output.format = in.string(out, "format", "markdown");
+    if (t.output.format != "markdown" && t.output.format != "json"
+        && t.output.format != "text")
+      in.fail(out["format"], "", "unknown output format '" + t.output.format + "'",
+              "use markdown, json or text");
+    t.output.sections = in.strings(out, "sections");
+  }
+  for (const auto& name : placeholders(t.prompt))
+    if (!t.params.count(name))
+      in.fail((*root)["prompt"], "",
+              "prompt uses {{" + name + "}} which is not a declared parameter",
+              "declare it under params: or remove it from the prompt");
+  if (!errors.empty())
+    return errors;
+  return t;
+}
+
+} // namespace hishamos::model

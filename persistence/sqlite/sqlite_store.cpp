@@ -1,0 +1,341 @@
+#include "persistence/sqlite/sqlite_store.hpp"
+
+#include <filesystem>
+
+#include <sqlite3.h>
+
+#include "persistence/checkpoint_codec.hpp"
+#include "persistence/migrations.hpp"
+
+namespace hishamos::persistence::sqlite {
+
+namespace {
+
+struct db_closer {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct stmt_finalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+
+// Busy and locked mean another connection holds the write lock: retryable.
+errc code_of(int rc) {
+  return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR
+             ? errc::unavailable
+             : errc::invalid;
+}
+
+/// Marks bytes to bind as a BLOB rather than TEXT.
+struct blob {
+  std::string bytes;
+};
+
+/// A prepared statement with positional binding and column access.
+class statement {
+public:
+  statement(sqlite3* db, const char* sql) : db_(db) {
+    sqlite3_stmt* raw = nullptr;
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+    stmt_.reset(raw);
+  }
+  template <class... Ts>
+  statement& bind(const Ts&... xs) {
+    int i = 0;
+    (bind_one(++i, xs), ...);
+    return *this;
+  }
+  /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
+  std::string text(int col) const {
+    auto p = sqlite3_column_blob(stmt_.get(), col);
+    return p ? std::string(static_cast<const char*>(p),
+                           sqlite3_column_bytes(stmt_.get(), col))
+             : std::string{};
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  status error(const std::string& what, int rc) const {
+    return {code_of(rc), what + " failed: " + sqlite3_errmsg(db_)};
+  }
+
+private:
+  void bind_one(int i, const std::string& x) {
+    sqlite3_bind_text(stmt_.get(), i, x.data(), static_cast<int>(x.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void bind_one(int i, const char* x) { bind_one(i, std::string{x}); }
+  void bind_one(int i, std::int64_t x) { sqlite3_bind_int64(stmt_.get(), i, x); }
+  void bind_one(int i, int x) { sqlite3_bind_int64(stmt_.get(), i, x); }
+  void bind_one(int i, const blob& x) {
+    sqlite3_bind_blob(stmt_.get(), i, x.bytes.data(),
+                      static_cast<int>(x.bytes.size()), SQLITE_TRANSIENT);
+  }
+  sqlite3* db_;
+  stmt_ptr stmt_;
+  int rc_ = SQLITE_OK;
+};
+
+constexpr const char* execution_columns =
+  "id, workflow_name, definition, input, state, owner_node, epoch, "
+  "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at";
+
+execution_record read_execution(const statement& s) {
+  execution_record x;
+  x.id = s.text(0);
+  x.workflow_name = s.text(1);
+  x.definition = s.text(2);
+  x.input = s.text(3);
+  x.state = parse_execution_state(s.text(4)).value_or(execution_state::failed);
+  x.owner_node = s.text(5);
+  x.epoch = s.integer(6);
+  x.output = s.text(7);
+  x.error = s.text(8);
+  x.created_at_ms = s.integer(9);
+  x.updated_at_ms = s.integer(10);
+  return x;
+}
+
+class sqlite_store final : public store {
+public:
+  explicit sqlite_store(db_ptr db) : db_(std::move(db)) {}
+
+  status exec(const std::string& sql) {
+    char* msg = nullptr;
+    int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &msg);
+    std::string text = msg ? msg : "";
+    sqlite3_free(msg);
+    if (rc != SQLITE_OK)
+      return {code_of(rc), "sqlite: " + text};
+    return {};
+  }
+
+  status migrate() override {
+    if (auto st = exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "applied_at INTEGER NOT NULL)");
+        !st)
+      return st;
+    auto current = schema_version();
+    if (!current)
+      return current.st;
+    for (const auto& m : sqlite_migrations()) {
+      if (m.version <= current.value)
+        continue;
+      if (auto st = transaction([&]() -> status {
+            if (auto st = exec(m.sql); !st)
+              return {st.code, "migration " + std::string{m.name} + ": " + st.message};
+            statement ins{db_.get(), "INSERT INTO schema_migrations VALUES (?, ?, ?)"};
+            ins.bind(m.version, m.name, now_ms());
+            if (int rc = ins.step(); rc != SQLITE_DONE)
+              return ins.error("recording migration", rc);
+            return {};
+          });
+          !st)
+        return st;
+    }
+    return {};
+  }
+
+  outcome<int> schema_version() override {
+    statement s{db_.get(), "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+    if (int rc = s.step(); rc != SQLITE_ROW)
+      return {s.error("reading schema version", rc)};
+    return {{}, static_cast<int>(s.integer(0))};
+  }
+
+  status ping() override {
+    statement s{db_.get(), "SELECT 1"};
+    if (int rc = s.step(); rc != SQLITE_ROW)
+      return s.error("ping", rc);
+    return {};
+  }
+
+  status create_execution(const execution_record& x) override {
+    statement s{db_.get(),
+                "INSERT INTO workflow_executions (id, workflow_name, definition, "
+                "input, state, owner_node, epoch, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+    auto now = now_ms();
+    s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
+           x.owner_node, x.epoch, now, now);
+    if (int rc = s.step(); rc != SQLITE_DONE)
+      return s.error("creating execution " + x.id, rc);
+    return {};
+  }
+
+  outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) override {
+    std::vector<status> each;
+    auto st = transaction([&]() -> status {
+      each.clear();
+      for (const auto& cp : xs) {
+        auto one = save_one(cp);
+        if (!one && is_retryable(one.code))
+          return one;
+        each.push_back(std::move(one));
+      }
+      return {};
+    });
+    return {st, st ? each : std::vector<status>{}};
+  }
+
+  status change_state(const state_change& x) override {
+    statement s{db_.get(),
+                "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
+                "updated_at = ? WHERE id = ? AND epoch = ?"};
+    s.bind(to_string(x.state), x.output, x.error, now_ms(), x.execution_id, x.epoch);
+    if (int rc = s.step(); rc != SQLITE_DONE)
+      return s.error("changing state of " + x.execution_id, rc);
+    if (sqlite3_changes(db_.get()) == 0)
+      return {errc::stale_epoch, "execution " + x.execution_id
+                                   + " is not owned at epoch "
+                                   + std::to_string(x.epoch)};
+    return {};
+  }
+
+  outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) override {
+    statement s{db_.get(), (std::string{"SELECT "} + execution_columns
+                            + " FROM workflow_executions WHERE id = ?").c_str()};
+    s.bind(id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE)
+      return {{}, std::nullopt};
+    if (rc != SQLITE_ROW)
+      return {s.error("reading execution " + id, rc)};
+    return {{}, read_execution(s)};
+  }
+
+  outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override {
+    statement s{db_.get(),
+                "SELECT step_id, attempt, epoch, output, agent_id, started_at, "
+                "finished_at FROM execution_steps WHERE execution_id = ? "
+                "ORDER BY finished_at, step_id"};
+    s.bind(id);
+    std::vector<checkpoint> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto output = decode_output(s.text(3));
+      if (!output)
+        return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0)
+                                  + " has an unknown encoding"}};
+      out.push_back({id, s.text(0), static_cast<int>(s.integer(1)), s.integer(2),
+                     *output, s.text(4), s.integer(5), s.integer(6)});
+    }
+    if (rc != SQLITE_DONE)
+      return {s.error("reading checkpoints of " + id, rc)};
+    return {{}, std::move(out)};
+  }
+
+  outcome<std::vector<execution_record>> list_executions(int limit) override {
+    return select_executions(std::string{"SELECT "} + execution_columns
+                               + " FROM workflow_executions ORDER BY created_at "
+                                 "DESC, id LIMIT "
+                               + std::to_string(limit));
+  }
+
+  outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) override {
+    outcome<std::vector<execution_record>> out;
+    out.st = transaction([&]() -> status {
+      statement up{db_.get(),
+                   "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
+                   "updated_at = ? WHERE state IN ('pending', 'running')"};
+      up.bind(node_id, now_ms());
+      if (int rc = up.step(); rc != SQLITE_DONE)
+        return up.error("claiming unfinished executions", rc);
+      auto rows = select_executions(std::string{"SELECT "} + execution_columns
+                                    + " FROM workflow_executions WHERE state IN "
+                                      "('pending', 'running') ORDER BY created_at");
+      out.value = std::move(rows.value);
+      return rows.st;
+    });
+    return out;
+  }
+
+private:
+  template <class F>
+  status transaction(F body) {
+    if (auto st = exec("BEGIN IMMEDIATE"); !st)
+      return st;
+    auto st = body();
+    if (!st) {
+      (void) exec("ROLLBACK"); // the original error is the one to report
+      return st;
+    }
+    if (auto commit = exec("COMMIT"); !commit) {
+      (void) exec("ROLLBACK"); // the original error is the one to report
+      return commit;
+    }
+    return {};
+  }
+
+  status save_one(const checkpoint& cp) {
+    statement check{db_.get(),
+                    "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
+    check.bind(cp.execution_id);
+    int rc = check.step();
+    if (rc == SQLITE_DONE)
+      return {errc::not_found, "no execution " + cp.execution_id};
+    if (rc != SQLITE_ROW)
+      return check.error("checking epoch", rc);
+    if (check.integer(0) != cp.epoch)
+      return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" + cp.step_id
+                                   + " carries epoch " + std::to_string(cp.epoch)
+                                   + " but the execution is at epoch "
+                                   + std::to_string(check.integer(0))};
+    statement ins{db_.get(),
+                  "INSERT INTO execution_steps (execution_id, step_id, attempt, "
+                  "epoch, output, agent_id, started_at, finished_at) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
+    ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
+             blob{encode_output(cp.output)}, cp.agent_id, cp.started_at_ms,
+             cp.finished_at_ms);
+    if (rc = ins.step(); rc != SQLITE_DONE)
+      return ins.error("saving checkpoint", rc);
+    return {};
+  }
+
+  outcome<std::vector<execution_record>> select_executions(const std::string& sql) {
+    statement s{db_.get(), sql.c_str()};
+    std::vector<execution_record> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.push_back(read_execution(s));
+    if (rc != SQLITE_DONE)
+      return {s.error("listing executions", rc)};
+    return {{}, std::move(out)};
+  }
+
+  db_ptr db_;
+};
+
+} // namespace
+
+outcome<std::unique_ptr<store>> open(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path{path}.parent_path();
+  if (!parent.empty())
+    std::filesystem::create_directories(parent, ec);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                             | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  db_ptr db{raw};
+  if (rc != SQLITE_OK)
+    return {{errc::unavailable,
+             "cannot open SQLite store '" + path + "': "
+               + (raw ? sqlite3_errmsg(raw) : "out of memory")
+               + "; fix: check the directory exists and is writable"}};
+  sqlite3_busy_timeout(raw, 5000);
+  auto s = std::make_unique<sqlite_store>(std::move(db));
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON"})
+    if (auto st = s->exec(pragma); !st)
+      return {st};
+  return {{}, std::move(s)};
+}
+
+} // namespace hishamos::persistence::sqlite

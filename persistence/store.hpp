@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hishamos::persistence {
+
+/// Error codes of the persistence module.
+enum class errc {
+  ok = 0,
+  unavailable, ///< Retryable: the database could not be reached or was busy.
+  stale_epoch, ///< Final: the writer no longer owns the execution (fenced).
+  not_found,   ///< Final: no such execution.
+  invalid,     ///< Final: bad input (e.g. an unsupported store URL).
+  corrupt,     ///< Final: stored data could not be decoded.
+};
+
+/// True for errors worth retrying (the same call may succeed later).
+[[nodiscard]] constexpr bool is_retryable(errc x) { return x == errc::unavailable; }
+
+/// The outcome of a store call without a value.
+struct [[nodiscard]] status {
+  errc code = errc::ok;
+  std::string message; ///< What failed and how to fix it; never holds secrets.
+  explicit operator bool() const { return code == errc::ok; }
+};
+
+/// A value or the status that prevented it.
+template <class T>
+struct [[nodiscard]] outcome {
+  status st;
+  T value{};
+  explicit operator bool() const { return static_cast<bool>(st); }
+};
+
+/// Lifecycle states of an execution.
+enum class execution_state { pending, running, paused, completed, failed, cancelled };
+[[nodiscard]] const char* to_string(execution_state x);
+[[nodiscard]] std::optional<execution_state> parse_execution_state(const std::string& x);
+[[nodiscard]] bool is_terminal(execution_state x);
+
+/// One row of workflow_executions.
+struct execution_record {
+  std::string id;
+  std::string workflow_name;
+  std::string definition; ///< The workflow as JSON, as it was when started.
+  std::string input;      ///< JSON object.
+  execution_state state = execution_state::pending;
+  std::string owner_node;
+  std::int64_t epoch = 1; ///< Fences writes from a stale owner.
+  std::string output;     ///< JSON object of leaf-step outputs when completed.
+  std::string error;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+/// A finished step: the result an execution never recomputes once stored.
+struct checkpoint {
+  std::string execution_id;
+  std::string step_id;
+  int attempt = 1;
+  std::int64_t epoch = 1;
+  std::string output;
+  std::string agent_id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+};
+
+/// A fenced change of an execution's state.
+struct state_change {
+  std::string execution_id;
+  std::int64_t epoch = 1;
+  execution_state state = execution_state::running;
+  std::string output; ///< JSON, for completed executions.
+  std::string error;  ///< For failed or cancelled executions.
+};
+
+/// Durable storage of executions and their checkpoints. One instance is one
+/// connection: not thread-safe; blocking; used from detached actors or
+/// threads of their own only.
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Applies pending forward-only migrations.
+  virtual status migrate() = 0;
+  /// Highest applied migration version.
+  virtual outcome<int> schema_version() = 0;
+  /// Cheap liveness check.
+  virtual status ping() = 0;
+
+  /// Stores a new execution (state, owner and epoch as given).
+  virtual status create_execution(const execution_record& x) = 0;
+  /// Commits all checkpoints in one transaction. Saving a step twice keeps
+  /// the first row. A checkpoint whose epoch is not the execution's current
+  /// epoch is rejected (stale_epoch) inside the same transaction; the
+  /// result has one status per checkpoint.
+  virtual outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) = 0;
+  /// Changes an execution's state if `x.epoch` is current.
+  virtual status change_state(const state_change& x) = 0;
+
+  virtual outcome<std::optional<execution_record>> find_execution(const std::string& id) = 0;
+  virtual outcome<std::vector<checkpoint>> checkpoints(const std::string& execution_id) = 0;
+  /// Newest first.
+  virtual outcome<std::vector<execution_record>> list_executions(int limit) = 0;
+  /// Takes every unfinished execution for `node_id`: sets the owner, bumps
+  /// the epoch (fencing any previous owner) and returns them.
+  virtual outcome<std::vector<execution_record>> claim_unfinished(const std::string& node_id) = 0;
+};
+
+/// Opens a store by URL: `sqlite:PATH` (the embedded default; the parent
+/// directory is created). `postgresql://` arrives with the PostgreSQL
+/// backend. Does not migrate.
+outcome<std::unique_ptr<store>> open_store(const std::string& url);
+
+/// Milliseconds since the Unix epoch (wall clock, for timestamps).
+[[nodiscard]] std::int64_t now_ms();
+
+} // namespace hishamos::persistence

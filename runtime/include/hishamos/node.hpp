@@ -1,0 +1,133 @@
+#pragma once
+
+// The embedder API: start a HishamOS node inside a program, host agents
+// written in C++, submit workflows and follow them. CAF stays out of this
+// header (caf::actor and caf::actor_system are only declared); programs that
+// talk to the node with actor messages include hishamos/actor_api.hpp too.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/node_config.hpp"
+#include "model/catalog.hpp"
+#include "model/events.hpp"
+#include "model/result.hpp"
+#include "persistence/store.hpp"
+
+namespace caf {
+class actor;
+class actor_system;
+} // namespace caf
+
+namespace hishamos {
+
+/// One step of an execution as seen from outside.
+struct step_status {
+  std::string id;
+  std::string name;
+  std::string state; ///< pending | running | retrying | checkpointing | completed | failed
+  int attempt = 0;
+  std::string agent_id;
+  std::string output;
+  std::string error;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+};
+
+/// An execution as seen from outside: stored state plus live step states.
+struct execution_status {
+  std::string id;
+  std::string workflow;
+  std::string state;
+  std::string owner_node;
+  std::int64_t epoch = 0;
+  nlohmann::json input;
+  nlohmann::json output; ///< Leaf step id -> output, once completed.
+  std::string error;
+  std::vector<step_status> steps;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+/// How to start a node.
+struct node_options {
+  config::node_config config;                    ///< Ids, addresses, store URL.
+  std::shared_ptr<const model::catalog> catalog; ///< Agents, templates, workflows.
+  /// Opens a store connection; default: `open_store(config.store_url)`.
+  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()> store_factory;
+  /// Effect ledger for tests; default: $HISHAMOS_EFFECT_LOG.
+  std::string effect_log;
+  /// Worker threads of the cooperative scheduler; 0 = one per core.
+  int scheduler_threads = 0;
+};
+
+/// A running node: actor system, persistence supervisor, dispatcher, agents
+/// and executions. Thread-safe. Destroying it stops the actors; unfinished
+/// executions stay in the store and resume at the next start.
+class node {
+public:
+  /// Migrates the store, spawns the actors and resumes every unfinished
+  /// execution from its checkpoints.
+  static model::result<std::unique_ptr<node>> start(node_options options);
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  [[nodiscard]] const std::string& id() const;
+  [[nodiscard]] const model::catalog& catalog() const;
+
+  /// Starts a catalog workflow by name. Validates the input (missing
+  /// required, wrong types, unknown names) and stores the execution before
+  /// returning its id.
+  model::result<std::string> submit(const std::string& workflow_name,
+                                    const nlohmann::json& input,
+                                    model::execution_observer observer = {});
+  /// Starts a workflow given as a definition (already validated).
+  model::result<std::string> submit(std::shared_ptr<const model::workflow_def> wf,
+                                    const nlohmann::json& input,
+                                    model::execution_observer observer = {});
+  /// As above; `listener` receives model::execution_finished as a message.
+  model::result<std::string> submit(const std::string& workflow_name,
+                                    const nlohmann::json& input,
+                                    const caf::actor& listener);
+
+  /// The execution, or nullopt if there is none with this id.
+  [[nodiscard]] std::optional<execution_status> execution(const std::string& id);
+  /// Newest first, without step details.
+  [[nodiscard]] std::vector<execution_status> executions(int limit);
+  /// Cancels a running execution; false if it is not running here.
+  bool cancel(const std::string& id);
+  /// Executions resumed from the store when this node started.
+  [[nodiscard]] size_t resumed() const;
+
+  /// Hosts an agent implemented as a C++ function (see agent_function).
+  void register_agent(model::agent_def def, model::agent_function fn);
+  /// Hosts an agent implemented as an actor that answers
+  /// model::task_request with model::task_reply.
+  void register_agent(model::agent_def def, const caf::actor& impl);
+
+  /// True while the node accepts work and its store answers.
+  [[nodiscard]] bool ready();
+  /// Stops accepting work (ready() turns false).
+  void drain();
+  /// Prometheus text exposition of the node's metrics.
+  [[nodiscard]] std::string metrics_text() const;
+  /// The node's actor system, for embedders that spawn their own actors.
+  caf::actor_system& system();
+  /// The persistence supervisor (tests use it to reach the writer).
+  [[nodiscard]] caf::actor persistence() const;
+
+  struct impl;
+
+private:
+  explicit node(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace hishamos

@@ -1,0 +1,397 @@
+#include "hishamos/node.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/agent.hpp"
+#include "actors/dispatcher.hpp"
+#include "actors/message_types.hpp"
+#include "actors/messages.hpp"
+#include "actors/persistence_supervisor.hpp"
+#include "actors/workflow_execution.hpp"
+#include "model/validation.hpp"
+
+namespace hishamos {
+
+namespace {
+
+std::string new_execution_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+model::problem store_problem(const std::string& what, const persistence::status& st) {
+  return {"", 0, "", what + ": " + st.message,
+          "check that the store is reachable and writable"};
+}
+
+} // namespace
+
+struct node::impl {
+  node_options opts;
+  std::shared_ptr<actors::node_metrics> metrics =
+    std::make_shared<actors::node_metrics>();
+  std::mutex mx; // guards catalog, hosted, live and reader
+  std::shared_ptr<const model::catalog> catalog;
+  std::map<std::string, caf::actor> hosted; ///< agent id -> actor
+  std::map<std::string, caf::actor> live;   ///< execution id -> actor
+  std::unique_ptr<persistence::store> reader;
+  std::atomic<bool> draining{false};
+  size_t resumed = 0;
+  caf::actor supervisor;
+  caf::actor dispatcher;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys; // last: stops first
+
+  ~impl() {
+    draining = true;
+    if (!sys)
+      return;
+    std::vector<caf::actor> all;
+    {
+      std::lock_guard<std::mutex> guard{mx};
+      for (auto& [id, a] : live)
+        all.push_back(a);
+      for (auto& [id, a] : hosted)
+        all.push_back(a);
+    }
+    all.push_back(dispatcher);
+    all.push_back(supervisor);
+    for (auto& a : all)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sys.reset(); // waits for every actor to finish
+  }
+
+  caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
+                         caf::actor delegate) {
+    actors::agent_settings s{std::move(def), catalog, std::move(fn),
+                             std::move(delegate), opts.config.node_id, opts.effect_log};
+    return actors::spawn_agent(*sys, std::move(s));
+  }
+
+  caf::actor spawn_execution(persistence::execution_record rec,
+                             std::shared_ptr<const model::workflow_def> wf,
+                             std::vector<persistence::checkpoint> done,
+                             model::execution_observer observer, caf::actor listener) {
+    actors::execution_settings s;
+    s.record = std::move(rec);
+    s.workflow = std::move(wf);
+    s.done = std::move(done);
+    s.dispatcher = dispatcher;
+    s.persistence = supervisor;
+    s.metrics = metrics;
+    if (observer.on_step || observer.on_finish)
+      s.observer = std::make_shared<const model::execution_observer>(std::move(observer));
+    s.listener = std::move(listener);
+    auto id = s.record.id;
+    // Registered under the lock before the actor can run, so that its
+    // removal on exit cannot come before its insertion.
+    std::lock_guard<std::mutex> guard{mx};
+    auto a = actors::spawn_execution(*sys, std::move(s));
+    live[id] = a;
+    a->attach_functor([this, id] {
+      std::lock_guard<std::mutex> guard{mx};
+      live.erase(id);
+    });
+    return a;
+  }
+
+  // Adds an agent to the catalog (copy on write) and hosts it; an agent
+  // already hosted under the same id is replaced. Caller holds `mx`.
+  void register_hosted(model::agent_def def, model::agent_function fn,
+                       caf::actor delegate) {
+    auto next = std::make_shared<model::catalog>(*catalog);
+    next->agents[def.id] = def;
+    catalog = std::move(next);
+    if (auto it = hosted.find(def.id); it != hosted.end())
+      caf::anon_send_exit(it->second, caf::exit_reason::user_shutdown);
+    auto a = spawn_agent(def, std::move(fn), std::move(delegate));
+    hosted[def.id] = a;
+    caf::anon_send(dispatcher, actors::join_atom::value, std::move(def), a);
+  }
+
+  model::result<bool> host_agents();
+  model::result<bool> resume();
+  model::result<std::string> submit(std::shared_ptr<const model::workflow_def> wf,
+                                    const nlohmann::json& input,
+                                    model::execution_observer observer,
+                                    caf::actor listener);
+  void overlay_live(execution_status& out);
+};
+
+model::result<bool> node::impl::host_agents() {
+  std::vector<std::string> ids = opts.config.agents;
+  if (ids.empty())
+    for (const auto& [id, def] : catalog->agents)
+      ids.push_back(id);
+  std::vector<std::pair<model::agent_def, caf::actor>> pairs;
+  for (const auto& id : ids) {
+    const auto* def = catalog->find_agent(id);
+    if (!def)
+      return model::problem{"", 0, "", "node config hosts unknown agent '" + id + "'",
+                            "list only agent ids of the catalog under agents:"};
+    auto a = spawn_agent(*def, {}, {});
+    hosted[id] = a;
+    pairs.emplace_back(*def, a);
+  }
+  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs));
+  return true;
+}
+
+model::result<bool> node::impl::resume() {
+  auto claimed = reader->claim_unfinished(opts.config.node_id);
+  if (!claimed)
+    return store_problem("cannot claim unfinished executions", claimed.st);
+  for (auto& rec : claimed.value) {
+    auto def_json = nlohmann::json::parse(rec.definition, nullptr, false);
+    auto wf = model::workflow_from_json(def_json);
+    auto cps = reader->checkpoints(rec.id);
+    if (!wf || !cps) {
+      spdlog::error("execution {} cannot be resumed: {}", rec.id,
+                    wf ? cps.st.message : model::to_string(wf.errors()));
+      continue;
+    }
+    spdlog::info("resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
+                 rec.id, rec.workflow_name, rec.epoch, cps.value.size());
+    spawn_execution(std::move(rec), std::make_shared<const model::workflow_def>(std::move(*wf)),
+                    std::move(cps.value), {}, {});
+    ++resumed;
+  }
+  return true;
+}
+
+model::result<std::unique_ptr<node>> node::start(node_options options) {
+  auto p = std::make_unique<impl>();
+  p->opts = std::move(options);
+  auto& o = p->opts;
+  if (!o.catalog)
+    return model::problem{"", 0, "", "no catalog given", "load one with config::load_catalog"};
+  p->catalog = o.catalog;
+  if (!o.store_factory)
+    o.store_factory = [url = o.config.store_url] { return persistence::open_store(url); };
+  if (o.effect_log.empty())
+    if (const char* env = std::getenv("HISHAMOS_EFFECT_LOG"))
+      o.effect_log = env;
+  auto opened = o.store_factory();
+  if (!opened)
+    return store_problem("cannot open store", opened.st);
+  p->reader = std::move(opened.value);
+  if (auto st = p->reader->migrate(); !st)
+    return store_problem("cannot migrate store", st);
+  actors::add_message_types(p->cfg);
+  if (o.scheduler_threads > 0)
+    p->cfg.set("scheduler.max-threads", o.scheduler_threads);
+  p->sys = std::make_unique<caf::actor_system>(p->cfg);
+  p->supervisor = actors::spawn_persistence_supervisor(*p->sys, o.store_factory, p->metrics);
+  if (auto ok = p->host_agents(); !ok)
+    return ok.errors();
+  if (auto ok = p->resume(); !ok)
+    return ok.errors();
+  return std::unique_ptr<node>{new node{std::move(p)}};
+}
+
+node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+node::~node() = default;
+
+const std::string& node::id() const { return impl_->opts.config.node_id; }
+
+const model::catalog& node::catalog() const {
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  return *impl_->catalog;
+}
+
+size_t node::resumed() const { return impl_->resumed; }
+
+caf::actor_system& node::system() { return *impl_->sys; }
+
+caf::actor node::persistence() const { return impl_->supervisor; }
+
+std::string node::metrics_text() const { return impl_->metrics->serialize(); }
+
+void node::drain() { impl_->draining = true; }
+
+bool node::ready() {
+  if (impl_->draining)
+    return false;
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  return static_cast<bool>(impl_->reader->ping());
+}
+
+model::result<std::string>
+node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
+                   const nlohmann::json& input, model::execution_observer observer,
+                   caf::actor listener) {
+  if (draining)
+    return model::problem{"", 0, "", "node " + opts.config.node_id + " is shutting down",
+                          "submit to another node or try again after restart"};
+  auto checked = model::validate_inputs(*wf, input);
+  if (!checked)
+    return checked.errors();
+  persistence::execution_record rec;
+  rec.id = new_execution_id();
+  rec.workflow_name = wf->name;
+  rec.definition = model::to_json(*wf).dump();
+  rec.input = checked->dump();
+  rec.state = persistence::execution_state::running;
+  rec.owner_node = opts.config.node_id;
+  rec.epoch = 1;
+  // The execution exists once its row is committed; a restarting writer
+  // answers "unavailable", so try again for a few seconds.
+  caf::scoped_actor self{*sys};
+  actors::store_ack ack{persistence::errc::unavailable, "no answer from the store"};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  do {
+    self->request(supervisor, std::chrono::seconds{10}, rec)
+      .receive([&](actors::store_ack& a) { ack = std::move(a); },
+               [&](caf::error& e) { ack.message = sys->render(e); });
+    if (ack.code == persistence::errc::ok || !persistence::is_retryable(ack.code))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  } while (std::chrono::steady_clock::now() < deadline);
+  if (ack.code != persistence::errc::ok)
+    return store_problem("cannot store the execution", {ack.code, ack.message});
+  auto id = rec.id;
+  spawn_execution(std::move(rec), std::move(wf), {}, std::move(observer),
+                  std::move(listener));
+  return id;
+}
+
+model::result<std::string> node::submit(const std::string& name, const nlohmann::json& input,
+                                        model::execution_observer observer) {
+  auto wf = catalog().find_workflow(name);
+  if (!wf)
+    return model::problem{"", 0, "", "no workflow named '" + name + "'",
+                          "use a name listed by GET /api/v1/workflows"};
+  return impl_->submit(std::move(wf), input, std::move(observer), {});
+}
+
+model::result<std::string> node::submit(std::shared_ptr<const model::workflow_def> wf,
+                                        const nlohmann::json& input,
+                                        model::execution_observer observer) {
+  if (auto found = model::validate(*wf, catalog()); !found.empty())
+    return found;
+  return impl_->submit(std::move(wf), input, std::move(observer), {});
+}
+
+model::result<std::string> node::submit(const std::string& name, const nlohmann::json& input,
+                                        const caf::actor& listener) {
+  auto wf = catalog().find_workflow(name);
+  if (!wf)
+    return model::problem{"", 0, "", "no workflow named '" + name + "'", ""};
+  return impl_->submit(std::move(wf), input, {}, listener);
+}
+
+namespace {
+
+step_status from_checkpoint(const persistence::checkpoint& cp) {
+  return {cp.step_id, "",          "completed",       cp.attempt, cp.agent_id,
+          cp.output,  "",          cp.started_at_ms,  cp.finished_at_ms};
+}
+
+} // namespace
+
+// Live step states (running, retrying, ...) come from the execution actor;
+// the store only knows committed steps.
+void node::impl::overlay_live(execution_status& out) {
+  caf::actor a;
+  {
+    std::lock_guard<std::mutex> guard{mx};
+    if (auto it = live.find(out.id); it != live.end())
+      a = it->second;
+  }
+  if (!a)
+    return;
+  caf::scoped_actor self{*sys};
+  std::string snap;
+  self->request(a, std::chrono::seconds{2}, actors::snapshot_atom::value)
+    .receive([&](std::string& s) { snap = std::move(s); }, [](caf::error&) {});
+  auto j = nlohmann::json::parse(snap, nullptr, false);
+  if (j.is_discarded())
+    return;
+  for (const auto& s : j["steps"])
+    for (auto& step : out.steps)
+      if (step.id == s["id"] && step.state != "completed") {
+        step.state = s["state"];
+        step.attempt = s["attempt"];
+        step.agent_id = s["agent_id"];
+        step.error = s["error"];
+      }
+}
+
+std::optional<execution_status> node::execution(const std::string& id) {
+  execution_status out;
+  std::vector<persistence::checkpoint> cps;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mx};
+    auto rec = impl_->reader->find_execution(id);
+    if (!rec || !rec.value)
+      return std::nullopt;
+    auto got = impl_->reader->checkpoints(id);
+    cps = std::move(got.value);
+    const auto& r = *rec.value;
+    out = {r.id, r.workflow_name, persistence::to_string(r.state), r.owner_node, r.epoch,
+           nlohmann::json::parse(r.input, nullptr, false),
+           r.output.empty() ? nlohmann::json::object()
+                            : nlohmann::json::parse(r.output, nullptr, false),
+           r.error, {}, r.created_at_ms, r.updated_at_ms};
+    auto def = nlohmann::json::parse(r.definition, nullptr, false);
+    if (!def.is_discarded())
+      for (const auto& s : def["steps"])
+        out.steps.push_back({s.value("id", ""), s.value("name", ""), "pending"});
+  }
+  for (const auto& cp : cps)
+    for (auto& step : out.steps)
+      if (step.id == cp.step_id) {
+        auto name = step.name;
+        step = from_checkpoint(cp);
+        step.name = name;
+      }
+  if (out.state == "failed") // the error names the failed step first
+    for (auto& step : out.steps)
+      if (out.error.rfind("step '" + step.id + "'", 0) == 0)
+        step.state = "failed";
+  impl_->overlay_live(out);
+  return out;
+}
+
+std::vector<execution_status> node::executions(int limit) {
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  std::vector<execution_status> out;
+  auto rows = impl_->reader->list_executions(limit);
+  for (const auto& r : rows.value)
+    out.push_back({r.id, r.workflow_name, persistence::to_string(r.state), r.owner_node,
+                   r.epoch, {}, {}, r.error, {}, r.created_at_ms, r.updated_at_ms});
+  return out;
+}
+
+bool node::cancel(const std::string& id) {
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  auto it = impl_->live.find(id);
+  if (it == impl_->live.end())
+    return false;
+  caf::anon_send(it->second, actors::cancel_atom::value);
+  return true;
+}
+
+void node::register_agent(model::agent_def def, model::agent_function fn) {
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  impl_->register_hosted(std::move(def), std::move(fn), {});
+}
+
+void node::register_agent(model::agent_def def, const caf::actor& a) {
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  impl_->register_hosted(std::move(def), {}, a);
+}
+
+} // namespace hishamos
