@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "config/catalog_loader.hpp"
+#include "config/node_config.hpp"
+#include "model/validation.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace hishamos;
+
+TEST_CASE("the node config reads every documented section", "[unit][config]") {
+  auto cfg = config::parse_node_config(R"(node:
+  id: n7
+  listen: 127.0.0.1:7101
+  seeds: [127.0.0.1:7102]
+http: {listen: 127.0.0.1:9090}
+store: {url: "sqlite:/tmp/x.db"}
+cache: {redis_url: "redis://localhost:6379/0"}
+catalog: {paths: [a, b]}
+agents: [agent_cto_001]
+providers:
+  openai: {type: openai, base_url: "http://127.0.0.1:1", api_key: "env://OPENAI_KEY"}
+)",
+                                       "node.yaml");
+  REQUIRE(cfg);
+  CHECK(cfg->node_id == "n7");
+  CHECK(cfg->seeds == std::vector<std::string>{"127.0.0.1:7102"});
+  CHECK(cfg->http_listen == "127.0.0.1:9090");
+  CHECK(cfg->store_url == "sqlite:/tmp/x.db");
+  CHECK(cfg->catalog_paths.size() == 2);
+  CHECK(cfg->agents == std::vector<std::string>{"agent_cto_001"});
+  CHECK(cfg->providers.at("openai").api_key == "env://OPENAI_KEY");
+}
+
+TEST_CASE("an unknown key in the node config names file, line and key", "[unit][config]") {
+  auto cfg = config::parse_node_config("node:\n  id: n1\nhttp:\n  listne: 1.2.3.4:80\n",
+                                       "node.yaml");
+  REQUIRE_FALSE(cfg);
+  CHECK_THAT(model::to_string(cfg.errors()),
+             Catch::Contains("node.yaml:4: unknown key 'listne' in http; fix: remove it or use one of: listen"));
+  auto top = config::parse_node_config("stroe: {url: x}\n", "node.yaml");
+  REQUIRE_FALSE(top);
+  CHECK_THAT(model::to_string(top.errors()), Catch::Contains("node.yaml:1: unknown key 'stroe'"));
+}
+
+TEST_CASE("environment variables override the node config", "[unit][config]") {
+  auto cfg = config::parse_node_config("node: {id: n1}\nstore: {url: 'sqlite:a.db'}\n", "n.yaml");
+  REQUIRE(cfg);
+  setenv("HISHAMOS_STORE_URL", "sqlite:b.db", 1);
+  setenv("HISHAMOS_NODE_ID", "n9", 1);
+  setenv("HISHAMOS_HTTP_LISTEN", "127.0.0.1:1234", 1);
+  config::apply_environment(*cfg);
+  unsetenv("HISHAMOS_STORE_URL");
+  unsetenv("HISHAMOS_NODE_ID");
+  unsetenv("HISHAMOS_HTTP_LISTEN");
+  CHECK(cfg->store_url == "sqlite:b.db");
+  CHECK(cfg->node_id == "n9");
+  CHECK(cfg->http_listen == "127.0.0.1:1234");
+}
+
+TEST_CASE("a missing config file is a clear error", "[unit][config]") {
+  auto cfg = config::load_node_config("/nonexistent/node.yaml");
+  REQUIRE_FALSE(cfg);
+  CHECK_THAT(model::to_string(cfg.errors()), Catch::Contains("/nonexistent/node.yaml: cannot read file"));
+}
+
+TEST_CASE("the built-in catalog loads and its workflows are valid", "[unit][config]") {
+  auto cat = config::load_catalog({config::builtin_catalog_path()});
+  REQUIRE(cat);
+  const auto& c = **cat;
+  CHECK(c.agents.size() == 5);
+  for (const char* id : {"agent_cto_001", "agent_backend_001", "agent_frontend_001",
+                         "agent_reviewer_001", "agent_devops_001"})
+    CHECK(c.find_agent(id));
+  auto wf = c.find_workflow("Build New Feature");
+  REQUIRE(wf);
+  CHECK(wf->steps.size() == 5);
+  CHECK(model::validate(*wf, c).empty());
+}
+
+TEST_CASE("a bad catalog file is reported with its path", "[unit][config]") {
+  test::temp_dir dir;
+  dir.write("agents/a.yaml", "id: a\ncapacity: zero\n");
+  auto cat = config::load_catalog({dir.path().string()});
+  REQUIRE_FALSE(cat);
+  CHECK_THAT(model::to_string(cat.errors()), Catch::Contains("agents/a.yaml:2: 'capacity' must be an integer >= 1"));
+}

@@ -1,0 +1,109 @@
+#include <catch2/catch.hpp>
+
+#include "persistence/checkpoint_codec.hpp"
+#include "persistence/store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace hishamos;
+using namespace hishamos::persistence;
+
+namespace {
+
+std::unique_ptr<store> open_migrated(const test::temp_dir& dir) {
+  auto s = open_store("sqlite:" + (dir / "db/h.db"));
+  REQUIRE(s);
+  REQUIRE(s.value->migrate());
+  return std::move(s.value);
+}
+
+execution_record sample(const std::string& id) {
+  execution_record x;
+  x.id = id;
+  x.workflow_name = "W";
+  x.definition = "{}";
+  x.input = "{}";
+  x.state = execution_state::running;
+  x.owner_node = "n1";
+  x.epoch = 1;
+  return x;
+}
+
+checkpoint cp(const std::string& exec, const std::string& step, std::int64_t epoch,
+              const std::string& output = "out") {
+  return {exec, step, 1, epoch, output, "fast", 1, 2};
+}
+
+} // namespace
+
+TEST_CASE("migrations apply once and are idempotent", "[unit][persistence]") {
+  test::temp_dir dir;
+  auto s = open_migrated(dir);
+  auto v = s->schema_version();
+  REQUIRE(v);
+  CHECK(v.value >= 1);
+  CHECK(s->migrate());
+  CHECK(s->schema_version().value == v.value);
+}
+
+TEST_CASE("sqlite store keeps one row when a step is saved twice", "[unit][persistence]") {
+  test::temp_dir dir;
+  auto s = open_migrated(dir);
+  REQUIRE(s->create_execution(sample("e1")));
+  auto first = s->save_checkpoints({cp("e1", "a", 1, "first")});
+  REQUIRE(first);
+  CHECK(first.value.at(0));
+  auto second = s->save_checkpoints({cp("e1", "a", 1, "second")});
+  REQUIRE(second);
+  auto rows = s->checkpoints("e1");
+  REQUIRE(rows.value.size() == 1);
+  CHECK(rows.value[0].output == "first");
+}
+
+TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
+          "[unit][persistence]") {
+  test::temp_dir dir;
+  auto s = open_migrated(dir);
+  REQUIRE(s->create_execution(sample("e1")));
+  auto claimed = s->claim_unfinished("n2"); // epoch 1 -> 2
+  REQUIRE(claimed);
+  REQUIRE(claimed.value.size() == 1);
+  CHECK(claimed.value[0].epoch == 2);
+  CHECK(claimed.value[0].owner_node == "n2");
+  auto saved = s->save_checkpoints({cp("e1", "a", 1), cp("e1", "b", 2)});
+  REQUIRE(saved);
+  CHECK(saved.value[0].code == errc::stale_epoch);
+  CHECK(saved.value[1]);
+  auto rows = s->checkpoints("e1").value;
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].step_id == "b");
+  CHECK(s->change_state({"e1", 1, execution_state::completed, "{}", ""}).code
+        == errc::stale_epoch);
+  CHECK(s->change_state({"e1", 2, execution_state::completed, "{}", ""}));
+  CHECK(s->find_execution("e1").value->state == execution_state::completed);
+}
+
+TEST_CASE("finished executions are not claimed again", "[unit][persistence]") {
+  test::temp_dir dir;
+  auto s = open_migrated(dir);
+  REQUIRE(s->create_execution(sample("done")));
+  REQUIRE(s->create_execution(sample("open")));
+  REQUIRE(s->change_state({"done", 1, execution_state::completed, "{}", ""}));
+  auto claimed = s->claim_unfinished("n1");
+  REQUIRE(claimed.value.size() == 1);
+  CHECK(claimed.value[0].id == "open");
+}
+
+TEST_CASE("an unknown store URL scheme is a clear error", "[unit][persistence]") {
+  auto s = open_store("mysql://x");
+  REQUIRE_FALSE(s);
+  CHECK(s.st.code == errc::invalid);
+  CHECK_THAT(s.st.message, Catch::Contains("unsupported store URL scheme 'mysql'"));
+}
+
+TEST_CASE("checkpoint outputs round-trip through msgpack", "[unit][persistence]") {
+  using namespace std::string_literals;
+  std::string text = "line\n\0binary"s;
+  auto bytes = encode_output(text);
+  CHECK(decode_output(bytes) == text);
+  CHECK_FALSE(decode_output("not msgpack"));
+}
