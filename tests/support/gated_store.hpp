@@ -1,0 +1,85 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "persistence/store.hpp"
+
+namespace hishamos::test {
+
+/// Holds checkpoint commits while closed, to test what waits for an ack.
+struct gate {
+  std::mutex mx;
+  std::condition_variable cv;
+  bool open = true;
+  std::set<std::string> held; ///< "step" ids whose checkpoint is being held.
+
+  void close() {
+    std::lock_guard<std::mutex> guard{mx};
+    open = false;
+  }
+  void release() {
+    std::lock_guard<std::mutex> guard{mx};
+    open = true;
+    cv.notify_all();
+  }
+  bool holds(const std::string& step) {
+    std::lock_guard<std::mutex> guard{mx};
+    return held.count(step) > 0;
+  }
+};
+
+/// A store that forwards to a real one but blocks save_checkpoints while
+/// its gate is closed (it runs on the writer's own thread, so blocking is
+/// what a slow disk would do).
+class gated_store : public persistence::store {
+public:
+  gated_store(std::unique_ptr<persistence::store> inner, std::shared_ptr<gate> g)
+    : inner_(std::move(inner)), gate_(std::move(g)) {}
+
+  persistence::status migrate() override { return inner_->migrate(); }
+  persistence::outcome<int> schema_version() override { return inner_->schema_version(); }
+  persistence::status ping() override { return inner_->ping(); }
+  persistence::status create_execution(const persistence::execution_record& x) override {
+    return inner_->create_execution(x);
+  }
+  persistence::outcome<std::vector<persistence::status>>
+  save_checkpoints(const std::vector<persistence::checkpoint>& xs) override {
+    {
+      std::unique_lock<std::mutex> lock{gate_->mx};
+      for (const auto& x : xs)
+        if (!gate_->open)
+          gate_->held.insert(x.step_id);
+      gate_->cv.wait(lock, [this] { return gate_->open; });
+    }
+    return inner_->save_checkpoints(xs);
+  }
+  persistence::status change_state(const persistence::state_change& x) override {
+    return inner_->change_state(x);
+  }
+  persistence::outcome<std::optional<persistence::execution_record>>
+  find_execution(const std::string& id) override {
+    return inner_->find_execution(id);
+  }
+  persistence::outcome<std::vector<persistence::checkpoint>>
+  checkpoints(const std::string& id) override {
+    return inner_->checkpoints(id);
+  }
+  persistence::outcome<std::vector<persistence::execution_record>>
+  list_executions(int limit) override {
+    return inner_->list_executions(limit);
+  }
+  persistence::outcome<std::vector<persistence::execution_record>>
+  claim_unfinished(const std::string& node_id) override {
+    return inner_->claim_unfinished(node_id);
+  }
+
+private:
+  std::unique_ptr<persistence::store> inner_;
+  std::shared_ptr<gate> gate_;
+};
+
+} // namespace hishamos::test
