@@ -215,6 +215,8 @@ void start_step(execution_self* self, int i) {
   const auto& def = def_of(self, i);
   r.ph = phase::running;
   ++r.attempt;
+  // A selector's agent is known only when it answers.
+  r.agent_id = def.agent_id;
   r.started = std::chrono::steady_clock::now();
   r.started_at_ms = persistence::now_ms();
   r.task_id = exec_id(self) + "/" + def.id + "/" + std::to_string(r.attempt) + "@"

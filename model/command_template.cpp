@@ -31,7 +31,14 @@ std::vector<std::string> placeholders(const std::string& text) {
 }
 
 result<std::string> command_template::render(const nlohmann::json& values) const {
-  auto checked = apply_specs(params, values, "parameter", "template " + id);
+  // A number or boolean (e.g. from {{inputs.n}}) fills a string parameter
+  // as its text, the way it would read inside a prompt.
+  auto coerced = values;
+  for (const auto& [name, spec] : params)
+    if (spec.type == value_type::string && coerced.contains(name)
+        && (coerced[name].is_number() || coerced[name].is_boolean()))
+      coerced[name] = coerced[name].dump();
+  auto checked = apply_specs(params, coerced, "parameter", "template " + id);
   if (!checked)
     return checked.errors();
   std::string out;

@@ -88,3 +88,10 @@ TEST_CASE("references resolve to inputs and upstream outputs", "[unit][model]") 
   auto refs = model::references_in(params);
   CHECK(refs.size() == 4);
 }
+
+TEST_CASE("a number fills a string template parameter as text", "[unit][model]") {
+  auto cat = test::make_catalog();
+  auto out = cat->templates.at("cmd_echo").render({{"text", 42}});
+  REQUIRE(out);
+  CHECK(*out == "Echo 42 x1");
+}

@@ -1,0 +1,140 @@
+// The admin HTTP API through a real HTTP client against the real server.
+
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/http_server.hpp"
+#include "config/catalog_loader.hpp"
+#include "tests/support/node_fixture.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using nlohmann::json;
+
+namespace {
+
+struct server_fixture {
+  test::temp_dir dir;
+  std::unique_ptr<node> n;
+  std::unique_ptr<admin::http_server> http;
+  std::unique_ptr<httplib::Client> client;
+
+  server_fixture() {
+    auto options = test::test_options(dir);
+    auto cat = config::load_catalog({config::builtin_catalog_path()});
+    REQUIRE(cat);
+    options.catalog = *cat;
+    n = test::start_node(std::move(options));
+    http = std::make_unique<admin::http_server>(*n);
+    auto port = http->start("127.0.0.1", 0);
+    REQUIRE(port);
+    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+
+  json post(const std::string& path, const std::string& body, int expected) {
+    auto res = client->Post(path.c_str(), body, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == expected);
+    return json::parse(res->body);
+  }
+
+  json get(const std::string& path, int expected) {
+    auto res = client->Get(path.c_str());
+    REQUIRE(res);
+    CHECK(res->status == expected);
+    return json::parse(res->body);
+  }
+};
+
+const char* execute_path = "/api/v1/workflows/Build%20New%20Feature/execute";
+
+} // namespace
+
+TEST_CASE("health and ready answer 200 on a running node", "[http]") {
+  server_fixture f;
+  CHECK(f.get("/health", 200)["status"] == "ok");
+  CHECK(f.get("/ready", 200)["status"] == "ready");
+}
+
+TEST_CASE("ready turns 503 when the node drains", "[http]") {
+  server_fixture f;
+  f.n->drain();
+  auto body = f.get("/ready", 503);
+  CHECK(body["error"] == "not_ready");
+  CHECK(f.get("/health", 200)["status"] == "ok");
+}
+
+TEST_CASE("a catalog workflow runs by name through the API", "[http]") {
+  server_fixture f;
+  auto started = f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
+  std::string id = started["execution_id"];
+  CHECK(started["links"]["self"] == "/api/v1/executions/" + id);
+  json last;
+  REQUIRE(test::wait_until(
+    [&] {
+      last = f.get("/api/v1/executions/" + id, 200);
+      return last["state"] == "completed";
+    },
+    std::chrono::seconds{20}));
+  CHECK(last["workflow"] == "Build New Feature");
+  CHECK(last["input"]["feature"] == "search");
+  REQUIRE(last["steps"].size() == 5);
+  for (const auto& s : last["steps"]) {
+    CHECK(s["state"] == "completed");
+    CHECK_THAT(s["output"].get<std::string>(), Catch::Contains("no language model produced this text"));
+  }
+  CHECK(last["output"].contains("deploy_plan"));
+  auto listed = f.get("/api/v1/executions?limit=5", 200);
+  CHECK(listed["executions"][0]["id"] == id);
+}
+
+TEST_CASE("a running execution shows live step states", "[http]") {
+  server_fixture f;
+  std::string id = f.post(execute_path, R"({"input": {"feature": "x"}})", 202)["execution_id"];
+  json last;
+  REQUIRE(test::wait_until([&] {
+    last = f.get("/api/v1/executions/" + id, 200);
+    return last["steps"][0]["state"] == "running";
+  }));
+  CHECK(last["state"] == "running");
+  CHECK(last["steps"][0]["agent_id"] == "agent_cto_001");
+  CHECK(last["steps"][4]["state"] == "pending");
+  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 202)["state"] == "cancelling");
+  REQUIRE(test::wait_until([&] { return f.get("/api/v1/executions/" + id, 200)["state"] == "cancelled"; }));
+  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 409)["error"] == "not_running");
+}
+
+TEST_CASE("API errors carry a code, a message and details with fitting statuses", "[http]") {
+  server_fixture f;
+  auto unknown = f.post("/api/v1/workflows/Nope/execute", "{}", 404);
+  CHECK(unknown["error"] == "workflow_not_found");
+  CHECK(unknown.contains("message"));
+  CHECK(unknown.contains("details"));
+  CHECK(f.post(execute_path, "{not json", 400)["error"] == "invalid_json");
+  auto missing = f.post(execute_path, R"({"input": {}})", 422);
+  CHECK(missing["error"] == "invalid_input");
+  CHECK_THAT(missing["details"]["problems"][0]["message"].get<std::string>(),
+             Catch::Contains("missing required input 'feature'"));
+  auto typed = f.post(execute_path, R"({"input": {"feature": 5}})", 422);
+  CHECK_THAT(typed["details"]["problems"][0]["message"].get<std::string>(),
+             Catch::Contains("must be a string"));
+  CHECK(f.get("/api/v1/executions/doesnotexist", 404)["error"] == "execution_not_found");
+  CHECK(f.get("/api/v1/executions?limit=1000", 400)["error"] == "invalid_limit");
+  CHECK(f.get("/no/such/route", 404)["error"] == "not_found");
+}
+
+TEST_CASE("metrics expose executions by state, completed steps and step durations", "[http]") {
+  server_fixture f;
+  std::string id = f.post(execute_path, R"({"input": {"feature": "m"}})", 202)["execution_id"];
+  REQUIRE(test::wait_until([&] { return f.get("/api/v1/executions/" + id, 200)["state"] == "completed"; },
+                           std::chrono::seconds{20}));
+  auto res = f.client->Get("/metrics");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK_THAT(res->get_header_value("Content-Type"), Catch::StartsWith("text/plain"));
+  CHECK_THAT(res->body, Catch::Contains("hishamos_executions_total{state=\"completed\"} 1"));
+  CHECK_THAT(res->body, Catch::Contains("hishamos_steps_completed_total 5"));
+  CHECK_THAT(res->body, Catch::Contains("hishamos_step_duration_seconds_count 5"));
+}
