@@ -155,9 +155,19 @@ caf::behavior dispatcher_actor(dispatcher_self* self,
           self->send(a->handle, cancel_atom::value, task_id);
     },
     [self](join_atom, model::agent_def& def, caf::actor& handle) {
+      // An agent with the same id is replaced: new tasks go to the new one.
+      auto& xs = self->state.agents;
+      for (auto it = xs.begin(); it != xs.end(); ++it)
+        if (it->def.id == def.id) {
+          self->demonitor(it->handle);
+          self->send_exit(it->handle, caf::exit_reason::user_shutdown);
+          xs.erase(it);
+          break;
+        }
       self->monitor(handle);
-      self->state.agents.push_back({std::move(def), std::move(handle), 0});
+      xs.push_back({std::move(def), std::move(handle), 0});
       pump(self);
+      return true;
     },
     [self](load_atom) {
       auto out = nlohmann::json::array();

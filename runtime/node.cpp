@@ -114,11 +114,14 @@ struct node::impl {
     auto next = std::make_shared<model::catalog>(*catalog);
     next->agents[def.id] = def;
     catalog = std::move(next);
-    if (auto it = hosted.find(def.id); it != hosted.end())
-      caf::anon_send_exit(it->second, caf::exit_reason::user_shutdown);
     auto a = spawn_agent(def, std::move(fn), std::move(delegate));
     hosted[def.id] = a;
-    caf::anon_send(dispatcher, actors::join_atom::value, std::move(def), a);
+    // Wait for the dispatcher so that work submitted after this call
+    // reaches the new agent, never the one it replaces.
+    caf::scoped_actor self{*sys};
+    self->request(dispatcher, std::chrono::seconds{10}, actors::join_atom::value,
+                  std::move(def), a)
+      .receive([](bool) {}, [](caf::error&) {});
   }
 
   model::result<bool> host_agents();

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The two quick-start commands of HishamOS on a fresh Debian 12 machine:
+#   ./dev.sh demo   install what is missing, build, run the demo workflow
+#   ./dev.sh test   install what is missing, build, run the whole test suite
+# Also: ./dev.sh build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+command=${1:-}
+build_dir=${HISHAMOS_BUILD_DIR:-build}
+
+build() {
+  if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$build_dir" -j "$(nproc)"
+}
+
+case "$command" in
+  demo)
+    bash deploy/install-deps.sh
+    build
+    exec "$build_dir/apps/hishamos/hishamos" run \
+      config/catalog/workflows/build_new_feature.yaml \
+      --input feature="user sign-in with passkeys"
+    ;;
+  test)
+    bash deploy/install-deps.sh --with-services
+    # shellcheck source=deploy/start-services.sh
+    source deploy/start-services.sh
+    build
+    cd "$build_dir"
+    ctest -j 2 --output-on-failure --timeout 600
+    ;;
+  build)
+    bash deploy/install-deps.sh
+    build
+    ;;
+  *)
+    echo "usage: ./dev.sh demo | test | build" >&2
+    exit 2
+    ;;
+esac
