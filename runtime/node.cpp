@@ -17,6 +17,7 @@
 #include "actors/persistence_supervisor.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
+#include "runtime/store_lock.hpp"
 
 namespace hishamos {
 
@@ -47,6 +48,7 @@ struct node::impl {
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
   std::map<std::string, caf::actor> live;   ///< execution id -> actor
   std::unique_ptr<persistence::store> reader;
+  runtime::store_lock lock; ///< Held while the node runs on an embedded store.
   std::atomic<bool> draining{false};
   size_t resumed = 0;
   caf::actor supervisor;
@@ -181,6 +183,10 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (!o.catalog)
     return model::problem{"", 0, "", "no catalog given", "load one with config::load_catalog"};
   p->catalog = o.catalog;
+  auto lock = runtime::store_lock::acquire(o.config.store_url);
+  if (!lock)
+    return lock.errors();
+  p->lock = std::move(*lock);
   if (!o.store_factory)
     o.store_factory = [url = o.config.store_url] { return persistence::open_store(url); };
   if (o.effect_log.empty())

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
 
 #include <caf/all.hpp>
 
@@ -284,3 +285,33 @@ TEST_CASE("every message type survives a serialization round trip", "[actors][wi
 static_assert(std::is_nothrow_move_constructible_v<actors::assign_step>);
 static_assert(std::is_nothrow_move_constructible_v<persistence::checkpoint>);
 static_assert(std::is_nothrow_move_constructible_v<model::task_reply>);
+
+namespace {
+
+size_t thread_count() {
+  return std::distance(std::filesystem::directory_iterator{"/proc/self/task"},
+                       std::filesystem::directory_iterator{});
+}
+
+} // namespace
+
+TEST_CASE("a thousand concurrent slow local calls cost no threads", "[actors][provider]") {
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  auto wide = *model::parse_agent("{id: wide, capacity: 1000, latency_ms: 60000}", "t");
+  cat->agents[wide.id] = wide;
+  auto n = test::start_node(test::test_options(dir, cat));
+  std::string yaml = "name: Wide\nsteps:\n";
+  for (int i = 0; i < 1000; ++i)
+    yaml += step_yaml("s" + std::to_string(i), "wide");
+  test::event_log log;
+  auto before = thread_count();
+  auto id = n->submit(test::workflow(yaml), {}, log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return log.events().size() == 1000; }));
+  // All 1000 model calls are in flight now, each waiting on a timer.
+  CHECK(thread_count() <= before + 2);
+  CHECK(n->cancel(*id));
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "cancelled");
+}

@@ -161,3 +161,19 @@ TEST_CASE("an unknown command exits 2 with usage help", "[cli]") {
   CHECK(r.exit_code == 2);
   CHECK_FALSE((r.err + r.out).empty());
 }
+
+TEST_CASE("a second node on the same embedded store is refused", "[cli]") {
+  test::temp_dir dir;
+  auto catalog = write_catalog(dir);
+  auto file = dir.write("wf.yaml", "name: One\nsteps:\n"
+                                   "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n");
+  auto store = dir / "s.db";
+  // flock(1) holds the same advisory lock a running node holds.
+  auto held = test::run_process({"/usr/bin/flock", "-n", store + ".lock", "-c",
+                                 binary + " run " + file + " --catalog " + catalog
+                                   + " --store sqlite:" + store});
+  CHECK(held.exit_code == 1);
+  CHECK_THAT(held.err, Catch::Contains("the embedded store is in use by another hishamos node"));
+  auto free = run_hishamos({"run", file, "--catalog", catalog, "--store", "sqlite:" + store});
+  CHECK(free.exit_code == 0);
+}
