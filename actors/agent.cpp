@@ -19,7 +19,8 @@ using model::task_request;
 struct agent_state {
   static inline const char* name = "hishamos.agent";
   agent_settings cfg;
-  std::unordered_map<std::string, caf::typed_response_promise<task_reply>> in_flight;
+  std::unordered_map<std::string, caf::typed_response_promise<task_reply>>
+      in_flight;
 };
 
 using agent_self = caf::stateful_actor<agent_state>;
@@ -30,19 +31,22 @@ void record_effect(const agent_settings& cfg, const task_request& t) {
   // One short append per task start; O_APPEND keeps lines whole across
   // processes and survives SIGKILL (the page cache outlives the process).
   if (auto* f = std::fopen(cfg.effect_log.c_str(), "a")) {
-    std::fprintf(f, "%s %s %d %s %s\n", t.execution_id.c_str(), t.step_id.c_str(),
-                 t.attempt, cfg.node_id.c_str(), cfg.def.id.c_str());
+    std::fprintf(f, "%s %s %d %s %s\n", t.execution_id.c_str(),
+                 t.step_id.c_str(), t.attempt, cfg.node_id.c_str(),
+                 cfg.def.id.c_str());
     std::fclose(f);
   }
 }
 
 // Renders the prompt from the template and the already-resolved params.
-model::result<std::string> render(const agent_settings& cfg, const task_request& t) {
-  const auto* tpl = cfg.catalog ? cfg.catalog->find_template(t.template_id) : nullptr;
+model::result<std::string> render(const agent_settings& cfg,
+                                  const task_request& t) {
+  const auto* tpl =
+      cfg.catalog ? cfg.catalog->find_template(t.template_id) : nullptr;
   if (!tpl)
     return model::problem{"", 0, t.step_id,
-                          "agent " + cfg.def.id + " does not know template '"
-                            + t.template_id + "'",
+                          "agent " + cfg.def.id + " does not know template '" +
+                              t.template_id + "'",
                           "add the template to the catalog"};
   auto params = nlohmann::json::parse(t.params, nullptr, false);
   if (params.is_discarded())
@@ -52,9 +56,10 @@ model::result<std::string> render(const agent_settings& cfg, const task_request&
 
 void run_local(agent_self* self, const task_request& t) {
   const auto* tpl = self->state.cfg.catalog->find_template(t.template_id);
-  providers::completion_request req{
-    t.prompt, t.execution_id + "/" + t.step_id + "/" + std::to_string(t.attempt),
-    &self->state.cfg.def, &tpl->output};
+  providers::completion_request req{t.prompt,
+                                    t.execution_id + "/" + t.step_id + "/" +
+                                        std::to_string(t.attempt),
+                                    &self->state.cfg.def, &tpl->output};
   auto answer = providers::local_provider{}.complete(req);
   task_reply r;
   r.task_id = t.task_id;
@@ -77,7 +82,8 @@ void run_function(agent_self* self, const task_request& t) {
     try {
       r = fn(t);
     } catch (const std::exception& e) {
-      r = task_reply::failure(t.task_id, std::string{"agent threw: "} + e.what(), true);
+      r = task_reply::failure(t.task_id,
+                              std::string{"agent threw: "} + e.what(), true);
     }
     r.task_id = t.task_id;
     worker->send(parent, complete_atom::value, std::move(r));
@@ -87,53 +93,62 @@ void run_function(agent_self* self, const task_request& t) {
 void run_delegate(agent_self* self, const task_request& t) {
   auto id = t.task_id;
   self->request(self->state.cfg.delegate, caf::infinite, t)
-    .then([self](task_reply& r) { self->send(self, complete_atom::value, std::move(r)); },
+      .then(
+          [self](task_reply& r) {
+            self->send(self, complete_atom::value, std::move(r));
+          },
           [self, id](caf::error& e) {
             self->send(self, complete_atom::value,
-                       task_reply::failure(id, "agent actor failed: "
-                                                 + self->system().render(e), true));
+                       task_reply::failure(id,
+                                           "agent actor failed: " +
+                                               self->system().render(e),
+                                           true));
           });
 }
 
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   self->state.cfg = std::move(cfg);
   return {
-    [self](task_request& t) -> caf::result<task_reply> {
-      auto& st = self->state;
-      if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity)
-        return task_reply::failure(t.task_id, "agent " + st.cfg.def.id + " is at capacity", true);
-      auto prompt = render(st.cfg, t);
-      if (!prompt)
-        return task_reply::failure(t.task_id, model::to_string(prompt.errors()), false);
-      t.prompt = std::move(*prompt);
-      t.agent_id = st.cfg.def.id;
-      record_effect(st.cfg, t);
-      auto rp = self->make_response_promise<task_reply>();
-      st.in_flight.emplace(t.task_id, rp);
-      if (st.cfg.function)
-        run_function(self, t);
-      else if (st.cfg.delegate)
-        run_delegate(self, t);
-      else
-        run_local(self, t);
-      return rp;
-    },
-    [self](complete_atom, task_reply& r) {
-      auto it = self->state.in_flight.find(r.task_id);
-      if (it == self->state.in_flight.end())
-        return; // cancelled meanwhile
-      r.agent_id = self->state.cfg.def.id;
-      it->second.deliver(std::move(r));
-      self->state.in_flight.erase(it);
-    },
-    [self](cancel_atom, const std::string& task_id) {
-      auto it = self->state.in_flight.find(task_id);
-      if (it == self->state.in_flight.end())
-        return;
-      it->second.deliver(task_reply::failure(task_id, "cancelled", false));
-      self->state.in_flight.erase(it);
-    },
-    [self](load_atom) { return static_cast<int>(self->state.in_flight.size()); },
+      [self](task_request& t) -> caf::result<task_reply> {
+        auto& st = self->state;
+        if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity)
+          return task_reply::failure(
+              t.task_id, "agent " + st.cfg.def.id + " is at capacity", true);
+        auto prompt = render(st.cfg, t);
+        if (!prompt)
+          return task_reply::failure(t.task_id,
+                                     model::to_string(prompt.errors()), false);
+        t.prompt = std::move(*prompt);
+        t.agent_id = st.cfg.def.id;
+        record_effect(st.cfg, t);
+        auto rp = self->make_response_promise<task_reply>();
+        st.in_flight.emplace(t.task_id, rp);
+        if (st.cfg.function)
+          run_function(self, t);
+        else if (st.cfg.delegate)
+          run_delegate(self, t);
+        else
+          run_local(self, t);
+        return rp;
+      },
+      [self](complete_atom, task_reply& r) {
+        auto it = self->state.in_flight.find(r.task_id);
+        if (it == self->state.in_flight.end())
+          return; // cancelled meanwhile
+        r.agent_id = self->state.cfg.def.id;
+        it->second.deliver(std::move(r));
+        self->state.in_flight.erase(it);
+      },
+      [self](cancel_atom, const std::string& task_id) {
+        auto it = self->state.in_flight.find(task_id);
+        if (it == self->state.in_flight.end())
+          return;
+        it->second.deliver(task_reply::failure(task_id, "cancelled", false));
+        self->state.in_flight.erase(it);
+      },
+      [self](load_atom) {
+        return static_cast<int>(self->state.in_flight.size());
+      },
   };
 }
 

@@ -10,7 +10,8 @@
 //                        retryable failure (the dispatcher never sends that
 //                        many). A bad template or params is a final failure.
 //   (cancel_atom, id) -> answers that task at once with a final "cancelled"
-//                        failure and forgets it; a late model answer is dropped.
+//                        failure and forgets it; a late model answer is
+//                        dropped.
 //   load_atom         -> int: tasks in flight.
 // Persists nothing. A restart loses the tasks in flight; their executions
 // retry them.

@@ -37,8 +37,8 @@ using dispatcher_self = caf::stateful_actor<dispatcher_state>;
 bool matches(const hosted_agent& a, const assign_step& s) {
   if (!s.agent_id.empty())
     return a.def.id == s.agent_id;
-  return (s.department.empty() || a.def.department == s.department)
-         && a.def.has_capabilities(s.capabilities);
+  return (s.department.empty() || a.def.department == s.department) &&
+         a.def.has_capabilities(s.capabilities);
 }
 
 // Index of the least-loaded matching agent with a free slot, -1 if all are
@@ -84,11 +84,12 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w) {
     pump(self);
   };
   self->request(agent.handle, caf::infinite, std::move(w.step.task))
-    .then([finish](task_reply& r) mutable { finish(std::move(r)); },
-          [self, finish, task_id](caf::error& e) mutable {
-            finish(task_reply::failure(task_id, "agent unavailable: "
-                                                  + self->system().render(e), true));
-          });
+      .then([finish](task_reply& r) mutable { finish(std::move(r)); },
+            [self, finish, task_id](caf::error& e) mutable {
+              finish(task_reply::failure(
+                  task_id, "agent unavailable: " + self->system().render(e),
+                  true));
+            });
 }
 
 // Starts every waiting step that now has a free agent, oldest first.
@@ -115,8 +116,9 @@ std::string describe(const assign_step& s) {
   return "an agent of department '" + s.department + "' with [" + caps + "]";
 }
 
-caf::behavior dispatcher_actor(dispatcher_self* self,
-                               std::vector<std::pair<model::agent_def, caf::actor>> agents) {
+caf::behavior
+dispatcher_actor(dispatcher_self* self,
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents) {
   for (auto& [def, handle] : agents) {
     self->monitor(handle);
     self->state.agents.push_back({std::move(def), std::move(handle), 0});
@@ -124,64 +126,70 @@ caf::behavior dispatcher_actor(dispatcher_self* self,
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& xs = self->state.agents;
     xs.erase(std::remove_if(xs.begin(), xs.end(),
-                            [&](const auto& a) { return a.handle.address() == dm.source; }),
+                            [&](const auto& a) {
+                              return a.handle.address() == dm.source;
+                            }),
              xs.end());
   });
   return {
-    [self](assign_step& s) -> caf::result<task_reply> {
-      int i = pick(self->state, s);
-      if (i == -2)
-        return task_reply::failure(s.task.task_id,
-                                   "no agent on this node matches " + describe(s),
-                                   false);
-      auto rp = self->make_response_promise<task_reply>();
-      waiting_step w{std::move(s), rp};
-      if (i >= 0)
-        run_on(self, self->state.agents[i], std::move(w));
-      else
-        self->state.waiting.push_back(std::move(w));
-      return rp;
-    },
-    [self](cancel_atom, const std::string& task_id) {
-      auto& q = self->state.waiting;
-      for (auto it = q.begin(); it != q.end(); ++it)
-        if (it->step.task.task_id == task_id) {
-          it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
-          q.erase(it);
-          return;
-        }
-      if (auto it = self->state.running.find(task_id); it != self->state.running.end())
-        if (auto* a = find_agent(self->state, it->second))
-          self->send(a->handle, cancel_atom::value, task_id);
-    },
-    [self](join_atom, model::agent_def& def, caf::actor& handle) {
-      // An agent with the same id is replaced: new tasks go to the new one.
-      auto& xs = self->state.agents;
-      for (auto it = xs.begin(); it != xs.end(); ++it)
-        if (it->def.id == def.id) {
-          self->demonitor(it->handle);
-          self->send_exit(it->handle, caf::exit_reason::user_shutdown);
-          xs.erase(it);
-          break;
-        }
-      self->monitor(handle);
-      xs.push_back({std::move(def), std::move(handle), 0});
-      pump(self);
-      return true;
-    },
-    [self](load_atom) {
-      auto out = nlohmann::json::array();
-      for (const auto& a : self->state.agents)
-        out.push_back({{"id", a.def.id}, {"load", a.load}, {"capacity", a.def.capacity}});
-      return out.dump();
-    },
+      [self](assign_step& s) -> caf::result<task_reply> {
+        int i = pick(self->state, s);
+        if (i == -2)
+          return task_reply::failure(
+              s.task.task_id, "no agent on this node matches " + describe(s),
+              false);
+        auto rp = self->make_response_promise<task_reply>();
+        waiting_step w{std::move(s), rp};
+        if (i >= 0)
+          run_on(self, self->state.agents[i], std::move(w));
+        else
+          self->state.waiting.push_back(std::move(w));
+        return rp;
+      },
+      [self](cancel_atom, const std::string& task_id) {
+        auto& q = self->state.waiting;
+        for (auto it = q.begin(); it != q.end(); ++it)
+          if (it->step.task.task_id == task_id) {
+            it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
+            q.erase(it);
+            return;
+          }
+        if (auto it = self->state.running.find(task_id);
+            it != self->state.running.end())
+          if (auto* a = find_agent(self->state, it->second))
+            self->send(a->handle, cancel_atom::value, task_id);
+      },
+      [self](join_atom, model::agent_def& def, caf::actor& handle) {
+        // An agent with the same id is replaced: new tasks go to the new one.
+        auto& xs = self->state.agents;
+        for (auto it = xs.begin(); it != xs.end(); ++it)
+          if (it->def.id == def.id) {
+            self->demonitor(it->handle);
+            self->send_exit(it->handle, caf::exit_reason::user_shutdown);
+            xs.erase(it);
+            break;
+          }
+        self->monitor(handle);
+        xs.push_back({std::move(def), std::move(handle), 0});
+        pump(self);
+        return true;
+      },
+      [self](load_atom) {
+        auto out = nlohmann::json::array();
+        for (const auto& a : self->state.agents)
+          out.push_back({{"id", a.def.id},
+                         {"load", a.load},
+                         {"capacity", a.def.capacity}});
+        return out.dump();
+      },
   };
 }
 
 } // namespace
 
-caf::actor spawn_dispatcher(caf::actor_system& sys,
-                            std::vector<std::pair<model::agent_def, caf::actor>> agents) {
+caf::actor
+spawn_dispatcher(caf::actor_system& sys,
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents) {
   return sys.spawn(dispatcher_actor, std::move(agents));
 }
 

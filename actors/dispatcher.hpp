@@ -9,10 +9,12 @@
 //                              (load / capacity) with a free slot runs it; when
 //                              all are busy the step waits in FIFO order. No
 //                              candidate at all is a final failure.
-//   (cancel_atom, task_id)  -> a waiting step is answered "cancelled"; a running
+//   (cancel_atom, task_id)  -> a waiting step is answered "cancelled"; a
+//   running
 //                              one is cancelled at its agent.
 //   (join_atom, agent_def, actor) -> adds an agent (monitored; removed when it
-//                              goes down, its tasks answered as retryable failures).
+//                              goes down, its tasks answered as retryable
+//                              failures).
 //   load_atom               -> std::string: JSON of agents and their load.
 // Persists nothing; a restart forgets waiting steps, whose executions time
 // out or are resumed.
@@ -28,7 +30,8 @@
 namespace hishamos::actors {
 
 /// Spawns the dispatcher with the node's agents.
-caf::actor spawn_dispatcher(caf::actor_system& sys,
-                            std::vector<std::pair<model::agent_def, caf::actor>> agents);
+caf::actor
+spawn_dispatcher(caf::actor_system& sys,
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents);
 
 } // namespace hishamos::actors

@@ -12,11 +12,13 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<model::task_request>("hishamos.task_request");
   cfg.add_message_type<model::task_reply>("hishamos.task_reply");
   cfg.add_message_type<model::step_event>("hishamos.step_event");
-  cfg.add_message_type<model::execution_finished>("hishamos.execution_finished");
+  cfg.add_message_type<model::execution_finished>(
+      "hishamos.execution_finished");
   cfg.add_message_type<model::agent_def>("hishamos.agent_def");
   cfg.add_message_type<persistence::checkpoint>("hishamos.checkpoint");
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
-  cfg.add_message_type<persistence::execution_record>("hishamos.execution_record");
+  cfg.add_message_type<persistence::execution_record>(
+      "hishamos.execution_record");
 }
 
 } // namespace hishamos::actors

@@ -45,8 +45,8 @@ struct store_ack {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
-  return f(caf::meta::type_name("assign_step"), x.task, x.agent_id, x.department,
-           x.capabilities);
+  return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
+           x.department, x.capabilities);
 }
 
 template <class Inspector>
@@ -67,16 +67,15 @@ typename Inspector::result_type inspect(Inspector& f, agent_def& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_event& x) {
-  return f(caf::meta::type_name("step_event"), x.execution_id, x.step_id, x.kind,
-           x.attempt, x.agent_id, x.detail, x.at_ms);
+  return f(caf::meta::type_name("step_event"), x.execution_id, x.step_id,
+           x.kind, x.attempt, x.agent_id, x.detail, x.at_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_finished& x) {
-  return f(caf::meta::type_name("execution_finished"), x.execution_id, x.workflow,
-           x.state, x.output, x.error);
+  return f(caf::meta::type_name("execution_finished"), x.execution_id,
+           x.workflow, x.state, x.output, x.error);
 }
-
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_request& x) {
@@ -103,8 +102,8 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, state_change& x) {
-  return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch, x.state,
-           x.output, x.error);
+  return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch,
+           x.state, x.output, x.error);
 }
 
 template <class Inspector>

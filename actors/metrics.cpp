@@ -14,31 +14,34 @@ prometheus::Counter& counter(prometheus::Registry& r, const char* name,
 } // namespace
 
 node_metrics::node_metrics()
-  : registry_(std::make_shared<prometheus::Registry>()),
-    executions_(prometheus::BuildCounter()
-                  .Name("hishamos_executions_total")
-                  .Help("Executions that entered each state")
-                  .Register(*registry_)),
-    running_(prometheus::BuildGauge()
-               .Name("hishamos_executions_running")
-               .Help("Executions running on this node now")
-               .Register(*registry_)
-               .Add({})),
-    steps_completed_(counter(*registry_, "hishamos_steps_completed_total",
-                             "Steps whose checkpoint was committed")),
-    step_retries_(counter(*registry_, "hishamos_step_retries_total",
-                          "Step attempts that failed and were retried")),
-    checkpoint_resends_(counter(*registry_, "hishamos_checkpoint_resends_total",
-                                "Checkpoints sent again after no acknowledgement")),
-    writer_restarts_(counter(*registry_, "hishamos_checkpoint_writer_restarts_total",
-                             "Checkpoint writers restarted by their supervisor")),
-    step_duration_(prometheus::BuildHistogram()
-                     .Name("hishamos_step_duration_seconds")
-                     .Help("Time from a step's start to its committed checkpoint")
-                     .Register(*registry_)
-                     .Add({}, prometheus::Histogram::BucketBoundaries{
-                                0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-                                10, 30, 60, 120})) {
+    : registry_(std::make_shared<prometheus::Registry>()),
+      executions_(prometheus::BuildCounter()
+                      .Name("hishamos_executions_total")
+                      .Help("Executions that entered each state")
+                      .Register(*registry_)),
+      running_(prometheus::BuildGauge()
+                   .Name("hishamos_executions_running")
+                   .Help("Executions running on this node now")
+                   .Register(*registry_)
+                   .Add({})),
+      steps_completed_(counter(*registry_, "hishamos_steps_completed_total",
+                               "Steps whose checkpoint was committed")),
+      step_retries_(counter(*registry_, "hishamos_step_retries_total",
+                            "Step attempts that failed and were retried")),
+      checkpoint_resends_(
+          counter(*registry_, "hishamos_checkpoint_resends_total",
+                  "Checkpoints sent again after no acknowledgement")),
+      writer_restarts_(
+          counter(*registry_, "hishamos_checkpoint_writer_restarts_total",
+                  "Checkpoint writers restarted by their supervisor")),
+      step_duration_(
+          prometheus::BuildHistogram()
+              .Name("hishamos_step_duration_seconds")
+              .Help("Time from a step's start to its committed checkpoint")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{
+                           0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+                           60, 120})) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }

@@ -33,24 +33,25 @@ store_ack settle(writer_self* self, const persistence::status& st) {
 caf::behavior checkpoint_writer(writer_self* self, store_factory factory) {
   auto opened = factory();
   if (!opened) {
-    spdlog::error("checkpoint writer cannot open the store: {}", opened.st.message);
+    spdlog::error("checkpoint writer cannot open the store: {}",
+                  opened.st.message);
     self->quit(caf::make_error(caf::sec::runtime_error, opened.st.message));
     return {};
   }
   self->state.db = std::move(opened.value);
   return {
-    [self](persistence::checkpoint& cp) {
-      auto saved = self->state.db->save_checkpoints({cp});
-      if (!saved)
-        return settle(self, saved.st);
-      return settle(self, saved.value.front());
-    },
-    [self](persistence::state_change& change) {
-      return settle(self, self->state.db->change_state(change));
-    },
-    [self](persistence::execution_record& x) {
-      return settle(self, self->state.db->create_execution(x));
-    },
+      [self](persistence::checkpoint& cp) {
+        auto saved = self->state.db->save_checkpoints({cp});
+        if (!saved)
+          return settle(self, saved.st);
+        return settle(self, saved.value.front());
+      },
+      [self](persistence::state_change& change) {
+        return settle(self, self->state.db->change_state(change));
+      },
+      [self](persistence::execution_record& x) {
+        return settle(self, self->state.db->create_execution(x));
+      },
   };
 }
 
@@ -66,7 +67,7 @@ using supervisor_self = caf::stateful_actor<supervisor_state>;
 
 void spawn_writer(supervisor_self* self) {
   self->state.writer = self->spawn<caf::detached + caf::monitored>(
-    checkpoint_writer, self->state.factory);
+      checkpoint_writer, self->state.factory);
 }
 
 // Forwards a request to the writer and relays its ack; a writer that dies
@@ -77,20 +78,22 @@ caf::result<store_ack> forward(supervisor_self* self, T& msg) {
     return store_ack{errc::unavailable, "checkpoint writer is restarting"};
   auto rp = self->make_response_promise<store_ack>();
   self->request(self->state.writer, caf::infinite, std::move(msg))
-    .then(
-      [self, rp](store_ack& ack) mutable {
-        if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
-          self->state.backoff = std::chrono::milliseconds{50};
-        rp.deliver(std::move(ack));
-      },
+      .then(
+          [self, rp](store_ack& ack) mutable {
+            if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
+              self->state.backoff = std::chrono::milliseconds{50};
+            rp.deliver(std::move(ack));
+          },
           [self, rp](caf::error& e) mutable {
-            rp.deliver(store_ack{errc::unavailable,
-                                 "checkpoint writer stopped: " + self->system().render(e)});
+            rp.deliver(
+                store_ack{errc::unavailable, "checkpoint writer stopped: " +
+                                                 self->system().render(e)});
           });
   return rp;
 }
 
-caf::behavior persistence_supervisor(supervisor_self* self, store_factory factory,
+caf::behavior persistence_supervisor(supervisor_self* self,
+                                     store_factory factory,
                                      std::shared_ptr<node_metrics> metrics) {
   self->state.factory = std::move(factory);
   self->state.metrics = std::move(metrics);
@@ -111,22 +114,24 @@ caf::behavior persistence_supervisor(supervisor_self* self, store_factory factor
     self->quit(msg.reason);
   });
   return {
-    [self](persistence::checkpoint& cp) { return forward(self, cp); },
-    [self](persistence::state_change& c) { return forward(self, c); },
-    [self](persistence::execution_record& x) { return forward(self, x); },
-    [self](respawn_atom) {
-      spawn_writer(self);
-      self->state.metrics->writer_restarted();
-    },
-    [self](writer_atom) { return self->state.writer; },
+      [self](persistence::checkpoint& cp) { return forward(self, cp); },
+      [self](persistence::state_change& c) { return forward(self, c); },
+      [self](persistence::execution_record& x) { return forward(self, x); },
+      [self](respawn_atom) {
+        spawn_writer(self);
+        self->state.metrics->writer_restarted();
+      },
+      [self](writer_atom) { return self->state.writer; },
   };
 }
 
 } // namespace
 
-caf::actor spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
+                                        store_factory factory,
                                         std::shared_ptr<node_metrics> metrics) {
-  return sys.spawn(persistence_supervisor, std::move(factory), std::move(metrics));
+  return sys.spawn(persistence_supervisor, std::move(factory),
+                   std::move(metrics));
 }
 
 } // namespace hishamos::actors

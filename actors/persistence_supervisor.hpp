@@ -34,10 +34,11 @@ namespace hishamos::actors {
 
 /// Opens a new store connection (called by each writer incarnation).
 using store_factory =
-  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>;
+    std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>;
 
 /// Spawns the supervisor, which spawns its first writer.
-caf::actor spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
+                                        store_factory factory,
                                         std::shared_ptr<node_metrics> metrics);
 
 } // namespace hishamos::actors

@@ -54,7 +54,8 @@ const std::string& exec_id(execution_self* self) {
   return self->state.cfg.record.id;
 }
 
-void emit(execution_self* self, int i, const char* kind, const std::string& detail = "") {
+void emit(execution_self* self, int i, const char* kind,
+          const std::string& detail = "") {
   const auto& obs = self->state.cfg.observer;
   if (!obs || !obs->on_step)
     return;
@@ -66,8 +67,8 @@ void emit(execution_self* self, int i, const char* kind, const std::string& deta
 void notify_and_quit(execution_self* self) {
   const auto& change = self->state.final_change;
   model::execution_finished msg{exec_id(self), self->state.cfg.workflow->name,
-                                persistence::to_string(change.state), change.output,
-                                change.error};
+                                persistence::to_string(change.state),
+                                change.output, change.error};
   self->state.cfg.metrics->execution_entered(msg.state);
   if (const auto& obs = self->state.cfg.observer; obs && obs->on_finish)
     obs->on_finish(msg);
@@ -86,26 +87,29 @@ void abandon(execution_self* self, const std::string& why) {
 void send_final(execution_self* self) {
   self->request(self->state.cfg.persistence, std::chrono::seconds{30},
                 self->state.final_change)
-    .then(
-      [self](store_ack& ack) {
-        if (ack.code == errc::ok)
-          notify_and_quit(self);
-        else if (ack.code == errc::stale_epoch || ack.code == errc::not_found)
-          abandon(self, ack.message);
-        else
-          self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value, -1);
-      },
-      [self](caf::error&) {
-        self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value, -1);
-      });
+      .then(
+          [self](store_ack& ack) {
+            if (ack.code == errc::ok)
+              notify_and_quit(self);
+            else if (ack.code == errc::stale_epoch ||
+                     ack.code == errc::not_found)
+              abandon(self, ack.message);
+            else
+              self->delayed_send(self, self->state.cfg.resend_delay,
+                                 resend_atom::value, -1);
+          },
+          [self](caf::error&) {
+            self->delayed_send(self, self->state.cfg.resend_delay,
+                               resend_atom::value, -1);
+          });
 }
 
 void finish(execution_self* self, persistence::execution_state state,
             std::string output, std::string error) {
   auto& st = self->state;
   st.finishing = true;
-  st.final_change = {exec_id(self), st.cfg.record.epoch, state, std::move(output),
-                     std::move(error)};
+  st.final_change = {exec_id(self), st.cfg.record.epoch, state,
+                     std::move(output), std::move(error)};
   for (auto& r : st.steps)
     if (r.ph == phase::running)
       self->send(st.cfg.dispatcher, cancel_atom::value, r.task_id);
@@ -131,7 +135,8 @@ void advance(execution_self* self) {
     started.push_back(r.ph != phase::waiting);
   }
   if (std::all_of(done.begin(), done.end(), [](bool b) { return b; })) {
-    finish(self, persistence::execution_state::completed, leaf_outputs(self), "");
+    finish(self, persistence::execution_state::completed, leaf_outputs(self),
+           "");
     return;
   }
   for (int i : st.graph.ready_set(done, started))
@@ -140,28 +145,32 @@ void advance(execution_self* self) {
 
 void send_checkpoint(execution_self* self, int i) {
   const auto& r = self->state.steps[i];
-  persistence::checkpoint cp{exec_id(self),   def_of(self, i).id, r.attempt,
-                             self->state.cfg.record.epoch, r.output, r.agent_id,
+  persistence::checkpoint cp{exec_id(self),   def_of(self, i).id,
+                             r.attempt,       self->state.cfg.record.epoch,
+                             r.output,        r.agent_id,
                              r.started_at_ms, r.finished_at_ms};
   auto resend = [self, i] {
     self->state.cfg.metrics->checkpoint_resent();
-    self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value, i);
+    self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
+                       i);
   };
-  self->request(self->state.cfg.persistence, std::chrono::seconds{30}, std::move(cp))
-    .then(
-      [self, i, resend](store_ack& ack) {
-        if (ack.code == errc::stale_epoch || ack.code == errc::not_found)
-          return abandon(self, ack.message);
-        if (ack.code != errc::ok)
-          return resend();
-        auto& r = self->state.steps[i];
-        r.ph = phase::done;
-        std::chrono::duration<double> took = std::chrono::steady_clock::now() - r.started;
-        self->state.cfg.metrics->step_completed(took.count());
-        emit(self, i, "completed");
-        advance(self);
-      },
-      [resend](caf::error&) { resend(); });
+  self->request(self->state.cfg.persistence, std::chrono::seconds{30},
+                std::move(cp))
+      .then(
+          [self, i, resend](store_ack& ack) {
+            if (ack.code == errc::stale_epoch || ack.code == errc::not_found)
+              return abandon(self, ack.message);
+            if (ack.code != errc::ok)
+              return resend();
+            auto& r = self->state.steps[i];
+            r.ph = phase::done;
+            std::chrono::duration<double> took =
+                std::chrono::steady_clock::now() - r.started;
+            self->state.cfg.metrics->step_completed(took.count());
+            emit(self, i, "completed");
+            advance(self);
+          },
+          [resend](caf::error&) { resend(); });
 }
 
 void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
@@ -182,14 +191,15 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     r.ph = phase::backoff;
     emit(self, i, "retrying", r.error);
     self->state.cfg.metrics->step_retried();
-    self->delayed_send(self, milliseconds{def.retry.delay_before(r.attempt + 1)},
+    self->delayed_send(self,
+                       milliseconds{def.retry.delay_before(r.attempt + 1)},
                        retry_atom::value, i);
     return;
   }
   emit(self, i, "failed", r.error);
   finish(self, persistence::execution_state::failed, "",
-         "step '" + def.id + "' failed after " + std::to_string(r.attempt)
-           + " attempt(s): " + r.error);
+         "step '" + def.id + "' failed after " + std::to_string(r.attempt) +
+             " attempt(s): " + r.error);
 }
 
 assign_step make_assignment(execution_self* self, int i) {
@@ -198,10 +208,18 @@ assign_step make_assignment(execution_self* self, int i) {
   std::map<std::string, std::string> outputs;
   for (size_t j = 0; j < self->state.steps.size(); ++j)
     if (self->state.steps[j].ph == phase::done)
-      outputs[def_of(self, static_cast<int>(j)).id] = self->state.steps[j].output;
+      outputs[def_of(self, static_cast<int>(j)).id] =
+          self->state.steps[j].output;
   assign_step a;
-  a.task = {r.task_id, exec_id(self), def.id, r.attempt, "", def.command_template_id,
-            model::resolve_references(def.params, self->state.input, outputs).dump(), ""};
+  a.task = {
+      r.task_id,
+      exec_id(self),
+      def.id,
+      r.attempt,
+      "",
+      def.command_template_id,
+      model::resolve_references(def.params, self->state.input, outputs).dump(),
+      ""};
   a.agent_id = def.agent_id;
   if (def.agent) {
     a.department = def.agent->department;
@@ -219,22 +237,29 @@ void start_step(execution_self* self, int i) {
   r.agent_id = def.agent_id;
   r.started = std::chrono::steady_clock::now();
   r.started_at_ms = persistence::now_ms();
-  r.task_id = exec_id(self) + "/" + def.id + "/" + std::to_string(r.attempt) + "@"
-              + std::to_string(self->state.cfg.record.epoch);
+  r.task_id = exec_id(self) + "/" + def.id + "/" + std::to_string(r.attempt) +
+              "@" + std::to_string(self->state.cfg.record.epoch);
   emit(self, i, "started");
-  auto timeout = def.timeout_ms > 0 ? caf::duration{milliseconds{def.timeout_ms}}
-                                    : caf::duration{caf::infinite};
+  auto timeout = def.timeout_ms > 0
+                     ? caf::duration{milliseconds{def.timeout_ms}}
+                     : caf::duration{caf::infinite};
   int attempt = r.attempt;
   self->request(self->state.cfg.dispatcher, timeout, make_assignment(self, i))
-    .then([self, i, attempt](task_reply& reply) { on_reply(self, i, attempt, std::move(reply)); },
+      .then(
+          [self, i, attempt](task_reply& reply) {
+            on_reply(self, i, attempt, std::move(reply));
+          },
           [self, i, attempt](caf::error& e) {
             const auto& r = self->state.steps[i];
             std::string why = self->system().render(e);
             if (e == caf::sec::request_timeout) {
-              why = "timed out after " + std::to_string(def_of(self, i).timeout_ms) + " ms";
-              self->send(self->state.cfg.dispatcher, cancel_atom::value, r.task_id);
+              why = "timed out after " +
+                    std::to_string(def_of(self, i).timeout_ms) + " ms";
+              self->send(self->state.cfg.dispatcher, cancel_atom::value,
+                         r.task_id);
             }
-            on_reply(self, i, attempt, task_reply::failure(r.task_id, why, true));
+            on_reply(self, i, attempt,
+                     task_reply::failure(r.task_id, why, true));
           });
 }
 
@@ -249,8 +274,8 @@ std::string snapshot(execution_self* self) {
                      {"error", r.error}});
   }
   auto state = self->state.finishing
-                 ? persistence::to_string(self->state.final_change.state)
-                 : "running";
+                   ? persistence::to_string(self->state.final_change.state)
+                   : "running";
   return nlohmann::json{{"state", state}, {"steps", steps}}.dump();
 }
 
@@ -266,33 +291,35 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
     if (i < 0)
       continue;
     auto& r = st.steps[i];
-    r = {phase::done, cp.attempt, "", cp.agent_id, cp.output, "",
+    r = {phase::done,      cp.attempt,        "", cp.agent_id, cp.output, "",
          cp.started_at_ms, cp.finished_at_ms, {}};
   }
   st.cfg.metrics->execution_entered("running");
   return {
-    [self](start_atom) { advance(self); },
-    [self](retry_atom, int i) {
-      if (!self->state.finishing && self->state.steps[i].ph == phase::backoff)
-        start_step(self, i);
-    },
-    [self](resend_atom, int i) {
-      if (i < 0)
-        send_final(self);
-      else if (self->state.steps[i].ph == phase::checkpointing)
-        send_checkpoint(self, i);
-    },
-    [self](cancel_atom) {
-      if (!self->state.finishing)
-        finish(self, persistence::execution_state::cancelled, "", "cancelled by request");
-    },
-    [self](snapshot_atom) { return snapshot(self); },
+      [self](start_atom) { advance(self); },
+      [self](retry_atom, int i) {
+        if (!self->state.finishing && self->state.steps[i].ph == phase::backoff)
+          start_step(self, i);
+      },
+      [self](resend_atom, int i) {
+        if (i < 0)
+          send_final(self);
+        else if (self->state.steps[i].ph == phase::checkpointing)
+          send_checkpoint(self, i);
+      },
+      [self](cancel_atom) {
+        if (!self->state.finishing)
+          finish(self, persistence::execution_state::cancelled, "",
+                 "cancelled by request");
+      },
+      [self](snapshot_atom) { return snapshot(self); },
   };
 }
 
 } // namespace
 
-caf::actor spawn_execution(caf::actor_system& sys, execution_settings settings) {
+caf::actor spawn_execution(caf::actor_system& sys,
+                           execution_settings settings) {
   auto a = sys.spawn(execution_actor, std::move(settings));
   caf::anon_send(a, start_atom::value);
   return a;

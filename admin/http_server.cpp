@@ -21,7 +21,8 @@ void reply(httplib::Response& res, int status, const json& body) {
 
 void fail(httplib::Response& res, int status, const std::string& error,
           const std::string& message, json details = json::object()) {
-  reply(res, status, {{"error", error}, {"message", message}, {"details", details}});
+  reply(res, status,
+        {{"error", error}, {"message", message}, {"details", details}});
 }
 
 json problems_json(const model::problems& xs) {
@@ -32,17 +33,26 @@ json problems_json(const model::problems& xs) {
 }
 
 json to_json(const step_status& s) {
-  return {{"id", s.id},         {"name", s.name},         {"state", s.state},
-          {"attempt", s.attempt}, {"agent_id", s.agent_id}, {"output", s.output},
-          {"error", s.error},   {"started_at_ms", s.started_at_ms},
+  return {{"id", s.id},
+          {"name", s.name},
+          {"state", s.state},
+          {"attempt", s.attempt},
+          {"agent_id", s.agent_id},
+          {"output", s.output},
+          {"error", s.error},
+          {"started_at_ms", s.started_at_ms},
           {"finished_at_ms", s.finished_at_ms}};
 }
 
 json to_json(const execution_status& x, bool with_steps) {
-  json out{{"id", x.id},           {"workflow", x.workflow},
-           {"state", x.state},     {"owner_node", x.owner_node},
-           {"epoch", x.epoch},     {"error", x.error},
-           {"created_at_ms", x.created_at_ms}, {"updated_at_ms", x.updated_at_ms}};
+  json out{{"id", x.id},
+           {"workflow", x.workflow},
+           {"state", x.state},
+           {"owner_node", x.owner_node},
+           {"epoch", x.epoch},
+           {"error", x.error},
+           {"created_at_ms", x.created_at_ms},
+           {"updated_at_ms", x.updated_at_ms}};
   if (with_steps) {
     out["input"] = x.input;
     out["output"] = x.output;
@@ -56,10 +66,14 @@ json to_json(const execution_status& x, bool with_steps) {
 json workflow_summary(const model::workflow_def& wf) {
   auto inputs = json::object();
   for (const auto& [name, spec] : wf.inputs)
-    inputs[name] = {{"type", model::to_string(spec.type)}, {"required", spec.required}};
-  return {{"name", wf.name},         {"description", wf.description},
-          {"department", wf.department}, {"version", wf.version},
-          {"steps", wf.steps.size()}, {"inputs", inputs}};
+    inputs[name] = {{"type", model::to_string(spec.type)},
+                    {"required", spec.required}};
+  return {{"name", wf.name},
+          {"description", wf.description},
+          {"department", wf.department},
+          {"version", wf.version},
+          {"steps", wf.steps.size()},
+          {"inputs", inputs}};
 }
 
 } // namespace
@@ -75,90 +89,108 @@ struct http_server::impl {
 };
 
 void http_server::impl::routes() {
-  server.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, {{"status", "ok"}, {"node", n.id()}});
-  });
+  server.Get("/health",
+             [this](const httplib::Request&, httplib::Response& res) {
+               reply(res, 200, {{"status", "ok"}, {"node", n.id()}});
+             });
   server.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
     if (n.ready())
       reply(res, 200, {{"status", "ready"}, {"node", n.id()}});
     else
-      fail(res, 503, "not_ready", "node " + n.id()
-                                     + " is draining or cannot reach its store");
+      fail(res, 503, "not_ready",
+           "node " + n.id() + " is draining or cannot reach its store");
   });
-  server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(n.metrics_text(), "text/plain; version=0.0.4");
-  });
-  server.Get("/api/v1/workflows", [this](const httplib::Request&, httplib::Response& res) {
-    auto out = json::array();
-    for (const auto& [name, wf] : n.catalog().workflows)
-      out.push_back(workflow_summary(*wf));
-    reply(res, 200, {{"workflows", out}});
-  });
+  server.Get("/metrics",
+             [this](const httplib::Request&, httplib::Response& res) {
+               res.set_content(n.metrics_text(), "text/plain; version=0.0.4");
+             });
+  server.Get("/api/v1/workflows",
+             [this](const httplib::Request&, httplib::Response& res) {
+               auto out = json::array();
+               for (const auto& [name, wf] : n.catalog().workflows)
+                 out.push_back(workflow_summary(*wf));
+               reply(res, 200, {{"workflows", out}});
+             });
   server.Post(R"(/api/v1/workflows/([^/]+)/execute)",
-              [this](const httplib::Request& req, httplib::Response& res) { execute(req, res); });
-  server.Get("/api/v1/executions", [this](const httplib::Request& req, httplib::Response& res) {
-    int limit = 20;
-    if (req.has_param("limit")) {
-      try {
-        limit = std::stoi(req.get_param_value("limit"));
-      } catch (const std::exception&) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 100)
-        return fail(res, 400, "invalid_limit", "limit must be an integer from 1 to 100");
-    }
-    auto out = json::array();
-    for (const auto& x : n.executions(limit))
-      out.push_back(to_json(x, false));
-    reply(res, 200, {{"executions", out}});
-  });
+              [this](const httplib::Request& req, httplib::Response& res) {
+                execute(req, res);
+              });
+  server.Get("/api/v1/executions",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               int limit = 20;
+               if (req.has_param("limit")) {
+                 try {
+                   limit = std::stoi(req.get_param_value("limit"));
+                 } catch (const std::exception&) {
+                   limit = -1;
+                 }
+                 if (limit < 1 || limit > 100)
+                   return fail(res, 400, "invalid_limit",
+                               "limit must be an integer from 1 to 100");
+               }
+               auto out = json::array();
+               for (const auto& x : n.executions(limit))
+                 out.push_back(to_json(x, false));
+               reply(res, 200, {{"executions", out}});
+             });
   server.Get(R"(/api/v1/executions/([^/]+))",
              [this](const httplib::Request& req, httplib::Response& res) {
                auto x = n.execution(req.matches[1]);
                if (!x)
                  return fail(res, 404, "execution_not_found",
-                             "no execution with id '" + std::string{req.matches[1]} + "'");
+                             "no execution with id '" +
+                                 std::string{req.matches[1]} + "'");
                reply(res, 200, to_json(*x, true));
              });
-  server.Post(R"(/api/v1/executions/([^/]+)/cancel)",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                std::string id = req.matches[1];
-                if (n.cancel(id))
-                  return reply(res, 202, {{"execution_id", id}, {"state", "cancelling"}});
-                if (auto x = n.execution(id))
-                  return fail(res, 409, "not_running",
-                              "execution " + id + " is " + x->state + ", not running here");
-                fail(res, 404, "execution_not_found", "no execution with id '" + id + "'");
-              });
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty())
-      fail(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+  server.Post(R"(/api/v1/executions/([^/]+)/cancel)", [this](const httplib::
+                                                                 Request& req,
+                                                             httplib::Response&
+                                                                 res) {
+    std::string id = req.matches[1];
+    if (n.cancel(id))
+      return reply(res, 202, {{"execution_id", id}, {"state", "cancelling"}});
+    if (auto x = n.execution(id))
+      return fail(res, 409, "not_running",
+                  "execution " + id + " is " + x->state + ", not running here");
+    fail(res, 404, "execution_not_found", "no execution with id '" + id + "'");
   });
+  server.set_error_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (res.status == 404 && res.body.empty())
+          fail(res, 404, "not_found",
+               "no route for " + req.method + " " + req.path);
+      });
 }
 
-void http_server::impl::execute(const httplib::Request& req, httplib::Response& res) {
+void http_server::impl::execute(const httplib::Request& req,
+                                httplib::Response& res) {
   std::string name = req.matches[1];
   auto wf = n.catalog().find_workflow(name);
   if (!wf)
-    return fail(res, 404, "workflow_not_found", "no workflow named '" + name + "'",
+    return fail(res, 404, "workflow_not_found",
+                "no workflow named '" + name + "'",
                 {{"fix", "GET /api/v1/workflows lists the names"}});
-  auto body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+  auto body =
+      req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
     return fail(res, 400, "invalid_json",
                 "the body must be a JSON object like {\"input\": {...}}");
   auto input = body.value("input", json::object());
   if (auto checked = model::validate_inputs(*wf, input); !checked)
-    return fail(res, 422, "invalid_input", "the input does not fit workflow '" + name + "'",
+    return fail(res, 422, "invalid_input",
+                "the input does not fit workflow '" + name + "'",
                 {{"problems", problems_json(checked.errors())}});
   if (!n.ready())
-    return fail(res, 503, "not_ready", "node " + n.id() + " is not accepting work");
+    return fail(res, 503, "not_ready",
+                "node " + n.id() + " is not accepting work");
   auto id = n.submit(name, input);
   if (!id)
     return fail(res, 503, "store_unavailable", model::to_string(id.errors()));
   res.set_header("Location", "/api/v1/executions/" + *id);
-  reply(res, 202, {{"execution_id", *id},
-                   {"state", "running"},
-                   {"links", {{"self", "/api/v1/executions/" + *id}}}});
+  reply(res, 202,
+        {{"execution_id", *id},
+         {"state", "running"},
+         {"links", {{"self", "/api/v1/executions/" + *id}}}});
 }
 
 http_server::http_server(node& n) : impl_(std::make_unique<impl>(n)) {
@@ -171,8 +203,9 @@ model::result<int> http_server::start(const std::string& host, int port) {
   int bound = port == 0 ? impl_->server.bind_to_any_port(host)
                         : (impl_->server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0)
-    return model::problem{"", 0, "", "cannot listen on " + host + ":" + std::to_string(port),
-                          "free the port or set http.listen / HISHAMOS_HTTP_LISTEN"};
+    return model::problem{
+        "", 0, "", "cannot listen on " + host + ":" + std::to_string(port),
+        "free the port or set http.listen / HISHAMOS_HTTP_LISTEN"};
   impl_->thread = std::thread{[this] { impl_->server.listen_after_bind(); }};
   return bound;
 }

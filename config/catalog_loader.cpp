@@ -11,9 +11,7 @@ namespace hishamos::config {
 namespace fs = std::filesystem;
 using model::problems;
 
-std::string builtin_catalog_path() {
-  return HISHAMOS_BUILTIN_CATALOG;
-}
+std::string builtin_catalog_path() { return HISHAMOS_BUILTIN_CATALOG; }
 
 namespace {
 
@@ -24,7 +22,8 @@ std::vector<fs::path> data_files(const fs::path& dir) {
     return out;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     auto ext = entry.path().extension().string();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+    if (entry.is_regular_file() &&
+        (ext == ".yaml" || ext == ".yml" || ext == ".json"))
       out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
@@ -33,7 +32,8 @@ std::vector<fs::path> data_files(const fs::path& dir) {
 
 // Parses every file of one kind and inserts the results by key.
 template <class Parse, class Insert>
-void load_kind(const fs::path& dir, Parse parse, Insert insert, problems& errors) {
+void load_kind(const fs::path& dir, Parse parse, Insert insert,
+               problems& errors) {
   for (const auto& file : data_files(dir)) {
     auto text = read_file(file.string());
     if (!text) {
@@ -42,7 +42,8 @@ void load_kind(const fs::path& dir, Parse parse, Insert insert, problems& errors
     }
     auto parsed = parse(*text, file.string());
     if (!parsed)
-      errors.insert(errors.end(), parsed.errors().begin(), parsed.errors().end());
+      errors.insert(errors.end(), parsed.errors().begin(),
+                    parsed.errors().end());
     else
       insert(std::move(*parsed), file.string());
   }
@@ -57,29 +58,36 @@ load_catalog(const std::vector<std::string>& paths) {
   std::vector<std::shared_ptr<const model::workflow_def>> workflows;
   for (const auto& root : paths) {
     if (!fs::is_directory(root)) {
-      errors.push_back({root, 0, "", "catalog directory does not exist",
-                        "create it with agents/, templates/ and workflows/ below it"});
+      errors.push_back(
+          {root, 0, "", "catalog directory does not exist",
+           "create it with agents/, templates/ and workflows/ below it"});
       continue;
     }
-    load_kind(fs::path{root} / "agents", model::parse_agent,
-              [&](model::agent_def a, const std::string&) { cat->agents[a.id] = std::move(a); },
-              errors);
-    load_kind(fs::path{root} / "templates", model::parse_command_template,
-              [&](model::command_template t, const std::string&) {
-                cat->templates[t.id] = std::move(t);
-              },
-              errors);
-    load_kind(fs::path{root} / "workflows", model::parse_workflow,
-              [&](model::workflow_def w, const std::string& file) {
-                if (auto old = cat->find_workflow(w.name))
-                  errors.push_back({file, 0, "", "workflow name '" + w.name
-                                      + "' is also used by " + old->file,
-                                    "give each workflow a unique name"});
-                auto ptr = std::make_shared<const model::workflow_def>(std::move(w));
-                cat->workflows[ptr->name] = ptr;
-                workflows.push_back(ptr);
-              },
-              errors);
+    load_kind(
+        fs::path{root} / "agents", model::parse_agent,
+        [&](model::agent_def a, const std::string&) {
+          cat->agents[a.id] = std::move(a);
+        },
+        errors);
+    load_kind(
+        fs::path{root} / "templates", model::parse_command_template,
+        [&](model::command_template t, const std::string&) {
+          cat->templates[t.id] = std::move(t);
+        },
+        errors);
+    load_kind(
+        fs::path{root} / "workflows", model::parse_workflow,
+        [&](model::workflow_def w, const std::string& file) {
+          if (auto old = cat->find_workflow(w.name))
+            errors.push_back(
+                {file, 0, "",
+                 "workflow name '" + w.name + "' is also used by " + old->file,
+                 "give each workflow a unique name"});
+          auto ptr = std::make_shared<const model::workflow_def>(std::move(w));
+          cat->workflows[ptr->name] = ptr;
+          workflows.push_back(ptr);
+        },
+        errors);
   }
   for (const auto& wf : workflows) {
     auto found = model::validate(*wf, *cat);

@@ -23,7 +23,8 @@ model::result<std::string> read_file(const std::string& path) {
 
 namespace {
 
-void parse_node_section(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
+void parse_node_section(yaml_reader& in, const YAML::Node& n,
+                        node_config& cfg) {
   if (!in.expect_map(n, "node"))
     return;
   in.reject_unknown_keys(n, {"id", "listen", "seeds", "tls"}, "node");
@@ -80,17 +81,21 @@ model::result<node_config> parse_node_config(const std::string& text,
     return cfg;
   if (!in.expect_map(*root, "a node config"))
     return errors;
-  in.reject_unknown_keys(*root, {"node", "http", "store", "cache", "catalog",
-                                 "agents", "providers"},
-                         "node config");
+  in.reject_unknown_keys(
+      *root,
+      {"node", "http", "store", "cache", "catalog", "agents", "providers"},
+      "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
-  section(in, *root, "http", {"listen"},
-          [&](const auto& n) { cfg.http_listen = in.string(n, "listen", cfg.http_listen); });
-  section(in, *root, "store", {"url"},
-          [&](const auto& n) { cfg.store_url = in.string(n, "url", cfg.store_url); });
-  section(in, *root, "cache", {"redis_url"},
-          [&](const auto& n) { cfg.redis_url = in.string(n, "redis_url", ""); });
+  section(in, *root, "http", {"listen"}, [&](const auto& n) {
+    cfg.http_listen = in.string(n, "listen", cfg.http_listen);
+  });
+  section(in, *root, "store", {"url"}, [&](const auto& n) {
+    cfg.store_url = in.string(n, "url", cfg.store_url);
+  });
+  section(in, *root, "cache", {"redis_url"}, [&](const auto& n) {
+    cfg.redis_url = in.string(n, "redis_url", "");
+  });
   section(in, *root, "catalog", {"paths"},
           [&](const auto& n) { cfg.catalog_paths = in.strings(n, "paths"); });
   cfg.agents = in.strings(*root, "agents");
@@ -119,8 +124,8 @@ void apply_environment(node_config& cfg) {
   set("HISHAMOS_NODE_ID", cfg.node_id);
 }
 
-model::result<std::pair<std::string, int>> split_host_port(const std::string& text,
-                                                           const std::string& what) {
+model::result<std::pair<std::string, int>>
+split_host_port(const std::string& text, const std::string& what) {
   auto colon = text.rfind(':');
   int port = -1;
   if (colon != std::string::npos && colon > 0) {

@@ -15,24 +15,29 @@ struct tls_settings {
   std::string ca;          ///< PEM file of the CA that signs peers.
 };
 
-/// A model provider entry: `openai: {type: openai, base_url: ..., api_key: ...}`.
+/// A model provider entry: `openai: {type: openai, base_url: ..., api_key:
+/// ...}`.
 struct provider_settings {
   std::string type = "local"; ///< local | openai | anthropic.
   std::string base_url;       ///< Endpoint for HTTP providers.
-  std::string api_key;        ///< A reference (secret://name, env://NAME), never a key.
+  std::string
+      api_key; ///< A reference (secret://name, env://NAME), never a key.
 };
 
 /// Everything one `hishamos` node is configured with (node.yaml).
 struct node_config {
-  std::string node_id = "n1";            ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
-  std::string listen;                    ///< CAF middleman address; "" = no peers.
-  std::vector<std::string> seeds;        ///< Peer middleman addresses.
-  tls_settings tls;                      ///< Node-to-node TLS; empty = off.
-  std::string http_listen = "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
+  std::string node_id = "n1"; ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
+  std::string listen;         ///< CAF middleman address; "" = no peers.
+  std::vector<std::string> seeds; ///< Peer middleman addresses.
+  tls_settings tls;               ///< Node-to-node TLS; empty = off.
+  std::string http_listen =
+      "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.
-  std::string redis_url;                 ///< L2 cache; "" = none. Env HISHAMOS_REDIS_URL.
-  std::vector<std::string> catalog_paths; ///< Each holds agents/, templates/, workflows/.
-  std::vector<std::string> agents;       ///< Hosted agent ids; empty = all in the catalog.
+  std::string redis_url; ///< L2 cache; "" = none. Env HISHAMOS_REDIS_URL.
+  std::vector<std::string>
+      catalog_paths; ///< Each holds agents/, templates/, workflows/.
+  std::vector<std::string>
+      agents; ///< Hosted agent ids; empty = all in the catalog.
   std::map<std::string, provider_settings> providers{{"local", {}}};
 };
 
@@ -49,8 +54,8 @@ model::result<node_config> parse_node_config(const std::string& text,
 void apply_environment(node_config& cfg);
 
 /// Host and port of "host:port"; problems when malformed.
-model::result<std::pair<std::string, int>> split_host_port(const std::string& text,
-                                                           const std::string& what);
+model::result<std::pair<std::string, int>>
+split_host_port(const std::string& text, const std::string& what);
 
 /// Reads a whole file; a problem naming the path when it cannot be read.
 model::result<std::string> read_file(const std::string& path);

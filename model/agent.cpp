@@ -8,12 +8,13 @@ namespace hishamos::model {
 
 bool agent_def::has_capabilities(const std::vector<std::string>& wanted) const {
   return std::all_of(wanted.begin(), wanted.end(), [this](const auto& w) {
-    return std::find(capabilities.begin(), capabilities.end(), w)
-           != capabilities.end();
+    return std::find(capabilities.begin(), capabilities.end(), w) !=
+           capabilities.end();
   });
 }
 
-result<agent_def> parse_agent(const std::string& text, const std::string& file) {
+result<agent_def> parse_agent(const std::string& text,
+                              const std::string& file) {
   problems errors;
   yaml_reader in{file, errors};
   auto root = in.parse(text);
@@ -22,9 +23,10 @@ result<agent_def> parse_agent(const std::string& text, const std::string& file) 
   if (!in.expect_map(*root, "an agent file"))
     return errors;
   in.reject_unknown_keys(*root,
-                         {"id", "name", "department", "capabilities", "capacity",
-                          "provider", "model", "temperature", "max_tokens",
-                          "latency_ms", "fail_rate", "quality", "description"},
+                         {"id", "name", "department", "capabilities",
+                          "capacity", "provider", "model", "temperature",
+                          "max_tokens", "latency_ms", "fail_rate", "quality",
+                          "description"},
                          "agent");
   agent_def a;
   a.id = in.required_string(*root, "id");

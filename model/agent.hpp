@@ -16,17 +16,19 @@ struct agent_def {
   std::string department;                ///< e.g. engineering.
   std::vector<std::string> capabilities; ///< e.g. [architecture, review].
   int capacity = 1;                      ///< Concurrent tasks (>= 1).
-  std::string provider = "local";        ///< Provider name from the node config.
-  std::string model = "local-echo";      ///< Model name passed to the provider.
-  double temperature = 0.0;              ///< 0 = deterministic (cacheable).
-  int max_tokens = 1024;                 ///< Upper bound on output tokens.
+  std::string provider = "local";   ///< Provider name from the node config.
+  std::string model = "local-echo"; ///< Model name passed to the provider.
+  double temperature = 0.0;         ///< 0 = deterministic (cacheable).
+  int max_tokens = 1024;            ///< Upper bound on output tokens.
   // Local provider only, for demos and tests:
-  std::int64_t latency_ms = 0; ///< Simulated model latency (a timer, no thread).
-  double fail_rate = 0.0;      ///< Share of calls that fail (retryable).
-  double quality = 1.0;        ///< Share of outputs that satisfy the evaluator.
+  std::int64_t latency_ms =
+      0;                  ///< Simulated model latency (a timer, no thread).
+  double fail_rate = 0.0; ///< Share of calls that fail (retryable).
+  double quality = 1.0;   ///< Share of outputs that satisfy the evaluator.
 
   /// True when the agent has every capability in `wanted`.
-  [[nodiscard]] bool has_capabilities(const std::vector<std::string>& wanted) const;
+  [[nodiscard]] bool
+  has_capabilities(const std::vector<std::string>& wanted) const;
 };
 
 /// Parses one agent file (YAML or JSON); `file` names it in problems.

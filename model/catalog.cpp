@@ -22,8 +22,8 @@ std::vector<const agent_def*>
 catalog::matching(const agent_selector& selector) const {
   std::vector<const agent_def*> out;
   for (const auto& [id, a] : agents)
-    if ((selector.department.empty() || a.department == selector.department)
-        && a.has_capabilities(selector.capabilities))
+    if ((selector.department.empty() || a.department == selector.department) &&
+        a.has_capabilities(selector.capabilities))
       out.push_back(&a);
   return out;
 }

@@ -30,13 +30,14 @@ std::vector<std::string> placeholders(const std::string& text) {
   return out;
 }
 
-result<std::string> command_template::render(const nlohmann::json& values) const {
+result<std::string>
+command_template::render(const nlohmann::json& values) const {
   // A number or boolean (e.g. from {{inputs.n}}) fills a string parameter
   // as its text, the way it would read inside a prompt.
   auto coerced = values;
   for (const auto& [name, spec] : params)
-    if (spec.type == value_type::string && coerced.contains(name)
-        && (coerced[name].is_number() || coerced[name].is_boolean()))
+    if (spec.type == value_type::string && coerced.contains(name) &&
+        (coerced[name].is_number() || coerced[name].is_boolean()))
       coerced[name] = coerced[name].dump();
   auto checked = apply_specs(params, coerced, "parameter", "template " + id);
   if (!checked)
@@ -71,8 +72,9 @@ result<command_template> parse_command_template(const std::string& text,
     return errors;
   if (!in.expect_map(*root, "a template file"))
     return errors;
-  in.reject_unknown_keys(*root, {"id", "name", "category", "version", "params",
-                                 "prompt", "output", "description", "agent"},
+  in.reject_unknown_keys(*root,
+                         {"id", "name", "category", "version", "params",
+                          "prompt", "output", "description", "agent"},
                          "template");
   command_template t;
   t.id = in.required_string(*root, "id");
@@ -84,9 +86,10 @@ result<command_template> parse_command_template(const std::string& text,
   if (auto out = (*root)["output"]; out && in.expect_map(out, "output")) {
     in.reject_unknown_keys(out, {"format", "sections"}, "output");
     t.output.format = in.string(out, "format", "markdown");
-    if (t.output.format != "markdown" && t.output.format != "json"
-        && t.output.format != "text")
-      in.fail(out["format"], "", "unknown output format '" + t.output.format + "'",
+    if (t.output.format != "markdown" && t.output.format != "json" &&
+        t.output.format != "text")
+      in.fail(out["format"], "",
+              "unknown output format '" + t.output.format + "'",
               "use markdown, json or text");
     t.output.sections = in.strings(out, "sections");
   }

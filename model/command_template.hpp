@@ -22,8 +22,8 @@ struct command_template {
   std::string name;     ///< Human-readable name.
   std::string category; ///< Learned quality is kept per (agent, category).
   int version = 1;
-  param_specs params;   ///< Declared parameters.
-  std::string prompt;   ///< Text with {{param}} placeholders.
+  param_specs params; ///< Declared parameters.
+  std::string prompt; ///< Text with {{param}} placeholders.
   output_spec output;
 
   /// Renders the prompt: checks `values` against the schema (missing

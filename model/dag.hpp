@@ -18,15 +18,20 @@ public:
   static result<dag> build(const workflow_def& wf);
 
   [[nodiscard]] size_t size() const { return parents_.size(); }
-  [[nodiscard]] const std::vector<int>& parents(int step) const { return parents_[step]; }
-  [[nodiscard]] const std::vector<int>& children(int step) const { return children_[step]; }
+  [[nodiscard]] const std::vector<int>& parents(int step) const {
+    return parents_[step];
+  }
+  [[nodiscard]] const std::vector<int>& children(int step) const {
+    return children_[step];
+  }
 
   /// True when `ancestor` must finish before `step` can start (transitively).
   [[nodiscard]] bool is_upstream(int ancestor, int step) const;
 
   /// Steps not yet started whose parents are all done: they may run now.
-  [[nodiscard]] std::vector<int> ready_set(const std::vector<bool>& done,
-                                           const std::vector<bool>& started) const;
+  [[nodiscard]] std::vector<int>
+  ready_set(const std::vector<bool>& done,
+            const std::vector<bool>& started) const;
 
   /// Steps nothing depends on: their outputs are the execution's outputs.
   [[nodiscard]] std::vector<int> leaves() const;

@@ -4,12 +4,18 @@ namespace hishamos::model {
 
 const char* to_string(value_type x) {
   switch (x) {
-    case value_type::string: return "string";
-    case value_type::integer: return "integer";
-    case value_type::number: return "number";
-    case value_type::boolean: return "boolean";
-    case value_type::object: return "object";
-    case value_type::array: return "array";
+  case value_type::string:
+    return "string";
+  case value_type::integer:
+    return "integer";
+  case value_type::number:
+    return "number";
+  case value_type::boolean:
+    return "boolean";
+  case value_type::object:
+    return "object";
+  case value_type::array:
+    return "array";
   }
   return "?";
 }
@@ -66,7 +72,8 @@ param_specs parse_param_specs(yaml_reader& in, const YAML::Node& node,
     const auto& spec_node = kv.second;
     if (!in.expect_map(spec_node, where + "." + name))
       continue;
-    in.reject_unknown_keys(spec_node, {"type", "required", "default", "description"},
+    in.reject_unknown_keys(spec_node,
+                           {"type", "required", "default", "description"},
                            where + "." + name);
     param_spec spec;
     auto type_text = in.string(spec_node, "type", "string");
@@ -83,8 +90,8 @@ param_specs parse_param_specs(yaml_reader& in, const YAML::Node& node,
         value = spec_node["default"].Scalar();
       if (!has_type(value, spec.type))
         in.fail(spec_node["default"], "",
-                "default of " + where + "." + name + " is not a "
-                  + to_string(spec.type),
+                "default of " + where + "." + name + " is not a " +
+                    to_string(spec.type),
                 "give a default of the declared type");
       spec.default_value = std::move(value);
     }
@@ -95,12 +102,18 @@ param_specs parse_param_specs(yaml_reader& in, const YAML::Node& node,
 
 bool has_type(const nlohmann::json& value, value_type type) {
   switch (type) {
-    case value_type::string: return value.is_string();
-    case value_type::integer: return value.is_number_integer();
-    case value_type::number: return value.is_number();
-    case value_type::boolean: return value.is_boolean();
-    case value_type::object: return value.is_object();
-    case value_type::array: return value.is_array();
+  case value_type::string:
+    return value.is_string();
+  case value_type::integer:
+    return value.is_number_integer();
+  case value_type::number:
+    return value.is_number();
+  case value_type::boolean:
+    return value.is_boolean();
+  case value_type::object:
+    return value.is_object();
+  case value_type::array:
+    return value.is_array();
   }
   return false;
 }
@@ -129,15 +142,16 @@ result<nlohmann::json> apply_specs(const param_specs& specs,
     if (values.is_object() && it != values.end()) {
       if (!has_type(*it, spec.type))
         errors.push_back({source, 0, "",
-                          what + " '" + name + "' must be a "
-                            + to_string(spec.type) + ", got " + it->dump(),
-                          "pass a " + std::string{to_string(spec.type)}
-                            + " value for '" + name + "'"});
+                          what + " '" + name + "' must be a " +
+                              to_string(spec.type) + ", got " + it->dump(),
+                          "pass a " + std::string{to_string(spec.type)} +
+                              " value for '" + name + "'"});
       out[name] = *it;
     } else if (spec.default_value) {
       out[name] = *spec.default_value;
     } else if (spec.required) {
-      errors.push_back({source, 0, "", "missing required " + what + " '" + name + "'",
+      errors.push_back({source, 0, "",
+                        "missing required " + what + " '" + name + "'",
                         "pass it, e.g. --input " + name + "=..."});
     }
   }

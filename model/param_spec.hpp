@@ -20,7 +20,8 @@ enum class value_type { string, integer, number, boolean, object, array };
 struct param_spec {
   value_type type = value_type::string;
   bool required = false;
-  std::optional<nlohmann::json> default_value; ///< Used when the value is absent.
+  std::optional<nlohmann::json>
+      default_value; ///< Used when the value is absent.
 };
 
 /// Declared inputs or parameters by name (ordered for stable messages).

@@ -13,8 +13,8 @@ reference classify(const std::string& inner) {
   if (inner.rfind(in, 0) == 0 && inner.size() > in.size()) {
     r.kind = reference::input;
     r.name = inner.substr(in.size());
-  } else if (inner.rfind(st, 0) == 0 && inner.size() > st.size() + out.size()
-             && inner.compare(inner.size() - out.size(), out.size(), out) == 0) {
+  } else if (inner.rfind(st, 0) == 0 && inner.size() > st.size() + out.size() &&
+             inner.compare(inner.size() - out.size(), out.size(), out) == 0) {
     r.kind = reference::step_output;
     r.name = inner.substr(st.size(), inner.size() - st.size() - out.size());
   }
@@ -42,10 +42,12 @@ lookup(const reference& r, const nlohmann::json& inputs,
   return std::nullopt;
 }
 
-nlohmann::json resolve_string(const std::string& text, const nlohmann::json& inputs,
-                              const std::map<std::string, std::string>& outputs) {
+nlohmann::json
+resolve_string(const std::string& text, const nlohmann::json& inputs,
+               const std::map<std::string, std::string>& outputs) {
   auto names = placeholders(text);
-  if (names.size() == 1 && text.find("{{") == 0 && text.rfind("}}") == text.size() - 2)
+  if (names.size() == 1 && text.find("{{") == 0 &&
+      text.rfind("}}") == text.size() - 2)
     if (auto v = lookup(classify(names[0]), inputs, outputs))
       return *v;
   std::string out;
@@ -57,7 +59,8 @@ nlohmann::json resolve_string(const std::string& text, const nlohmann::json& inp
       break;
     out += text.substr(pos, open - pos);
     auto inner = placeholders(text.substr(open, close + 2 - open));
-    auto v = inner.empty() ? std::nullopt : lookup(classify(inner[0]), inputs, outputs);
+    auto v = inner.empty() ? std::nullopt
+                           : lookup(classify(inner[0]), inputs, outputs);
     if (v)
       out += v->is_string() ? v->get<std::string>() : v->dump();
     else

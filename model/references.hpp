@@ -16,7 +16,8 @@ struct reference {
 };
 
 /// Every reference in `params`, searched through nested values.
-[[nodiscard]] std::vector<reference> references_in(const nlohmann::json& params);
+[[nodiscard]] std::vector<reference>
+references_in(const nlohmann::json& params);
 
 /// Replaces references with values. A string that is exactly one reference
 /// takes the referenced value as is; references inside longer text are

@@ -26,8 +26,7 @@ using problems = std::vector<problem>;
 [[nodiscard]] std::string to_string(const problems& xs);
 
 /// A value or the problems that prevented it (CAF-free `expected`).
-template <class T>
-class [[nodiscard]] result {
+template <class T> class [[nodiscard]] result {
 public:
   result(T value) : data_(std::move(value)) {}
   result(problems errors) : data_(std::move(errors)) {}

@@ -7,27 +7,28 @@ namespace hishamos::model {
 /// One attempt of one step, as sent to an agent. Agents written by
 /// embedders (as actors) receive this message and answer with a task_reply.
 struct task_request {
-  std::string task_id;      ///< Unique per attempt.
+  std::string task_id; ///< Unique per attempt.
   std::string execution_id;
   std::string step_id;
   int attempt = 1;
-  std::string agent_id;     ///< The agent chosen by the dispatcher.
-  std::string template_id;  ///< Command template to render.
-  std::string params;       ///< JSON object, references already resolved.
-  std::string prompt;       ///< Rendered by the agent before its model call.
+  std::string agent_id;    ///< The agent chosen by the dispatcher.
+  std::string template_id; ///< Command template to render.
+  std::string params;      ///< JSON object, references already resolved.
+  std::string prompt;      ///< Rendered by the agent before its model call.
 };
 
 /// What an agent answers for a task.
 struct task_reply {
   std::string task_id;
   bool ok = false;
-  std::string output;       ///< The result, or the error text when !ok.
-  bool retryable = true;    ///< For failures: may another attempt succeed?
+  std::string output;    ///< The result, or the error text when !ok.
+  bool retryable = true; ///< For failures: may another attempt succeed?
   std::string agent_id;
   int tokens_in = 0;
   int tokens_out = 0;
 
-  static task_reply failure(std::string task_id, std::string why, bool retryable) {
+  static task_reply failure(std::string task_id, std::string why,
+                            bool retryable) {
     task_reply r;
     r.task_id = std::move(task_id);
     r.output = std::move(why);

@@ -22,8 +22,8 @@ void check_unique_ids(const workflow_def& wf, problems& out) {
     auto [it, fresh] = first_line.emplace(s.id, s.line);
     if (!fresh)
       out.push_back({wf.file, s.line, s.id,
-                     "duplicate step id (first used at line "
-                       + std::to_string(it->second) + ")",
+                     "duplicate step id (first used at line " +
+                         std::to_string(it->second) + ")",
                      "give each step a unique id"});
   }
 }
@@ -38,8 +38,8 @@ void check_agent(const workflow_def& wf, const step_def& s, const catalog& cat,
     for (const auto& c : s.agent->capabilities)
       caps += caps.empty() ? c : ", " + c;
     out.push_back({wf.file, s.line, s.id,
-                   "no agent matches department '" + s.agent->department
-                     + "' with capabilities [" + caps + "]",
+                   "no agent matches department '" + s.agent->department +
+                       "' with capabilities [" + caps + "]",
                    "add such an agent to the catalog or relax the selector"});
   }
 }
@@ -48,19 +48,21 @@ void check_params(const workflow_def& wf, const step_def& s,
                   const command_template& t, problems& out) {
   for (const auto& [name, spec] : t.params)
     if (spec.required && !spec.default_value && !s.params.contains(name))
-      out.push_back({wf.file, s.line, s.id,
-                     "template '" + t.id + "' requires parameter '" + name + "'",
-                     "add it under params:"});
+      out.push_back(
+          {wf.file, s.line, s.id,
+           "template '" + t.id + "' requires parameter '" + name + "'",
+           "add it under params:"});
   for (const auto& [name, value] : s.params.items()) {
     auto it = t.params.find(name);
     if (it == t.params.end()) {
       out.push_back({wf.file, s.line, s.id,
                      "template '" + t.id + "' has no parameter '" + name + "'",
                      "use one of: " + names_of(t.params)});
-    } else if (references_in(value).empty() && !has_type(value, it->second.type)) {
+    } else if (references_in(value).empty() &&
+               !has_type(value, it->second.type)) {
       out.push_back({wf.file, s.line, s.id,
-                     "parameter '" + name + "' must be a "
-                       + to_string(it->second.type) + ", got " + value.dump(),
+                     "parameter '" + name + "' must be a " +
+                         to_string(it->second.type) + ", got " + value.dump(),
                      "write a value of that type"});
     }
   }
@@ -74,9 +76,10 @@ void check_references(const workflow_def& wf, const dag* graph, int index,
       out.push_back({wf.file, s.line, s.id, "unknown reference " + r.text,
                      "write {{inputs.NAME}} or {{steps.ID.output}}"});
     } else if (r.kind == reference::input && !wf.inputs.count(r.name)) {
-      out.push_back({wf.file, s.line, s.id,
-                     r.text + " names an undeclared input '" + r.name + "'",
-                     "declare it under inputs: or use one of: " + names_of(wf.inputs)});
+      out.push_back(
+          {wf.file, s.line, s.id,
+           r.text + " names an undeclared input '" + r.name + "'",
+           "declare it under inputs: or use one of: " + names_of(wf.inputs)});
     } else if (r.kind == reference::step_output) {
       int target = wf.index_of(r.name);
       if (target < 0)
@@ -85,8 +88,8 @@ void check_references(const workflow_def& wf, const dag* graph, int index,
                        "use the id of an upstream step"});
       else if (graph && !graph->is_upstream(target, index))
         out.push_back({wf.file, s.line, s.id,
-                       r.text + " uses step '" + r.name
-                         + "' which is not upstream of this step",
+                       r.text + " uses step '" + r.name +
+                           "' which is not upstream of this step",
                        "add '" + r.name + "' to depends_on"});
     }
   }
@@ -114,14 +117,16 @@ problems validate(const workflow_def& wf, const catalog& cat) {
       out.push_back({wf.file, s.line, s.id,
                      "unknown command template '" + s.command_template_id + "'",
                      "use one of: " + names_of(cat.templates)});
-    check_references(wf, graph ? &graph.value() : nullptr, static_cast<int>(i), out);
+    check_references(wf, graph ? &graph.value() : nullptr, static_cast<int>(i),
+                     out);
   }
   return out;
 }
 
 result<nlohmann::json> validate_inputs(const workflow_def& wf,
                                        const nlohmann::json& inputs) {
-  return apply_specs(wf.inputs, inputs, "input", wf.file.empty() ? wf.name : wf.file);
+  return apply_specs(wf.inputs, inputs, "input",
+                     wf.file.empty() ? wf.name : wf.file);
 }
 
 } // namespace hishamos::model

@@ -35,7 +35,8 @@ void parse_retry(yaml_reader& in, const YAML::Node& node, step_def& s) {
     return;
   in.reject_unknown_keys(node, {"max_attempts", "backoff_ms", "max_backoff_ms"},
                          "retry", s.id);
-  s.retry.max_attempts = static_cast<int>(in.integer(node, "max_attempts", 1, 1, s.id));
+  s.retry.max_attempts =
+      static_cast<int>(in.integer(node, "max_attempts", 1, 1, s.id));
   s.retry.backoff_ms = in.integer(node, "backoff_ms", 500, 0, s.id);
   s.retry.max_backoff_ms = in.integer(node, "max_backoff_ms", 30000, 0, s.id);
 }
@@ -47,20 +48,22 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
     return s;
   s.id = in.required_string(node, "id", "#" + std::to_string(index + 1));
   in.reject_unknown_keys(node,
-                         {"id", "name", "agent_id", "agent", "command_template_id",
-                          "params", "depends_on", "order", "retry", "timeout_ms",
-                          "description"},
+                         {"id", "name", "agent_id", "agent",
+                          "command_template_id", "params", "depends_on",
+                          "order", "retry", "timeout_ms", "description"},
                          "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
   if (node["agent"])
     parse_selector(in, node["agent"], s);
   if (!s.agent_id.empty() && s.agent)
-    in.fail(node, s.id, "has both agent_id and agent",
-            "keep agent_id for a fixed agent or agent: for a selector, not both");
+    in.fail(
+        node, s.id, "has both agent_id and agent",
+        "keep agent_id for a fixed agent or agent: for a selector, not both");
   if (s.agent_id.empty() && !s.agent)
-    in.fail(node, s.id, "names no agent",
-            "add agent_id: <id> or agent: {department: ..., capabilities: [...]}");
+    in.fail(
+        node, s.id, "names no agent",
+        "add agent_id: <id> or agent: {department: ..., capabilities: [...]}");
   s.command_template_id = in.required_string(node, "command_template_id", s.id);
   if (auto p = node["params"]; p && !p.IsNull()) {
     if (in.expect_map(p, "params", s.id))
@@ -86,9 +89,9 @@ result<workflow_def> parse_workflow(const std::string& text,
     return errors;
   if (!in.expect_map(*root, "a workflow file"))
     return errors;
-  in.reject_unknown_keys(*root, {"name", "description", "department",
-                                 "trigger_type", "cron", "version", "inputs",
-                                 "steps", "status"},
+  in.reject_unknown_keys(*root,
+                         {"name", "description", "department", "trigger_type",
+                          "cron", "version", "inputs", "steps", "status"},
                          "workflow");
   workflow_def wf;
   wf.file = file;
@@ -96,8 +99,8 @@ result<workflow_def> parse_workflow(const std::string& text,
   wf.description = in.string(*root, "description", "");
   wf.department = in.string(*root, "department", "");
   wf.trigger_type = in.string(*root, "trigger_type", "manual");
-  if (wf.trigger_type != "manual" && wf.trigger_type != "scheduled"
-      && wf.trigger_type != "event")
+  if (wf.trigger_type != "manual" && wf.trigger_type != "scheduled" &&
+      wf.trigger_type != "event")
     in.fail((*root)["trigger_type"], "",
             "unknown trigger_type '" + wf.trigger_type + "'",
             "use manual, scheduled or event");
@@ -106,7 +109,8 @@ result<workflow_def> parse_workflow(const std::string& text,
   wf.inputs = parse_param_specs(in, (*root)["inputs"], "inputs");
   auto steps = (*root)["steps"];
   if (steps && !steps.IsNull() && !steps.IsSequence())
-    in.fail(steps, "", "'steps' must be a list", "write steps: as a list of - id: ...");
+    in.fail(steps, "", "'steps' must be a list",
+            "write steps: as a list of - id: ...");
   else if (steps)
     for (size_t i = 0; i < steps.size(); ++i)
       wf.steps.push_back(parse_step(in, steps[i], i));
@@ -120,7 +124,8 @@ namespace {
 nlohmann::json specs_to_json(const param_specs& specs) {
   auto out = nlohmann::json::object();
   for (const auto& [name, spec] : specs) {
-    nlohmann::json j{{"type", to_string(spec.type)}, {"required", spec.required}};
+    nlohmann::json j{{"type", to_string(spec.type)},
+                     {"required", spec.required}};
     if (spec.default_value)
       j["default"] = *spec.default_value;
     out[name] = j;
@@ -153,9 +158,12 @@ nlohmann::json to_json(const workflow_def& wf) {
       j["order"] = *s.order;
     steps.push_back(std::move(j));
   }
-  return {{"name", wf.name},         {"description", wf.description},
-          {"department", wf.department}, {"trigger_type", wf.trigger_type},
-          {"version", wf.version},   {"inputs", specs_to_json(wf.inputs)},
+  return {{"name", wf.name},
+          {"description", wf.description},
+          {"department", wf.department},
+          {"trigger_type", wf.trigger_type},
+          {"version", wf.version},
+          {"inputs", specs_to_json(wf.inputs)},
           {"steps", steps}};
 }
 

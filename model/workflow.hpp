@@ -20,8 +20,8 @@ struct agent_selector {
 
 /// How often and how patiently a failed step is tried again.
 struct retry_policy {
-  int max_attempts = 1;            ///< Total tries, including the first.
-  std::int64_t backoff_ms = 500;   ///< Delay before the second try.
+  int max_attempts = 1;                ///< Total tries, including the first.
+  std::int64_t backoff_ms = 500;       ///< Delay before the second try.
   std::int64_t max_backoff_ms = 30000; ///< Cap of the doubling delay.
 
   /// Delay before try `next_attempt` (2, 3, ...): backoff doubling per try.

@@ -84,12 +84,14 @@ std::int64_t yaml_reader::integer(const YAML::Node& map, const char* key,
   if (!node || node.IsNull())
     return fallback;
   std::int64_t value = 0;
-  if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value)
-      || value < min) {
+  if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) ||
+      value < min) {
     fail(node, step,
-         std::string{"'"} + key + "' must be an integer >= "
-           + std::to_string(min) + ", got '" + (node.IsScalar() ? node.Scalar() : "a collection") + "'",
-         std::string{"write e.g. "} + key + ": " + std::to_string(std::max<std::int64_t>(min, 1)));
+         std::string{"'"} + key +
+             "' must be an integer >= " + std::to_string(min) + ", got '" +
+             (node.IsScalar() ? node.Scalar() : "a collection") + "'",
+         std::string{"write e.g. "} + key + ": " +
+             std::to_string(std::max<std::int64_t>(min, 1)));
     return fallback;
   }
   return value;
@@ -102,11 +104,11 @@ double yaml_reader::number(const YAML::Node& map, const char* key,
   if (!node || node.IsNull())
     return fallback;
   double value = 0;
-  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value)
-      || std::isnan(value) || value < min || value > max) {
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) ||
+      std::isnan(value) || value < min || value > max) {
     fail(node, step,
-         std::string{"'"} + key + "' must be a number between "
-           + std::to_string(min) + " and " + std::to_string(max),
+         std::string{"'"} + key + "' must be a number between " +
+             std::to_string(min) + " and " + std::to_string(max),
          std::string{"write e.g. "} + key + ": " + std::to_string(min));
     return fallback;
   }

@@ -17,7 +17,8 @@ namespace hishamos::model {
 /// workflow, template, agent and node-config parsers.
 class yaml_reader {
 public:
-  yaml_reader(std::string file, problems& out) : file_(std::move(file)), out_(out) {}
+  yaml_reader(std::string file, problems& out)
+      : file_(std::move(file)), out_(out) {}
 
   /// Parses text; on a syntax error records a problem and returns nullopt.
   std::optional<YAML::Node> parse(const std::string& text);
@@ -29,7 +30,8 @@ public:
   /// Reports every key of `map` not in `known`, naming the key and its line.
   void reject_unknown_keys(const YAML::Node& map,
                            std::initializer_list<const char*> known,
-                           const std::string& where, const std::string& step = "");
+                           const std::string& where,
+                           const std::string& step = "");
 
   /// True when `node` is a mapping; records a problem otherwise.
   bool expect_map(const YAML::Node& node, const std::string& what,

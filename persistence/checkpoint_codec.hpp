@@ -11,6 +11,7 @@ namespace hishamos::persistence {
 
 /// Decodes what `encode_output` wrote; nullopt when the bytes are not a
 /// known version.
-[[nodiscard]] std::optional<std::string> decode_output(const std::string& bytes);
+[[nodiscard]] std::optional<std::string>
+decode_output(const std::string& bytes);
 
 } // namespace hishamos::persistence

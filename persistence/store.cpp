@@ -23,13 +23,14 @@ std::optional<execution_state> parse_execution_state(const std::string& x) {
 }
 
 bool is_terminal(execution_state x) {
-  return x == execution_state::completed || x == execution_state::failed
-         || x == execution_state::cancelled;
+  return x == execution_state::completed || x == execution_state::failed ||
+         x == execution_state::cancelled;
 }
 
 std::int64_t now_ms() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
 }
 
 outcome<std::unique_ptr<store>> open_store(const std::string& url) {
@@ -38,8 +39,8 @@ outcome<std::unique_ptr<store>> open_store(const std::string& url) {
     return sqlite::open(url.substr(sqlite_prefix.size()));
   auto scheme = url.substr(0, url.find(':'));
   return {{errc::invalid,
-           "unsupported store URL scheme '" + scheme
-             + "'; fix: use sqlite:PATH (PostgreSQL support arrives with the "
+           "unsupported store URL scheme '" + scheme +
+               "'; fix: use sqlite:PATH (PostgreSQL support arrives with the "
                "postgresql:// backend)"},
           nullptr};
 }

@@ -19,7 +19,9 @@ enum class errc {
 };
 
 /// True for errors worth retrying (the same call may succeed later).
-[[nodiscard]] constexpr bool is_retryable(errc x) { return x == errc::unavailable; }
+[[nodiscard]] constexpr bool is_retryable(errc x) {
+  return x == errc::unavailable;
+}
 
 /// The outcome of a store call without a value.
 struct [[nodiscard]] status {
@@ -29,17 +31,24 @@ struct [[nodiscard]] status {
 };
 
 /// A value or the status that prevented it.
-template <class T>
-struct [[nodiscard]] outcome {
+template <class T> struct [[nodiscard]] outcome {
   status st;
   T value{};
   explicit operator bool() const { return static_cast<bool>(st); }
 };
 
 /// Lifecycle states of an execution.
-enum class execution_state { pending, running, paused, completed, failed, cancelled };
+enum class execution_state {
+  pending,
+  running,
+  paused,
+  completed,
+  failed,
+  cancelled
+};
 [[nodiscard]] const char* to_string(execution_state x);
-[[nodiscard]] std::optional<execution_state> parse_execution_state(const std::string& x);
+[[nodiscard]] std::optional<execution_state>
+parse_execution_state(const std::string& x);
 [[nodiscard]] bool is_terminal(execution_state x);
 
 /// One row of workflow_executions.
@@ -103,13 +112,16 @@ public:
   /// Changes an execution's state if `x.epoch` is current.
   virtual status change_state(const state_change& x) = 0;
 
-  virtual outcome<std::optional<execution_record>> find_execution(const std::string& id) = 0;
-  virtual outcome<std::vector<checkpoint>> checkpoints(const std::string& execution_id) = 0;
+  virtual outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) = 0;
+  virtual outcome<std::vector<checkpoint>>
+  checkpoints(const std::string& execution_id) = 0;
   /// Newest first.
   virtual outcome<std::vector<execution_record>> list_executions(int limit) = 0;
   /// Takes every unfinished execution for `node_id`: sets the owner, bumps
   /// the epoch (fencing any previous owner) and returns them.
-  virtual outcome<std::vector<execution_record>> claim_unfinished(const std::string& node_id) = 0;
+  virtual outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) = 0;
 };
 
 /// Opens a store by URL: `sqlite:PATH` (the embedded default; the parent

@@ -37,12 +37,14 @@ std::string excerpt(const std::string& prompt) {
   return line.size() > 160 ? line.substr(0, 157) + "..." : line;
 }
 
-std::string markdown_body(const completion_request& req, const std::string& digest,
-                          bool complete) {
-  std::string out = "> Written by HishamOS's built-in local provider for agent "
-                    + req.agent->id + ": no language model produced this text.\n\n"
-                    + "Task: " + excerpt(req.prompt) + "\n";
-  auto sections = req.output ? req.output->sections : std::vector<std::string>{};
+std::string markdown_body(const completion_request& req,
+                          const std::string& digest, bool complete) {
+  std::string out =
+      "> Written by HishamOS's built-in local provider for agent " +
+      req.agent->id + ": no language model produced this text.\n\n" +
+      "Task: " + excerpt(req.prompt) + "\n";
+  auto sections =
+      req.output ? req.output->sections : std::vector<std::string>{};
   // A low-quality answer leaves out its last required section, which the
   // step's evaluator notices.
   if (!complete && !sections.empty())
@@ -59,27 +61,29 @@ completion local_provider::complete(const completion_request& req) const {
   out.latency_ms = req.agent->latency_ms;
   out.tokens_in = estimate_tokens(req.prompt);
   auto digest = hex(stable_hash(req.prompt));
-  if (req.agent->fail_rate > 0
-      && unit_interval("fail/" + req.call_key) < req.agent->fail_rate) {
+  if (req.agent->fail_rate > 0 &&
+      unit_interval("fail/" + req.call_key) < req.agent->fail_rate) {
     out.ok = false;
     out.retryable = true;
-    out.text = "local provider: simulated failure (fail_rate "
-               + std::to_string(req.agent->fail_rate) + " of agent " + req.agent->id
-               + ")";
+    out.text = "local provider: simulated failure (fail_rate " +
+               std::to_string(req.agent->fail_rate) + " of agent " +
+               req.agent->id + ")";
     return out;
   }
   bool complete = unit_interval("quality/" + req.prompt) < req.agent->quality;
   auto format = req.output ? req.output->format : std::string{"text"};
   if (format == "json")
-    out.text = nlohmann::json{{"provider", "local"},
-                              {"note", "no language model produced this output"},
-                              {"agent", req.agent->id},
-                              {"prompt_digest", digest}}
-                 .dump();
+    out.text = nlohmann::json{
+        {"provider", "local"},
+        {"note", "no language model produced this output"},
+        {"agent", req.agent->id},
+        {"prompt_digest",
+         digest}}.dump();
   else if (format == "markdown")
     out.text = markdown_body(req, digest, complete);
   else
-    out.text = "[local provider, no model] " + excerpt(req.prompt) + " (" + digest + ")";
+    out.text = "[local provider, no model] " + excerpt(req.prompt) + " (" +
+               digest + ")";
   out.tokens_out = estimate_tokens(out.text);
   return out;
 }

@@ -21,11 +21,12 @@ struct completion_request {
 /// A model's answer (or a failure) with its accounting.
 struct completion {
   bool ok = true;
-  std::string text;  ///< The output, or the error message when !ok.
+  std::string text; ///< The output, or the error message when !ok.
   bool retryable = false;
   int tokens_in = 0;
   int tokens_out = 0;
-  std::int64_t latency_ms = 0; ///< How long the caller should wait before delivering it.
+  std::int64_t latency_ms =
+      0; ///< How long the caller should wait before delivering it.
 };
 
 /// The built-in provider: no network, no keys. Its output is derived

@@ -32,7 +32,8 @@ std::string new_execution_id() {
   return buf;
 }
 
-model::problem store_problem(const std::string& what, const persistence::status& st) {
+model::problem store_problem(const std::string& what,
+                             const persistence::status& st) {
   return {"", 0, "", what + ": " + st.message,
           "check that the store is reachable and writable"};
 }
@@ -42,7 +43,7 @@ model::problem store_problem(const std::string& what, const persistence::status&
 struct node::impl {
   node_options opts;
   std::shared_ptr<actors::node_metrics> metrics =
-    std::make_shared<actors::node_metrics>();
+      std::make_shared<actors::node_metrics>();
   std::mutex mx; // guards catalog, hosted, live and reader
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
@@ -77,15 +78,17 @@ struct node::impl {
 
   caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
                          caf::actor delegate) {
-    actors::agent_settings s{std::move(def), catalog, std::move(fn),
-                             std::move(delegate), opts.config.node_id, opts.effect_log};
+    actors::agent_settings s{std::move(def),      catalog,
+                             std::move(fn),       std::move(delegate),
+                             opts.config.node_id, opts.effect_log};
     return actors::spawn_agent(*sys, std::move(s));
   }
 
   caf::actor spawn_execution(persistence::execution_record rec,
                              std::shared_ptr<const model::workflow_def> wf,
                              std::vector<persistence::checkpoint> done,
-                             model::execution_observer observer, caf::actor listener) {
+                             model::execution_observer observer,
+                             caf::actor listener) {
     actors::execution_settings s;
     s.record = std::move(rec);
     s.workflow = std::move(wf);
@@ -94,7 +97,8 @@ struct node::impl {
     s.persistence = supervisor;
     s.metrics = metrics;
     if (observer.on_step || observer.on_finish)
-      s.observer = std::make_shared<const model::execution_observer>(std::move(observer));
+      s.observer = std::make_shared<const model::execution_observer>(
+          std::move(observer));
     s.listener = std::move(listener);
     auto id = s.record.id;
     // Registered under the lock before the actor can run, so that its
@@ -121,17 +125,17 @@ struct node::impl {
     // Wait for the dispatcher so that work submitted after this call
     // reaches the new agent, never the one it replaces.
     caf::scoped_actor self{*sys};
-    self->request(dispatcher, std::chrono::seconds{10}, actors::join_atom::value,
-                  std::move(def), a)
-      .receive([](bool) {}, [](caf::error&) {});
+    self->request(dispatcher, std::chrono::seconds{10},
+                  actors::join_atom::value, std::move(def), a)
+        .receive([](bool) {}, [](caf::error&) {});
   }
 
   model::result<bool> host_agents();
   model::result<bool> resume();
-  model::result<std::string> submit(std::shared_ptr<const model::workflow_def> wf,
-                                    const nlohmann::json& input,
-                                    model::execution_observer observer,
-                                    caf::actor listener);
+  model::result<std::string>
+  submit(std::shared_ptr<const model::workflow_def> wf,
+         const nlohmann::json& input, model::execution_observer observer,
+         caf::actor listener);
   void overlay_live(execution_status& out);
 };
 
@@ -144,7 +148,8 @@ model::result<bool> node::impl::host_agents() {
   for (const auto& id : ids) {
     const auto* def = catalog->find_agent(id);
     if (!def)
-      return model::problem{"", 0, "", "node config hosts unknown agent '" + id + "'",
+      return model::problem{"", 0, "",
+                            "node config hosts unknown agent '" + id + "'",
                             "list only agent ids of the catalog under agents:"};
     auto a = spawn_agent(*def, {}, {});
     hosted[id] = a;
@@ -167,9 +172,11 @@ model::result<bool> node::impl::resume() {
                     wf ? cps.st.message : model::to_string(wf.errors()));
       continue;
     }
-    spdlog::info("resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
-                 rec.id, rec.workflow_name, rec.epoch, cps.value.size());
-    spawn_execution(std::move(rec), std::make_shared<const model::workflow_def>(std::move(*wf)),
+    spdlog::info(
+        "resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
+        rec.id, rec.workflow_name, rec.epoch, cps.value.size());
+    spawn_execution(std::move(rec),
+                    std::make_shared<const model::workflow_def>(std::move(*wf)),
                     std::move(cps.value), {}, {});
     ++resumed;
   }
@@ -181,14 +188,17 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->opts = std::move(options);
   auto& o = p->opts;
   if (!o.catalog)
-    return model::problem{"", 0, "", "no catalog given", "load one with config::load_catalog"};
+    return model::problem{"", 0, "", "no catalog given",
+                          "load one with config::load_catalog"};
   p->catalog = o.catalog;
   auto lock = runtime::store_lock::acquire(o.config.store_url);
   if (!lock)
     return lock.errors();
   p->lock = std::move(*lock);
   if (!o.store_factory)
-    o.store_factory = [url = o.config.store_url] { return persistence::open_store(url); };
+    o.store_factory = [url = o.config.store_url] {
+      return persistence::open_store(url);
+    };
   if (o.effect_log.empty())
     if (const char* env = std::getenv("HISHAMOS_EFFECT_LOG"))
       o.effect_log = env;
@@ -202,7 +212,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  p->supervisor = actors::spawn_persistence_supervisor(*p->sys, o.store_factory, p->metrics);
+  p->supervisor = actors::spawn_persistence_supervisor(*p->sys, o.store_factory,
+                                                       p->metrics);
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->resume(); !ok)
@@ -239,10 +250,11 @@ bool node::ready() {
 
 model::result<std::string>
 node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
-                   const nlohmann::json& input, model::execution_observer observer,
-                   caf::actor listener) {
+                   const nlohmann::json& input,
+                   model::execution_observer observer, caf::actor listener) {
   if (draining)
-    return model::problem{"", 0, "", "node " + opts.config.node_id + " is shutting down",
+    return model::problem{"", 0, "",
+                          "node " + opts.config.node_id + " is shutting down",
                           "submit to another node or try again after restart"};
   auto checked = model::validate_inputs(*wf, input);
   if (!checked)
@@ -258,13 +270,15 @@ node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
   // The execution exists once its row is committed; a restarting writer
   // answers "unavailable", so try again for a few seconds.
   caf::scoped_actor self{*sys};
-  actors::store_ack ack{persistence::errc::unavailable, "no answer from the store"};
+  actors::store_ack ack{persistence::errc::unavailable,
+                        "no answer from the store"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   do {
     self->request(supervisor, std::chrono::seconds{10}, rec)
-      .receive([&](actors::store_ack& a) { ack = std::move(a); },
-               [&](caf::error& e) { ack.message = sys->render(e); });
-    if (ack.code == persistence::errc::ok || !persistence::is_retryable(ack.code))
+        .receive([&](actors::store_ack& a) { ack = std::move(a); },
+                 [&](caf::error& e) { ack.message = sys->render(e); });
+    if (ack.code == persistence::errc::ok ||
+        !persistence::is_retryable(ack.code))
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   } while (std::chrono::steady_clock::now() < deadline);
@@ -276,7 +290,8 @@ node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
   return id;
 }
 
-model::result<std::string> node::submit(const std::string& name, const nlohmann::json& input,
+model::result<std::string> node::submit(const std::string& name,
+                                        const nlohmann::json& input,
                                         model::execution_observer observer) {
   auto wf = catalog().find_workflow(name);
   if (!wf)
@@ -285,15 +300,16 @@ model::result<std::string> node::submit(const std::string& name, const nlohmann:
   return impl_->submit(std::move(wf), input, std::move(observer), {});
 }
 
-model::result<std::string> node::submit(std::shared_ptr<const model::workflow_def> wf,
-                                        const nlohmann::json& input,
-                                        model::execution_observer observer) {
+model::result<std::string>
+node::submit(std::shared_ptr<const model::workflow_def> wf,
+             const nlohmann::json& input, model::execution_observer observer) {
   if (auto found = model::validate(*wf, catalog()); !found.empty())
     return found;
   return impl_->submit(std::move(wf), input, std::move(observer), {});
 }
 
-model::result<std::string> node::submit(const std::string& name, const nlohmann::json& input,
+model::result<std::string> node::submit(const std::string& name,
+                                        const nlohmann::json& input,
                                         const caf::actor& listener) {
   auto wf = catalog().find_workflow(name);
   if (!wf)
@@ -304,8 +320,8 @@ model::result<std::string> node::submit(const std::string& name, const nlohmann:
 namespace {
 
 step_status from_checkpoint(const persistence::checkpoint& cp) {
-  return {cp.step_id, "",          "completed",       cp.attempt, cp.agent_id,
-          cp.output,  "",          cp.started_at_ms,  cp.finished_at_ms};
+  return {cp.step_id, "", "completed",      cp.attempt,       cp.agent_id,
+          cp.output,  "", cp.started_at_ms, cp.finished_at_ms};
 }
 
 } // namespace
@@ -324,7 +340,8 @@ void node::impl::overlay_live(execution_status& out) {
   caf::scoped_actor self{*sys};
   std::string snap;
   self->request(a, std::chrono::seconds{2}, actors::snapshot_atom::value)
-    .receive([&](std::string& s) { snap = std::move(s); }, [](caf::error&) {});
+      .receive([&](std::string& s) { snap = std::move(s); },
+               [](caf::error&) {});
   auto j = nlohmann::json::parse(snap, nullptr, false);
   if (j.is_discarded())
     return;
@@ -349,15 +366,23 @@ std::optional<execution_status> node::execution(const std::string& id) {
     auto got = impl_->reader->checkpoints(id);
     cps = std::move(got.value);
     const auto& r = *rec.value;
-    out = {r.id, r.workflow_name, persistence::to_string(r.state), r.owner_node, r.epoch,
+    out = {r.id,
+           r.workflow_name,
+           persistence::to_string(r.state),
+           r.owner_node,
+           r.epoch,
            nlohmann::json::parse(r.input, nullptr, false),
            r.output.empty() ? nlohmann::json::object()
                             : nlohmann::json::parse(r.output, nullptr, false),
-           r.error, {}, r.created_at_ms, r.updated_at_ms};
+           r.error,
+           {},
+           r.created_at_ms,
+           r.updated_at_ms};
     auto def = nlohmann::json::parse(r.definition, nullptr, false);
     if (!def.is_discarded())
       for (const auto& s : def["steps"])
-        out.steps.push_back({s.value("id", ""), s.value("name", ""), "pending"});
+        out.steps.push_back(
+            {s.value("id", ""), s.value("name", ""), "pending"});
   }
   for (const auto& cp : cps)
     for (auto& step : out.steps)
@@ -379,8 +404,17 @@ std::vector<execution_status> node::executions(int limit) {
   std::vector<execution_status> out;
   auto rows = impl_->reader->list_executions(limit);
   for (const auto& r : rows.value)
-    out.push_back({r.id, r.workflow_name, persistence::to_string(r.state), r.owner_node,
-                   r.epoch, {}, {}, r.error, {}, r.created_at_ms, r.updated_at_ms});
+    out.push_back({r.id,
+                   r.workflow_name,
+                   persistence::to_string(r.state),
+                   r.owner_node,
+                   r.epoch,
+                   {},
+                   {},
+                   r.error,
+                   {},
+                   r.created_at_ms,
+                   r.updated_at_ms});
   return out;
 }
 

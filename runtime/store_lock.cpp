@@ -29,14 +29,17 @@ model::result<store_lock> store_lock::acquire(const std::string& url) {
     std::filesystem::create_directories(parent, ec);
   out.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (out.fd_ < 0)
-    return model::problem{path, 0, "", std::string{"cannot open lock file: "} + std::strerror(errno),
+    return model::problem{path, 0, "",
+                          std::string{"cannot open lock file: "} +
+                              std::strerror(errno),
                           "check that the store directory is writable"};
   if (::flock(out.fd_, LOCK_EX | LOCK_NB) != 0)
-    return model::problem{url.substr(prefix.size()), 0, "",
-                          "the embedded store is in use by another hishamos node",
-                          "stop that node, or give this one its own store with --store "
-                          "sqlite:OTHER.db (the embedded store is single-node; use "
-                          "PostgreSQL for several nodes)"};
+    return model::problem{
+        url.substr(prefix.size()), 0, "",
+        "the embedded store is in use by another hishamos node",
+        "stop that node, or give this one its own store with --store "
+        "sqlite:OTHER.db (the embedded store is single-node; use "
+        "PostgreSQL for several nodes)"};
   return out;
 }
 

@@ -17,7 +17,8 @@ struct common_options {
 int validate_command(const std::string& file, const common_options& opts);
 int run_command(const std::string& file, const std::vector<std::string>& inputs,
                 const common_options& opts);
-int node_command(const std::string& config_file, bool dev, const common_options& opts);
+int node_command(const std::string& config_file, bool dev,
+                 const common_options& opts);
 int migrate_command(const std::string& config_file, const common_options& opts);
 
 } // namespace hishamos::cli

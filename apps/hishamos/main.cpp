@@ -10,31 +10,40 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   common_options common;
   auto add_common = [&](CLI::App* cmd) {
-    cmd->add_option("--catalog", common.catalog_paths,
-                    "catalog directory (agents/, templates/, workflows/); repeatable");
-    cmd->add_option("--store", common.store_url, "store URL, e.g. sqlite:var/hishamos.db");
+    cmd->add_option(
+        "--catalog", common.catalog_paths,
+        "catalog directory (agents/, templates/, workflows/); repeatable");
+    cmd->add_option("--store", common.store_url,
+                    "store URL, e.g. sqlite:var/hishamos.db");
   };
 
   std::string config_file;
-  auto* node = app.add_subcommand("node", "run one node configured by a node.yaml");
+  auto* node =
+      app.add_subcommand("node", "run one node configured by a node.yaml");
   node->add_option("--config", config_file, "node config file")->required();
   add_common(node);
 
-  auto* dev = app.add_subcommand("dev", "run one node with defaults (./var, built-in catalog, 127.0.0.1:8080)");
+  auto* dev = app.add_subcommand(
+      "dev",
+      "run one node with defaults (./var, built-in catalog, 127.0.0.1:8080)");
   add_common(dev);
 
   std::string file;
   std::vector<std::string> inputs;
-  auto* run = app.add_subcommand("run", "run a workflow file on an embedded node");
+  auto* run =
+      app.add_subcommand("run", "run a workflow file on an embedded node");
   run->add_option("file", file, "workflow file (YAML or JSON)")->required();
-  run->add_option("--input,-i", inputs, "workflow input as key=value; repeatable");
+  run->add_option("--input,-i", inputs,
+                  "workflow input as key=value; repeatable");
   add_common(run);
 
   auto* validate = app.add_subcommand("validate", "check a workflow file");
-  validate->add_option("file", file, "workflow file (YAML or JSON)")->required();
+  validate->add_option("file", file, "workflow file (YAML or JSON)")
+      ->required();
   add_common(validate);
 
-  auto* migrate = app.add_subcommand("migrate", "apply pending store migrations");
+  auto* migrate =
+      app.add_subcommand("migrate", "apply pending store migrations");
   migrate->add_option("--config", config_file, "node config file");
   add_common(migrate);
 

@@ -25,19 +25,24 @@ sigset_t block_stop_signals() {
 
 } // namespace
 
-int node_command(const std::string& config_file, bool dev, const common_options& opts) {
+int node_command(const std::string& config_file, bool dev,
+                 const common_options& opts) {
   auto signals = block_stop_signals();
   auto options = node_options_from(dev ? "" : config_file, opts);
   if (!options) {
     print_problems(options.errors());
     return bad_input;
   }
-  auto listen = config::split_host_port(options->config.http_listen, "http.listen");
+  auto listen =
+      config::split_host_port(options->config.http_listen, "http.listen");
   if (!listen) {
     print_problems(listen.errors());
     return bad_input;
   }
   auto store_url = options->config.store_url;
+  std::string catalogs;
+  for (const auto& path : options->config.catalog_paths)
+    catalogs += (catalogs.empty() ? "" : ", ") + path;
   auto started = node::start(std::move(*options));
   if (!started) {
     print_problems(started.errors());
@@ -53,9 +58,10 @@ int node_command(const std::string& config_file, bool dev, const common_options&
   std::cout << "hishamos node '" << n.id() << "' ready\n"
             << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
             << "  store:      " << redact_url(store_url) << "\n"
-            << "  workflows:  " << n.catalog().workflows.size() << ", agents: "
-            << n.catalog().agents.size() << ", resumed executions: " << n.resumed()
-            << std::endl;
+            << "  catalog:    " << catalogs << "\n"
+            << "  workflows:  " << n.catalog().workflows.size()
+            << ", agents: " << n.catalog().agents.size()
+            << ", resumed executions: " << n.resumed() << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -64,7 +70,8 @@ int node_command(const std::string& config_file, bool dev, const common_options&
   return ok;
 }
 
-int migrate_command(const std::string& config_file, const common_options& opts) {
+int migrate_command(const std::string& config_file,
+                    const common_options& opts) {
   auto options = node_options_from(config_file, opts, false);
   if (!options) {
     print_problems(options.errors());
@@ -80,8 +87,8 @@ int migrate_command(const std::string& config_file, const common_options& opts) 
     return workflow_failed;
   }
   auto version = store.value->schema_version();
-  std::cout << "store " << redact_url(options->config.store_url) << " is at schema version "
-            << version.value << "\n";
+  std::cout << "store " << redact_url(options->config.store_url)
+            << " is at schema version " << version.value << "\n";
   return ok;
 }
 

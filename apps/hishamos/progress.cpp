@@ -8,7 +8,8 @@ namespace hishamos::cli {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+      .count();
 }
 
 std::string fixed(double x) {
@@ -30,7 +31,7 @@ std::string first_line(const std::string& s) {
 } // namespace
 
 progress::progress(const model::workflow_def& wf, bool terminal)
-  : wf_(wf), terminal_(terminal) {
+    : wf_(wf), terminal_(terminal) {
   for (const auto& s : wf.steps)
     rows_[s.id] = {};
 }
@@ -50,7 +51,7 @@ model::execution_observer progress::observer() {
 
 void progress::apply(const model::step_event& e) {
   auto& r = rows_[e.step_id];
-  r.state = e.kind;
+  r.state = e.kind == "started" ? "running" : e.kind;
   r.attempt = e.attempt;
   r.agent = e.agent_id.empty() ? r.agent : e.agent_id;
   r.detail = first_line(e.detail);
@@ -60,8 +61,8 @@ void progress::apply(const model::step_event& e) {
     r.seconds = seconds_since(r.since);
   if (terminal_)
     return;
-  std::cout << "[" << fixed(seconds_since(start_)) << "] step " << e.step_id << ": "
-            << e.kind;
+  std::cout << "[" << fixed(seconds_since(start_)) << "] step " << e.step_id
+            << ": " << e.kind;
   if (e.kind == "started")
     std::cout << " (attempt " << e.attempt << ")";
   if (e.kind == "completed")

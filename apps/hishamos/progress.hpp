@@ -40,7 +40,8 @@ private:
 
   const model::workflow_def& wf_;
   bool terminal_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
   std::map<std::string, row> rows_;
   std::mutex mx_;
   std::condition_variable cv_;

@@ -14,8 +14,9 @@ namespace hishamos::cli {
 namespace {
 
 // Turns key=value arguments into JSON typed by the workflow's inputs.
-model::result<nlohmann::json> parse_inputs(const model::workflow_def& wf,
-                                           const std::vector<std::string>& args) {
+model::result<nlohmann::json>
+parse_inputs(const model::workflow_def& wf,
+             const std::vector<std::string>& args) {
   model::problems errors;
   auto out = nlohmann::json::object();
   for (const auto& arg : args) {
@@ -35,8 +36,9 @@ model::result<nlohmann::json> parse_inputs(const model::workflow_def& wf,
       out[key] = *value;
     else
       errors.push_back({"", 0, "",
-                        "input '" + key + "' must be a "
-                          + model::to_string(spec->second.type) + ", got '" + text + "'",
+                        "input '" + key + "' must be a " +
+                            model::to_string(spec->second.type) + ", got '" +
+                            text + "'",
                         "pass a value of that type"});
   }
   if (!errors.empty())
@@ -50,7 +52,8 @@ void print_outputs(const model::execution_finished& done) {
     return;
   for (const auto& [step, text] : outputs.items())
     std::cout << "\n=== output of step '" << step << "' ===\n"
-              << (text.is_string() ? text.get<std::string>() : text.dump(2)) << "\n";
+              << (text.is_string() ? text.get<std::string>() : text.dump(2))
+              << "\n";
 }
 
 } // namespace
@@ -103,7 +106,8 @@ int run_command(const std::string& file, const std::vector<std::string>& inputs,
     print_problems(id.errors());
     return workflow_failed;
   }
-  std::cout << "execution " << *id << " of '" << (*wf)->name << "'" << std::endl;
+  std::cout << "execution " << *id << " of '" << (*wf)->name << "'"
+            << std::endl;
   auto done = shown.wait();
   std::cout << "execution " << *id << " " << done.state;
   if (!done.error.empty())

@@ -15,17 +15,19 @@ std::shared_ptr<hishamos::model::catalog> make_catalog() {
   using namespace hishamos::model;
   auto cat = std::make_shared<catalog>();
   auto tpl = parse_command_template(
-    "id: cmd_greet\nparams:\n  name: {type: string, required: true}\n"
-    "prompt: 'Greet {{name}} warmly.'\noutput: {format: text}\n",
-    "example");
+      "id: cmd_greet\nparams:\n  name: {type: string, required: true}\n"
+      "prompt: 'Greet {{name}} warmly.'\noutput: {format: text}\n",
+      "example");
   cat->templates["cmd_greet"] = *tpl;
   auto wf = parse_workflow(
-    "name: Greeting\ninputs:\n  name: {type: string, required: true}\nsteps:\n"
-    "  - {id: greet, agent_id: greeter, command_template_id: cmd_greet, "
-    "params: {name: '{{inputs.name}}'}}\n"
-    "  - {id: shout, depends_on: [greet], agent_id: greeter, command_template_id: cmd_greet, "
-    "params: {name: '{{steps.greet.output}}'}}\n",
-    "example");
+      "name: Greeting\ninputs:\n  name: {type: string, required: "
+      "true}\nsteps:\n"
+      "  - {id: greet, agent_id: greeter, command_template_id: cmd_greet, "
+      "params: {name: '{{inputs.name}}'}}\n"
+      "  - {id: shout, depends_on: [greet], agent_id: greeter, "
+      "command_template_id: cmd_greet, "
+      "params: {name: '{{steps.greet.output}}'}}\n",
+      "example");
   // The agent must be known before the workflow is validated.
   agent_def greeter;
   greeter.id = "greeter";
@@ -68,11 +70,13 @@ int main() {
   }
   int rc = 1;
   self->receive(
-    [&](hishamos::execution_finished& done) {
-      std::cout << "execution " << done.execution_id << " " << done.state << "\n"
-                << done.output << "\n";
-      rc = done.state == "completed" ? 0 : 1;
-    },
-    caf::after(std::chrono::seconds{30}) >> [] { std::cerr << "no completion in 30 s\n"; });
+      [&](hishamos::execution_finished& done) {
+        std::cout << "execution " << done.execution_id << " " << done.state
+                  << "\n"
+                  << done.output << "\n";
+        rc = done.state == "completed" ? 0 : 1;
+      },
+      caf::after(std::chrono::seconds{30}) >>
+          [] { std::cerr << "no completion in 30 s\n"; });
   return rc;
 }

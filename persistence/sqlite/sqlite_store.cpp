@@ -40,8 +40,7 @@ public:
     rc_ = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
     stmt_.reset(raw);
   }
-  template <class... Ts>
-  statement& bind(const Ts&... xs) {
+  template <class... Ts> statement& bind(const Ts&... xs) {
     int i = 0;
     (bind_one(++i, xs), ...);
     return *this;
@@ -54,7 +53,9 @@ public:
                            sqlite3_column_bytes(stmt_.get(), col))
              : std::string{};
   }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  std::int64_t integer(int col) const {
+    return sqlite3_column_int64(stmt_.get(), col);
+  }
   status error(const std::string& what, int rc) const {
     return {code_of(rc), what + " failed: " + sqlite3_errmsg(db_)};
   }
@@ -65,7 +66,9 @@ private:
                       SQLITE_TRANSIENT);
   }
   void bind_one(int i, const char* x) { bind_one(i, std::string{x}); }
-  void bind_one(int i, std::int64_t x) { sqlite3_bind_int64(stmt_.get(), i, x); }
+  void bind_one(int i, std::int64_t x) {
+    sqlite3_bind_int64(stmt_.get(), i, x);
+  }
   void bind_one(int i, int x) { sqlite3_bind_int64(stmt_.get(), i, x); }
   void bind_one(int i, const blob& x) {
     sqlite3_bind_blob(stmt_.get(), i, x.bytes.data(),
@@ -77,8 +80,8 @@ private:
 };
 
 constexpr const char* execution_columns =
-  "id, workflow_name, definition, input, state, owner_node, epoch, "
-  "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at";
+    "id, workflow_name, definition, input, state, owner_node, epoch, "
+    "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at";
 
 execution_record read_execution(const statement& s) {
   execution_record x;
@@ -124,8 +127,10 @@ public:
         continue;
       if (auto st = transaction([&]() -> status {
             if (auto st = exec(m.sql); !st)
-              return {st.code, "migration " + std::string{m.name} + ": " + st.message};
-            statement ins{db_.get(), "INSERT INTO schema_migrations VALUES (?, ?, ?)"};
+              return {st.code,
+                      "migration " + std::string{m.name} + ": " + st.message};
+            statement ins{db_.get(),
+                          "INSERT INTO schema_migrations VALUES (?, ?, ?)"};
             ins.bind(m.version, m.name, now_ms());
             if (int rc = ins.step(); rc != SQLITE_DONE)
               return ins.error("recording migration", rc);
@@ -138,7 +143,8 @@ public:
   }
 
   outcome<int> schema_version() override {
-    statement s{db_.get(), "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+    statement s{db_.get(),
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
     if (int rc = s.step(); rc != SQLITE_ROW)
       return {s.error("reading schema version", rc)};
     return {{}, static_cast<int>(s.integer(0))};
@@ -152,10 +158,11 @@ public:
   }
 
   status create_execution(const execution_record& x) override {
-    statement s{db_.get(),
-                "INSERT INTO workflow_executions (id, workflow_name, definition, "
-                "input, state, owner_node, epoch, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+    statement s{
+        db_.get(),
+        "INSERT INTO workflow_executions (id, workflow_name, definition, "
+        "input, state, owner_node, epoch, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
     auto now = now_ms();
     s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
            x.owner_node, x.epoch, now, now);
@@ -181,23 +188,26 @@ public:
   }
 
   status change_state(const state_change& x) override {
-    statement s{db_.get(),
-                "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
-                "updated_at = ? WHERE id = ? AND epoch = ?"};
-    s.bind(to_string(x.state), x.output, x.error, now_ms(), x.execution_id, x.epoch);
+    statement s{
+        db_.get(),
+        "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
+        "updated_at = ? WHERE id = ? AND epoch = ?"};
+    s.bind(to_string(x.state), x.output, x.error, now_ms(), x.execution_id,
+           x.epoch);
     if (int rc = s.step(); rc != SQLITE_DONE)
       return s.error("changing state of " + x.execution_id, rc);
     if (sqlite3_changes(db_.get()) == 0)
-      return {errc::stale_epoch, "execution " + x.execution_id
-                                   + " is not owned at epoch "
-                                   + std::to_string(x.epoch)};
+      return {errc::stale_epoch, "execution " + x.execution_id +
+                                     " is not owned at epoch " +
+                                     std::to_string(x.epoch)};
     return {};
   }
 
   outcome<std::optional<execution_record>>
   find_execution(const std::string& id) override {
-    statement s{db_.get(), (std::string{"SELECT "} + execution_columns
-                            + " FROM workflow_executions WHERE id = ?").c_str()};
+    statement s{db_.get(), (std::string{"SELECT "} + execution_columns +
+                            " FROM workflow_executions WHERE id = ?")
+                               .c_str()};
     s.bind(id);
     int rc = s.step();
     if (rc == SQLITE_DONE)
@@ -218,10 +228,11 @@ public:
     while ((rc = s.step()) == SQLITE_ROW) {
       auto output = decode_output(s.text(3));
       if (!output)
-        return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0)
-                                  + " has an unknown encoding"}};
-      out.push_back({id, s.text(0), static_cast<int>(s.integer(1)), s.integer(2),
-                     *output, s.text(4), s.integer(5), s.integer(6)});
+        return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0) +
+                                    " has an unknown encoding"}};
+      out.push_back({id, s.text(0), static_cast<int>(s.integer(1)),
+                     s.integer(2), *output, s.text(4), s.integer(5),
+                     s.integer(6)});
     }
     if (rc != SQLITE_DONE)
       return {s.error("reading checkpoints of " + id, rc)};
@@ -229,25 +240,27 @@ public:
   }
 
   outcome<std::vector<execution_record>> list_executions(int limit) override {
-    return select_executions(std::string{"SELECT "} + execution_columns
-                               + " FROM workflow_executions ORDER BY created_at "
-                                 "DESC, id LIMIT "
-                               + std::to_string(limit));
+    return select_executions(std::string{"SELECT "} + execution_columns +
+                             " FROM workflow_executions ORDER BY created_at "
+                             "DESC, id LIMIT " +
+                             std::to_string(limit));
   }
 
   outcome<std::vector<execution_record>>
   claim_unfinished(const std::string& node_id) override {
     outcome<std::vector<execution_record>> out;
     out.st = transaction([&]() -> status {
-      statement up{db_.get(),
-                   "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
-                   "updated_at = ? WHERE state IN ('pending', 'running')"};
+      statement up{
+          db_.get(),
+          "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
+          "updated_at = ? WHERE state IN ('pending', 'running')"};
       up.bind(node_id, now_ms());
       if (int rc = up.step(); rc != SQLITE_DONE)
         return up.error("claiming unfinished executions", rc);
-      auto rows = select_executions(std::string{"SELECT "} + execution_columns
-                                    + " FROM workflow_executions WHERE state IN "
-                                      "('pending', 'running') ORDER BY created_at");
+      auto rows =
+          select_executions(std::string{"SELECT "} + execution_columns +
+                            " FROM workflow_executions WHERE state IN "
+                            "('pending', 'running') ORDER BY created_at");
       out.value = std::move(rows.value);
       return rows.st;
     });
@@ -255,25 +268,24 @@ public:
   }
 
 private:
-  template <class F>
-  status transaction(F body) {
+  template <class F> status transaction(F body) {
     if (auto st = exec("BEGIN IMMEDIATE"); !st)
       return st;
     auto st = body();
     if (!st) {
-      (void) exec("ROLLBACK"); // the original error is the one to report
+      (void)exec("ROLLBACK"); // the original error is the one to report
       return st;
     }
     if (auto commit = exec("COMMIT"); !commit) {
-      (void) exec("ROLLBACK"); // the original error is the one to report
+      (void)exec("ROLLBACK"); // the original error is the one to report
       return commit;
     }
     return {};
   }
 
   status save_one(const checkpoint& cp) {
-    statement check{db_.get(),
-                    "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
+    statement check{
+        db_.get(), "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
     check.bind(cp.execution_id);
     int rc = check.step();
     if (rc == SQLITE_DONE)
@@ -281,14 +293,16 @@ private:
     if (rc != SQLITE_ROW)
       return check.error("checking epoch", rc);
     if (check.integer(0) != cp.epoch)
-      return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" + cp.step_id
-                                   + " carries epoch " + std::to_string(cp.epoch)
-                                   + " but the execution is at epoch "
-                                   + std::to_string(check.integer(0))};
-    statement ins{db_.get(),
-                  "INSERT INTO execution_steps (execution_id, step_id, attempt, "
-                  "epoch, output, agent_id, started_at, finished_at) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
+      return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" +
+                                     cp.step_id + " carries epoch " +
+                                     std::to_string(cp.epoch) +
+                                     " but the execution is at epoch " +
+                                     std::to_string(check.integer(0))};
+    statement ins{
+        db_.get(),
+        "INSERT INTO execution_steps (execution_id, step_id, attempt, "
+        "epoch, output, agent_id, started_at, finished_at) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
     ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
              blob{encode_output(cp.output)}, cp.agent_id, cp.started_at_ms,
              cp.finished_at_ms);
@@ -297,7 +311,8 @@ private:
     return {};
   }
 
-  outcome<std::vector<execution_record>> select_executions(const std::string& sql) {
+  outcome<std::vector<execution_record>>
+  select_executions(const std::string& sql) {
     statement s{db_.get(), sql.c_str()};
     std::vector<execution_record> out;
     int rc;
@@ -320,19 +335,20 @@ outcome<std::unique_ptr<store>> open(const std::string& path) {
     std::filesystem::create_directories(parent, ec);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                             | SQLITE_OPEN_FULLMUTEX,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                               SQLITE_OPEN_FULLMUTEX,
                            nullptr);
   db_ptr db{raw};
   if (rc != SQLITE_OK)
     return {{errc::unavailable,
-             "cannot open SQLite store '" + path + "': "
-               + (raw ? sqlite3_errmsg(raw) : "out of memory")
-               + "; fix: check the directory exists and is writable"}};
+             "cannot open SQLite store '" + path +
+                 "': " + (raw ? sqlite3_errmsg(raw) : "out of memory") +
+                 "; fix: check the directory exists and is writable"}};
   sqlite3_busy_timeout(raw, 5000);
   auto s = std::make_unique<sqlite_store>(std::move(db));
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"})
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "PRAGMA foreign_keys=ON"})
     if (auto st = s->exec(pragma); !st)
       return {st};
   return {{}, std::move(s)};

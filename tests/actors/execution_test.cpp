@@ -22,13 +22,15 @@ namespace {
 
 std::string step_yaml(const std::string& id, const std::string& agent,
                       const std::string& extra = "") {
-  return "  - {id: " + id + ", agent_id: " + agent
-         + ", command_template_id: cmd_echo, params: {text: " + id + "}" + extra + "}\n";
+  return "  - {id: " + id + ", agent_id: " + agent +
+         ", command_template_id: cmd_echo, params: {text: " + id + "}" + extra +
+         "}\n";
 }
 
 std::shared_ptr<model::catalog> catalog_with_sleepy() {
   auto cat = test::make_catalog();
-  auto sleepy = *model::parse_agent("{id: sleepy, capacity: 4, latency_ms: 10000}", "t");
+  auto sleepy =
+      *model::parse_agent("{id: sleepy, capacity: 4, latency_ms: 10000}", "t");
   cat->agents[sleepy.id] = sleepy;
   return cat;
 }
@@ -48,24 +50,29 @@ std::string stored_state(node& n, const std::string& id) {
 caf::actor current_writer(node& n) {
   caf::scoped_actor self{n.system()};
   caf::actor out;
-  self->request(n.persistence(), std::chrono::seconds{2}, actors::writer_atom::value)
-    .receive([&](caf::actor& w) { out = w; }, [](caf::error&) {});
+  self->request(n.persistence(), std::chrono::seconds{2},
+                actors::writer_atom::value)
+      .receive([&](caf::actor& w) { out = w; }, [](caf::error&) {});
   return out;
 }
 
 } // namespace
 
-TEST_CASE("two independent steps really run at the same time", "[actors][execution]") {
+TEST_CASE("two independent steps really run at the same time",
+          "[actors][execution]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir));
   test::event_log log;
-  auto wf = test::workflow("name: P\nsteps:\n" + step_yaml("a", "slow") + step_yaml("b", "slow"));
+  auto wf = test::workflow("name: P\nsteps:\n" + step_yaml("a", "slow") +
+                           step_yaml("b", "slow"));
   auto id = n->submit(wf, {}, log.observer());
   REQUIRE(id);
   REQUIRE(wait_until([&] { return log.finished(); }));
   CHECK(log.outcome().state == "completed");
-  auto a_start = log.of("a", "started").at(0).at_ms, b_start = log.of("b", "started").at(0).at_ms;
-  auto a_done = log.of("a", "completed").at(0).at_ms, b_done = log.of("b", "completed").at(0).at_ms;
+  auto a_start = log.of("a", "started").at(0).at_ms,
+       b_start = log.of("b", "started").at(0).at_ms;
+  auto a_done = log.of("a", "completed").at(0).at_ms,
+       b_done = log.of("b", "completed").at(0).at_ms;
   // Each takes 300 ms; overlapping intervals mean both ran at once.
   CHECK(b_start < a_done);
   CHECK(a_start < b_done);
@@ -75,21 +82,24 @@ TEST_CASE("a failed step is retried with doubling backoff until it succeeds",
           "[actors][execution][retry]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir));
-  n->register_agent(function_agent("retrier"), [](const model::task_request& t) {
-    if (t.attempt < 3)
-      return model::task_reply::failure(t.task_id, "try again", true);
-    model::task_reply r;
-    r.ok = true;
-    r.output = "third time lucky: " + t.prompt;
-    return r;
-  });
+  n->register_agent(
+      function_agent("retrier"), [](const model::task_request& t) {
+        if (t.attempt < 3)
+          return model::task_reply::failure(t.task_id, "try again", true);
+        model::task_reply r;
+        r.ok = true;
+        r.output = "third time lucky: " + t.prompt;
+        return r;
+      });
   test::event_log log;
-  auto wf = test::workflow("name: R\nsteps:\n"
-                           + step_yaml("a", "retrier", ", retry: {max_attempts: 3, backoff_ms: 100}"));
+  auto wf = test::workflow(
+      "name: R\nsteps:\n" +
+      step_yaml("a", "retrier", ", retry: {max_attempts: 3, backoff_ms: 100}"));
   REQUIRE(n->submit(wf, {}, log.observer()));
   REQUIRE(wait_until([&] { return log.finished(); }));
   CHECK(log.outcome().state == "completed");
-  CHECK_THAT(log.outcome().output, Catch::Contains("third time lucky: Echo a x1"));
+  CHECK_THAT(log.outcome().output,
+             Catch::Contains("third time lucky: Echo a x1"));
   auto retries = log.of("a", "retrying");
   auto starts = log.of("a", "started");
   REQUIRE(retries.size() == 2);
@@ -104,10 +114,11 @@ TEST_CASE("a step that keeps failing fails the execution after max_attempts",
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir));
   test::event_log log;
-  auto wf = test::workflow("name: F\nsteps:\n"
-                           + step_yaml("a", "flaky", ", retry: {max_attempts: 2, backoff_ms: 10}")
-                           + "  - {id: b, depends_on: [a], agent_id: fast, "
-                             "command_template_id: cmd_echo, params: {text: b}}\n");
+  auto wf = test::workflow(
+      "name: F\nsteps:\n" +
+      step_yaml("a", "flaky", ", retry: {max_attempts: 2, backoff_ms: 10}") +
+      "  - {id: b, depends_on: [a], agent_id: fast, "
+      "command_template_id: cmd_echo, params: {text: b}}\n");
   auto id = n->submit(wf, {}, log.observer());
   REQUIRE(id);
   REQUIRE(wait_until([&] { return log.finished(); }));
@@ -119,13 +130,15 @@ TEST_CASE("a step that keeps failing fails the execution after max_attempts",
   CHECK(stored_state(*n, *id) == "failed");
 }
 
-TEST_CASE("a step that exceeds timeout_ms is timed out and retried", "[actors][execution][timeout]") {
+TEST_CASE("a step that exceeds timeout_ms is timed out and retried",
+          "[actors][execution][timeout]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir, catalog_with_sleepy()));
   test::event_log log;
   auto wf = test::workflow(
-    "name: T\nsteps:\n"
-    + step_yaml("a", "sleepy", ", timeout_ms: 100, retry: {max_attempts: 2, backoff_ms: 10}"));
+      "name: T\nsteps:\n" +
+      step_yaml("a", "sleepy",
+                ", timeout_ms: 100, retry: {max_attempts: 2, backoff_ms: 10}"));
   REQUIRE(n->submit(wf, {}, log.observer()));
   // The agent would answer after 10 s; the timeout ends it long before.
   REQUIRE(wait_until([&] { return log.finished(); }, std::chrono::seconds{5}));
@@ -134,7 +147,8 @@ TEST_CASE("a step that exceeds timeout_ms is timed out and retried", "[actors][e
   CHECK(log.of("a", "started").size() == 2);
 }
 
-TEST_CASE("a running execution can be cancelled", "[actors][execution][cancel]") {
+TEST_CASE("a running execution can be cancelled",
+          "[actors][execution][cancel]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir, catalog_with_sleepy()));
   test::event_log log;
@@ -155,7 +169,8 @@ TEST_CASE("a child never starts before its parent's checkpoint is acknowledged",
   auto g = std::make_shared<test::gate>();
   auto options = test::test_options(dir);
   auto path = dir / "store.db";
-  options.store_factory = [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
+  options.store_factory =
+      [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
     auto inner = persistence::sqlite::open(path);
     if (!inner)
       return {inner.st};
@@ -163,15 +178,17 @@ TEST_CASE("a child never starts before its parent's checkpoint is acknowledged",
   };
   auto n = test::start_node(std::move(options));
   test::event_log log;
-  auto wf = test::workflow("name: W\nsteps:\n" + step_yaml("a", "fast")
-                           + "  - {id: b, depends_on: [a], agent_id: fast, "
-                             "command_template_id: cmd_echo, params: {text: b}}\n");
+  auto wf =
+      test::workflow("name: W\nsteps:\n" + step_yaml("a", "fast") +
+                     "  - {id: b, depends_on: [a], agent_id: fast, "
+                     "command_template_id: cmd_echo, params: {text: b}}\n");
   g->close();
   auto id = n->submit(wf, {}, log.observer());
   REQUIRE(id);
   REQUIRE(wait_until([&] { return g->holds("a"); }));
   // a's result exists but its checkpoint is not committed: b must not start.
-  CHECK_FALSE(wait_until([&] { return !log.of("b", "started").empty(); }, milliseconds{300}));
+  CHECK_FALSE(wait_until([&] { return !log.of("b", "started").empty(); },
+                         milliseconds{300}));
   CHECK(log.of("a", "completed").empty());
   auto released_at = persistence::now_ms();
   g->release();
@@ -180,7 +197,8 @@ TEST_CASE("a child never starts before its parent's checkpoint is acknowledged",
   CHECK(log.of("b", "started").at(0).at_ms >= released_at);
 }
 
-TEST_CASE("the checkpoint writer is restarted after it is killed and no checkpoint is lost",
+TEST_CASE("the checkpoint writer is restarted after it is killed and no "
+          "checkpoint is lost",
           "[actors][persistence][supervision]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir));
@@ -194,9 +212,12 @@ TEST_CASE("the checkpoint writer is restarted after it is killed and no checkpoi
   }));
   std::vector<std::unique_ptr<test::event_log>> logs;
   std::vector<std::string> ids;
-  auto wf = test::workflow("name: K\nsteps:\n" + step_yaml("a", "fast")
-                           + "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: cmd_echo, params: {text: b}}\n"
-                           + "  - {id: c, depends_on: [b], agent_id: fast, command_template_id: cmd_echo, params: {text: c}}\n");
+  auto wf =
+      test::workflow("name: K\nsteps:\n" + step_yaml("a", "fast") +
+                     "  - {id: b, depends_on: [a], agent_id: fast, "
+                     "command_template_id: cmd_echo, params: {text: b}}\n" +
+                     "  - {id: c, depends_on: [b], agent_id: fast, "
+                     "command_template_id: cmd_echo, params: {text: c}}\n");
   for (int i = 0; i < 20; ++i) {
     logs.push_back(std::make_unique<test::event_log>());
     auto id = n->submit(wf, {}, logs.back()->observer());
@@ -206,7 +227,8 @@ TEST_CASE("the checkpoint writer is restarted after it is killed and no checkpoi
       caf::anon_send_exit(current_writer(*n), caf::exit_reason::kill);
   }
   REQUIRE(wait_until([&] {
-    return std::all_of(logs.begin(), logs.end(), [](auto& l) { return l->finished(); });
+    return std::all_of(logs.begin(), logs.end(),
+                       [](auto& l) { return l->finished(); });
   }));
   for (size_t i = 0; i < ids.size(); ++i) {
     CHECK(logs[i]->outcome().state == "completed");
@@ -216,11 +238,14 @@ TEST_CASE("the checkpoint writer is restarted after it is killed and no checkpoi
     for (const auto& s : x->steps)
       CHECK(s.state == "completed");
   }
-  CHECK_THAT(n->metrics_text(), Catch::Contains("hishamos_checkpoint_writer_restarts_total"));
-  CHECK_THAT(n->metrics_text(), !Catch::Contains("hishamos_checkpoint_writer_restarts_total 0"));
+  CHECK_THAT(n->metrics_text(),
+             Catch::Contains("hishamos_checkpoint_writer_restarts_total"));
+  CHECK_THAT(n->metrics_text(),
+             !Catch::Contains("hishamos_checkpoint_writer_restarts_total 0"));
 }
 
-TEST_CASE("an agent implemented as an actor answers tasks", "[actors][embedder]") {
+TEST_CASE("an agent implemented as an actor answers tasks",
+          "[actors][embedder]") {
   test::temp_dir dir;
   auto n = test::start_node(test::test_options(dir));
   auto impl = n->system().spawn([]() -> caf::behavior {
@@ -234,19 +259,22 @@ TEST_CASE("an agent implemented as an actor answers tasks", "[actors][embedder]"
   });
   n->register_agent(function_agent("actor_agent"), impl);
   caf::scoped_actor listener{n->system()};
-  auto id = n->submit(test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent"))->name,
-                      {}, caf::actor{listener});
+  auto id = n->submit(
+      test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent"))->name,
+      {}, caf::actor{listener});
   // Not in the catalog by name: submitting by definition instead.
   CHECK_FALSE(id);
   test::event_log log;
-  REQUIRE(n->submit(test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent")), {},
-                    log.observer()));
+  REQUIRE(n->submit(
+      test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent")), {},
+      log.observer()));
   REQUIRE(wait_until([&] { return log.finished(); }));
   CHECK_THAT(log.outcome().output, Catch::Contains("actor saw: Echo a x1"));
   caf::anon_send_exit(impl, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("every message type survives a serialization round trip", "[actors][wire]") {
+TEST_CASE("every message type survives a serialization round trip",
+          "[actors][wire]") {
   caf::actor_system_config cfg;
   actors::add_message_types(cfg);
   caf::actor_system sys{cfg};
@@ -265,14 +293,17 @@ TEST_CASE("every message type survives a serialization round trip", "[actors][wi
   auto a2 = round_trip(a);
   CHECK(a2.task.attempt == 2);
   CHECK(a2.capabilities == a.capabilities);
-  auto cp = round_trip(persistence::checkpoint{"e", "s", 3, 7, "out", "ag", 1, 2});
+  auto cp =
+      round_trip(persistence::checkpoint{"e", "s", 3, 7, "out", "ag", 1, 2});
   CHECK(cp.epoch == 7);
   CHECK(cp.output == "out");
-  auto sc = round_trip(persistence::state_change{"e", 2, persistence::execution_state::failed, "", "why"});
+  auto sc = round_trip(persistence::state_change{
+      "e", 2, persistence::execution_state::failed, "", "why"});
   CHECK(sc.state == persistence::execution_state::failed);
   auto ack = round_trip(actors::store_ack{persistence::errc::stale_epoch, "m"});
   CHECK(ack.code == persistence::errc::stale_epoch);
-  auto fin = round_trip(model::execution_finished{"e", "w", "completed", "{}", ""});
+  auto fin =
+      round_trip(model::execution_finished{"e", "w", "completed", "{}", ""});
   CHECK(fin.state == "completed");
   model::agent_def def;
   def.id = "x";
@@ -295,10 +326,12 @@ size_t thread_count() {
 
 } // namespace
 
-TEST_CASE("a thousand concurrent slow local calls cost no threads", "[actors][provider]") {
+TEST_CASE("a thousand concurrent slow local calls cost no threads",
+          "[actors][provider]") {
   test::temp_dir dir;
   auto cat = test::make_catalog();
-  auto wide = *model::parse_agent("{id: wide, capacity: 1000, latency_ms: 60000}", "t");
+  auto wide =
+      *model::parse_agent("{id: wide, capacity: 1000, latency_ms: 60000}", "t");
   cat->agents[wide.id] = wide;
   auto n = test::start_node(test::test_options(dir, cat));
   std::string yaml = "name: Wide\nsteps:\n";

@@ -68,22 +68,24 @@ TEST_CASE("ready turns 503 when the node drains", "[http]") {
 
 TEST_CASE("a catalog workflow runs by name through the API", "[http]") {
   server_fixture f;
-  auto started = f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
+  auto started =
+      f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
   std::string id = started["execution_id"];
   CHECK(started["links"]["self"] == "/api/v1/executions/" + id);
   json last;
   REQUIRE(test::wait_until(
-    [&] {
-      last = f.get("/api/v1/executions/" + id, 200);
-      return last["state"] == "completed";
-    },
-    std::chrono::seconds{20}));
+      [&] {
+        last = f.get("/api/v1/executions/" + id, 200);
+        return last["state"] == "completed";
+      },
+      std::chrono::seconds{20}));
   CHECK(last["workflow"] == "Build New Feature");
   CHECK(last["input"]["feature"] == "search");
   REQUIRE(last["steps"].size() == 5);
   for (const auto& s : last["steps"]) {
     CHECK(s["state"] == "completed");
-    CHECK_THAT(s["output"].get<std::string>(), Catch::Contains("no language model produced this text"));
+    CHECK_THAT(s["output"].get<std::string>(),
+               Catch::Contains("no language model produced this text"));
   }
   CHECK(last["output"].contains("deploy_plan"));
   auto listed = f.get("/api/v1/executions?limit=5", 200);
@@ -92,7 +94,8 @@ TEST_CASE("a catalog workflow runs by name through the API", "[http]") {
 
 TEST_CASE("a running execution shows live step states", "[http]") {
   server_fixture f;
-  std::string id = f.post(execute_path, R"({"input": {"feature": "x"}})", 202)["execution_id"];
+  std::string id = f.post(execute_path, R"({"input": {"feature": "x"}})",
+                          202)["execution_id"];
   json last;
   REQUIRE(test::wait_until([&] {
     last = f.get("/api/v1/executions/" + id, 200);
@@ -101,12 +104,18 @@ TEST_CASE("a running execution shows live step states", "[http]") {
   CHECK(last["state"] == "running");
   CHECK(last["steps"][0]["agent_id"] == "agent_cto_001");
   CHECK(last["steps"][4]["state"] == "pending");
-  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 202)["state"] == "cancelling");
-  REQUIRE(test::wait_until([&] { return f.get("/api/v1/executions/" + id, 200)["state"] == "cancelled"; }));
-  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 409)["error"] == "not_running");
+  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 202)["state"] ==
+        "cancelling");
+  REQUIRE(test::wait_until([&] {
+    return f.get("/api/v1/executions/" + id, 200)["state"] == "cancelled";
+  }));
+  CHECK(f.post("/api/v1/executions/" + id + "/cancel", "", 409)["error"] ==
+        "not_running");
 }
 
-TEST_CASE("API errors carry a code, a message and details with fitting statuses", "[http]") {
+TEST_CASE(
+    "API errors carry a code, a message and details with fitting statuses",
+    "[http]") {
   server_fixture f;
   auto unknown = f.post("/api/v1/workflows/Nope/execute", "{}", 404);
   CHECK(unknown["error"] == "workflow_not_found");
@@ -120,21 +129,33 @@ TEST_CASE("API errors carry a code, a message and details with fitting statuses"
   auto typed = f.post(execute_path, R"({"input": {"feature": 5}})", 422);
   CHECK_THAT(typed["details"]["problems"][0]["message"].get<std::string>(),
              Catch::Contains("must be a string"));
-  CHECK(f.get("/api/v1/executions/doesnotexist", 404)["error"] == "execution_not_found");
-  CHECK(f.get("/api/v1/executions?limit=1000", 400)["error"] == "invalid_limit");
+  CHECK(f.get("/api/v1/executions/doesnotexist", 404)["error"] ==
+        "execution_not_found");
+  CHECK(f.get("/api/v1/executions?limit=1000", 400)["error"] ==
+        "invalid_limit");
   CHECK(f.get("/no/such/route", 404)["error"] == "not_found");
 }
 
-TEST_CASE("metrics expose executions by state, completed steps and step durations", "[http]") {
+TEST_CASE(
+    "metrics expose executions by state, completed steps and step durations",
+    "[http]") {
   server_fixture f;
-  std::string id = f.post(execute_path, R"({"input": {"feature": "m"}})", 202)["execution_id"];
-  REQUIRE(test::wait_until([&] { return f.get("/api/v1/executions/" + id, 200)["state"] == "completed"; },
-                           std::chrono::seconds{20}));
+  std::string id = f.post(execute_path, R"({"input": {"feature": "m"}})",
+                          202)["execution_id"];
+  REQUIRE(test::wait_until(
+      [&] {
+        return f.get("/api/v1/executions/" + id, 200)["state"] == "completed";
+      },
+      std::chrono::seconds{20}));
   auto res = f.client->Get("/metrics");
   REQUIRE(res);
   CHECK(res->status == 200);
-  CHECK_THAT(res->get_header_value("Content-Type"), Catch::StartsWith("text/plain"));
-  CHECK_THAT(res->body, Catch::Contains("hishamos_executions_total{state=\"completed\"} 1"));
+  CHECK_THAT(res->get_header_value("Content-Type"),
+             Catch::StartsWith("text/plain"));
+  CHECK_THAT(
+      res->body,
+      Catch::Contains("hishamos_executions_total{state=\"completed\"} 1"));
   CHECK_THAT(res->body, Catch::Contains("hishamos_steps_completed_total 5"));
-  CHECK_THAT(res->body, Catch::Contains("hishamos_step_duration_seconds_count 5"));
+  CHECK_THAT(res->body,
+             Catch::Contains("hishamos_step_duration_seconds_count 5"));
 }

@@ -14,10 +14,12 @@ const std::string binary = HISHAMOS_BINARY;
 
 // A catalog with quick agents so that runs take milliseconds.
 std::string write_catalog(const test::temp_dir& dir) {
-  dir.write("catalog/agents/fast.yaml", "id: fast\ndepartment: eng\ncapabilities: [write]\n");
+  dir.write("catalog/agents/fast.yaml",
+            "id: fast\ndepartment: eng\ncapabilities: [write]\n");
   dir.write("catalog/agents/broken.yaml", "id: broken\nfail_rate: 1.0\n");
   dir.write("catalog/templates/echo.yaml",
-            "id: cmd_echo\nparams:\n  text: {type: string, required: true}\nprompt: 'Echo {{text}}'\n");
+            "id: cmd_echo\nparams:\n  text: {type: string, required: "
+            "true}\nprompt: 'Echo {{text}}'\n");
   return dir / "catalog";
 }
 
@@ -34,46 +36,61 @@ struct bad_case {
 };
 
 const bad_case bad_cases[] = {
-  {"empty steps", " []\n", "has no steps"},
-  {"duplicate ids",
-   "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n"
-   "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n",
-   "step 'a': duplicate step id"},
-  {"unknown dependency",
-   "\n  - {id: a, depends_on: [zz], agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n",
-   "step 'a': depends_on names unknown step 'zz'"},
-  {"cycle",
-   "\n  - {id: a, depends_on: [b], agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n"
-   "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n",
-   "steps form a cycle: a -> b -> a"},
-  {"unknown agent",
-   "\n  - {id: a, agent_id: ghost, command_template_id: cmd_echo, params: {text: x}}\n",
-   "step 'a': unknown agent 'ghost'"},
-  {"unknown template",
-   "\n  - {id: a, agent_id: fast, command_template_id: cmd_ghost, params: {text: x}}\n",
-   "step 'a': unknown command template 'cmd_ghost'"},
-  {"missing input reference",
-   "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: '{{inputs.nope}}'}}\n",
-   "names an undeclared input 'nope'"},
-  {"step not upstream",
-   "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n"
-   "  - {id: b, agent_id: fast, command_template_id: cmd_echo, params: {text: '{{steps.a.output}}'}}\n",
-   "step 'b': {{steps.a.output}} uses step 'a' which is not upstream"},
-  {"wrong type",
-   "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}, timeout_ms: soon}\n",
-   "'timeout_ms' must be an integer >= 0"},
-  {"syntax error", "\n  - {id: a, agent_id: [fast\n", "syntax error"},
+    {"empty steps", " []\n", "has no steps"},
+    {"duplicate ids",
+     "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: x}}\n"
+     "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: x}}\n",
+     "step 'a': duplicate step id"},
+    {"unknown dependency",
+     "\n  - {id: a, depends_on: [zz], agent_id: fast, command_template_id: "
+     "cmd_echo, params: {text: x}}\n",
+     "step 'a': depends_on names unknown step 'zz'"},
+    {"cycle",
+     "\n  - {id: a, depends_on: [b], agent_id: fast, command_template_id: "
+     "cmd_echo, params: {text: x}}\n"
+     "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
+     "cmd_echo, params: {text: x}}\n",
+     "steps form a cycle: a -> b -> a"},
+    {"unknown agent",
+     "\n  - {id: a, agent_id: ghost, command_template_id: cmd_echo, params: "
+     "{text: x}}\n",
+     "step 'a': unknown agent 'ghost'"},
+    {"unknown template",
+     "\n  - {id: a, agent_id: fast, command_template_id: cmd_ghost, params: "
+     "{text: x}}\n",
+     "step 'a': unknown command template 'cmd_ghost'"},
+    {"missing input reference",
+     "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: '{{inputs.nope}}'}}\n",
+     "names an undeclared input 'nope'"},
+    {"step not upstream",
+     "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: x}}\n"
+     "  - {id: b, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: '{{steps.a.output}}'}}\n",
+     "step 'b': {{steps.a.output}} uses step 'a' which is not upstream"},
+    {"wrong type",
+     "\n  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+     "{text: x}, timeout_ms: soon}\n",
+     "'timeout_ms' must be an integer >= 0"},
+    {"syntax error", "\n  - {id: a, agent_id: [fast\n", "syntax error"},
 };
 
 } // namespace
 
 TEST_CASE("validate accepts the demo workflow with exit 0", "[cli]") {
-  auto r = run_hishamos({"validate", HISHAMOS_SOURCE_DIR "/config/catalog/workflows/build_new_feature.yaml"});
+  auto r = run_hishamos({"validate", HISHAMOS_SOURCE_DIR
+                         "/config/catalog/workflows/build_new_feature.yaml"});
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("workflow 'Build New Feature' is valid (5 steps)"));
+  CHECK_THAT(r.out, Catch::Contains(
+                        "workflow 'Build New Feature' is valid (5 steps)"));
 }
 
-TEST_CASE("every kind of bad workflow file exits 2 with a line naming file, step and fix", "[cli]") {
+TEST_CASE("every kind of bad workflow file exits 2 with a line naming file, "
+          "step and fix",
+          "[cli]") {
   test::temp_dir dir;
   auto catalog = write_catalog(dir);
   for (const auto& c : bad_cases) {
@@ -81,7 +98,8 @@ TEST_CASE("every kind of bad workflow file exits 2 with a line naming file, step
       auto file = dir.write(std::string{"bad-"} + c.name + ".yaml",
                             std::string{"name: Bad\nsteps:"} + c.steps);
       for (const char* cmd : {"validate", "run"}) {
-        auto r = run_hishamos({cmd, file, "--catalog", catalog, "--store", "sqlite:" + (dir / "s.db")});
+        auto r = run_hishamos({cmd, file, "--catalog", catalog, "--store",
+                               "sqlite:" + (dir / "s.db")});
         INFO(cmd << " stderr: " << r.err);
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains(file));
@@ -98,14 +116,19 @@ TEST_CASE("validate of a missing file exits 2 and names the file", "[cli]") {
   CHECK_THAT(r.err, Catch::Contains("/nonexistent/wf.yaml: cannot read file"));
 }
 
-TEST_CASE("run of the demo prints each step and the final outputs and exits 0", "[cli]") {
+TEST_CASE("run of the demo prints each step and the final outputs and exits 0",
+          "[cli]") {
   test::temp_dir dir;
-  auto r = run_hishamos({"run", HISHAMOS_SOURCE_DIR "/config/catalog/workflows/build_new_feature.yaml",
-                     "--input", "feature=dark mode", "--store", "sqlite:" + (dir / "s.db")});
+  auto r = run_hishamos(
+      {"run",
+       HISHAMOS_SOURCE_DIR "/config/catalog/workflows/build_new_feature.yaml",
+       "--input", "feature=dark mode", "--store", "sqlite:" + (dir / "s.db")});
   INFO(r.err);
   CHECK(r.exit_code == 0);
-  for (const char* step : {"design", "backend", "frontend", "review", "deploy_plan"})
-    CHECK_THAT(r.out, Catch::Contains(std::string{"step "} + step + ": completed by"));
+  for (const char* step :
+       {"design", "backend", "frontend", "review", "deploy_plan"})
+    CHECK_THAT(r.out,
+               Catch::Contains(std::string{"step "} + step + ": completed by"));
   CHECK_THAT(r.out, Catch::Contains("=== output of step 'deploy_plan' ==="));
   CHECK_THAT(r.out, Catch::Contains("Write a deployment plan for dark mode"));
   CHECK_THAT(r.out, Catch::Contains("completed"));
@@ -114,24 +137,31 @@ TEST_CASE("run of the demo prints each step and the final outputs and exits 0", 
 TEST_CASE("run with bad inputs exits 2 with what is wrong", "[cli]") {
   test::temp_dir dir;
   auto catalog = write_catalog(dir);
-  auto file = dir.write("wf.yaml",
-                        "name: In\ninputs:\n  n: {type: integer, required: true}\nsteps:\n"
-                        "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: '{{inputs.n}}'}}\n");
+  auto file = dir.write(
+      "wf.yaml",
+      "name: In\ninputs:\n  n: {type: integer, required: true}\nsteps:\n"
+      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+      "{text: '{{inputs.n}}'}}\n");
   auto store = "sqlite:" + (dir / "s.db");
-  auto missing = run_hishamos({"run", file, "--catalog", catalog, "--store", store});
+  auto missing =
+      run_hishamos({"run", file, "--catalog", catalog, "--store", store});
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("missing required input 'n'"));
-  auto typed = run_hishamos({"run", file, "--catalog", catalog, "--store", store, "--input", "n=many"});
+  auto typed = run_hishamos({"run", file, "--catalog", catalog, "--store",
+                             store, "--input", "n=many"});
   CHECK(typed.exit_code == 2);
-  CHECK_THAT(typed.err, Catch::Contains("input 'n' must be a integer, got 'many'"));
-  auto malformed = run_hishamos({"run", file, "--catalog", catalog, "--store", store, "--input", "n"});
+  CHECK_THAT(typed.err,
+             Catch::Contains("input 'n' must be a integer, got 'many'"));
+  auto malformed = run_hishamos(
+      {"run", file, "--catalog", catalog, "--store", store, "--input", "n"});
   CHECK(malformed.exit_code == 2);
   CHECK_THAT(malformed.err, Catch::Contains("--input 'n' is not key=value"));
-  auto unknown = run_hishamos({"run", file, "--catalog", catalog, "--store", store, "--input",
-                           "n=1", "--input", "m=2"});
+  auto unknown = run_hishamos({"run", file, "--catalog", catalog, "--store",
+                               store, "--input", "n=1", "--input", "m=2"});
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Catch::Contains("unknown input 'm'"));
-  auto good = run_hishamos({"run", file, "--catalog", catalog, "--store", store, "--input", "n=3"});
+  auto good = run_hishamos(
+      {"run", file, "--catalog", catalog, "--store", store, "--input", "n=3"});
   CHECK(good.exit_code == 0);
   CHECK_THAT(good.out, Catch::Contains("Echo 3"));
 }
@@ -139,18 +169,25 @@ TEST_CASE("run with bad inputs exits 2 with what is wrong", "[cli]") {
 TEST_CASE("run of a workflow whose step fails exits 1", "[cli]") {
   test::temp_dir dir;
   auto catalog = write_catalog(dir);
-  auto file = dir.write("wf.yaml", "name: Fails\nsteps:\n"
-                                   "  - {id: a, agent_id: broken, command_template_id: cmd_echo, "
-                                   "params: {text: x}, retry: {max_attempts: 2, backoff_ms: 1}}\n");
-  auto r = run_hishamos({"run", file, "--catalog", catalog, "--store", "sqlite:" + (dir / "s.db")});
+  auto file = dir.write(
+      "wf.yaml",
+      "name: Fails\nsteps:\n"
+      "  - {id: a, agent_id: broken, command_template_id: cmd_echo, "
+      "params: {text: x}, retry: {max_attempts: 2, backoff_ms: 1}}\n");
+  auto r = run_hishamos({"run", file, "--catalog", catalog, "--store",
+                         "sqlite:" + (dir / "s.db")});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("step a: retrying"));
-  CHECK_THAT(r.out, Catch::Contains("failed: step 'a' failed after 2 attempt(s)"));
+  CHECK_THAT(r.out,
+             Catch::Contains("failed: step 'a' failed after 2 attempt(s)"));
 }
 
-TEST_CASE("node refuses a config with an unknown key, naming file, line and key", "[cli]") {
+TEST_CASE(
+    "node refuses a config with an unknown key, naming file, line and key",
+    "[cli]") {
   test::temp_dir dir;
-  auto cfg = dir.write("node.yaml", "node:\n  id: n1\nstore:\n  url: sqlite:x.db\n  pool: 3\n");
+  auto cfg = dir.write(
+      "node.yaml", "node:\n  id: n1\nstore:\n  url: sqlite:x.db\n  pool: 3\n");
   auto r = run_hishamos({"node", "--config", cfg});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains(cfg + ":5: unknown key 'pool' in store"));
@@ -165,15 +202,20 @@ TEST_CASE("an unknown command exits 2 with usage help", "[cli]") {
 TEST_CASE("a second node on the same embedded store is refused", "[cli]") {
   test::temp_dir dir;
   auto catalog = write_catalog(dir);
-  auto file = dir.write("wf.yaml", "name: One\nsteps:\n"
-                                   "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: {text: x}}\n");
+  auto file =
+      dir.write("wf.yaml", "name: One\nsteps:\n"
+                           "  - {id: a, agent_id: fast, command_template_id: "
+                           "cmd_echo, params: {text: x}}\n");
   auto store = dir / "s.db";
   // flock(1) holds the same advisory lock a running node holds.
   auto held = test::run_process({"/usr/bin/flock", "-n", store + ".lock", "-c",
-                                 binary + " run " + file + " --catalog " + catalog
-                                   + " --store sqlite:" + store});
+                                 binary + " run " + file + " --catalog " +
+                                     catalog + " --store sqlite:" + store});
   CHECK(held.exit_code == 1);
-  CHECK_THAT(held.err, Catch::Contains("the embedded store is in use by another hishamos node"));
-  auto free = run_hishamos({"run", file, "--catalog", catalog, "--store", "sqlite:" + store});
+  CHECK_THAT(
+      held.err,
+      Catch::Contains("the embedded store is in use by another hishamos node"));
+  auto free = run_hishamos(
+      {"run", file, "--catalog", catalog, "--store", "sqlite:" + store});
   CHECK(free.exit_code == 0);
 }

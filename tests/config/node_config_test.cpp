@@ -33,19 +33,23 @@ providers:
   CHECK(cfg->providers.at("openai").api_key == "env://OPENAI_KEY");
 }
 
-TEST_CASE("an unknown key in the node config names file, line and key", "[unit][config]") {
-  auto cfg = config::parse_node_config("node:\n  id: n1\nhttp:\n  listne: 1.2.3.4:80\n",
-                                       "node.yaml");
+TEST_CASE("an unknown key in the node config names file, line and key",
+          "[unit][config]") {
+  auto cfg = config::parse_node_config(
+      "node:\n  id: n1\nhttp:\n  listne: 1.2.3.4:80\n", "node.yaml");
   REQUIRE_FALSE(cfg);
   CHECK_THAT(model::to_string(cfg.errors()),
-             Catch::Contains("node.yaml:4: unknown key 'listne' in http; fix: remove it or use one of: listen"));
+             Catch::Contains("node.yaml:4: unknown key 'listne' in http; fix: "
+                             "remove it or use one of: listen"));
   auto top = config::parse_node_config("stroe: {url: x}\n", "node.yaml");
   REQUIRE_FALSE(top);
-  CHECK_THAT(model::to_string(top.errors()), Catch::Contains("node.yaml:1: unknown key 'stroe'"));
+  CHECK_THAT(model::to_string(top.errors()),
+             Catch::Contains("node.yaml:1: unknown key 'stroe'"));
 }
 
 TEST_CASE("environment variables override the node config", "[unit][config]") {
-  auto cfg = config::parse_node_config("node: {id: n1}\nstore: {url: 'sqlite:a.db'}\n", "n.yaml");
+  auto cfg = config::parse_node_config(
+      "node: {id: n1}\nstore: {url: 'sqlite:a.db'}\n", "n.yaml");
   REQUIRE(cfg);
   setenv("HISHAMOS_STORE_URL", "sqlite:b.db", 1);
   setenv("HISHAMOS_NODE_ID", "n9", 1);
@@ -62,16 +66,19 @@ TEST_CASE("environment variables override the node config", "[unit][config]") {
 TEST_CASE("a missing config file is a clear error", "[unit][config]") {
   auto cfg = config::load_node_config("/nonexistent/node.yaml");
   REQUIRE_FALSE(cfg);
-  CHECK_THAT(model::to_string(cfg.errors()), Catch::Contains("/nonexistent/node.yaml: cannot read file"));
+  CHECK_THAT(model::to_string(cfg.errors()),
+             Catch::Contains("/nonexistent/node.yaml: cannot read file"));
 }
 
-TEST_CASE("the built-in catalog loads and its workflows are valid", "[unit][config]") {
+TEST_CASE("the built-in catalog loads and its workflows are valid",
+          "[unit][config]") {
   auto cat = config::load_catalog({config::builtin_catalog_path()});
   REQUIRE(cat);
   const auto& c = **cat;
   CHECK(c.agents.size() == 5);
-  for (const char* id : {"agent_cto_001", "agent_backend_001", "agent_frontend_001",
-                         "agent_reviewer_001", "agent_devops_001"})
+  for (const char* id :
+       {"agent_cto_001", "agent_backend_001", "agent_frontend_001",
+        "agent_reviewer_001", "agent_devops_001"})
     CHECK(c.find_agent(id));
   auto wf = c.find_workflow("Build New Feature");
   REQUIRE(wf);
@@ -84,5 +91,7 @@ TEST_CASE("a bad catalog file is reported with its path", "[unit][config]") {
   dir.write("agents/a.yaml", "id: a\ncapacity: zero\n");
   auto cat = config::load_catalog({dir.path().string()});
   REQUIRE_FALSE(cat);
-  CHECK_THAT(model::to_string(cat.errors()), Catch::Contains("agents/a.yaml:2: 'capacity' must be an integer >= 1"));
+  CHECK_THAT(
+      model::to_string(cat.errors()),
+      Catch::Contains("agents/a.yaml:2: 'capacity' must be an integer >= 1"));
 }

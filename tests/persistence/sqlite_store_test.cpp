@@ -28,8 +28,8 @@ execution_record sample(const std::string& id) {
   return x;
 }
 
-checkpoint cp(const std::string& exec, const std::string& step, std::int64_t epoch,
-              const std::string& output = "out") {
+checkpoint cp(const std::string& exec, const std::string& step,
+              std::int64_t epoch, const std::string& output = "out") {
   return {exec, step, 1, epoch, output, "fast", 1, 2};
 }
 
@@ -45,7 +45,8 @@ TEST_CASE("migrations apply once and are idempotent", "[unit][persistence]") {
   CHECK(s->schema_version().value == v.value);
 }
 
-TEST_CASE("sqlite store keeps one row when a step is saved twice", "[unit][persistence]") {
+TEST_CASE("sqlite store keeps one row when a step is saved twice",
+          "[unit][persistence]") {
   test::temp_dir dir;
   auto s = open_migrated(dir);
   REQUIRE(s->create_execution(sample("e1")));
@@ -76,8 +77,8 @@ TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
   auto rows = s->checkpoints("e1").value;
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].step_id == "b");
-  CHECK(s->change_state({"e1", 1, execution_state::completed, "{}", ""}).code
-        == errc::stale_epoch);
+  CHECK(s->change_state({"e1", 1, execution_state::completed, "{}", ""}).code ==
+        errc::stale_epoch);
   CHECK(s->change_state({"e1", 2, execution_state::completed, "{}", ""}));
   CHECK(s->find_execution("e1").value->state == execution_state::completed);
 }
@@ -93,14 +94,17 @@ TEST_CASE("finished executions are not claimed again", "[unit][persistence]") {
   CHECK(claimed.value[0].id == "open");
 }
 
-TEST_CASE("an unknown store URL scheme is a clear error", "[unit][persistence]") {
+TEST_CASE("an unknown store URL scheme is a clear error",
+          "[unit][persistence]") {
   auto s = open_store("mysql://x");
   REQUIRE_FALSE(s);
   CHECK(s.st.code == errc::invalid);
-  CHECK_THAT(s.st.message, Catch::Contains("unsupported store URL scheme 'mysql'"));
+  CHECK_THAT(s.st.message,
+             Catch::Contains("unsupported store URL scheme 'mysql'"));
 }
 
-TEST_CASE("checkpoint outputs round-trip through msgpack", "[unit][persistence]") {
+TEST_CASE("checkpoint outputs round-trip through msgpack",
+          "[unit][persistence]") {
   using namespace std::string_literals;
   std::string text = "line\n\0binary"s;
   auto bytes = encode_output(text);

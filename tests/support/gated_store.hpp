@@ -37,13 +37,17 @@ struct gate {
 /// what a slow disk would do).
 class gated_store : public persistence::store {
 public:
-  gated_store(std::unique_ptr<persistence::store> inner, std::shared_ptr<gate> g)
-    : inner_(std::move(inner)), gate_(std::move(g)) {}
+  gated_store(std::unique_ptr<persistence::store> inner,
+              std::shared_ptr<gate> g)
+      : inner_(std::move(inner)), gate_(std::move(g)) {}
 
   persistence::status migrate() override { return inner_->migrate(); }
-  persistence::outcome<int> schema_version() override { return inner_->schema_version(); }
+  persistence::outcome<int> schema_version() override {
+    return inner_->schema_version();
+  }
   persistence::status ping() override { return inner_->ping(); }
-  persistence::status create_execution(const persistence::execution_record& x) override {
+  persistence::status
+  create_execution(const persistence::execution_record& x) override {
     return inner_->create_execution(x);
   }
   persistence::outcome<std::vector<persistence::status>>
@@ -57,7 +61,8 @@ public:
     }
     return inner_->save_checkpoints(xs);
   }
-  persistence::status change_state(const persistence::state_change& x) override {
+  persistence::status
+  change_state(const persistence::state_change& x) override {
     return inner_->change_state(x);
   }
   persistence::outcome<std::optional<persistence::execution_record>>

@@ -39,7 +39,8 @@ model::execution_finished event_log::outcome() {
   return finished_ ? *finished_ : model::execution_finished{};
 }
 
-node_options test_options(const temp_dir& dir, std::shared_ptr<model::catalog> cat) {
+node_options test_options(const temp_dir& dir,
+                          std::shared_ptr<model::catalog> cat) {
   node_options o;
   o.config.node_id = "test";
   o.config.store_url = "sqlite:" + (dir / "store.db");
@@ -51,7 +52,8 @@ node_options test_options(const temp_dir& dir, std::shared_ptr<model::catalog> c
 std::unique_ptr<node> start_node(node_options options) {
   auto n = node::start(std::move(options));
   if (!n)
-    throw std::runtime_error("node did not start: " + model::to_string(n.errors()));
+    throw std::runtime_error("node did not start: " +
+                             model::to_string(n.errors()));
   return std::move(*n);
 }
 

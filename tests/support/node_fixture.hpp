@@ -17,7 +17,8 @@ public:
   model::execution_observer observer();
   std::vector<model::step_event> events();
   /// Events of one step and kind, in order.
-  std::vector<model::step_event> of(const std::string& step, const std::string& kind);
+  std::vector<model::step_event> of(const std::string& step,
+                                    const std::string& kind);
   bool finished();
   model::execution_finished outcome();
 

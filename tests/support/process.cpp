@@ -28,8 +28,8 @@ namespace {
 }
 
 pid_t spawn(const std::vector<std::string>& argv,
-            const std::map<std::string, std::string>& env, const std::string& out,
-            const std::string& err) {
+            const std::map<std::string, std::string>& env,
+            const std::string& out, const std::string& err) {
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed");
@@ -64,7 +64,8 @@ process_result run_process(const std::vector<std::string>& argv,
   int status = 0;
   waitpid(pid, &status, 0);
   process_result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_text(out_name);
   r.err = read_text(err_name);
   unlink(out_name);
@@ -72,10 +73,10 @@ process_result run_process(const std::vector<std::string>& argv,
   return r;
 }
 
-background_process::background_process(const std::vector<std::string>& argv,
-                                       const std::map<std::string, std::string>& env,
-                                       const std::string& log_file)
-  : pid_(spawn(argv, env, log_file, log_file)) {}
+background_process::background_process(
+    const std::vector<std::string>& argv,
+    const std::map<std::string, std::string>& env, const std::string& log_file)
+    : pid_(spawn(argv, env, log_file, log_file)) {}
 
 background_process::~background_process() {
   if (pid_ > 0 && running())

@@ -13,7 +13,8 @@ class temp_dir {
 public:
   temp_dir() {
     std::string pattern =
-      (std::filesystem::temp_directory_path() / "hishamos-test-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "hishamos-test-XXXXXX")
+            .string();
     path_ = mkdtemp(pattern.data());
   }
   ~temp_dir() {
@@ -24,7 +25,9 @@ public:
   temp_dir& operator=(const temp_dir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string operator/(const std::string& name) const {
+    return (path_ / name).string();
+  }
 
   /// Writes `text` to `name` (creating parent directories); returns the path.
   std::string write(const std::string& name, const std::string& text) const {

@@ -10,7 +10,8 @@ namespace hishamos::test {
 /// Polls `pred` until it holds or `timeout` passes; true if it held. Use it
 /// to wait for a condition; never sleep to synchronise.
 inline bool wait_until(const std::function<bool()>& pred,
-                       std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+                       std::chrono::milliseconds timeout = std::chrono::seconds{
+                           10}) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= deadline)

@@ -31,7 +31,8 @@ namespace hishamos {
 struct step_status {
   std::string id;
   std::string name;
-  std::string state; ///< pending | running | retrying | checkpointing | completed | failed
+  std::string state; ///< pending | running | retrying | checkpointing |
+                     ///< completed | failed
   int attempt = 0;
   std::string agent_id;
   std::string output;
@@ -57,10 +58,12 @@ struct execution_status {
 
 /// How to start a node.
 struct node_options {
-  config::node_config config;                    ///< Ids, addresses, store URL.
-  std::shared_ptr<const model::catalog> catalog; ///< Agents, templates, workflows.
+  config::node_config config; ///< Ids, addresses, store URL.
+  std::shared_ptr<const model::catalog>
+      catalog; ///< Agents, templates, workflows.
   /// Opens a store connection; default: `open_store(config.store_url)`.
-  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()> store_factory;
+  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>
+      store_factory;
   /// Effect ledger for tests; default: $HISHAMOS_EFFECT_LOG.
   std::string effect_log;
   /// Worker threads of the cooperative scheduler; 0 = one per core.
@@ -89,16 +92,17 @@ public:
                                     const nlohmann::json& input,
                                     model::execution_observer observer = {});
   /// Starts a workflow given as a definition (already validated).
-  model::result<std::string> submit(std::shared_ptr<const model::workflow_def> wf,
-                                    const nlohmann::json& input,
-                                    model::execution_observer observer = {});
+  model::result<std::string>
+  submit(std::shared_ptr<const model::workflow_def> wf,
+         const nlohmann::json& input, model::execution_observer observer = {});
   /// As above; `listener` receives model::execution_finished as a message.
   model::result<std::string> submit(const std::string& workflow_name,
                                     const nlohmann::json& input,
                                     const caf::actor& listener);
 
   /// The execution, or nullopt if there is none with this id.
-  [[nodiscard]] std::optional<execution_status> execution(const std::string& id);
+  [[nodiscard]] std::optional<execution_status>
+  execution(const std::string& id);
   /// Newest first, without step details.
   [[nodiscard]] std::vector<execution_status> executions(int limit);
   /// Cancels a running execution; false if it is not running here.
