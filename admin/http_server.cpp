@@ -107,7 +107,7 @@ void http_server::impl::routes() {
   server.Get("/api/v1/workflows",
              [this](const httplib::Request&, httplib::Response& res) {
                auto out = json::array();
-               for (const auto& [name, wf] : n.catalog().workflows)
+               for (const auto& [name, wf] : n.catalog()->workflows)
                  out.push_back(workflow_summary(*wf));
                reply(res, 200, {{"workflows", out}});
              });
@@ -165,7 +165,7 @@ void http_server::impl::routes() {
 void http_server::impl::execute(const httplib::Request& req,
                                 httplib::Response& res) {
   std::string name = req.matches[1];
-  auto wf = n.catalog().find_workflow(name);
+  auto wf = n.catalog()->find_workflow(name);
   if (!wf)
     return fail(res, 404, "workflow_not_found",
                 "no workflow named '" + name + "'",

@@ -44,7 +44,8 @@ struct node::impl {
   node_options opts;
   std::shared_ptr<actors::node_metrics> metrics =
       std::make_shared<actors::node_metrics>();
-  std::mutex mx; // guards catalog, hosted, live and reader
+  std::mutex mx;       // guards catalog, hosted and live
+  std::mutex store_mx; // guards reader (blocking calls stay off `mx`)
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
   std::map<std::string, caf::actor> live;   ///< execution id -> actor
@@ -72,7 +73,8 @@ struct node::impl {
     all.push_back(dispatcher);
     all.push_back(supervisor);
     for (auto& a : all)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      if (a) // a failed start leaves some unset
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys.reset(); // waits for every actor to finish
   }
 
@@ -114,14 +116,18 @@ struct node::impl {
   }
 
   // Adds an agent to the catalog (copy on write) and hosts it; an agent
-  // already hosted under the same id is replaced. Caller holds `mx`.
+  // already hosted under the same id is replaced.
   void register_hosted(model::agent_def def, model::agent_function fn,
                        caf::actor delegate) {
-    auto next = std::make_shared<model::catalog>(*catalog);
-    next->agents[def.id] = def;
-    catalog = std::move(next);
-    auto a = spawn_agent(def, std::move(fn), std::move(delegate));
-    hosted[def.id] = a;
+    caf::actor a;
+    {
+      std::lock_guard<std::mutex> guard{mx};
+      auto next = std::make_shared<model::catalog>(*catalog);
+      next->agents[def.id] = def;
+      catalog = std::move(next);
+      a = spawn_agent(def, std::move(fn), std::move(delegate));
+      hosted[def.id] = a;
+    }
     // Wait for the dispatcher so that work submitted after this call
     // reaches the new agent, never the one it replaces.
     caf::scoped_actor self{*sys};
@@ -226,9 +232,9 @@ node::~node() = default;
 
 const std::string& node::id() const { return impl_->opts.config.node_id; }
 
-const model::catalog& node::catalog() const {
+std::shared_ptr<const model::catalog> node::catalog() const {
   std::lock_guard<std::mutex> guard{impl_->mx};
-  return *impl_->catalog;
+  return impl_->catalog;
 }
 
 size_t node::resumed() const { return impl_->resumed; }
@@ -244,7 +250,7 @@ void node::drain() { impl_->draining = true; }
 bool node::ready() {
   if (impl_->draining)
     return false;
-  std::lock_guard<std::mutex> guard{impl_->mx};
+  std::lock_guard<std::mutex> guard{impl_->store_mx};
   return static_cast<bool>(impl_->reader->ping());
 }
 
@@ -293,7 +299,7 @@ node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
 model::result<std::string> node::submit(const std::string& name,
                                         const nlohmann::json& input,
                                         model::execution_observer observer) {
-  auto wf = catalog().find_workflow(name);
+  auto wf = catalog()->find_workflow(name);
   if (!wf)
     return model::problem{"", 0, "", "no workflow named '" + name + "'",
                           "use a name listed by GET /api/v1/workflows"};
@@ -303,7 +309,7 @@ model::result<std::string> node::submit(const std::string& name,
 model::result<std::string>
 node::submit(std::shared_ptr<const model::workflow_def> wf,
              const nlohmann::json& input, model::execution_observer observer) {
-  if (auto found = model::validate(*wf, catalog()); !found.empty())
+  if (auto found = model::validate(*wf, *catalog()); !found.empty())
     return found;
   return impl_->submit(std::move(wf), input, std::move(observer), {});
 }
@@ -311,7 +317,7 @@ node::submit(std::shared_ptr<const model::workflow_def> wf,
 model::result<std::string> node::submit(const std::string& name,
                                         const nlohmann::json& input,
                                         const caf::actor& listener) {
-  auto wf = catalog().find_workflow(name);
+  auto wf = catalog()->find_workflow(name);
   if (!wf)
     return model::problem{"", 0, "", "no workflow named '" + name + "'", ""};
   return impl_->submit(std::move(wf), input, {}, listener);
@@ -359,7 +365,7 @@ std::optional<execution_status> node::execution(const std::string& id) {
   execution_status out;
   std::vector<persistence::checkpoint> cps;
   {
-    std::lock_guard<std::mutex> guard{impl_->mx};
+    std::lock_guard<std::mutex> guard{impl_->store_mx};
     auto rec = impl_->reader->find_execution(id);
     if (!rec || !rec.value)
       return std::nullopt;
@@ -400,7 +406,7 @@ std::optional<execution_status> node::execution(const std::string& id) {
 }
 
 std::vector<execution_status> node::executions(int limit) {
-  std::lock_guard<std::mutex> guard{impl_->mx};
+  std::lock_guard<std::mutex> guard{impl_->store_mx};
   std::vector<execution_status> out;
   auto rows = impl_->reader->list_executions(limit);
   for (const auto& r : rows.value)
@@ -428,12 +434,10 @@ bool node::cancel(const std::string& id) {
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {
-  std::lock_guard<std::mutex> guard{impl_->mx};
   impl_->register_hosted(std::move(def), std::move(fn), {});
 }
 
 void node::register_agent(model::agent_def def, const caf::actor& a) {
-  std::lock_guard<std::mutex> guard{impl_->mx};
   impl_->register_hosted(std::move(def), {}, a);
 }
 

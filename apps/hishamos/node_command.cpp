@@ -59,8 +59,8 @@ int node_command(const std::string& config_file, bool dev,
             << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
             << "  store:      " << redact_url(store_url) << "\n"
             << "  catalog:    " << catalogs << "\n"
-            << "  workflows:  " << n.catalog().workflows.size()
-            << ", agents: " << n.catalog().agents.size()
+            << "  workflows:  " << n.catalog()->workflows.size()
+            << ", agents: " << n.catalog()->agents.size()
             << ", resumed executions: " << n.resumed() << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);

@@ -53,7 +53,7 @@ int main() {
 
   // An agent implemented in C++: it runs on a thread of its own per call and
   // replaces the local-provider stand-in the node hosts for the catalog entry.
-  hishamos::model::agent_def greeter = node.catalog().agents.at("greeter");
+  hishamos::model::agent_def greeter = node.catalog()->agents.at("greeter");
   node.register_agent(greeter, [](const hishamos::task_request& task) {
     hishamos::task_reply reply;
     reply.ok = true;

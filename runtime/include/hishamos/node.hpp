@@ -83,7 +83,9 @@ public:
   node& operator=(const node&) = delete;
 
   [[nodiscard]] const std::string& id() const;
-  [[nodiscard]] const model::catalog& catalog() const;
+  /// The current catalog (register_agent replaces it; hold the pointer,
+  /// not a reference into it).
+  [[nodiscard]] std::shared_ptr<const model::catalog> catalog() const;
 
   /// Starts a catalog workflow by name. Validates the input (missing
   /// required, wrong types, unknown names) and stores the execution before
