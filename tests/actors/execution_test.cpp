@@ -244,10 +244,14 @@ TEST_CASE("the checkpoint writer is restarted after it is killed and no "
              !Catch::Contains("hishamos_checkpoint_writer_restarts_total 0"));
 }
 
-TEST_CASE("an agent implemented as an actor answers tasks",
+TEST_CASE("an agent implemented as an actor answers tasks and completion "
+          "arrives as a message",
           "[actors][embedder]") {
   test::temp_dir dir;
-  auto n = test::start_node(test::test_options(dir));
+  auto cat = test::make_catalog();
+  cat->workflows["A"] =
+      test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent"));
+  auto n = test::start_node(test::test_options(dir, cat));
   auto impl = n->system().spawn([]() -> caf::behavior {
     return {[](model::task_request& t) {
       model::task_reply r;
@@ -259,17 +263,14 @@ TEST_CASE("an agent implemented as an actor answers tasks",
   });
   n->register_agent(function_agent("actor_agent"), impl);
   caf::scoped_actor listener{n->system()};
-  auto id = n->submit(
-      test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent"))->name,
-      {}, caf::actor{listener});
-  // Not in the catalog by name: submitting by definition instead.
-  CHECK_FALSE(id);
-  test::event_log log;
-  REQUIRE(n->submit(
-      test::workflow("name: A\nsteps:\n" + step_yaml("a", "actor_agent")), {},
-      log.observer()));
-  REQUIRE(wait_until([&] { return log.finished(); }));
-  CHECK_THAT(log.outcome().output, Catch::Contains("actor saw: Echo a x1"));
+  auto id = n->submit("A", {}, caf::actor{listener});
+  REQUIRE(id);
+  model::execution_finished done;
+  listener->receive([&](model::execution_finished& x) { done = x; },
+                    caf::after(std::chrono::seconds{10}) >> [] {});
+  CHECK(done.execution_id == *id);
+  CHECK(done.state == "completed");
+  CHECK_THAT(done.output, Catch::Contains("actor saw: Echo a x1"));
   caf::anon_send_exit(impl, caf::exit_reason::user_shutdown);
 }
 
