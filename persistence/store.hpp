@@ -118,15 +118,32 @@ public:
   checkpoints(const std::string& execution_id) = 0;
   /// Newest first.
   virtual outcome<std::vector<execution_record>> list_executions(int limit) = 0;
-  /// Takes every unfinished execution for `node_id`: sets the owner, bumps
+  /// At a node's start: takes its own unfinished executions and those of
+  /// nodes whose lease expired (or that have none): sets the owner, bumps
   /// the epoch (fencing any previous owner) and returns them.
   virtual outcome<std::vector<execution_record>>
   claim_unfinished(const std::string& node_id) = 0;
+  /// While running: takes up to `limit` unfinished executions of other
+  /// nodes whose lease expired, as claim_unfinished does. Rows another
+  /// transaction holds are skipped, not waited for.
+  virtual outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) = 0;
+  /// Renews this node's lease until database time + `lease_ms`.
+  virtual status heartbeat(const std::string& node_id,
+                           std::int64_t lease_ms) = 0;
+  /// Ends this node's lease now, so that others may claim its executions.
+  virtual status release_lease(const std::string& node_id) = 0;
+  /// Refuses settings that lose committed data (fsync off, asynchronous
+  /// commit), saying what to change.
+  virtual status check_durability() = 0;
 };
 
-/// Opens a store by URL: `sqlite:PATH` (the embedded default; the parent
-/// directory is created). `postgresql://` arrives with the PostgreSQL
-/// backend. Does not migrate.
+/// A URL with any password replaced by "***", for messages and logs.
+[[nodiscard]] std::string redact_url(const std::string& url);
+
+/// Opens a store by URL: `sqlite:PATH` (the embedded default, single node;
+/// the parent directory is created) or `postgresql://...` (production and
+/// clusters). Does not migrate.
 outcome<std::unique_ptr<store>> open_store(const std::string& url);
 
 /// Milliseconds since the Unix epoch (wall clock, for timestamps).

@@ -214,6 +214,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->reader = std::move(opened.value);
   if (auto st = p->reader->migrate(); !st)
     return store_problem("cannot migrate store", st);
+  if (auto st = p->reader->check_durability(); !st)
+    return model::problem{"", 0, "", "refusing to start: " + st.message, ""};
   actors::add_message_types(p->cfg);
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);

@@ -57,7 +57,7 @@ int node_command(const std::string& config_file, bool dev,
   }
   std::cout << "hishamos node '" << n.id() << "' ready\n"
             << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
-            << "  store:      " << redact_url(store_url) << "\n"
+            << "  store:      " << persistence::redact_url(store_url) << "\n"
             << "  catalog:    " << catalogs << "\n"
             << "  workflows:  " << n.catalog()->workflows.size()
             << ", agents: " << n.catalog()->agents.size()
@@ -87,7 +87,7 @@ int migrate_command(const std::string& config_file,
     return workflow_failed;
   }
   auto version = store.value->schema_version();
-  std::cout << "store " << redact_url(options->config.store_url)
+  std::cout << "store " << persistence::redact_url(options->config.store_url)
             << " is at schema version " << version.value << "\n";
   return ok;
 }

@@ -37,15 +37,4 @@ void print_problems(const model::problems& xs) {
     std::cerr << p.to_string() << "\n";
 }
 
-std::string redact_url(const std::string& url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos)
-    return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at)
-    return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 } // namespace hishamos::cli

@@ -17,7 +17,4 @@ model::result<node_options> node_options_from(const std::string& config_file,
 /// Prints one line per problem to stderr.
 void print_problems(const model::problems& xs);
 
-/// A URL with any password replaced by "***".
-std::string redact_url(const std::string& url);
-
 } // namespace hishamos::cli

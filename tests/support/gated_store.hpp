@@ -82,6 +82,21 @@ public:
     return inner_->claim_unfinished(node_id);
   }
 
+  persistence::outcome<std::vector<persistence::execution_record>>
+  claim_expired(const std::string& node_id, int limit) override {
+    return inner_->claim_expired(node_id, limit);
+  }
+  persistence::status heartbeat(const std::string& id,
+                                std::int64_t ms) override {
+    return inner_->heartbeat(id, ms);
+  }
+  persistence::status release_lease(const std::string& id) override {
+    return inner_->release_lease(id);
+  }
+  persistence::status check_durability() override {
+    return inner_->check_durability();
+  }
+
 private:
   std::unique_ptr<persistence::store> inner_;
   std::shared_ptr<gate> gate_;

@@ -1,20 +1,41 @@
 #include <catch2/catch.hpp>
 
+// The store conformance suite: the same cases run against every backend.
+// Built twice: with HISHAMOS_TEST_PG against PostgreSQL ([pg]), without it
+// against SQLite ([unit]).
+
 #include "persistence/checkpoint_codec.hpp"
 #include "persistence/store.hpp"
 #include "tests/support/temp_dir.hpp"
+#ifdef HISHAMOS_TEST_PG
+#include "tests/support/pg_fixture.hpp"
+#define BACKEND "[pg][persistence]"
+#else
+#define BACKEND "[unit][persistence]"
+#endif
 
 using namespace hishamos;
 using namespace hishamos::persistence;
 
 namespace {
 
-std::unique_ptr<store> open_migrated(const test::temp_dir& dir) {
-  auto s = open_store("sqlite:" + (dir / "db/h.db"));
-  REQUIRE(s);
-  REQUIRE(s.value->migrate());
-  return std::move(s.value);
-}
+// A migrated store of the backend under test, empty for each case.
+struct fresh_store {
+#ifdef HISHAMOS_TEST_PG
+  test::pg_database db;
+  std::string url() const { return db.url(); }
+#else
+  test::temp_dir dir;
+  std::string url() const { return "sqlite:" + (dir / "db/h.db"); }
+#endif
+  std::unique_ptr<store> open() const {
+    auto s = open_store(url());
+    INFO(s.st.message);
+    REQUIRE(s);
+    REQUIRE(s.value->migrate());
+    return std::move(s.value);
+  }
+};
 
 execution_record sample(const std::string& id) {
   execution_record x;
@@ -35,9 +56,9 @@ checkpoint cp(const std::string& exec, const std::string& step,
 
 } // namespace
 
-TEST_CASE("migrations apply once and are idempotent", "[unit][persistence]") {
-  test::temp_dir dir;
-  auto s = open_migrated(dir);
+TEST_CASE("migrations apply once and are idempotent", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
   auto v = s->schema_version();
   REQUIRE(v);
   CHECK(v.value >= 1);
@@ -45,10 +66,9 @@ TEST_CASE("migrations apply once and are idempotent", "[unit][persistence]") {
   CHECK(s->schema_version().value == v.value);
 }
 
-TEST_CASE("sqlite store keeps one row when a step is saved twice",
-          "[unit][persistence]") {
-  test::temp_dir dir;
-  auto s = open_migrated(dir);
+TEST_CASE("the store keeps one row when a step is saved twice", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
   auto first = s->save_checkpoints({cp("e1", "a", 1, "first")});
   REQUIRE(first);
@@ -61,9 +81,9 @@ TEST_CASE("sqlite store keeps one row when a step is saved twice",
 }
 
 TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
-          "[unit][persistence]") {
-  test::temp_dir dir;
-  auto s = open_migrated(dir);
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
   auto claimed = s->claim_unfinished("n2"); // epoch 1 -> 2
   REQUIRE(claimed);
@@ -83,9 +103,9 @@ TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
   CHECK(s->find_execution("e1").value->state == execution_state::completed);
 }
 
-TEST_CASE("finished executions are not claimed again", "[unit][persistence]") {
-  test::temp_dir dir;
-  auto s = open_migrated(dir);
+TEST_CASE("finished executions are not claimed again", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
   REQUIRE(s->create_execution(sample("done")));
   REQUIRE(s->create_execution(sample("open")));
   REQUIRE(s->change_state({"done", 1, execution_state::completed, "{}", ""}));
@@ -94,8 +114,7 @@ TEST_CASE("finished executions are not claimed again", "[unit][persistence]") {
   CHECK(claimed.value[0].id == "open");
 }
 
-TEST_CASE("an unknown store URL scheme is a clear error",
-          "[unit][persistence]") {
+TEST_CASE("an unknown store URL scheme is a clear error", BACKEND) {
   auto s = open_store("mysql://x");
   REQUIRE_FALSE(s);
   CHECK(s.st.code == errc::invalid);
@@ -103,8 +122,7 @@ TEST_CASE("an unknown store URL scheme is a clear error",
              Catch::Contains("unsupported store URL scheme 'mysql'"));
 }
 
-TEST_CASE("checkpoint outputs round-trip through msgpack",
-          "[unit][persistence]") {
+TEST_CASE("checkpoint outputs round-trip through msgpack", BACKEND) {
   using namespace std::string_literals;
   std::string text = "line\n\0binary"s;
   auto bytes = encode_output(text);

@@ -1,0 +1,404 @@
+#include "persistence/pg/pg_store.hpp"
+
+#include <pqxx/pqxx>
+
+#include "persistence/checkpoint_codec.hpp"
+#include "persistence/migrations.hpp"
+
+namespace hishamos::persistence::pg {
+
+namespace {
+
+// SQLSTATE classes worth retrying: connection (08), transaction rollback
+// (40: serialization, deadlock), operator intervention (57: shutdown).
+bool retryable_state(const std::string& sqlstate) {
+  auto cls = sqlstate.substr(0, 2);
+  return cls == "08" || cls == "40" || cls == "57" || cls == "53";
+}
+
+// Runs `body`, translating libpqxx exceptions into a status once, here.
+template <class F> status guarded(const std::string& what, F body) {
+  try {
+    return body();
+  } catch (const pqxx::broken_connection& e) {
+    return {errc::unavailable, what + ": no connection: " + e.what()};
+  } catch (const pqxx::in_doubt_error& e) {
+    return {errc::unavailable, what + ": commit outcome unknown: " + e.what()};
+  } catch (const pqxx::sql_error& e) {
+    return {retryable_state(e.sqlstate()) ? errc::unavailable : errc::invalid,
+            what + ": " + e.what()};
+  } catch (const std::exception& e) {
+    return {errc::unavailable, what + ": " + e.what()};
+  }
+}
+
+// Qualified by `e`: every query names workflow_executions `e`.
+constexpr const char* execution_columns =
+    "e.id, e.workflow_id, e.definition, e.input, e.state, "
+    "COALESCE(e.owner_node, ''), "
+    "e.epoch, e.output, e.error, (extract(epoch FROM e.created_at) * "
+    "1000)::bigint, "
+    "(extract(epoch FROM e.updated_at) * 1000)::bigint";
+
+execution_record read_execution(const pqxx::row& r) {
+  execution_record x;
+  x.id = r[0].c_str();
+  x.workflow_name = r[1].c_str();
+  x.definition = r[2].c_str();
+  x.input = r[3].c_str();
+  x.state =
+      parse_execution_state(r[4].c_str()).value_or(execution_state::failed);
+  x.owner_node = r[5].c_str();
+  x.epoch = r[6].as<std::int64_t>();
+  x.output = r[7].c_str();
+  x.error = r[8].c_str();
+  x.created_at_ms = r[9].as<std::int64_t>();
+  x.updated_at_ms = r[10].as<std::int64_t>();
+  return x;
+}
+
+std::vector<execution_record> read_executions(const pqxx::result& rows) {
+  std::vector<execution_record> out;
+  for (const auto& r : rows)
+    out.push_back(read_execution(r));
+  return out;
+}
+
+// The claim shared by start-up and takeover: lock unfinished rows that
+// match `who`, skipping rows others hold, then bump epoch and owner.
+std::string claim_sql(const std::string& who) {
+  return std::string{
+             "WITH claimable AS (SELECT e.id FROM workflow_executions e "
+             "LEFT JOIN nodes n ON n.id = e.owner_node "
+             "WHERE e.state IN ('pending', 'running') AND ("} +
+         who +
+         ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED) "
+         "UPDATE workflow_executions e SET owner_node = $1, epoch = e.epoch + "
+         "1, "
+         "updated_at = now() FROM claimable c WHERE e.id = c.id RETURNING " +
+         execution_columns;
+}
+
+constexpr const char* expired_owner =
+    "e.owner_node IS DISTINCT FROM $1 AND (n.id IS NULL OR n.lease_expires_at "
+    "< now())";
+
+class pg_store final : public store {
+public:
+  explicit pg_store(std::unique_ptr<pqxx::connection> c)
+      : conn_(std::move(c)) {}
+
+  status migrate() override;
+
+  outcome<int> schema_version() override {
+    outcome<int> out;
+    out.st = guarded("reading schema version", [&]() -> status {
+      pqxx::work tx{*conn_};
+      out.value =
+          tx.exec1("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0]
+              .as<int>();
+      return {};
+    });
+    return out;
+  }
+
+  status ping() override {
+    return guarded("ping", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      tx.exec1("SELECT 1");
+      return {};
+    });
+  }
+
+  status create_execution(const execution_record& x) override {
+    return guarded("creating execution " + x.id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      tx.exec_params0(
+          "INSERT INTO workflow_executions (id, workflow_id, definition, "
+          "input, state, owner_node, epoch) VALUES ($1, $2, $3, $4, $5, $6, "
+          "$7)",
+          x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
+          x.owner_node, x.epoch);
+      tx.commit();
+      return {};
+    });
+  }
+
+  outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) override {
+    outcome<std::vector<status>> out;
+    out.st = guarded("saving checkpoints", [&]() -> status {
+      out.value.clear();
+      pqxx::work tx{*conn_};
+      for (const auto& cp : xs)
+        out.value.push_back(save_one(tx, cp));
+      tx.commit(); // one commit (one WAL flush) for the whole group
+      return {};
+    });
+    if (!out.st)
+      out.value.clear();
+    return out;
+  }
+
+  status change_state(const state_change& x) override {
+    return guarded("changing state of " + x.execution_id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      auto r = tx.exec_params(
+          "UPDATE workflow_executions SET state = $1, output = $2, "
+          "error = $3, updated_at = now() WHERE id = $4 AND epoch = $5",
+          to_string(x.state), x.output, x.error, x.execution_id, x.epoch);
+      tx.commit();
+      if (r.affected_rows() == 0)
+        return {errc::stale_epoch, "execution " + x.execution_id +
+                                       " is not owned at epoch " +
+                                       std::to_string(x.epoch)};
+      return {};
+    });
+  }
+
+  outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) override {
+    outcome<std::optional<execution_record>> out;
+    out.st = guarded("reading execution " + id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      auto r = tx.exec_params(std::string{"SELECT "} + execution_columns +
+                                  " FROM workflow_executions e WHERE e.id = $1",
+                              id);
+      if (!r.empty())
+        out.value = read_execution(r[0]);
+      return {};
+    });
+    return out;
+  }
+
+  outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override {
+    outcome<std::vector<checkpoint>> out;
+    out.st = guarded("reading checkpoints of " + id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      auto rows = tx.exec_params(
+          "SELECT step_id, attempt, epoch, output, agent_id, "
+          "started_at, finished_at FROM execution_steps "
+          "WHERE execution_id = $1 ORDER BY finished_at, step_id",
+          id);
+      for (const auto& r : rows) {
+        auto output = decode_output(pqxx::binarystring{r[3]}.str());
+        if (!output)
+          return {errc::corrupt, "checkpoint " + id + "/" + r[0].c_str() +
+                                     " has an unknown encoding"};
+        out.value.push_back({id, r[0].c_str(), r[1].as<int>(),
+                             r[2].as<std::int64_t>(), *output, r[4].c_str(),
+                             r[5].as<std::int64_t>(), r[6].as<std::int64_t>()});
+      }
+      return {};
+    });
+    return out;
+  }
+
+  outcome<std::vector<execution_record>> list_executions(int limit) override {
+    outcome<std::vector<execution_record>> out;
+    out.st = guarded("listing executions", [&]() -> status {
+      pqxx::work tx{*conn_};
+      out.value = read_executions(
+          tx.exec_params(std::string{"SELECT "} + execution_columns +
+                             " FROM workflow_executions e ORDER BY "
+                             "e.created_at DESC, e.id LIMIT $1",
+                         limit));
+      return {};
+    });
+    return out;
+  }
+
+  outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) override {
+    return claim("e.owner_node = $1 OR (" + std::string{expired_owner} + ")",
+                 node_id, 1000000);
+  }
+
+  outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) override {
+    return claim(expired_owner, node_id, limit);
+  }
+
+  status heartbeat(const std::string& node_id, std::int64_t lease_ms) override {
+    return guarded("renewing the lease of " + node_id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      // Database time, not this node's clock: all nodes compare to now().
+      tx.exec_params0(
+          "INSERT INTO nodes (id, lease_expires_at) VALUES "
+          "($1, now() + $2 * interval '1 millisecond') ON CONFLICT (id) DO "
+          "UPDATE SET lease_expires_at = EXCLUDED.lease_expires_at, "
+          "heartbeat_at = now()",
+          node_id, lease_ms);
+      tx.commit();
+      return {};
+    });
+  }
+
+  status release_lease(const std::string& node_id) override {
+    return guarded("releasing the lease of " + node_id, [&]() -> status {
+      pqxx::work tx{*conn_};
+      tx.exec_params0(
+          "UPDATE nodes SET lease_expires_at = now() - interval '1 second' "
+          "WHERE id = $1",
+          node_id);
+      tx.commit();
+      return {};
+    });
+  }
+
+  status check_durability() override {
+    return guarded("checking durability settings", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      std::string fsync = tx.exec1("SHOW fsync")[0].c_str();
+      std::string sync = tx.exec1("SHOW synchronous_commit")[0].c_str();
+      if (fsync != "on")
+        return {errc::invalid,
+                "the database runs with fsync = " + fsync +
+                    ": committed checkpoints could be lost in a crash; fix: "
+                    "set fsync = on in postgresql.conf and reload"};
+      if (sync != "on")
+        return {
+            errc::invalid,
+            "the database runs with synchronous_commit = " + sync +
+                ": a checkpoint could be acknowledged before it is durable; "
+                "fix: ALTER SYSTEM SET synchronous_commit = on; SELECT "
+                "pg_reload_conf();"};
+      return {};
+    });
+  }
+
+private:
+  // Under a shared row lock the epoch cannot change until commit, so a
+  // claim by another node waits for this transaction or skips the row.
+  status save_one(pqxx::work& tx, const checkpoint& cp) {
+    auto owner = tx.exec_params(
+        "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE",
+        cp.execution_id);
+    if (owner.empty())
+      return {errc::not_found, "no execution " + cp.execution_id};
+    auto epoch = owner[0][0].as<std::int64_t>();
+    if (epoch != cp.epoch)
+      return {errc::stale_epoch,
+              "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                  " carries epoch " + std::to_string(cp.epoch) +
+                  " but the execution is at epoch " + std::to_string(epoch)};
+    tx.exec_params0(
+        "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
+        "output, agent_id, started_at, finished_at) VALUES "
+        "($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
+        pqxx::binarystring{encode_output(cp.output)}, cp.agent_id,
+        cp.started_at_ms, cp.finished_at_ms);
+    return {};
+  }
+
+  outcome<std::vector<execution_record>>
+  claim(const std::string& who, const std::string& node_id, int limit) {
+    outcome<std::vector<execution_record>> out;
+    out.st = guarded("claiming executions", [&]() -> status {
+      pqxx::work tx{*conn_};
+      out.value =
+          read_executions(tx.exec_params(claim_sql(who), node_id, limit));
+      tx.commit();
+      return {};
+    });
+    return out;
+  }
+
+  status apply(const migration& m);
+
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// Statements of a no-transaction migration, split at semicolons (such
+// migrations hold only simple DDL).
+std::vector<std::string> statements(const std::string& sql) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  for (auto end = sql.find(';'); end != std::string::npos;
+       end = sql.find(';', pos)) {
+    out.push_back(sql.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+status pg_store::apply(const migration& m) {
+  std::string sql = m.sql;
+  if (sql.find("hishamos:no-transaction") == std::string::npos) {
+    pqxx::work tx{*conn_};
+    tx.exec0(sql);
+    tx.exec_params0(
+        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+        m.version, m.name);
+    tx.commit();
+    return {};
+  }
+  pqxx::nontransaction tx{*conn_};
+  // An interrupted CREATE INDEX CONCURRENTLY leaves an invalid index that
+  // IF NOT EXISTS would keep: drop those first, so a rerun repairs them.
+  for (const auto& r :
+       tx.exec("SELECT c.relname FROM pg_index i JOIN pg_class c "
+               "ON c.oid = i.indexrelid WHERE NOT i.indisvalid"))
+    tx.exec0("DROP INDEX CONCURRENTLY IF EXISTS " +
+             tx.quote_name(r[0].c_str()));
+  for (const auto& stmt : statements(sql))
+    if (stmt.find_first_not_of(" \n\t") != std::string::npos)
+      tx.exec0(stmt);
+  tx.exec_params0(
+      "INSERT INTO schema_migrations (version, name) VALUES ($1, $2) "
+      "ON CONFLICT DO NOTHING",
+      m.version, m.name);
+  return {};
+}
+
+status pg_store::migrate() {
+  // libpqxx allows one transaction object per connection at a time, so
+  // each step opens and closes its own. The advisory lock belongs to the
+  // session: one migrator at a time across nodes that start together.
+  auto session = [&](const std::string& sql) {
+    pqxx::nontransaction tx{*conn_};
+    return tx.exec(sql);
+  };
+  return guarded("migrating", [&]() -> status {
+    session("SELECT pg_advisory_lock(7265624)");
+    auto st = guarded("migrating", [&]() -> status {
+      session(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
+          "PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL "
+          "DEFAULT now())");
+      auto current =
+          session(
+              "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0]
+              .as<int>();
+      for (const auto& m : pg_migrations())
+        if (m.version > current)
+          if (auto applied = guarded(std::string{"migration "} + m.name,
+                                     [&] { return apply(m); });
+              !applied)
+            return applied;
+      return {};
+    });
+    session("SELECT pg_advisory_unlock(7265624)");
+    return st;
+  });
+}
+
+} // namespace
+
+outcome<std::unique_ptr<store>> open(const std::string& url) {
+  outcome<std::unique_ptr<store>> out;
+  out.st = guarded(
+      "connecting to PostgreSQL at " + redact_url(url), [&]() -> status {
+        out.value =
+            std::make_unique<pg_store>(std::make_unique<pqxx::connection>(url));
+        return {};
+      });
+  if (!out.st)
+    out.st.message +=
+        "; fix: check that the server runs and the URL, user and password "
+        "are right";
+  return out;
+}
+
+} // namespace hishamos::persistence::pg

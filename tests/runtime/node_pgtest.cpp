@@ -1,0 +1,56 @@
+// A node on PostgreSQL, in process.
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/node_fixture.hpp"
+#include "tests/support/pg_fixture.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+
+namespace {
+
+node_options pg_options(const test::temp_dir& dir,
+                        const test::pg_database& db) {
+  auto o = test::test_options(dir);
+  o.config.store_url = db.url();
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("a workflow runs to completion on PostgreSQL", "[pg][runtime]") {
+  test::pg_database db;
+  test::temp_dir dir;
+  auto n = test::start_node(pg_options(dir, db));
+  test::event_log log;
+  auto wf = test::workflow("name: P\nsteps:\n"
+                           "  - {id: a, agent_id: fast, command_template_id: "
+                           "cmd_echo, params: {text: a}}\n"
+                           "  - {id: b, depends_on: [a], agent_id: fast, "
+                           "command_template_id: cmd_echo, "
+                           "params: {text: '{{steps.a.output}}'}}\n");
+  auto id = n->submit(wf, {}, log.observer());
+  REQUIRE(id);
+  REQUIRE(test::wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "completed");
+  CHECK(db.query("SELECT state FROM workflow_executions WHERE id = '" + *id +
+                 "'") == "completed");
+  CHECK(db.query("SELECT count(*) FROM execution_steps WHERE execution_id = '" +
+                 *id + "'") == "2");
+}
+
+TEST_CASE("a node refuses to start when the database commits asynchronously",
+          "[pg][runtime]") {
+  test::pg_database db;
+  test::temp_dir dir;
+  db.query("ALTER DATABASE " + db.url().substr(db.url().rfind('/') + 1) +
+           " SET synchronous_commit = off");
+  auto n = node::start(pg_options(dir, db));
+  REQUIRE_FALSE(n);
+  auto text = model::to_string(n.errors());
+  CHECK_THAT(text, Catch::Contains("refusing to start"));
+  CHECK_THAT(text, Catch::Contains("synchronous_commit = off"));
+  CHECK_THAT(text,
+             Catch::Contains("fix: ALTER SYSTEM SET synchronous_commit = on"));
+}
