@@ -39,9 +39,19 @@ node_metrics::node_metrics()
               .Name("hishamos_step_duration_seconds")
               .Help("Time from a step's start to its committed checkpoint")
               .Register(*registry_)
-              .Add({}, prometheus::Histogram::BucketBoundaries{
-                           0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-                           60, 120})) {
+              .Add({},
+                   prometheus::Histogram::BucketBoundaries{
+                       0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+                       120})),
+      checkpoint_commits_(counter(*registry_,
+                                  "hishamos_checkpoint_commits_total",
+                                  "Transactions that committed checkpoints")),
+      checkpoint_batch_(prometheus::BuildHistogram()
+                            .Name("hishamos_checkpoint_batch_size")
+                            .Help("Checkpoints per group commit")
+                            .Register(*registry_)
+                            .Add({}, prometheus::Histogram::BucketBoundaries{
+                                         1, 2, 4, 8, 16, 32, 64, 128, 256})) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }
@@ -61,6 +71,11 @@ void node_metrics::step_completed(double seconds) {
 
 std::string node_metrics::serialize() const {
   return prometheus::TextSerializer{}.Serialize(registry_->Collect());
+}
+
+void node_metrics::checkpoints_committed(size_t n) {
+  checkpoint_commits_.Increment();
+  checkpoint_batch_.Observe(static_cast<double>(n));
 }
 
 } // namespace hishamos::actors

@@ -24,6 +24,8 @@ public:
   void step_retried() { step_retries_.Increment(); }
   void checkpoint_resent() { checkpoint_resends_.Increment(); }
   void writer_restarted() { writer_restarts_.Increment(); }
+  /// Counts one group commit of `n` checkpoints.
+  void checkpoints_committed(size_t n);
 
   /// The registry in Prometheus text format.
   [[nodiscard]] std::string serialize() const;
@@ -37,6 +39,8 @@ private:
   prometheus::Counter& checkpoint_resends_;
   prometheus::Counter& writer_restarts_;
   prometheus::Histogram& step_duration_;
+  prometheus::Counter& checkpoint_commits_;
+  prometheus::Histogram& checkpoint_batch_;
 };
 
 } // namespace hishamos::actors

@@ -13,24 +13,56 @@ namespace {
 
 using persistence::errc;
 
+struct pending_checkpoint {
+  persistence::checkpoint cp;
+  caf::typed_response_promise<store_ack> rp;
+};
+
 struct writer_state {
   static inline const char* name = "hishamos.checkpoint_writer";
   std::unique_ptr<persistence::store> db;
+  std::shared_ptr<node_metrics> metrics;
+  std::vector<pending_checkpoint> pending; ///< Waiting for the next commit.
+  bool flush_scheduled = false;
 };
 
 using writer_self = caf::stateful_actor<writer_state>;
 
-// Turns a store status into an ack; a lost connection also ends the writer
-// so that its supervisor opens a fresh one.
-store_ack settle(writer_self* self, const persistence::status& st) {
+// A lost connection ends the writer so that its supervisor opens a fresh
+// one; the senders of the checkpoints it held resend them.
+void die_if_disconnected(writer_self* self, const persistence::status& st) {
   if (!st && persistence::is_retryable(st.code)) {
     spdlog::warn("checkpoint writer: {}; restarting", st.message);
     self->quit(caf::make_error(caf::sec::runtime_error, st.message));
   }
+}
+
+store_ack settle(writer_self* self, const persistence::status& st) {
+  die_if_disconnected(self, st);
   return {st.code, st.message};
 }
 
-caf::behavior checkpoint_writer(writer_self* self, store_factory factory) {
+// Group commit: every checkpoint that arrived before the flush message
+// (which queues behind them) goes into one transaction, then each is
+// acknowledged. While one commit runs, the next batch gathers.
+void flush(writer_self* self) {
+  auto batch = std::move(self->state.pending);
+  self->state.pending.clear();
+  self->state.flush_scheduled = false;
+  std::vector<persistence::checkpoint> cps;
+  for (const auto& p : batch)
+    cps.push_back(p.cp);
+  auto saved = self->state.db->save_checkpoints(cps);
+  self->state.metrics->checkpoints_committed(cps.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& st = saved ? saved.value[i] : saved.st;
+    batch[i].rp.deliver(store_ack{st.code, st.message});
+  }
+  die_if_disconnected(self, saved.st);
+}
+
+caf::behavior checkpoint_writer(writer_self* self, store_factory factory,
+                                std::shared_ptr<node_metrics> metrics) {
   auto opened = factory();
   if (!opened) {
     spdlog::error("checkpoint writer cannot open the store: {}",
@@ -39,13 +71,18 @@ caf::behavior checkpoint_writer(writer_self* self, store_factory factory) {
     return {};
   }
   self->state.db = std::move(opened.value);
+  self->state.metrics = std::move(metrics);
   return {
-      [self](persistence::checkpoint& cp) {
-        auto saved = self->state.db->save_checkpoints({cp});
-        if (!saved)
-          return settle(self, saved.st);
-        return settle(self, saved.value.front());
+      [self](persistence::checkpoint& cp) -> caf::result<store_ack> {
+        auto rp = self->make_response_promise<store_ack>();
+        self->state.pending.push_back({std::move(cp), rp});
+        if (!self->state.flush_scheduled) {
+          self->state.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
+        return rp;
       },
+      [self](flush_atom) { flush(self); },
       [self](persistence::state_change& change) {
         return settle(self, self->state.db->change_state(change));
       },
@@ -59,29 +96,38 @@ struct supervisor_state {
   static inline const char* name = "hishamos.persistence_supervisor";
   store_factory factory;
   std::shared_ptr<node_metrics> metrics;
-  caf::actor writer;
-  std::chrono::milliseconds backoff{50};
+  std::vector<caf::actor> writers; ///< Null while one is restarting.
+  std::vector<std::chrono::milliseconds> backoff;
 };
 
 using supervisor_self = caf::stateful_actor<supervisor_state>;
 
-void spawn_writer(supervisor_self* self) {
-  self->state.writer = self->spawn<caf::detached + caf::monitored>(
-      checkpoint_writer, self->state.factory);
+constexpr std::chrono::milliseconds first_backoff{50};
+
+void spawn_writer(supervisor_self* self, size_t i) {
+  self->state.writers[i] = self->spawn<caf::detached + caf::monitored>(
+      checkpoint_writer, self->state.factory, self->state.metrics);
 }
 
-// Forwards a request to the writer and relays its ack; a writer that dies
-// before answering yields a retryable ack.
+// All writes of one execution go to the same writer, in order.
+size_t writer_of(supervisor_self* self, const std::string& execution_id) {
+  return std::hash<std::string>{}(execution_id) % self->state.writers.size();
+}
+
+// Forwards a request to the execution's writer and relays its ack; a
+// writer that is down or dies before answering yields a retryable ack.
 template <class T>
-caf::result<store_ack> forward(supervisor_self* self, T& msg) {
-  if (!self->state.writer)
+caf::result<store_ack> forward(supervisor_self* self,
+                               const std::string& execution_id, T& msg) {
+  auto i = writer_of(self, execution_id);
+  if (!self->state.writers[i])
     return store_ack{errc::unavailable, "checkpoint writer is restarting"};
   auto rp = self->make_response_promise<store_ack>();
-  self->request(self->state.writer, caf::infinite, std::move(msg))
+  self->request(self->state.writers[i], caf::infinite, std::move(msg))
       .then(
-          [self, rp](store_ack& ack) mutable {
+          [self, rp, i](store_ack& ack) mutable {
             if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
-              self->state.backoff = std::chrono::milliseconds{50};
+              self->state.backoff[i] = first_backoff;
             rp.deliver(std::move(ack));
           },
           [self, rp](caf::error& e) mutable {
@@ -92,36 +138,57 @@ caf::result<store_ack> forward(supervisor_self* self, T& msg) {
   return rp;
 }
 
+void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
+  auto& ws = self->state.writers;
+  for (size_t i = 0; i < ws.size(); ++i) {
+    if (!ws[i] || ws[i].address() != dm.source)
+      continue;
+    ws[i] = nullptr;
+    auto delay = self->state.backoff[i];
+    self->state.backoff[i] =
+        std::min(delay * 2, std::chrono::milliseconds{5000});
+    spdlog::warn("checkpoint writer {} died ({}); restarting in {} ms", i,
+                 self->system().render(dm.reason), delay.count());
+    self->delayed_send(self, delay, respawn_atom::value, static_cast<int>(i));
+  }
+}
+
 caf::behavior persistence_supervisor(supervisor_self* self,
                                      store_factory factory,
-                                     std::shared_ptr<node_metrics> metrics) {
+                                     std::shared_ptr<node_metrics> metrics,
+                                     int writers) {
   self->state.factory = std::move(factory);
   self->state.metrics = std::move(metrics);
-  spawn_writer(self);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source != self->state.writer.address())
-      return;
-    self->state.writer = nullptr;
-    auto delay = self->state.backoff;
-    self->state.backoff = std::min(delay * 2, std::chrono::milliseconds{5000});
-    spdlog::warn("checkpoint writer died ({}); restarting in {} ms",
-                 self->system().render(dm.reason), delay.count());
-    self->delayed_send(self, delay, respawn_atom::value);
-  });
+  self->state.writers.resize(std::max(writers, 1));
+  self->state.backoff.assign(self->state.writers.size(), first_backoff);
+  for (size_t i = 0; i < self->state.writers.size(); ++i)
+    spawn_writer(self, i);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { on_writer_down(self, dm); });
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    if (self->state.writer)
-      self->send_exit(self->state.writer, msg.reason);
+    for (auto& w : self->state.writers)
+      if (w)
+        self->send_exit(w, msg.reason);
     self->quit(msg.reason);
   });
   return {
-      [self](persistence::checkpoint& cp) { return forward(self, cp); },
-      [self](persistence::state_change& c) { return forward(self, c); },
-      [self](persistence::execution_record& x) { return forward(self, x); },
-      [self](respawn_atom) {
-        spawn_writer(self);
+      [self](persistence::checkpoint& cp) {
+        auto id = cp.execution_id;
+        return forward(self, id, cp);
+      },
+      [self](persistence::state_change& c) {
+        auto id = c.execution_id;
+        return forward(self, id, c);
+      },
+      [self](persistence::execution_record& x) {
+        auto id = x.id;
+        return forward(self, id, x);
+      },
+      [self](respawn_atom, int i) {
+        spawn_writer(self, static_cast<size_t>(i));
         self->state.metrics->writer_restarted();
       },
-      [self](writer_atom) { return self->state.writer; },
+      [self](writer_atom) { return self->state.writers.front(); },
   };
 }
 
@@ -129,9 +196,10 @@ caf::behavior persistence_supervisor(supervisor_self* self,
 
 caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
                                         store_factory factory,
-                                        std::shared_ptr<node_metrics> metrics) {
+                                        std::shared_ptr<node_metrics> metrics,
+                                        int writers) {
   return sys.spawn(persistence_supervisor, std::move(factory),
-                   std::move(metrics));
+                   std::move(metrics), writers);
 }
 
 } // namespace hishamos::actors

@@ -2,15 +2,17 @@
 
 // Persistence supervisor and its checkpoint writer.
 //
-// The supervisor is the stable address executions write to. It owns one
-// checkpoint writer: a detached actor (its own thread, since store calls
-// block) with its own store connection.
+// The supervisor is the stable address executions write to. It owns a pool
+// of checkpoint writers: detached actors (threads of their own, since store
+// calls block), each with its own store connection. A writer commits all
+// checkpoints waiting in its mailbox in one transaction (group commit) and
+// then acknowledges each.
 //
 // Supervisor accepts (and forwards to the writer):
 //   persistence::checkpoint       -> store_ack once the checkpoint is committed
 //   persistence::state_change     -> store_ack once the change is committed
 //   persistence::execution_record -> store_ack once the execution is created
-//   writer_atom                   -> caf::actor: the current writer (tests)
+//   writer_atom                   -> caf::actor: the first writer (tests)
 // While the writer is down every request is answered with a retryable
 // `unavailable` ack; the sender tries again later.
 //
@@ -36,9 +38,11 @@ namespace hishamos::actors {
 using store_factory =
     std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>;
 
-/// Spawns the supervisor, which spawns its first writer.
+/// Spawns the supervisor with `writers` checkpoint writers (each with its
+/// own connection; an execution's writes always go to the same one).
 caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
                                         store_factory factory,
-                                        std::shared_ptr<node_metrics> metrics);
+                                        std::shared_ptr<node_metrics> metrics,
+                                        int writers);
 
 } // namespace hishamos::actors

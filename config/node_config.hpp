@@ -33,6 +33,9 @@ struct node_config {
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.
+  /// Checkpoint writers, each with its own connection (PostgreSQL; the
+  /// embedded store always uses one).
+  int store_writers = 2;
   std::string redis_url; ///< L2 cache; "" = none. Env HISHAMOS_REDIS_URL.
   std::vector<std::string>
       catalog_paths; ///< Each holds agents/, templates/, workflows/.

@@ -220,8 +220,11 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
-  p->supervisor = actors::spawn_persistence_supervisor(*p->sys, o.store_factory,
-                                                       p->metrics);
+  // SQLite serialises writers anyway: one writer batches best there.
+  bool embedded = o.config.store_url.rfind("sqlite:", 0) == 0;
+  p->supervisor = actors::spawn_persistence_supervisor(
+      *p->sys, o.store_factory, p->metrics,
+      embedded ? 1 : o.config.store_writers);
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->resume(); !ok)

@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "persistence/sqlite/sqlite_store.hpp"
 #include "tests/support/gated_store.hpp"
+#include "tests/support/group_commit_case.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/wait.hpp"
 
@@ -348,4 +349,11 @@ TEST_CASE("a thousand concurrent slow local calls cost no threads",
   CHECK(n->cancel(*id));
   REQUIRE(wait_until([&] { return log.finished(); }));
   CHECK(log.outcome().state == "cancelled");
+}
+
+TEST_CASE(
+    "checkpoints waiting together are committed in one transaction (SQLite)",
+    "[actors][persistence][group-commit]") {
+  test::temp_dir dir;
+  test::check_group_commit("sqlite:" + (dir / "gc.db"));
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/group_commit_case.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/wait.hpp"
@@ -53,4 +54,11 @@ TEST_CASE("a node refuses to start when the database commits asynchronously",
   CHECK_THAT(text, Catch::Contains("synchronous_commit = off"));
   CHECK_THAT(text,
              Catch::Contains("fix: ALTER SYSTEM SET synchronous_commit = on"));
+}
+
+TEST_CASE("checkpoints waiting together are committed in one transaction "
+          "(PostgreSQL)",
+          "[pg][persistence][group-commit]") {
+  test::pg_database db;
+  test::check_group_commit(db.url());
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -16,6 +17,8 @@ struct gate {
   std::condition_variable cv;
   bool open = true;
   std::set<std::string> held; ///< "step" ids whose checkpoint is being held.
+  int transactions = 0;       ///< save_checkpoints calls so far.
+  int checkpoints = 0;        ///< Checkpoints passed to them.
 
   void close() {
     std::lock_guard<std::mutex> guard{mx};
@@ -26,11 +29,20 @@ struct gate {
     open = true;
     cv.notify_all();
   }
+  int count(int gate::*field) {
+    std::lock_guard<std::mutex> guard{mx};
+    return this->*field;
+  }
   bool holds(const std::string& step) {
     std::lock_guard<std::mutex> guard{mx};
     return held.count(step) > 0;
   }
 };
+
+/// A store factory that wraps the store at `url` in a gated_store.
+inline std::function<
+    persistence::outcome<std::unique_ptr<persistence::store>>()>
+gated_factory(std::string url, std::shared_ptr<gate> g);
 
 /// A store that forwards to a real one but blocks save_checkpoints while
 /// its gate is closed (it runs on the writer's own thread, so blocking is
@@ -58,6 +70,8 @@ public:
         if (!gate_->open)
           gate_->held.insert(x.step_id);
       gate_->cv.wait(lock, [this] { return gate_->open; });
+      ++gate_->transactions;
+      gate_->checkpoints += static_cast<int>(xs.size());
     }
     return inner_->save_checkpoints(xs);
   }
@@ -101,5 +115,17 @@ private:
   std::unique_ptr<persistence::store> inner_;
   std::shared_ptr<gate> gate_;
 };
+
+inline std::function<
+    persistence::outcome<std::unique_ptr<persistence::store>>()>
+gated_factory(std::string url, std::shared_ptr<gate> g) {
+  return
+      [url, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
+        auto inner = persistence::open_store(url);
+        if (!inner)
+          return {inner.st};
+        return {{}, std::make_unique<gated_store>(std::move(inner.value), g)};
+      };
+}
 
 } // namespace hishamos::test
