@@ -27,7 +27,13 @@ void parse_node_section(yaml_reader& in, const YAML::Node& n,
                         node_config& cfg) {
   if (!in.expect_map(n, "node"))
     return;
-  in.reject_unknown_keys(n, {"id", "listen", "seeds", "tls"}, "node");
+  in.reject_unknown_keys(
+      n, {"id", "listen", "seeds", "tls", "lease_ms", "heartbeat_ms"}, "node");
+  cfg.lease_ms = in.integer(n, "lease_ms", cfg.lease_ms, 100);
+  cfg.heartbeat_ms = in.integer(n, "heartbeat_ms", cfg.heartbeat_ms, 10);
+  if (cfg.heartbeat_ms * 2 > cfg.lease_ms)
+    in.fail(n, "", "node.heartbeat_ms must be at most half of node.lease_ms",
+            "renew the lease at least twice per lease period");
   cfg.node_id = in.string(n, "id", cfg.node_id);
   cfg.listen = in.string(n, "listen", "");
   cfg.seeds = in.strings(n, "seeds");

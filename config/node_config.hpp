@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,7 +30,11 @@ struct node_config {
   std::string node_id = "n1"; ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
   std::string listen;         ///< CAF middleman address; "" = no peers.
   std::vector<std::string> seeds; ///< Peer middleman addresses.
-  tls_settings tls;               ///< Node-to-node TLS; empty = off.
+  std::int64_t lease_ms =
+      10000; ///< node.lease_ms: validity of a lease renewal.
+  std::int64_t heartbeat_ms =
+      2000;         ///< node.heartbeat_ms: renewal and takeover period.
+  tls_settings tls; ///< Node-to-node TLS; empty = off.
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.

@@ -17,6 +17,7 @@
 #include "actors/persistence_supervisor.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
+#include "runtime/lease_keeper.hpp"
 #include "runtime/store_lock.hpp"
 
 namespace hishamos {
@@ -58,8 +59,11 @@ struct node::impl {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys; // last: stops first
 
+  std::unique_ptr<runtime::lease_keeper> leases; ///< Stops first: no claims.
+
   ~impl() {
     draining = true;
+    leases.reset();
     if (!sys)
       return;
     std::vector<caf::actor> all;
@@ -75,7 +79,18 @@ struct node::impl {
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    // CAF waits until detached actors are destroyed: hold no handles.
+    all.clear();
+    dispatcher = supervisor = nullptr;
+    {
+      std::lock_guard<std::mutex> guard{mx};
+      hosted.clear();
+    }
     sys.reset(); // waits for every actor to finish
+    // Nothing of ours writes any more: let another node take over at once.
+    if (reader)
+      if (auto st = reader->release_lease(opts.config.node_id); !st)
+        spdlog::warn("could not release the lease: {}", st.message);
   }
 
   caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
@@ -138,6 +153,8 @@ struct node::impl {
 
   model::result<bool> host_agents();
   model::result<bool> resume();
+  void resume_one(persistence::execution_record rec,
+                  std::vector<persistence::checkpoint> cps);
   model::result<std::string>
   submit(std::shared_ptr<const model::workflow_def> wf,
          const nlohmann::json& input, model::execution_observer observer,
@@ -165,27 +182,49 @@ model::result<bool> node::impl::host_agents() {
   return true;
 }
 
+// Spawns an execution claimed from the store (at start or by takeover).
+void node::impl::resume_one(persistence::execution_record rec,
+                            std::vector<persistence::checkpoint> cps) {
+  auto def_json = nlohmann::json::parse(rec.definition, nullptr, false);
+  auto wf = model::workflow_from_json(def_json);
+  if (!wf) {
+    spdlog::error("execution {} cannot be resumed: {}", rec.id,
+                  model::to_string(wf.errors()));
+    return;
+  }
+  spdlog::info(
+      "resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
+      rec.id, rec.workflow_name, rec.epoch, cps.size());
+  spawn_execution(std::move(rec),
+                  std::make_shared<const model::workflow_def>(std::move(*wf)),
+                  std::move(cps), {}, {});
+}
+
 model::result<bool> node::impl::resume() {
-  auto claimed = reader->claim_unfinished(opts.config.node_id);
+  const auto& c = opts.config;
+  // Hold a fresh lease first, so nobody takes what we are about to reclaim.
+  if (auto st = reader->heartbeat(c.node_id, c.lease_ms); !st)
+    return store_problem("cannot take this node's lease", st);
+  auto claimed = reader->claim_unfinished(c.node_id);
   if (!claimed)
     return store_problem("cannot claim unfinished executions", claimed.st);
   for (auto& rec : claimed.value) {
-    auto def_json = nlohmann::json::parse(rec.definition, nullptr, false);
-    auto wf = model::workflow_from_json(def_json);
     auto cps = reader->checkpoints(rec.id);
-    if (!wf || !cps) {
-      spdlog::error("execution {} cannot be resumed: {}", rec.id,
-                    wf ? cps.st.message : model::to_string(wf.errors()));
-      continue;
-    }
-    spdlog::info(
-        "resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
-        rec.id, rec.workflow_name, rec.epoch, cps.value.size());
-    spawn_execution(std::move(rec),
-                    std::make_shared<const model::workflow_def>(std::move(*wf)),
-                    std::move(cps.value), {}, {});
+    if (!cps)
+      return store_problem("cannot read checkpoints of " + rec.id, cps.st);
+    resume_one(std::move(rec), std::move(cps.value));
     ++resumed;
   }
+  runtime::lease_settings ls;
+  ls.node_id = c.node_id;
+  ls.lease = std::chrono::milliseconds{c.lease_ms};
+  ls.heartbeat = std::chrono::milliseconds{c.heartbeat_ms};
+  ls.factory = opts.store_factory;
+  ls.resume = [this](auto rec, auto cps) {
+    resume_one(std::move(rec), std::move(cps));
+  };
+  ls.accepting = [this] { return !draining; };
+  leases = std::make_unique<runtime::lease_keeper>(std::move(ls));
   return true;
 }
 

@@ -1,0 +1,71 @@
+#include "runtime/lease_keeper.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace hishamos::runtime {
+
+lease_keeper::lease_keeper(lease_settings settings)
+    : cfg_(std::move(settings)), thread_([this] { run(); }) {}
+
+lease_keeper::~lease_keeper() { stop(); }
+
+void lease_keeper::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mx_};
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void lease_keeper::run() {
+  std::unique_lock<std::mutex> lock{mx_};
+  while (!stopping_) {
+    lock.unlock();
+    tick();
+    lock.lock();
+    cv_.wait_for(lock, cfg_.heartbeat, [this] { return stopping_; });
+  }
+}
+
+void lease_keeper::tick() {
+  if (!db_) { // (re)connect lazily: the database may be down for a while
+    auto opened = cfg_.factory();
+    if (!opened) {
+      spdlog::warn("lease keeper cannot reach the store: {}",
+                   opened.st.message);
+      return;
+    }
+    db_ = std::move(opened.value);
+  }
+  if (auto hb = db_->heartbeat(cfg_.node_id, cfg_.lease.count()); !hb) {
+    spdlog::warn("lease keeper: {}", hb.message);
+    if (persistence::is_retryable(hb.code))
+      db_.reset();
+    return;
+  }
+  if (cfg_.accepting())
+    take_over_expired();
+}
+
+void lease_keeper::take_over_expired() {
+  auto claimed = db_->claim_expired(cfg_.node_id, cfg_.claim_limit);
+  if (!claimed) {
+    spdlog::warn("lease keeper: {}", claimed.st.message);
+    return;
+  }
+  for (auto& rec : claimed.value) {
+    auto cps = db_->checkpoints(rec.id);
+    if (!cps) {
+      // Ours now but not running: the next start of this node resumes it.
+      spdlog::warn("lease keeper: {}", cps.st.message);
+      continue;
+    }
+    spdlog::info("taking over execution {} from node '{}' at epoch {}", rec.id,
+                 rec.owner_node, rec.epoch);
+    cfg_.resume(std::move(rec), std::move(cps.value));
+  }
+}
+
+} // namespace hishamos::runtime

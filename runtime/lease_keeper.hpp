@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "persistence/store.hpp"
+
+namespace hishamos::runtime {
+
+/// What a lease keeper is built from.
+struct lease_settings {
+  std::string node_id;
+  std::chrono::milliseconds lease{10000};    ///< Validity of one renewal.
+  std::chrono::milliseconds heartbeat{2000}; ///< Renewal and claim period.
+  int claim_limit = 100;                     ///< Executions claimed per period.
+  /// Opens the keeper's own store connection.
+  std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>
+      factory;
+  /// Called on the keeper's thread for each execution it claimed.
+  std::function<void(persistence::execution_record,
+                     std::vector<persistence::checkpoint>)>
+      resume;
+  /// False while the node drains: then nothing is claimed.
+  std::function<bool()> accepting;
+};
+
+/// Keeps this node's lease alive and takes over executions whose owner's
+/// lease expired. Every heartbeat period it renews the lease (database
+/// time) and, while the node accepts work, claims up to `claim_limit`
+/// unfinished executions of expired nodes (FOR UPDATE SKIP LOCKED, epoch
+/// bumped) and hands each, with its checkpoints, to `resume`. Store calls
+/// block, so it runs on a thread of its own. A lost connection is reopened
+/// at the next period; a gap longer than the lease lets other nodes take
+/// this node's executions, whose later writes are then fenced by epoch.
+class lease_keeper {
+public:
+  explicit lease_keeper(lease_settings settings);
+  ~lease_keeper();
+  lease_keeper(const lease_keeper&) = delete;
+  lease_keeper& operator=(const lease_keeper&) = delete;
+
+  /// Stops the thread (the lease is left to expire or be released).
+  void stop();
+
+private:
+  void run();
+  void tick();
+  void take_over_expired();
+
+  lease_settings cfg_;
+  std::unique_ptr<persistence::store> db_;
+  std::mutex mx_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace hishamos::runtime
