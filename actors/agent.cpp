@@ -31,9 +31,10 @@ void record_effect(const agent_settings& cfg, const task_request& t) {
   // One short append per task start; O_APPEND keeps lines whole across
   // processes and survives SIGKILL (the page cache outlives the process).
   if (auto* f = std::fopen(cfg.effect_log.c_str(), "a")) {
-    std::fprintf(f, "%s %s %d %s %s\n", t.execution_id.c_str(),
+    std::fprintf(f, "%s %s %d %s %s %lld %lld\n", t.execution_id.c_str(),
                  t.step_id.c_str(), t.attempt, cfg.node_id.c_str(),
-                 cfg.def.id.c_str());
+                 cfg.def.id.c_str(), static_cast<long long>(t.epoch),
+                 static_cast<long long>(persistence::now_ms()));
     std::fclose(f);
   }
 }

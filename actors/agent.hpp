@@ -36,7 +36,8 @@ struct agent_settings {
   caf::actor delegate;            ///< Set: task_requests go to this actor.
   std::string node_id;
   /// When set, every real start of a task is appended to this file as
-  /// "execution step attempt node agent" (the effect ledger of tests).
+  /// "execution step attempt node agent epoch unix_ms" (the effect ledger
+  /// that tests check invariants with).
   std::string effect_log;
 };
 

@@ -81,7 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, execution_finished& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_request& x) {
   return f(caf::meta::type_name("task_request"), x.task_id, x.execution_id,
-           x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt);
+           x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt,
+           x.epoch);
 }
 
 template <class Inspector>

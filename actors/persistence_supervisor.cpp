@@ -1,6 +1,7 @@
 #include "actors/persistence_supervisor.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -98,6 +99,12 @@ struct supervisor_state {
   std::shared_ptr<node_metrics> metrics;
   std::vector<caf::actor> writers; ///< Null while one is restarting.
   std::vector<std::chrono::milliseconds> backoff;
+  /// Requests forwarded to each writer and not yet answered. A writer that
+  /// dies drops the promises it parked without answering (CAF 0.17 sends
+  /// no "broken promise"), so these are answered here when it goes down.
+  std::vector<std::map<std::uint64_t, caf::typed_response_promise<store_ack>>>
+      inflight;
+  std::uint64_t next_request = 0;
 };
 
 using supervisor_self = caf::stateful_actor<supervisor_state>;
@@ -116,24 +123,40 @@ size_t writer_of(supervisor_self* self, const std::string& execution_id) {
 
 // Forwards a request to the execution's writer and relays its ack; a
 // writer that is down or dies before answering yields a retryable ack.
+// Answers a forwarded request once, whichever comes first: the writer's
+// ack, a request error or the writer's death.
+void settle_forwarded(supervisor_self* self, size_t i, std::uint64_t id,
+                      store_ack ack) {
+  auto& pending = self->state.inflight[i];
+  auto it = pending.find(id);
+  if (it == pending.end())
+    return;
+  if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
+    self->state.backoff[i] = first_backoff;
+  it->second.deliver(std::move(ack));
+  pending.erase(it);
+}
+
+// Forwards a request to the execution's writer and relays its ack; a
+// writer that is down or dies before answering yields a retryable ack.
 template <class T>
 caf::result<store_ack> forward(supervisor_self* self,
                                const std::string& execution_id, T& msg) {
   auto i = writer_of(self, execution_id);
   if (!self->state.writers[i])
     return store_ack{errc::unavailable, "checkpoint writer is restarting"};
+  auto id = self->state.next_request++;
   auto rp = self->make_response_promise<store_ack>();
+  self->state.inflight[i].emplace(id, rp);
   self->request(self->state.writers[i], caf::infinite, std::move(msg))
       .then(
-          [self, rp, i](store_ack& ack) mutable {
-            if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
-              self->state.backoff[i] = first_backoff;
-            rp.deliver(std::move(ack));
+          [self, i, id](store_ack& ack) {
+            settle_forwarded(self, i, id, std::move(ack));
           },
-          [self, rp](caf::error& e) mutable {
-            rp.deliver(
-                store_ack{errc::unavailable, "checkpoint writer stopped: " +
-                                                 self->system().render(e)});
+          [self, i, id](caf::error& e) {
+            settle_forwarded(self, i, id,
+                             {errc::unavailable, "checkpoint writer stopped: " +
+                                                     self->system().render(e)});
           });
   return rp;
 }
@@ -144,6 +167,10 @@ void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
     if (!ws[i] || ws[i].address() != dm.source)
       continue;
     ws[i] = nullptr;
+    for (auto& [id, rp] : self->state.inflight[i])
+      rp.deliver(
+          store_ack{errc::unavailable, "checkpoint writer died; send again"});
+    self->state.inflight[i].clear();
     auto delay = self->state.backoff[i];
     self->state.backoff[i] =
         std::min(delay * 2, std::chrono::milliseconds{5000});
@@ -161,6 +188,7 @@ caf::behavior persistence_supervisor(supervisor_self* self,
   self->state.metrics = std::move(metrics);
   self->state.writers.resize(std::max(writers, 1));
   self->state.backoff.assign(self->state.writers.size(), first_backoff);
+  self->state.inflight.resize(self->state.writers.size());
   for (size_t i = 0; i < self->state.writers.size(); ++i)
     spawn_writer(self, i);
   self->set_down_handler(

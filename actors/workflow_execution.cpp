@@ -220,6 +220,7 @@ assign_step make_assignment(execution_self* self, int i) {
       def.command_template_id,
       model::resolve_references(def.params, self->state.input, outputs).dump(),
       ""};
+  a.task.epoch = self->state.cfg.record.epoch;
   a.agent_id = def.agent_id;
   if (def.agent) {
     a.department = def.agent->department;

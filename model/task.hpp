@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace hishamos::model {
@@ -15,6 +16,7 @@ struct task_request {
   std::string template_id; ///< Command template to render.
   std::string params;      ///< JSON object, references already resolved.
   std::string prompt;      ///< Rendered by the agent before its model call.
+  std::int64_t epoch = 0;  ///< Owner epoch of the execution when sent.
 };
 
 /// What an agent answers for a task.

@@ -1,17 +1,16 @@
 // Crash recovery with real processes: SIGKILL a node in the middle of
-// executions, start it again, and check the store and the effect ledger.
+// executions, then restart it or let another node take over, and check the
+// store and the effect ledger against the durability invariants.
 
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <map>
-#include <set>
-#include <sstream>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "persistence/store.hpp"
+#include "tests/support/invariants.hpp"
+#include "tests/support/pg_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -22,18 +21,18 @@ using test::wait_until;
 namespace {
 
 const std::string binary = HISHAMOS_BINARY;
-constexpr int executions = 30;
-constexpr int steps_per_execution = 4;
+constexpr size_t steps_per_execution = 4;
 
-struct cluster_dir {
+/// A catalog, an effect ledger and node configs sharing one store.
+struct cluster {
   test::temp_dir dir;
-  int port = test::free_port();
-  std::string config;
+  std::string store_url;
   std::string effects = dir / "effects.log";
 
-  cluster_dir() {
+  cluster(std::string url, int latency_ms) : store_url(std::move(url)) {
     dir.write("catalog/agents/worker.yaml",
-              "id: worker\ncapacity: 16\nlatency_ms: 200\n");
+              "id: worker\ncapacity: 32\nlatency_ms: " +
+                  std::to_string(latency_ms) + "\n");
     dir.write("catalog/templates/echo.yaml",
               "id: cmd_echo\nparams:\n  text: {type: string, required: true}\n"
               "prompt: 'Echo {{text}}'\n");
@@ -50,120 +49,151 @@ struct cluster_dir {
               "  - {id: d, depends_on: [b, c], agent_id: worker, "
               "command_template_id: cmd_echo, "
               "params: {text: d}}\n");
-    config = dir.write(
-        "node.yaml",
-        "node: {id: n1}\nhttp: {listen: 127.0.0.1:" + std::to_string(port) +
-            "}\nstore: {url: 'sqlite:" + (dir / "store.db") +
-            "'}\ncatalog: {paths: ['" + (dir / "catalog") + "']}\n");
   }
 
-  std::unique_ptr<test::background_process> start_node(const std::string& log) {
+  /// Starts `hishamos node` and waits until it answers /health.
+  std::unique_ptr<test::background_process>
+  start(const std::string& id, int port, int lease_ms = 10000) {
+    auto config = dir.write(
+        id + ".yaml",
+        "node: {id: " + id + ", lease_ms: " + std::to_string(lease_ms) +
+            ", heartbeat_ms: " + std::to_string(lease_ms / 4) +
+            "}\nhttp: {listen: 127.0.0.1:" + std::to_string(port) +
+            "}\nstore: {url: '" + store_url + "'}\ncatalog: {paths: ['" +
+            (dir / "catalog") + "']}\n");
+    auto log = dir / (id + ".log");
     auto p = std::make_unique<test::background_process>(
         std::vector<std::string>{binary, "node", "--config", config},
         std::map<std::string, std::string>{{"HISHAMOS_EFFECT_LOG", effects}},
-        dir / log);
+        log);
     httplib::Client client{"127.0.0.1", port};
-    INFO(test::read_text(dir / log));
-    REQUIRE(
-        wait_until([&] { return static_cast<bool>(client.Get("/health")); }));
+    bool up =
+        wait_until([&] { return static_cast<bool>(client.Get("/health")); });
+    INFO(test::read_text(log));
+    REQUIRE(up);
     return p;
   }
-};
 
-// Committed checkpoints per execution, read straight from the store.
-std::map<std::string, std::set<std::string>> committed(persistence::store& s) {
-  std::map<std::string, std::set<std::string>> out;
-  for (const auto& x : s.list_executions(1000).value)
-    for (const auto& cp : s.checkpoints(x.id).value)
-      out[x.id].insert(cp.step_id);
-  return out;
-}
-
-size_t count_steps(const std::map<std::string, std::set<std::string>>& m) {
-  size_t n = 0;
-  for (const auto& [id, steps] : m)
-    n += steps.size();
-  return n;
-}
-
-// (execution, step) -> how often an agent really ran it, from a ledger slice.
-std::map<std::pair<std::string, std::string>, int>
-effects_in(const std::string& text) {
-  std::map<std::pair<std::string, std::string>, int> out;
-  std::istringstream in{text};
-  std::string exec, step;
-  int attempt;
-  std::string node, agent;
-  while (in >> exec >> step >> attempt >> node >> agent)
-    ++out[{exec, step}];
-  return out;
-}
-
-} // namespace
-
-SCENARIO("a node killed with SIGKILL mid-run resumes every execution without "
-         "repeating "
-         "finished steps",
-         "[chaos][recovery]") {
-  GIVEN("a node running 30 executions of a four-step workflow") {
-    cluster_dir c;
-    auto node = c.start_node("first.log");
-    httplib::Client client{"127.0.0.1", c.port};
-    for (int i = 0; i < executions; ++i) {
+  void submit(int port, int count) {
+    httplib::Client client{"127.0.0.1", port};
+    for (int i = 0; i < count; ++i) {
       auto res = client.Post("/api/v1/workflows/Diamond/execute", "{}",
                              "application/json");
       REQUIRE(res);
       REQUIRE(res->status == 202);
     }
-    auto store = persistence::open_store("sqlite:" + (c.dir / "store.db"));
-    REQUIRE(store);
+  }
 
-    WHEN("it is killed with SIGKILL after some steps are committed, then "
-         "started again") {
-      REQUIRE(
-          wait_until([&] { return count_steps(committed(*store.value)) >= 30; },
+  std::unique_ptr<persistence::store> open_store() const {
+    auto s = persistence::open_store(store_url);
+    REQUIRE(s);
+    return std::move(s.value);
+  }
+};
+
+size_t committed_steps(persistence::store& s) {
+  size_t n = 0;
+  for (const auto& x : s.list_executions(1000).value)
+    n += s.checkpoints(x.id).value.size();
+  return n;
+}
+
+std::vector<persistence::execution_record> unfinished(persistence::store& s) {
+  std::vector<persistence::execution_record> out;
+  for (const auto& x : s.list_executions(1000).value)
+    if (!persistence::is_terminal(x.state))
+      out.push_back(x);
+  return out;
+}
+
+bool all_completed(persistence::store& s) {
+  auto all = s.list_executions(1000).value;
+  return std::all_of(all.begin(), all.end(), [](const auto& x) {
+    return x.state == persistence::execution_state::completed;
+  });
+}
+
+/// Kills `victim` with SIGKILL once `min_steps` checkpoints are committed
+/// and returns the executions it left unfinished (at least one).
+std::vector<persistence::execution_record>
+kill_mid_run(test::background_process& victim, persistence::store& s,
+             size_t min_steps) {
+  REQUIRE(wait_until([&] { return committed_steps(s) >= min_steps; },
                      std::chrono::seconds{20}));
-      node->kill_and_wait(SIGKILL);
-      auto before = committed(*store.value);
-      auto ledger_before = test::read_text(c.effects);
-      size_t unfinished = 0;
-      for (const auto& x : store.value->list_executions(1000).value)
-        unfinished += !persistence::is_terminal(x.state);
-      REQUIRE(unfinished > 0); // the kill really interrupted work
-      REQUIRE(count_steps(before) < executions * steps_per_execution);
+  victim.kill_and_wait(SIGKILL);
+  auto left = unfinished(s);
+  REQUIRE_FALSE(left.empty()); // the kill really interrupted work
+  return left;
+}
 
-      auto restarted = c.start_node("second.log");
+void check_ledger(const cluster& c, persistence::store& s) {
+  auto violations = test::check_invariants(
+      s, test::parse_ledger(test::read_text(c.effects)), steps_per_execution);
+  for (const auto& v : violations)
+    FAIL_CHECK(v);
+  CHECK(violations.empty());
+}
 
-      THEN("every execution completes and no committed step runs again") {
-        REQUIRE(wait_until(
-            [&] {
-              auto all = store.value->list_executions(1000).value;
-              return std::all_of(all.begin(), all.end(), [](const auto& x) {
-                return x.state == persistence::execution_state::completed;
-              });
-            },
-            std::chrono::seconds{30}));
-        auto after = committed(*store.value);
-        REQUIRE(after.size() == executions);
-        for (const auto& [id, steps] : after)
-          CHECK(steps.size() == steps_per_execution);
+void restart_scenario(cluster& c) {
+  int port = test::free_port();
+  auto node = c.start("n1", port);
+  c.submit(port, 30);
+  auto store = c.open_store();
+  auto left = kill_mid_run(*node, *store, 30);
+  auto restarted = c.start("n1", port);
+  REQUIRE(wait_until([&] { return all_completed(*store); },
+                     std::chrono::seconds{30}));
+  CHECK_THAT(
+      test::read_text(c.dir / "n1.log"),
+      Catch::Contains("resumed executions: " + std::to_string(left.size())));
+  check_ledger(c, *store);
+}
 
-        auto ledger = test::read_text(c.effects);
-        REQUIRE(ledger.rfind(ledger_before, 0) == 0);
-        auto ran_after_restart =
-            effects_in(ledger.substr(ledger_before.size()));
-        for (const auto& [id, steps] : before)
-          for (const auto& step : steps) {
-            INFO("execution " << id << " step " << step);
-            CHECK(ran_after_restart.count({id, step}) == 0);
-          }
-        auto ran_ever = effects_in(ledger); // at least once per committed step
-        for (const auto& [id, steps] : after)
-          for (const auto& step : steps)
-            CHECK(ran_ever[{id, step}] >= 1);
-        CHECK_THAT(test::read_text(c.dir / "second.log"),
-                   Catch::Contains("resumed executions: " +
-                                   std::to_string(unfinished)));
+} // namespace
+
+SCENARIO(
+    "a node killed with SIGKILL mid-run and restarted finishes every execution "
+    "without repeating committed steps (SQLite)",
+    "[chaos][recovery]") {
+  test::temp_dir store_dir;
+  cluster c{"sqlite:" + (store_dir / "store.db"), 200};
+  restart_scenario(c);
+}
+
+SCENARIO(
+    "a node killed with SIGKILL mid-run and restarted finishes every execution "
+    "without repeating committed steps (PostgreSQL)",
+    "[chaos][recovery][pg]") {
+  test::pg_database db;
+  cluster c{db.url(), 200};
+  restart_scenario(c);
+}
+
+SCENARIO("when one of two nodes is killed, the other takes over its executions "
+         "within "
+         "the lease time plus 2 s",
+         "[chaos][recovery][pg][takeover]") {
+  test::pg_database db;
+  cluster c{db.url(), 100};
+  constexpr int lease_ms = 2000;
+  int port1 = test::free_port(), port2 = test::free_port();
+  GIVEN("two nodes on one database, the first running 20 executions") {
+    auto n1 = c.start("n1", port1, lease_ms);
+    auto n2 = c.start("n2", port2, lease_ms);
+    c.submit(port1, 20);
+    auto store = c.open_store();
+    WHEN("the first is killed with SIGKILL mid-run") {
+      auto left = kill_mid_run(*n1, *store, 10);
+      THEN("the second completes all of them within the lease time + 2 s") {
+        REQUIRE(wait_until([&] { return all_completed(*store); },
+                           std::chrono::milliseconds{lease_ms + 2000}));
+        for (const auto& x : left) {
+          auto now = store->find_execution(x.id).value;
+          REQUIRE(now);
+          CHECK(now->owner_node == "n2");
+          CHECK(now->epoch > x.epoch);
+        }
+        check_ledger(c, *store);
       }
     }
   }

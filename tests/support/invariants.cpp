@@ -1,0 +1,58 @@
+#include "tests/support/invariants.hpp"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace hishamos::test {
+
+std::vector<effect> parse_ledger(const std::string& text) {
+  std::vector<effect> out;
+  std::istringstream in{text};
+  effect e;
+  while (in >> e.execution_id >> e.step_id >> e.attempt >> e.node >> e.agent >>
+         e.epoch >> e.at_ms)
+    out.push_back(e);
+  return out;
+}
+
+std::vector<std::string> check_invariants(persistence::store& store,
+                                          const std::vector<effect>& ledger,
+                                          size_t steps_per_execution) {
+  std::vector<std::string> out;
+  std::map<std::pair<std::string, std::string>, std::int64_t> committed_epoch;
+  auto all = store.list_executions(100000);
+  if (!all)
+    return {"cannot list executions: " + all.st.message};
+  for (const auto& x : all.value) {
+    if (x.state != persistence::execution_state::completed)
+      out.push_back("execution " + x.id + " ended " +
+                    persistence::to_string(x.state));
+    auto cps = store.checkpoints(x.id).value;
+    if (cps.size() != steps_per_execution)
+      out.push_back("execution " + x.id + " has " + std::to_string(cps.size()) +
+                    " checkpoints, expected " +
+                    std::to_string(steps_per_execution));
+    for (const auto& cp : cps)
+      committed_epoch[{x.id, cp.step_id}] = cp.epoch;
+  }
+  std::map<std::pair<std::string, std::int64_t>, std::set<std::string>>
+      nodes_per_epoch;
+  for (const auto& e : ledger) {
+    nodes_per_epoch[{e.execution_id, e.epoch}].insert(e.node);
+    auto it = committed_epoch.find({e.execution_id, e.step_id});
+    if (it != committed_epoch.end() && e.epoch > it->second)
+      out.push_back("step " + e.execution_id + "/" + e.step_id +
+                    " committed at epoch " + std::to_string(it->second) +
+                    " ran again at epoch " + std::to_string(e.epoch) +
+                    " on node " + e.node);
+  }
+  for (const auto& [key, nodes] : nodes_per_epoch)
+    if (nodes.size() > 1)
+      out.push_back("execution " + key.first + " ran on " +
+                    std::to_string(nodes.size()) + " nodes at epoch " +
+                    std::to_string(key.second));
+  return out;
+}
+
+} // namespace hishamos::test
