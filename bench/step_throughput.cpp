@@ -1,9 +1,13 @@
-// Durable step throughput on the embedded SQLite store: W workflows of S
-// sequential steps each, agents answering at once (local provider, no
-// latency), every step checkpointed with synchronous=FULL before the next.
-// Prints steps/s, workflows/s and p50/p99 of start-to-checkpoint latency.
+// Durable step throughput: workflows whose agents answer at once, every
+// step checkpointed (group commit) before the steps after it start.
 //
-//   step_throughput [workflows=200] [steps=5]
+//   bench_step_throughput [--store URL] [--shape chain|fan] [--workflows N]
+//
+// chain: N workflows x 5 sequential steps (default N = 1000)
+// fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
+// Prints steps/s, workflows/s, p50/p99 step latency (start to committed
+// checkpoint), average group-commit batch, transactions per step and, on
+// PostgreSQL, WAL bytes per step.
 
 #include <algorithm>
 #include <chrono>
@@ -12,43 +16,106 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
 
+namespace {
+
+std::string step(const std::string& id, const std::string& deps) {
+  return "  - {id: " + id + deps +
+         ", agent_id: quick, command_template_id: cmd_step, "
+         "params: {n: '" +
+         id + "'}}\n";
+}
+
+std::string workflow_yaml(const std::string& shape) {
+  std::string yaml = "name: Bench\nsteps:\n";
+  if (shape == "chain") {
+    for (int i = 0; i < 5; ++i)
+      yaml += step("s" + std::to_string(i),
+                   i ? ", depends_on: [s" + std::to_string(i - 1) + "]" : "");
+    return yaml;
+  }
+  yaml += step("first", "");
+  std::string middle;
+  for (int i = 0; i < 8; ++i) {
+    yaml += step("p" + std::to_string(i), ", depends_on: [first]");
+    middle += (i ? ", p" : "p") + std::to_string(i);
+  }
+  return yaml + step("last", ", depends_on: [" + middle + "]");
+}
+
+double metric(const std::string& text, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex{"\n" + name + " ([0-9.e+]+)"}))
+    return std::stod(m[1]);
+  return 0;
+}
+
+long long wal_lsn(const std::string& url) {
+  if (url.rfind("postgres", 0) != 0)
+    return 0;
+  pqxx::connection c{url};
+  pqxx::nontransaction tx{c};
+  return tx
+      .exec1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")[0]
+      .as<long long>();
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-  int workflows = argc > 1 ? std::stoi(argv[1]) : 200;
-  int steps = argc > 2 ? std::stoi(argv[2]) : 5;
+  std::string store, shape = "chain";
+  int workflows = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--store")
+      store = v;
+    else if (k == "--shape")
+      shape = v;
+    else if (k == "--workflows")
+      workflows = std::stoi(v);
+  }
+  if (workflows == 0)
+    workflows = shape == "chain" ? 1000 : 200;
   auto dir = std::filesystem::temp_directory_path() / "hishamos-bench";
   std::filesystem::remove_all(dir);
+  if (store.empty())
+    store = "sqlite:" + (dir / "bench.db").string();
 
   auto cat = std::make_shared<model::catalog>();
-  auto agent = *model::parse_agent("{id: quick, capacity: 64}", "bench");
+  auto agent = *model::parse_agent("{id: quick, capacity: 256}", "bench");
   cat->agents[agent.id] = agent;
   auto tpl = *model::parse_command_template(
       "id: cmd_step\nparams: {n: {type: string}}\nprompt: 'step {{n}}'\n",
       "bench");
   cat->templates[tpl.id] = tpl;
-  std::string yaml = "name: Chain\nsteps:\n";
-  for (int i = 0; i < steps; ++i)
-    yaml += "  - {id: s" + std::to_string(i) + ", order: " + std::to_string(i) +
-            ", agent_id: quick, command_template_id: cmd_step, params: {n: '" +
-            std::to_string(i) + "'}}\n";
   auto wf = std::make_shared<const model::workflow_def>(
-      *model::parse_workflow(yaml, "bench"));
+      *model::parse_workflow(workflow_yaml(shape), "bench"));
+  int steps = static_cast<int>(wf->steps.size());
 
   node_options options;
-  options.config.store_url = "sqlite:" + (dir / "bench.db").string();
+  options.config.store_url = store;
+  options.config.node_id = "bench";
   options.catalog = cat;
-  auto n = std::move(*node::start(options));
+  auto started = node::start(options);
+  if (!started) {
+    std::fprintf(stderr, "%s\n", model::to_string(started.errors()).c_str());
+    return 1;
+  }
+  auto n = std::move(*started);
 
   std::mutex mx;
   std::condition_variable cv;
   int finished = 0;
-  std::vector<std::int64_t> started_at, latencies;
+  std::vector<std::int64_t> latencies;
   std::map<std::string, std::int64_t> open_steps;
   model::execution_observer obs{[&](const model::step_event& e) {
                                   std::lock_guard<std::mutex> guard{mx};
@@ -64,23 +131,34 @@ int main(int argc, char** argv) {
                                   ++finished;
                                   cv.notify_one();
                                 }};
+  auto wal0 = wal_lsn(store);
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < workflows; ++i)
     if (!n->submit(wf, {}, obs))
       return 1;
-  std::unique_lock<std::mutex> lock{mx};
-  cv.wait(lock, [&] { return finished == workflows; });
+  {
+    std::unique_lock<std::mutex> lock{mx};
+    cv.wait(lock, [&] { return finished == workflows; });
+  }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
+  auto wal = wal_lsn(store) - wal0;
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
     return latencies[static_cast<size_t>(p * (latencies.size() - 1))];
   };
-  std::printf(
-      "workflows=%d steps_each=%d wall=%.2fs steps/s=%.0f workflows/s=%.1f "
-      "step p50=%lldms p99=%lldms\n",
-      workflows, steps, secs, workflows * steps / secs, workflows / secs,
-      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)));
+  auto text = "\n" + n->metrics_text();
+  double commits = metric(text, "hishamos_checkpoint_commits_total");
+  double total_steps = static_cast<double>(workflows) * steps;
+  std::printf("store=%s shape=%s workflows=%d steps=%d wall=%.2fs steps/s=%.0f "
+              "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
+              "checkpoint_tx_per_step=%.2f wal_bytes_per_step=%.0f\n",
+              store.substr(0, store.find(':')).c_str(), shape.c_str(),
+              workflows, steps, secs, total_steps / secs, workflows / secs,
+              static_cast<long long>(pct(0.5)),
+              static_cast<long long>(pct(0.99)),
+              total_steps / std::max(commits, 1.0), commits / total_steps,
+              wal / total_steps);
   return 0;
 }
