@@ -28,6 +28,7 @@ using load_atom = caf::atom_constant<caf::atom("hm_load")>;
 using start_atom = caf::atom_constant<caf::atom("hm_start")>;
 using join_atom = caf::atom_constant<caf::atom("hm_join")>;
 using flush_atom = caf::atom_constant<caf::atom("hm_flush")>;
+using drain_atom = caf::atom_constant<caf::atom("hm_drain")>;
 
 /// Execution -> dispatcher: run this task on an agent picked by id or by
 /// department and capabilities. Reply: model::task_reply.

@@ -41,6 +41,7 @@ struct execution_state {
   nlohmann::json input;
   std::vector<step_run> steps;
   bool finishing = false;
+  bool draining = false; ///< Node shutting down: start nothing new.
   persistence::state_change final_change;
 };
 
@@ -125,10 +126,26 @@ std::string leaf_outputs(execution_self* self) {
 
 void start_step(execution_self* self, int i);
 
+// While draining, the execution stops once no step is running or waiting
+// for its checkpoint: it stays `running` in the store, and the node that
+// claims it next resumes it from its checkpoints.
+void stop_if_idle(execution_self* self) {
+  auto& st = self->state;
+  if (!st.draining || st.finishing)
+    return;
+  for (const auto& r : st.steps)
+    if (r.ph == phase::running || r.ph == phase::checkpointing)
+      return;
+  self->state.cfg.metrics->execution_entered("handed_over");
+  self->quit();
+}
+
 void advance(execution_self* self) {
   auto& st = self->state;
   if (st.finishing)
     return;
+  if (st.draining)
+    return stop_if_idle(self);
   std::vector<bool> done, started;
   for (const auto& r : st.steps) {
     done.push_back(r.ph == phase::done);
@@ -191,6 +208,8 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     r.ph = phase::backoff;
     emit(self, i, "retrying", r.error);
     self->state.cfg.metrics->step_retried();
+    if (self->state.draining)
+      return stop_if_idle(self);
     self->delayed_send(self,
                        milliseconds{def.retry.delay_before(r.attempt + 1)},
                        retry_atom::value, i);
@@ -299,8 +318,14 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
   return {
       [self](start_atom) { advance(self); },
       [self](retry_atom, int i) {
+        if (self->state.draining)
+          return stop_if_idle(self);
         if (!self->state.finishing && self->state.steps[i].ph == phase::backoff)
           start_step(self, i);
+      },
+      [self](drain_atom) {
+        self->state.draining = true;
+        stop_if_idle(self);
       },
       [self](resend_atom, int i) {
         if (i < 0)

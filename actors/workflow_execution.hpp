@@ -13,6 +13,9 @@
 // Accepts:
 //   start_atom            -> begins (sent once by the spawner).
 //   cancel_atom           -> cancels running steps, stores `cancelled`, quits.
+//   drain_atom            -> starts no new step; once none is running or
+//                            checkpointing, quits without a state change (the
+//                            next owner resumes it from its checkpoints).
 //   snapshot_atom         -> std::string: JSON {state, steps: [{id, state,
 //                            attempt, agent_id, error}]}.
 // Emits: step events to its observer; execution_finished to its observer

@@ -27,8 +27,12 @@ void parse_node_section(yaml_reader& in, const YAML::Node& n,
                         node_config& cfg) {
   if (!in.expect_map(n, "node"))
     return;
-  in.reject_unknown_keys(
-      n, {"id", "listen", "seeds", "tls", "lease_ms", "heartbeat_ms"}, "node");
+  in.reject_unknown_keys(n,
+                         {"id", "listen", "seeds", "tls", "lease_ms",
+                          "heartbeat_ms", "shutdown_grace_ms"},
+                         "node");
+  cfg.shutdown_grace_ms =
+      in.integer(n, "shutdown_grace_ms", cfg.shutdown_grace_ms, 0);
   cfg.lease_ms = in.integer(n, "lease_ms", cfg.lease_ms, 100);
   cfg.heartbeat_ms = in.integer(n, "heartbeat_ms", cfg.heartbeat_ms, 10);
   if (cfg.heartbeat_ms * 2 > cfg.lease_ms)

@@ -33,7 +33,10 @@ struct node_config {
   std::int64_t lease_ms =
       10000; ///< node.lease_ms: validity of a lease renewal.
   std::int64_t heartbeat_ms =
-      2000;         ///< node.heartbeat_ms: renewal and takeover period.
+      2000; ///< node.heartbeat_ms: renewal/takeover period.
+  /// node.shutdown_grace_ms: on SIGTERM, how long in-flight steps may take
+  /// to finish and checkpoint before the node stops anyway.
+  std::int64_t shutdown_grace_ms = 25000;
   tls_settings tls; ///< Node-to-node TLS; empty = off.
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.

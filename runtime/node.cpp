@@ -1,6 +1,7 @@
 #include "hishamos/node.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -45,7 +46,8 @@ struct node::impl {
   node_options opts;
   std::shared_ptr<actors::node_metrics> metrics =
       std::make_shared<actors::node_metrics>();
-  std::mutex mx;       // guards catalog, hosted and live
+  std::mutex mx;                        // guards catalog, hosted and live
+  std::condition_variable live_changed; ///< Signalled when `live` shrinks.
   std::mutex store_mx; // guards reader (blocking calls stay off `mx`)
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
@@ -126,6 +128,7 @@ struct node::impl {
     a->attach_functor([this, id] {
       std::lock_guard<std::mutex> guard{mx};
       live.erase(id);
+      live_changed.notify_all();
     });
     return a;
   }
@@ -289,7 +292,18 @@ caf::actor node::persistence() const { return impl_->supervisor; }
 
 std::string node::metrics_text() const { return impl_->metrics->serialize(); }
 
-void node::drain() { impl_->draining = true; }
+void node::drain() {
+  impl_->draining = true;
+  std::lock_guard<std::mutex> guard{impl_->mx};
+  for (const auto& [id, a] : impl_->live)
+    caf::anon_send(a, actors::drain_atom::value);
+}
+
+bool node::wait_drained(std::chrono::milliseconds grace) {
+  std::unique_lock<std::mutex> lock{impl_->mx};
+  return impl_->live_changed.wait_for(lock, grace,
+                                      [this] { return impl_->live.empty(); });
+}
 
 bool node::ready() {
   if (impl_->draining)

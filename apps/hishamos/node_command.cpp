@@ -40,6 +40,7 @@ int node_command(const std::string& config_file, bool dev,
     return bad_input;
   }
   auto store_url = options->config.store_url;
+  auto grace_ms = options->config.shutdown_grace_ms;
   std::string catalogs;
   for (const auto& path : options->config.catalog_paths)
     catalogs += (catalogs.empty() ? "" : ", ") + path;
@@ -65,7 +66,12 @@ int node_command(const std::string& config_file, bool dev,
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // /ready answers 503 from now on; in-flight steps may finish meanwhile.
   n.drain();
+  if (!n.wait_drained(std::chrono::milliseconds{grace_ms}))
+    spdlog::warn(
+        "grace period of {} ms over; stopping the remaining executions",
+        grace_ms);
   http.stop();
   return ok;
 }

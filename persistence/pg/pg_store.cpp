@@ -388,12 +388,18 @@ status pg_store::migrate() {
 
 outcome<std::unique_ptr<store>> open(const std::string& url) {
   outcome<std::unique_ptr<store>> out;
-  out.st = guarded(
-      "connecting to PostgreSQL at " + redact_url(url), [&]() -> status {
-        out.value =
-            std::make_unique<pg_store>(std::make_unique<pqxx::connection>(url));
-        return {};
-      });
+  out.st = guarded("connecting to PostgreSQL at " + redact_url(url),
+                   [&]() -> status {
+                     auto conn = std::make_unique<pqxx::connection>(url);
+                     // A paused or partitioned node must not keep row locks
+                     // that block the node taking over: our transactions never
+                     // sit idle, so the server may end one that does after a
+                     // moment.
+                     pqxx::nontransaction{*conn}.exec(
+                         "SET idle_in_transaction_session_timeout = 2000");
+                     out.value = std::make_unique<pg_store>(std::move(conn));
+                     return {};
+                   });
   if (!out.st)
     out.st.message +=
         "; fix: check that the server runs and the URL, user and password "

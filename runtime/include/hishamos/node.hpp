@@ -5,6 +5,7 @@
 // header (caf::actor and caf::actor_system are only declared); programs that
 // talk to the node with actor messages include hishamos/actor_api.hpp too.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -120,8 +121,13 @@ public:
 
   /// True while the node accepts work and its store answers.
   [[nodiscard]] bool ready();
-  /// Stops accepting work (ready() turns false).
+  /// Stops accepting and claiming work (ready() turns false at once) and
+  /// asks every execution to start no new step.
   void drain();
+  /// After drain(): waits until every execution stopped (their in-flight
+  /// steps finished and were checkpointed) or `grace` passed; true if all
+  /// stopped. Destroying the node then releases its lease.
+  bool wait_drained(std::chrono::milliseconds grace);
   /// Prometheus text exposition of the node's metrics.
   [[nodiscard]] std::string metrics_text() const;
   /// The node's actor system, for embedders that spawn their own actors.
