@@ -97,6 +97,13 @@ typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
 namespace hishamos::persistence {
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
+  return f(caf::meta::type_name("task_result_record"), x.execution_id,
+           x.step_id, x.agent_id, x.quality_score, x.cost, x.tokens_in,
+           x.tokens_out, x.latency_ms, x.created_at_ms);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
   return f(caf::meta::type_name("checkpoint"), x.execution_id, x.step_id,
            x.attempt, x.epoch, x.output, x.agent_id, x.started_at_ms,

@@ -50,8 +50,14 @@ node_metrics::node_metrics()
                             .Name("hishamos_checkpoint_batch_size")
                             .Help("Checkpoints per group commit")
                             .Register(*registry_)
-                            .Add({}, prometheus::Histogram::BucketBoundaries{
-                                         1, 2, 4, 8, 16, 32, 64, 128, 256})) {
+                            .Add({},
+                                 prometheus::Histogram::BucketBoundaries{
+                                     1, 2, 4, 8, 16, 32, 64, 128, 256})),
+      records_flushed_(
+          counter(*registry_, "hishamos_batch_records_written_total",
+                  "Append-only records written by the batch processor")),
+      flush_failures_(counter(*registry_, "hishamos_batch_write_failures_total",
+                              "Batch writes that failed and will be retried")) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }

@@ -26,6 +26,11 @@ public:
   void writer_restarted() { writer_restarts_.Increment(); }
   /// Counts one group commit of `n` checkpoints.
   void checkpoints_committed(size_t n);
+  /// Counts records written by the batch processor, and failed writes.
+  void records_flushed(size_t n) {
+    records_flushed_.Increment(static_cast<double>(n));
+  }
+  void flush_failed() { flush_failures_.Increment(); }
 
   /// The registry in Prometheus text format.
   [[nodiscard]] std::string serialize() const;
@@ -41,6 +46,8 @@ private:
   prometheus::Histogram& step_duration_;
   prometheus::Counter& checkpoint_commits_;
   prometheus::Histogram& checkpoint_batch_;
+  prometheus::Counter& records_flushed_;
+  prometheus::Counter& flush_failures_;
 };
 
 } // namespace hishamos::actors

@@ -32,6 +32,8 @@ struct step_run {
   std::int64_t started_at_ms = 0;
   std::int64_t finished_at_ms = 0;
   std::chrono::steady_clock::time_point started;
+  int tokens_in = 0;
+  int tokens_out = 0;
 };
 
 struct execution_state {
@@ -184,6 +186,13 @@ void send_checkpoint(execution_self* self, int i) {
             std::chrono::duration<double> took =
                 std::chrono::steady_clock::now() - r.started;
             self->state.cfg.metrics->step_completed(took.count());
+            if (const auto& batch = self->state.cfg.batch)
+              self->send(batch,
+                         persistence::task_result_record{
+                             exec_id(self), def_of(self, i).id, r.agent_id, -1,
+                             0, r.tokens_in, r.tokens_out,
+                             r.finished_at_ms - r.started_at_ms,
+                             persistence::now_ms()});
             emit(self, i, "completed");
             advance(self);
           },
@@ -197,6 +206,8 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   r.agent_id = reply.agent_id.empty() ? r.agent_id : reply.agent_id;
   if (reply.ok) {
     r.output = std::move(reply.output);
+    r.tokens_in = reply.tokens_in;
+    r.tokens_out = reply.tokens_out;
     r.finished_at_ms = persistence::now_ms();
     r.ph = phase::checkpointing;
     send_checkpoint(self, i);

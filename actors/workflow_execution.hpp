@@ -47,6 +47,7 @@ struct execution_settings {
   std::vector<persistence::checkpoint> done; ///< Committed before (resume).
   caf::actor dispatcher;
   caf::actor persistence;
+  caf::actor batch; ///< May be null; receives a task_result_record per step.
   std::shared_ptr<node_metrics> metrics;
   std::shared_ptr<const model::execution_observer> observer; ///< May be null.
   caf::actor listener; ///< May be null; receives execution_finished.

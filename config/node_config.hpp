@@ -44,6 +44,9 @@ struct node_config {
   /// Checkpoint writers, each with its own connection (PostgreSQL; the
   /// embedded store always uses one).
   int store_writers = 2;
+  int batch_size = 100; ///< store.batch_size: records per batch write.
+  std::int64_t batch_interval_ms =
+      1000;              ///< store.batch_interval_ms: longest wait.
   std::string redis_url; ///< L2 cache; "" = none. Env HISHAMOS_REDIS_URL.
   std::vector<std::string>
       catalog_paths; ///< Each holds agents/, templates/, workflows/.

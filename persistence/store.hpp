@@ -78,6 +78,19 @@ struct checkpoint {
   std::int64_t finished_at_ms = 0;
 };
 
+/// One append-only record of a step attempt's result (task_results).
+struct task_result_record {
+  std::string execution_id;
+  std::string step_id;
+  std::string agent_id;
+  double quality_score = -1; ///< -1: not scored (stored as NULL).
+  double cost = 0;
+  int tokens_in = 0;
+  int tokens_out = 0;
+  std::int64_t latency_ms = 0;
+  std::int64_t created_at_ms = 0;
+};
+
 /// A fenced change of an execution's state.
 struct state_change {
   std::string execution_id;
@@ -133,6 +146,11 @@ public:
                            std::int64_t lease_ms) = 0;
   /// Ends this node's lease now, so that others may claim its executions.
   virtual status release_lease(const std::string& node_id) = 0;
+  /// Appends records in one multi-row INSERT (one transaction).
+  virtual status
+  append_task_results(const std::vector<task_result_record>& xs) = 0;
+  /// Number of task_results rows (for tests and the admin API).
+  virtual outcome<std::int64_t> count_task_results() = 0;
   /// Refuses settings that lose committed data (fsync off, asynchronous
   /// commit), saying what to change.
   virtual status check_durability() = 0;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent.hpp"
+#include "actors/batch_processor.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
@@ -58,6 +59,7 @@ struct node::impl {
   size_t resumed = 0;
   caf::actor supervisor;
   caf::actor dispatcher;
+  caf::actor batch;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys; // last: stops first
 
@@ -77,13 +79,14 @@ struct node::impl {
         all.push_back(a);
     }
     all.push_back(dispatcher);
+    all.push_back(batch);
     all.push_back(supervisor);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
-    dispatcher = supervisor = nullptr;
+    dispatcher = supervisor = batch = nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -114,6 +117,7 @@ struct node::impl {
     s.done = std::move(done);
     s.dispatcher = dispatcher;
     s.persistence = supervisor;
+    s.batch = batch;
     s.metrics = metrics;
     if (observer.on_step || observer.on_finish)
       s.observer = std::make_shared<const model::execution_observer>(
@@ -267,6 +271,12 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->supervisor = actors::spawn_persistence_supervisor(
       *p->sys, o.store_factory, p->metrics,
       embedded ? 1 : o.config.store_writers);
+  actors::batch_settings bs;
+  bs.max_batch = static_cast<size_t>(o.config.batch_size);
+  bs.interval = std::chrono::milliseconds{o.config.batch_interval_ms};
+  bs.factory = o.store_factory;
+  bs.metrics = p->metrics;
+  p->batch = actors::spawn_batch_processor(*p->sys, std::move(bs));
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->resume(); !ok)

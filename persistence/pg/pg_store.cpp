@@ -219,6 +219,44 @@ public:
     return claim(expired_owner, node_id, limit);
   }
 
+  status
+  append_task_results(const std::vector<task_result_record>& xs) override {
+    return guarded("appending task results", [&]() -> status {
+      if (xs.empty())
+        return {};
+      pqxx::work tx{*conn_};
+      // One multi-row INSERT; values are quoted by libpqxx.
+      std::string sql =
+          "INSERT INTO task_results (execution_id, step_id, agent_id, "
+          "quality_score, cost, tokens_in, tokens_out, latency_ms, "
+          "created_at) VALUES ";
+      for (size_t i = 0; i < xs.size(); ++i) {
+        const auto& r = xs[i];
+        sql += (i ? ",(" : "(") + tx.quote(r.execution_id) + "," +
+               tx.quote(r.step_id) + "," + tx.quote(r.agent_id) + "," +
+               (r.quality_score < 0 ? std::string{"NULL"}
+                                    : tx.quote(r.quality_score)) +
+               "," + tx.quote(r.cost) + "," + tx.quote(r.tokens_in) + "," +
+               tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
+               ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0))";
+      }
+      tx.exec0(sql);
+      tx.commit();
+      return {};
+    });
+  }
+
+  outcome<std::int64_t> count_task_results() override {
+    outcome<std::int64_t> out;
+    out.st = guarded("counting task results", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      out.value =
+          tx.exec1("SELECT count(*) FROM task_results")[0].as<std::int64_t>();
+      return {};
+    });
+    return out;
+  }
+
   status heartbeat(const std::string& node_id, std::int64_t lease_ms) override {
     return guarded("renewing the lease of " + node_id, [&]() -> status {
       pqxx::work tx{*conn_};

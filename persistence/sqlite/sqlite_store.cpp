@@ -1,5 +1,6 @@
 #include "persistence/sqlite/sqlite_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <sqlite3.h>
@@ -46,6 +47,21 @@ public:
     return *this;
   }
   /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
+  /// Binds one task_results row at parameter offset `base`.
+  void bind_row(int base, const task_result_record& r) {
+    bind_one(base + 1, r.execution_id);
+    bind_one(base + 2, r.step_id);
+    bind_one(base + 3, r.agent_id);
+    if (r.quality_score < 0)
+      sqlite3_bind_null(stmt_.get(), base + 4);
+    else
+      sqlite3_bind_double(stmt_.get(), base + 4, r.quality_score);
+    sqlite3_bind_double(stmt_.get(), base + 5, r.cost);
+    bind_one(base + 6, r.tokens_in);
+    bind_one(base + 7, r.tokens_out);
+    bind_one(base + 8, r.latency_ms);
+    bind_one(base + 9, r.created_at_ms);
+  }
   int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
   std::string text(int col) const {
     auto p = sqlite3_column_blob(stmt_.get(), col);
@@ -265,6 +281,34 @@ public:
       return rows.st;
     });
     return out;
+  }
+
+  status
+  append_task_results(const std::vector<task_result_record>& xs) override {
+    return transaction([&]() -> status {
+      for (size_t from = 0; from < xs.size(); from += 100) {
+        auto to = std::min(xs.size(), from + 100);
+        std::string sql =
+            "INSERT INTO task_results (execution_id, step_id, agent_id, "
+            "quality_score, cost, tokens_in, tokens_out, latency_ms, "
+            "created_at) VALUES ";
+        for (auto i = from; i < to; ++i)
+          sql += i == from ? "(?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?)";
+        statement ins{db_.get(), sql.c_str()};
+        for (auto i = from; i < to; ++i)
+          ins.bind_row(static_cast<int>((i - from) * 9), xs[i]);
+        if (int rc = ins.step(); rc != SQLITE_DONE)
+          return ins.error("appending task results", rc);
+      }
+      return {};
+    });
+  }
+
+  outcome<std::int64_t> count_task_results() override {
+    statement s{db_.get(), "SELECT count(*) FROM task_results"};
+    if (int rc = s.step(); rc != SQLITE_ROW)
+      return {s.error("counting task results", rc)};
+    return {{}, s.integer(0)};
   }
 
   // The embedded store is single-node (the node holds a file lock): there

@@ -39,6 +39,11 @@ TEST_CASE("a workflow runs to completion on PostgreSQL", "[pg][runtime]") {
                  "'") == "completed");
   CHECK(db.query("SELECT count(*) FROM execution_steps WHERE execution_id = '" +
                  *id + "'") == "2");
+  // The batch processor appends one task result per step within its interval.
+  CHECK(test::wait_until([&] {
+    return db.query("SELECT count(*) FROM task_results WHERE execution_id = '" +
+                    *id + "'") == "2";
+  }));
 }
 
 TEST_CASE("a node refuses to start when the database commits asynchronously",

@@ -19,6 +19,7 @@ struct gate {
   std::set<std::string> held; ///< "step" ids whose checkpoint is being held.
   int transactions = 0;       ///< save_checkpoints calls so far.
   int checkpoints = 0;        ///< Checkpoints passed to them.
+  int fail_appends = 0;       ///< append_task_results calls left to fail.
 
   void close() {
     std::lock_guard<std::mutex> guard{mx};
@@ -106,6 +107,20 @@ public:
   }
   persistence::status release_lease(const std::string& id) override {
     return inner_->release_lease(id);
+  }
+  persistence::status append_task_results(
+      const std::vector<persistence::task_result_record>& xs) override {
+    {
+      std::lock_guard<std::mutex> guard{gate_->mx};
+      if (gate_->fail_appends > 0) {
+        --gate_->fail_appends;
+        return {persistence::errc::unavailable, "injected failure"};
+      }
+    }
+    return inner_->append_task_results(xs);
+  }
+  persistence::outcome<std::int64_t> count_task_results() override {
+    return inner_->count_task_results();
   }
   persistence::status check_durability() override {
     return inner_->check_durability();

@@ -1,0 +1,42 @@
+#pragma once
+
+// Batch processor: buffers append-only records (task results) and writes
+// them in batches with one multi-row INSERT.
+//
+// Accepts:
+//   persistence::task_result_record -> buffered (no reply). A batch is
+//       written when `max_batch` records wait or `interval` passed since the
+//       first of them arrived.
+//   exit (node shutdown)  -> writes what is buffered, then quits.
+// A failed write keeps the records and tries again with doubling backoff
+// (100 ms to 5 s), logging how many wait; they are never dropped silently.
+// At shutdown it gives up after `shutdown_attempts` failed writes and logs
+// the number of records it could not store.
+// Persists: task_results rows, through a detached writer of its own (store
+// calls block); the processor itself only buffers and keeps time.
+
+#include <chrono>
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/metrics.hpp"
+#include "actors/persistence_supervisor.hpp"
+
+namespace hishamos::actors {
+
+/// What a batch processor is built from.
+struct batch_settings {
+  size_t max_batch = 100;                   ///< Records that trigger a write.
+  std::chrono::milliseconds interval{1000}; ///< Longest wait of a record.
+  int shutdown_attempts = 3;                ///< Writes tried when stopping.
+  store_factory factory;
+  std::shared_ptr<node_metrics> metrics;
+};
+
+/// Spawns a batch processor (and its detached writer).
+caf::actor spawn_batch_processor(caf::actor_system& sys,
+                                 batch_settings settings);
+
+} // namespace hishamos::actors
