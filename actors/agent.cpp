@@ -147,9 +147,6 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         it->second.deliver(task_reply::failure(task_id, "cancelled", false));
         self->state.in_flight.erase(it);
       },
-      [self](load_atom) {
-        return static_cast<int>(self->state.in_flight.size());
-      },
   };
 }
 

@@ -12,7 +12,6 @@
 //   (cancel_atom, id) -> answers that task at once with a final "cancelled"
 //                        failure and forgets it; a late model answer is
 //                        dropped.
-//   load_atom         -> int: tasks in flight.
 // Persists nothing. A restart loses the tasks in flight; their executions
 // retry them.
 

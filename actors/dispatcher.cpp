@@ -4,7 +4,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
 
@@ -173,14 +172,6 @@ dispatcher_actor(dispatcher_self* self,
         xs.push_back({std::move(def), std::move(handle), 0});
         pump(self);
         return true;
-      },
-      [self](load_atom) {
-        auto out = nlohmann::json::array();
-        for (const auto& a : self->state.agents)
-          out.push_back({{"id", a.def.id},
-                         {"load", a.load},
-                         {"capacity", a.def.capacity}});
-        return out.dump();
       },
   };
 }

@@ -15,7 +15,6 @@
 //   (join_atom, agent_def, actor) -> adds an agent (monitored; removed when it
 //                              goes down, its tasks answered as retryable
 //                              failures).
-//   load_atom               -> std::string: JSON of agents and their load.
 // Persists nothing; a restart forgets waiting steps, whose executions time
 // out or are resumed.
 

@@ -24,7 +24,6 @@ using resend_atom = caf::atom_constant<caf::atom("hm_resend")>;
 using snapshot_atom = caf::atom_constant<caf::atom("hm_snap")>;
 using writer_atom = caf::atom_constant<caf::atom("hm_writer")>;
 using respawn_atom = caf::atom_constant<caf::atom("hm_respawn")>;
-using load_atom = caf::atom_constant<caf::atom("hm_load")>;
 using start_atom = caf::atom_constant<caf::atom("hm_start")>;
 using join_atom = caf::atom_constant<caf::atom("hm_join")>;
 using flush_atom = caf::atom_constant<caf::atom("hm_flush")>;
