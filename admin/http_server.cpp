@@ -180,7 +180,8 @@ void http_server::impl::execute(const httplib::Request& req,
     return fail(res, 422, "invalid_input",
                 "the input does not fit workflow '" + name + "'",
                 {{"problems", problems_json(checked.errors())}});
-  if (!n.ready())
+  // No store ping here: submit reports a store that cannot write.
+  if (!n.accepting())
     return fail(res, 503, "not_ready",
                 "node " + n.id() + " is not accepting work");
   auto id = n.submit(name, input);

@@ -315,6 +315,8 @@ bool node::wait_drained(std::chrono::milliseconds grace) {
                                       [this] { return impl_->live.empty(); });
 }
 
+bool node::accepting() const { return !impl_->draining; }
+
 bool node::ready() {
   if (impl_->draining)
     return false;

@@ -119,6 +119,8 @@ public:
   /// model::task_request with model::task_reply.
   void register_agent(model::agent_def def, const caf::actor& impl);
 
+  /// True unless the node drains (no I/O: cheap on every request).
+  [[nodiscard]] bool accepting() const;
   /// True while the node accepts work and its store answers.
   [[nodiscard]] bool ready();
   /// Stops accepting and claiming work (ready() turns false at once) and
