@@ -136,6 +136,22 @@ void check_ledger(const cluster& c, persistence::store& s) {
   CHECK(violations.empty());
 }
 
+/// Two nodes on one store, the first running `count` executions of which
+/// at least `min_steps` steps are committed when this returns.
+struct two_nodes {
+  int port1 = test::free_port(), port2 = test::free_port();
+  std::unique_ptr<test::background_process> n1, n2;
+  std::unique_ptr<persistence::store> store;
+
+  two_nodes(cluster& c, int lease_ms, int count, size_t min_steps)
+      : n1(c.start("n1", port1, lease_ms)), n2(c.start("n2", port2, lease_ms)) {
+    c.submit(port1, count);
+    store = c.open_store();
+    REQUIRE(wait_until([&] { return committed_steps(*store) >= min_steps; },
+                       std::chrono::seconds{20}));
+  }
+};
+
 void restart_scenario(cluster& c) {
   int port = test::free_port();
   auto node = c.start("n1", port);
@@ -178,14 +194,11 @@ SCENARIO("when one of two nodes is killed, the other takes over its executions "
   test::pg_database db;
   cluster c{db.url(), 100};
   constexpr int lease_ms = 2000;
-  int port1 = test::free_port(), port2 = test::free_port();
   GIVEN("two nodes on one database, the first running 20 executions") {
-    auto n1 = c.start("n1", port1, lease_ms);
-    auto n2 = c.start("n2", port2, lease_ms);
-    c.submit(port1, 20);
-    auto store = c.open_store();
+    two_nodes run{c, lease_ms, 20, 10};
+    auto& store = run.store;
     WHEN("the first is killed with SIGKILL mid-run") {
-      auto left = kill_mid_run(*n1, *store, 10);
+      auto left = kill_mid_run(*run.n1, *store, 10);
       THEN("the second completes all of them within the lease time + 2 s") {
         REQUIRE(wait_until([&] { return all_completed(*store); },
                            std::chrono::milliseconds{lease_ms + 2000}));
@@ -224,15 +237,10 @@ SCENARIO(
   cluster c{db.url(), 300};
   constexpr int lease_ms =
       10000; // a takeover by expiry would take 7.5 s or more
-  int port1 = test::free_port(), port2 = test::free_port();
-  auto n1 = c.start("n1", port1, lease_ms);
-  auto n2 = c.start("n2", port2, lease_ms);
-  c.submit(port1, 10);
-  auto store = c.open_store();
-  REQUIRE(wait_until([&] { return committed_steps(*store) >= 5; },
-                     std::chrono::seconds{20}));
+  two_nodes run{c, lease_ms, 10, 5};
+  auto& store = run.store;
   REQUIRE_FALSE(unfinished(*store).empty());
-  auto status = n1->kill_and_wait(SIGTERM);
+  auto status = run.n1->kill_and_wait(SIGTERM);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   // The lease was released: n2 claims at its next heartbeat, not at expiry.
@@ -255,23 +263,18 @@ SCENARIO(
   test::pg_database db;
   cluster c{db.url(), 300};
   constexpr int lease_ms = 1000;
-  int port1 = test::free_port(), port2 = test::free_port();
-  auto n1 = c.start("n1", port1, lease_ms);
-  auto n2 = c.start("n2", port2, lease_ms);
-  c.submit(port1, 10);
-  auto store = c.open_store();
-  REQUIRE(wait_until([&] { return committed_steps(*store) >= 5; },
-                     std::chrono::seconds{20}));
-  kill(n1->pid(), SIGSTOP);
+  two_nodes run{c, lease_ms, 10, 5};
+  auto& store = run.store;
+  kill(run.n1->pid(), SIGSTOP);
   auto left = unfinished(*store);
   REQUIRE_FALSE(left.empty());
   REQUIRE(wait_until([&] { return all_completed(*store); },
                      std::chrono::seconds{10}));
-  kill(n1->pid(), SIGCONT);
+  kill(run.n1->pid(), SIGCONT);
   // Its in-flight steps answer now; their checkpoints carry the old epoch,
   // are rejected, and the executions are abandoned without writing.
   REQUIRE(wait_until([&] {
-    return metric_value(port1,
+    return metric_value(run.port1,
                         "hishamos_executions_total{state=\"abandoned\"}") >= 1;
   }));
   for (const auto& x : left)
