@@ -25,6 +25,15 @@ void fail(httplib::Response& res, int status, const std::string& error,
         {{"error", error}, {"message", message}, {"details", details}});
 }
 
+// 503 when the store may answer later, 500 otherwise.
+void store_failed(httplib::Response& res, const persistence::status& st) {
+  if (persistence::is_retryable(st.code))
+    return fail(res, 503, "store_unavailable",
+                "the store cannot be reached: " + st.message,
+                {{"fix", "retry later; /ready says when the store is back"}});
+  fail(res, 500, "store_error", st.message);
+}
+
 json problems_json(const model::problems& xs) {
   auto out = json::array();
   for (const auto& p : xs)
@@ -128,8 +137,11 @@ void http_server::impl::routes() {
                    return fail(res, 400, "invalid_limit",
                                "limit must be an integer from 1 to 100");
                }
+               auto got = n.executions(limit);
+               if (!got)
+                 return store_failed(res, got.st);
                auto out = json::array();
-               for (const auto& x : n.executions(limit))
+               for (const auto& x : got.value)
                  out.push_back(to_json(x, false));
                reply(res, 200, {{"executions", out}});
              });
@@ -137,10 +149,12 @@ void http_server::impl::routes() {
              [this](const httplib::Request& req, httplib::Response& res) {
                auto x = n.execution(req.matches[1]);
                if (!x)
+                 return store_failed(res, x.st);
+               if (!x.value)
                  return fail(res, 404, "execution_not_found",
                              "no execution with id '" +
                                  std::string{req.matches[1]} + "'");
-               reply(res, 200, to_json(*x, true));
+               reply(res, 200, to_json(*x.value, true));
              });
   server.Post(R"(/api/v1/executions/([^/]+)/cancel)", [this](const httplib::
                                                                  Request& req,
@@ -149,9 +163,13 @@ void http_server::impl::routes() {
     std::string id = req.matches[1];
     if (n.cancel(id))
       return reply(res, 202, {{"execution_id", id}, {"state", "cancelling"}});
-    if (auto x = n.execution(id))
+    auto x = n.execution(id);
+    if (!x)
+      return store_failed(res, x.st);
+    if (x.value)
       return fail(res, 409, "not_running",
-                  "execution " + id + " is " + x->state + ", not running here");
+                  "execution " + id + " is " + x.value->state +
+                      ", not running here");
     fail(res, 404, "execution_not_found", "no execution with id '" + id + "'");
   });
   server.set_error_handler(

@@ -100,17 +100,19 @@ model::result<node_config> parse_node_config(const std::string& text,
   section(in, *root, "http", {"listen"}, [&](const auto& n) {
     cfg.http_listen = in.string(n, "listen", cfg.http_listen);
   });
-  section(
-      in, *root, "store", {"url", "writers", "batch_size", "batch_interval_ms"},
-      [&](const auto& n) {
-        cfg.store_url = in.string(n, "url", cfg.store_url);
-        cfg.store_writers =
-            static_cast<int>(in.integer(n, "writers", cfg.store_writers, 1));
-        cfg.batch_size =
-            static_cast<int>(in.integer(n, "batch_size", cfg.batch_size, 1));
-        cfg.batch_interval_ms =
-            in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
-      });
+  section(in, *root, "store",
+          {"url", "writers", "pool_size", "batch_size", "batch_interval_ms"},
+          [&](const auto& n) {
+            cfg.store_url = in.string(n, "url", cfg.store_url);
+            cfg.store_writers = static_cast<int>(
+                in.integer(n, "writers", cfg.store_writers, 1));
+            cfg.store_pool_size = static_cast<int>(
+                in.integer(n, "pool_size", cfg.store_pool_size, 0));
+            cfg.batch_size = static_cast<int>(
+                in.integer(n, "batch_size", cfg.batch_size, 1));
+            cfg.batch_interval_ms =
+                in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
+          });
   section(in, *root, "cache", {"redis_url"}, [&](const auto& n) {
     cfg.redis_url = in.string(n, "redis_url", "");
   });

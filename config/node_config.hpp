@@ -44,6 +44,9 @@ struct node_config {
   /// Checkpoint writers, each with its own connection (PostgreSQL; the
   /// embedded store always uses one).
   int store_writers = 2;
+  /// store.pool_size: connections for reads and admin calls; 0 = (cores *
+  /// 2) + 1.
+  int store_pool_size = 0;
   int batch_size = 100; ///< store.batch_size: records per batch write.
   std::int64_t batch_interval_ms =
       1000;              ///< store.batch_interval_ms: longest wait.

@@ -19,6 +19,7 @@
 #include "actors/persistence_supervisor.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
+#include "persistence/store_pool.hpp"
 #include "runtime/lease_keeper.hpp"
 #include "runtime/store_lock.hpp"
 
@@ -49,11 +50,11 @@ struct node::impl {
       std::make_shared<actors::node_metrics>();
   std::mutex mx;                        // guards catalog, hosted and live
   std::condition_variable live_changed; ///< Signalled when `live` shrinks.
-  std::mutex store_mx; // guards reader (blocking calls stay off `mx`)
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
   std::map<std::string, caf::actor> live;   ///< execution id -> actor
-  std::unique_ptr<persistence::store> reader;
+  /// Connections for reads and admin calls from plain threads.
+  std::unique_ptr<persistence::store_pool> pool;
   runtime::store_lock lock; ///< Held while the node runs on an embedded store.
   std::atomic<bool> draining{false};
   size_t resumed = 0;
@@ -93,8 +94,10 @@ struct node::impl {
     }
     sys.reset(); // waits for every actor to finish
     // Nothing of ours writes any more: let another node take over at once.
-    if (reader)
-      if (auto st = reader->release_lease(opts.config.node_id); !st)
+    if (pool)
+      if (auto st = pool->with(
+              [&](auto& db) { return db.release_lease(opts.config.node_id); });
+          !st)
         spdlog::warn("could not release the lease: {}", st.message);
   }
 
@@ -210,16 +213,27 @@ void node::impl::resume_one(persistence::execution_record rec,
 model::result<bool> node::impl::resume() {
   const auto& c = opts.config;
   // Hold a fresh lease first, so nobody takes what we are about to reclaim.
-  if (auto st = reader->heartbeat(c.node_id, c.lease_ms); !st)
-    return store_problem("cannot take this node's lease", st);
-  auto claimed = reader->claim_unfinished(c.node_id);
+  using claimed_execution = std::pair<persistence::execution_record,
+                                      std::vector<persistence::checkpoint>>;
+  auto claimed = pool->with([&](persistence::store& db) {
+    persistence::outcome<std::vector<claimed_execution>> out;
+    if (out.st = db.heartbeat(c.node_id, c.lease_ms); !out.st)
+      return out;
+    auto recs = db.claim_unfinished(c.node_id);
+    if (out.st = recs.st; !out.st)
+      return out;
+    for (auto& rec : recs.value) {
+      auto cps = db.checkpoints(rec.id);
+      if (out.st = cps.st; !out.st)
+        return out;
+      out.value.emplace_back(std::move(rec), std::move(cps.value));
+    }
+    return out;
+  });
   if (!claimed)
     return store_problem("cannot claim unfinished executions", claimed.st);
-  for (auto& rec : claimed.value) {
-    auto cps = reader->checkpoints(rec.id);
-    if (!cps)
-      return store_problem("cannot read checkpoints of " + rec.id, cps.st);
-    resume_one(std::move(rec), std::move(cps.value));
+  for (auto& [rec, cps] : claimed.value) {
+    resume_one(std::move(rec), std::move(cps));
     ++resumed;
   }
   runtime::lease_settings ls;
@@ -254,13 +268,14 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (o.effect_log.empty())
     if (const char* env = std::getenv("HISHAMOS_EFFECT_LOG"))
       o.effect_log = env;
-  auto opened = o.store_factory();
-  if (!opened)
-    return store_problem("cannot open store", opened.st);
-  p->reader = std::move(opened.value);
-  if (auto st = p->reader->migrate(); !st)
+  persistence::pool_options po;
+  if (o.config.store_pool_size > 0)
+    po.size = static_cast<size_t>(o.config.store_pool_size);
+  p->pool = std::make_unique<persistence::store_pool>(o.store_factory, po);
+  if (auto st = p->pool->with([](auto& db) { return db.migrate(); }); !st)
     return store_problem("cannot migrate store", st);
-  if (auto st = p->reader->check_durability(); !st)
+  if (auto st = p->pool->with([](auto& db) { return db.check_durability(); });
+      !st)
     return model::problem{"", 0, "", "refusing to start: " + st.message, ""};
   actors::add_message_types(p->cfg);
   if (o.scheduler_threads > 0)
@@ -320,8 +335,8 @@ bool node::accepting() const { return !impl_->draining; }
 bool node::ready() {
   if (impl_->draining)
     return false;
-  std::lock_guard<std::mutex> guard{impl_->store_mx};
-  return static_cast<bool>(impl_->reader->ping());
+  return static_cast<bool>(
+      impl_->pool->with([](auto& db) { return db.ping(); }));
 }
 
 model::result<std::string>
@@ -431,36 +446,51 @@ void node::impl::overlay_live(execution_status& out) {
       }
 }
 
-std::optional<execution_status> node::execution(const std::string& id) {
-  execution_status out;
-  std::vector<persistence::checkpoint> cps;
-  {
-    std::lock_guard<std::mutex> guard{impl_->store_mx};
-    auto rec = impl_->reader->find_execution(id);
-    if (!rec || !rec.value)
-      return std::nullopt;
-    auto got = impl_->reader->checkpoints(id);
-    cps = std::move(got.value);
-    const auto& r = *rec.value;
-    out = {r.id,
-           r.workflow_name,
-           persistence::to_string(r.state),
-           r.owner_node,
-           r.epoch,
-           nlohmann::json::parse(r.input, nullptr, false),
-           r.output.empty() ? nlohmann::json::object()
-                            : nlohmann::json::parse(r.output, nullptr, false),
-           r.error,
-           {},
-           r.created_at_ms,
-           r.updated_at_ms};
-    auto def = nlohmann::json::parse(r.definition, nullptr, false);
-    if (!def.is_discarded())
-      for (const auto& s : def["steps"])
-        out.steps.push_back(
-            {s.value("id", ""), s.value("name", ""), "pending"});
-  }
-  for (const auto& cp : cps)
+namespace {
+
+execution_status from_record(const persistence::execution_record& r) {
+  return {r.id,
+          r.workflow_name,
+          persistence::to_string(r.state),
+          r.owner_node,
+          r.epoch,
+          {},
+          {},
+          r.error,
+          {},
+          r.created_at_ms,
+          r.updated_at_ms};
+}
+
+} // namespace
+
+persistence::outcome<std::optional<execution_status>>
+node::execution(const std::string& id) {
+  using stored = std::pair<std::optional<persistence::execution_record>,
+                           std::vector<persistence::checkpoint>>;
+  auto got = impl_->pool->with([&](persistence::store& db) {
+    persistence::outcome<stored> out;
+    auto rec = db.find_execution(id);
+    if (out.st = rec.st; !out.st || !rec.value)
+      return out;
+    auto cps = db.checkpoints(id);
+    out.st = cps.st;
+    out.value = {std::move(rec.value), std::move(cps.value)};
+    return out;
+  });
+  if (!got || !got.value.first)
+    return {got.st, std::nullopt};
+  const auto& r = *got.value.first;
+  auto out = from_record(r);
+  out.input = nlohmann::json::parse(r.input, nullptr, false);
+  out.output = r.output.empty()
+                   ? nlohmann::json::object()
+                   : nlohmann::json::parse(r.output, nullptr, false);
+  auto def = nlohmann::json::parse(r.definition, nullptr, false);
+  if (!def.is_discarded())
+    for (const auto& s : def["steps"])
+      out.steps.push_back({s.value("id", ""), s.value("name", ""), "pending"});
+  for (const auto& cp : got.value.second)
     for (auto& step : out.steps)
       if (step.id == cp.step_id) {
         auto name = step.name;
@@ -472,25 +502,16 @@ std::optional<execution_status> node::execution(const std::string& id) {
       if (out.error.rfind("step '" + step.id + "'", 0) == 0)
         step.state = "failed";
   impl_->overlay_live(out);
-  return out;
+  return {{}, std::move(out)};
 }
 
-std::vector<execution_status> node::executions(int limit) {
-  std::lock_guard<std::mutex> guard{impl_->store_mx};
-  std::vector<execution_status> out;
-  auto rows = impl_->reader->list_executions(limit);
+persistence::outcome<std::vector<execution_status>>
+node::executions(int limit) {
+  auto rows = impl_->pool->with(
+      [&](persistence::store& db) { return db.list_executions(limit); });
+  persistence::outcome<std::vector<execution_status>> out{rows.st, {}};
   for (const auto& r : rows.value)
-    out.push_back({r.id,
-                   r.workflow_name,
-                   persistence::to_string(r.state),
-                   r.owner_node,
-                   r.epoch,
-                   {},
-                   {},
-                   r.error,
-                   {},
-                   r.created_at_ms,
-                   r.updated_at_ms});
+    out.value.push_back(from_record(r));
   return out;
 }
 

@@ -45,7 +45,7 @@ model::agent_def function_agent(const std::string& id) {
 
 std::string stored_state(node& n, const std::string& id) {
   auto x = n.execution(id);
-  return x ? x->state : "missing";
+  return x.value ? x.value->state : "missing";
 }
 
 caf::actor current_writer(node& n) {
@@ -233,7 +233,7 @@ TEST_CASE("the checkpoint writer is restarted after it is killed and no "
   }));
   for (size_t i = 0; i < ids.size(); ++i) {
     CHECK(logs[i]->outcome().state == "completed");
-    auto x = n->execution(ids[i]);
+    auto x = n->execution(ids[i]).value;
     REQUIRE(x);
     CHECK(x->state == "completed");
     for (const auto& s : x->steps)

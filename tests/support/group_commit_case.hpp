@@ -32,7 +32,7 @@ inline void check_group_commit(const std::string& store_url) {
   auto id = n->submit(workflow(yaml), {}, log.observer());
   REQUIRE(id);
   REQUIRE(wait_until([&] {
-    auto x = n->execution(*id);
+    auto x = n->execution(*id).value;
     return x &&
            std::all_of(x->steps.begin(), x->steps.end(), [](const auto& s) {
              return s.state == "checkpointing";
@@ -43,7 +43,7 @@ inline void check_group_commit(const std::string& store_url) {
   CHECK(log.outcome().state == "completed");
   CHECK(g->count(&gate::checkpoints) == 200);
   CHECK(g->count(&gate::transactions) <= 10);
-  auto x = n->execution(*id);
+  auto x = n->execution(*id).value;
   REQUIRE(x);
   for (const auto& s : x->steps)
     CHECK(s.state == "completed");

@@ -103,11 +103,13 @@ public:
                                     const nlohmann::json& input,
                                     const caf::actor& listener);
 
-  /// The execution, or nullopt if there is none with this id.
-  [[nodiscard]] std::optional<execution_status>
+  /// The execution, or nullopt if there is none with this id; an error
+  /// status when the store cannot be read (`unavailable`: try again).
+  [[nodiscard]] persistence::outcome<std::optional<execution_status>>
   execution(const std::string& id);
   /// Newest first, without step details.
-  [[nodiscard]] std::vector<execution_status> executions(int limit);
+  [[nodiscard]] persistence::outcome<std::vector<execution_status>>
+  executions(int limit);
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.
