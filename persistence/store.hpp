@@ -114,7 +114,9 @@ public:
   /// Cheap liveness check.
   virtual status ping() = 0;
 
-  /// Stores a new execution (state, owner and epoch as given).
+  /// Stores a new execution (state, owner and epoch as given). Creating an
+  /// existing id again changes nothing, so a create whose commit outcome
+  /// was unknown can simply be retried.
   virtual status create_execution(const execution_record& x) = 0;
   /// Commits all checkpoints in one transaction. Saving a step twice keeps
   /// the first row. A checkpoint whose epoch is not the execution's current

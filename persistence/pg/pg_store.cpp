@@ -116,7 +116,7 @@ public:
       tx.exec_params0(
           "INSERT INTO workflow_executions (id, workflow_id, definition, "
           "input, state, owner_node, epoch) VALUES ($1, $2, $3, $4, $5, $6, "
-          "$7)",
+          "$7) ON CONFLICT (id) DO NOTHING",
           x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
           x.owner_node, x.epoch);
       tx.commit();

@@ -174,11 +174,11 @@ public:
   }
 
   status create_execution(const execution_record& x) override {
-    statement s{
-        db_.get(),
-        "INSERT INTO workflow_executions (id, workflow_name, definition, "
-        "input, state, owner_node, epoch, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+    statement s{db_.get(),
+                "INSERT OR IGNORE INTO workflow_executions (id, workflow_name, "
+                "definition, "
+                "input, state, owner_node, epoch, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
     auto now = now_ms();
     s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
            x.owner_node, x.epoch, now, now);

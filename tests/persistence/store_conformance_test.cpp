@@ -66,6 +66,18 @@ TEST_CASE("migrations apply once and are idempotent", BACKEND) {
   CHECK(s->schema_version().value == v.value);
 }
 
+TEST_CASE("creating an execution again is a no-op that keeps its state",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1")));
+  REQUIRE(s->change_state({"e1", 1, execution_state::completed, "{}", ""}));
+  // A create retried after an unknown commit outcome.
+  CHECK(s->create_execution(sample("e1")));
+  CHECK(s->find_execution("e1").value->state == execution_state::completed);
+  CHECK(s->list_executions(10).value.size() == 1);
+}
+
 TEST_CASE("the store keeps one row when a step is saved twice", BACKEND) {
   fresh_store fresh;
   auto s = fresh.open();

@@ -5,6 +5,7 @@
 #include "tests/support/group_commit_case.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
+#include "tests/support/private_pg.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
@@ -66,4 +67,17 @@ TEST_CASE("checkpoints waiting together are committed in one transaction "
           "[pg][persistence][group-commit]") {
   test::pg_database db;
   test::check_group_commit(db.url());
+}
+
+TEST_CASE("a node refuses to start when the database runs with fsync off",
+          "[pg][runtime][durability]") {
+  test::private_pg server{{"fsync=off"}};
+  test::temp_dir dir;
+  auto o = test::test_options(dir);
+  o.config.store_url = server.url();
+  auto n = node::start(std::move(o));
+  REQUIRE_FALSE(n);
+  auto text = model::to_string(n.errors());
+  CHECK_THAT(text, Catch::Contains("fsync = off"));
+  CHECK_THAT(text, Catch::Contains("fix: set fsync = on"));
 }
