@@ -1,6 +1,9 @@
 #include "persistence/store.hpp"
 
 #include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 
 #include "persistence/pg/pg_store.hpp"
 #include "persistence/sqlite/sqlite_store.hpp"
@@ -26,6 +29,51 @@ std::optional<execution_state> parse_execution_state(const std::string& x) {
 bool is_terminal(execution_state x) {
   return x == execution_state::completed || x == execution_state::failed ||
          x == execution_state::cancelled;
+}
+
+status check_workflow_query(const workflow_query& q) {
+  if (q.page < 1)
+    return {errc::invalid, "page must be 1 or more (got " +
+                               std::to_string(q.page) + ")"};
+  if (q.limit < 1 || q.limit > 100)
+    return {errc::invalid, "limit must be from 1 to 100 (got " +
+                               std::to_string(q.limit) + ")"};
+  return {};
+}
+
+namespace {
+
+// Days since 1970-01-01 of a YYYY-MM-DD date, or nullopt.
+std::optional<std::int64_t> day_number(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in{text};
+  in >> std::get_time(&tm, "%Y-%m-%d");
+  if (in.fail() || text.size() != 10 || in.peek() != EOF)
+    return std::nullopt;
+  auto t = timegm(&tm);
+  // timegm normalises 2026-02-30 to March: reject such dates.
+  std::tm back{};
+  gmtime_r(&t, &back);
+  if (back.tm_mday != tm.tm_mday)
+    return std::nullopt;
+  return t / 86400;
+}
+
+} // namespace
+
+status check_day_range(const std::string& from_day, const std::string& to_day) {
+  auto from = day_number(from_day);
+  auto to = day_number(to_day);
+  if (!from || !to)
+    return {errc::invalid, "dates must be YYYY-MM-DD (got from '" + from_day +
+                               "', to '" + to_day + "')"};
+  if (*to < *from)
+    return {errc::invalid, "to (" + to_day + ") is before from (" + from_day +
+                               ")"};
+  if (*to - *from > 365)
+    return {errc::invalid, "the range spans more than 366 days; ask for a "
+                           "year or less at a time"};
+  return {};
 }
 
 std::int64_t now_ms() {

@@ -100,6 +100,55 @@ struct state_change {
   std::string error;  ///< For failed or cancelled executions.
 };
 
+/// A catalog workflow as stored in the workflows table.
+struct workflow_row {
+  std::string name;
+  int version = 1;
+  std::string status = "active";
+  std::string department;
+  std::string definition; ///< JSON.
+};
+
+/// A page of the workflow list: filters ("" = any), 1-based page, and
+/// 1..100 rows per page (check with check_workflow_query).
+struct workflow_query {
+  std::string status;
+  std::string department;
+  int page = 1;
+  int limit = 20;
+};
+
+/// One workflow with its execution statistics.
+struct workflow_summary {
+  std::string name;
+  int version = 1;
+  std::string status;
+  std::string department;
+  std::int64_t execution_count = 0;
+  std::int64_t last_execution_ms = 0; ///< 0: never executed.
+  std::int64_t created_at_ms = 0;
+};
+
+struct workflow_page {
+  std::vector<workflow_summary> items;
+  std::int64_t total = 0; ///< Rows matching the filters, over all pages.
+};
+
+/// One UTC day of an agent's task results; days without results are zeros.
+struct daily_point {
+  std::string day; ///< YYYY-MM-DD
+  std::int64_t executions = 0; ///< Distinct executions the agent worked on.
+  std::int64_t tasks = 0;      ///< Task results.
+  double avg_quality = 0;      ///< Over scored results; 0 when none.
+  double cost = 0;
+};
+
+/// What `hishamos db optimize` did and found.
+struct optimize_report {
+  std::vector<std::string> analyzed;        ///< Tables whose statistics were refreshed.
+  std::vector<std::string> missing_indexes; ///< "name on table (columns)".
+};
+
 /// Durable storage of executions and their checkpoints. One instance is one
 /// connection: not thread-safe; blocking; used from detached actors or
 /// threads of their own only.
@@ -153,10 +202,29 @@ public:
   append_task_results(const std::vector<task_result_record>& xs) = 0;
   /// Number of task_results rows (for tests and the admin API).
   virtual outcome<std::int64_t> count_task_results() = 0;
+  /// Makes the workflows table hold these catalog workflows (by name;
+  /// created_at of known ones is kept).
+  virtual status sync_workflows(const std::vector<workflow_row>& xs) = 0;
+  /// Workflows with execution_count and last_execution, newest first.
+  virtual outcome<workflow_page> list_workflows(const workflow_query& q) = 0;
+  /// One point per UTC day from `from_day` to `to_day` (YYYY-MM-DD, both
+  /// included; check with check_day_range).
+  virtual outcome<std::vector<daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day) = 0;
+  /// Refreshes planner statistics and reports expected indexes that are
+  /// missing or invalid.
+  virtual outcome<optimize_report> optimize() = 0;
   /// Refuses settings that lose committed data (fsync off, asynchronous
   /// commit), saying what to change.
   virtual status check_durability() = 0;
 };
+
+/// Rejects a workflow query the API should answer with 400 (invalid).
+status check_workflow_query(const workflow_query& q);
+/// Rejects days that are not YYYY-MM-DD, an end before the start, or a
+/// range longer than 366 days (invalid).
+status check_day_range(const std::string& from_day, const std::string& to_day);
 
 /// A URL with any password replaced by "***", for messages and logs.
 [[nodiscard]] std::string redact_url(const std::string& url);

@@ -83,6 +83,30 @@ constexpr const char* expired_owner =
     "e.owner_node IS DISTINCT FROM $1 AND (n.id IS NULL OR n.lease_expires_at "
     "< now())";
 
+constexpr const char* analyzed_tables[] = {
+    "workflow_executions", "execution_steps", "task_results", "workflows",
+    "audit_logs",          "nodes",           "agents"};
+
+struct index_spec {
+  const char* name;
+  const char* table;
+  const char* columns;
+};
+
+// The indexes the queries above rely on (migrations/pg/0002_indexes.sql).
+constexpr index_spec expected_indexes[] = {
+    {"idx_executions_workflow_state_created", "workflow_executions",
+     "(workflow_id, state, created_at)"},
+    {"idx_executions_unfinished_owner", "workflow_executions",
+     "(owner_node) WHERE state IN ('pending', 'running', 'paused')"},
+    {"idx_task_results_created_agent_quality", "task_results",
+     "(created_at, agent_id, quality_score)"},
+    {"idx_audit_logs_user_created_action", "audit_logs",
+     "(user_id, created_at, action)"},
+    {"idx_workflows_active_department_created", "workflows",
+     "(department, created_at) WHERE status = 'active'"},
+};
+
 class pg_store final : public store {
 public:
   explicit pg_store(std::unique_ptr<pqxx::connection> c)
@@ -282,6 +306,111 @@ public:
       tx.commit();
       return {};
     });
+  }
+
+  status sync_workflows(const std::vector<workflow_row>& xs) override {
+    return guarded("storing catalog workflows", [&]() -> status {
+      pqxx::work tx{*conn_};
+      for (const auto& w : xs)
+        tx.exec_params0(
+            "INSERT INTO workflows (id, version, status, department, "
+            "definition) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (id) "
+            "DO UPDATE SET version = EXCLUDED.version, status = "
+            "EXCLUDED.status, department = EXCLUDED.department, definition = "
+            "EXCLUDED.definition",
+            w.name, w.version, w.status, w.department, w.definition);
+      tx.commit();
+      return {};
+    });
+  }
+
+  outcome<workflow_page> list_workflows(const workflow_query& q) override {
+    outcome<workflow_page> out;
+    if (out.st = check_workflow_query(q); !out.st)
+      return out;
+    out.st = guarded("listing workflows", [&]() -> status {
+      pqxx::work tx{*conn_};
+      constexpr const char* filter =
+          " WHERE ($1 = '' OR w.status = $1) AND ($2 = '' OR w.department = "
+          "$2)";
+      out.value.total = tx.exec_params1(std::string{"SELECT count(*) FROM "
+                                                    "workflows w"} +
+                                            filter,
+                                        q.status, q.department)[0]
+                            .as<std::int64_t>();
+      // One index-only probe of (workflow_id, state, created_at) per
+      // workflow on the page, instead of grouping every execution.
+      auto rows = tx.exec_params(
+          std::string{
+              "SELECT w.id, w.version, w.status, w.department, s.n, "
+              "COALESCE((extract(epoch FROM s.last) * 1000)::bigint, 0), "
+              "(extract(epoch FROM w.created_at) * 1000)::bigint "
+              "FROM workflows w LEFT JOIN LATERAL (SELECT count(*) AS n, "
+              "max(e.created_at) AS last FROM workflow_executions e WHERE "
+              "e.workflow_id = w.id) s ON true"} +
+              filter + " ORDER BY w.created_at DESC, w.id LIMIT $3 OFFSET $4",
+          q.status, q.department, q.limit, (q.page - 1) * q.limit);
+      for (const auto& r : rows)
+        out.value.items.push_back({r[0].c_str(), r[1].as<int>(), r[2].c_str(),
+                                   r[3].c_str(), r[4].as<std::int64_t>(),
+                                   r[5].as<std::int64_t>(),
+                                   r[6].as<std::int64_t>()});
+      return {};
+    });
+    return out;
+  }
+
+  outcome<std::vector<daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day) override {
+    outcome<std::vector<daily_point>> out;
+    if (out.st = check_day_range(from_day, to_day); !out.st)
+      return out;
+    out.st = guarded("reading the daily series of " + agent_id,
+                     [&]() -> status {
+      pqxx::work tx{*conn_};
+      // generate_series supplies the days without results; each day is a
+      // created_at range, so (created_at, agent_id, ...) serves the join.
+      auto rows = tx.exec_params(
+          "SELECT to_char(d, 'YYYY-MM-DD'), count(DISTINCT t.execution_id), "
+          "count(t.id), COALESCE(avg(t.quality_score), 0), "
+          "COALESCE(sum(t.cost), 0)::float8 "
+          "FROM generate_series($2::timestamp, $3::timestamp, interval '1 "
+          "day') AS d LEFT JOIN task_results t ON t.agent_id = $1 AND "
+          "t.created_at >= (d AT TIME ZONE 'UTC') AND t.created_at < "
+          "((d + interval '1 day') AT TIME ZONE 'UTC') GROUP BY d ORDER BY d",
+          agent_id, from_day, to_day);
+      for (const auto& r : rows)
+        out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
+                             r[2].as<std::int64_t>(), r[3].as<double>(),
+                             r[4].as<double>()});
+      return {};
+    });
+    return out;
+  }
+
+  outcome<optimize_report> optimize() override {
+    outcome<optimize_report> out;
+    out.st = guarded("optimizing", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      for (const auto* table : analyzed_tables) {
+        tx.exec0(std::string{"ANALYZE "} + table);
+        out.value.analyzed.emplace_back(table);
+      }
+      for (const auto& x : expected_indexes) {
+        auto r = tx.exec_params(
+            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON "
+            "i.indexrelid = c.oid WHERE c.relname = $1 AND "
+            "pg_table_is_visible(c.oid)",
+            x.name);
+        if (r.empty() || !r[0][0].as<bool>())
+          out.value.missing_indexes.push_back(
+              std::string{x.name} + " on " + x.table + " " + x.columns +
+              (r.empty() ? "" : " (invalid: an interrupted build)"));
+      }
+      return {};
+    });
+    return out;
   }
 
   status check_durability() override {

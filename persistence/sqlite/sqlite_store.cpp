@@ -69,6 +69,7 @@ public:
                            sqlite3_column_bytes(stmt_.get(), col))
              : std::string{};
   }
+  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
   std::int64_t integer(int col) const {
     return sqlite3_column_int64(stmt_.get(), col);
   }
@@ -309,6 +310,108 @@ public:
     if (int rc = s.step(); rc != SQLITE_ROW)
       return {s.error("counting task results", rc)};
     return {{}, s.integer(0)};
+  }
+
+  status sync_workflows(const std::vector<workflow_row>& xs) override {
+    return transaction([&]() -> status {
+      for (const auto& w : xs) {
+        statement up{db_.get(),
+                     "INSERT INTO workflows (id, version, status, department, "
+                     "definition, created_at) VALUES (?, ?, ?, ?, ?, ?) ON "
+                     "CONFLICT (id) DO UPDATE SET version = excluded.version, "
+                     "status = excluded.status, department = "
+                     "excluded.department, definition = excluded.definition"};
+        up.bind(w.name, w.version, w.status, w.department, w.definition,
+                now_ms());
+        if (int rc = up.step(); rc != SQLITE_DONE)
+          return up.error("storing workflow " + w.name, rc);
+      }
+      return {};
+    });
+  }
+
+  outcome<workflow_page> list_workflows(const workflow_query& q) override {
+    if (auto st = check_workflow_query(q); !st)
+      return {st};
+    constexpr const char* filter =
+        " WHERE (?1 = '' OR w.status = ?1) AND (?2 = '' OR w.department = ?2)";
+    statement count{db_.get(),
+                    (std::string{"SELECT count(*) FROM workflows w"} + filter)
+                        .c_str()};
+    count.bind(q.status, q.department);
+    if (int rc = count.step(); rc != SQLITE_ROW)
+      return {count.error("counting workflows", rc)};
+    outcome<workflow_page> out;
+    out.value.total = count.integer(0);
+    statement s{db_.get(),
+                (std::string{"SELECT w.id, w.version, w.status, w.department, "
+                             "(SELECT count(*) FROM workflow_executions e "
+                             "WHERE e.workflow_name = w.id), "
+                             "(SELECT COALESCE(max(e.created_at), 0) FROM "
+                             "workflow_executions e WHERE e.workflow_name = "
+                             "w.id), w.created_at FROM workflows w"} +
+                 filter + " ORDER BY w.created_at DESC, w.id LIMIT ?3 OFFSET ?4")
+                    .c_str()};
+    s.bind(q.status, q.department, q.limit, (q.page - 1) * q.limit);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.value.items.push_back({s.text(0), static_cast<int>(s.integer(1)),
+                                 s.text(2), s.text(3), s.integer(4),
+                                 s.integer(5), s.integer(6)});
+    if (rc != SQLITE_DONE)
+      return {s.error("listing workflows", rc)};
+    return out;
+  }
+
+  outcome<std::vector<daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day) override {
+    if (auto st = check_day_range(from_day, to_day); !st)
+      return {st};
+    // A recursive CTE stands in for generate_series.
+    statement s{
+        db_.get(),
+        "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
+        "date(d, '+1 day') FROM days WHERE d < date(?3)) "
+        "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
+        "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0) "
+        "FROM days LEFT JOIN task_results t ON t.agent_id = ?1 AND "
+        "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
+        "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
+    s.bind(agent_id, from_day, to_day);
+    outcome<std::vector<daily_point>> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.real(3),
+                           s.real(4)});
+    if (rc != SQLITE_DONE)
+      return {s.error("reading the daily series of " + agent_id, rc)};
+    return out;
+  }
+
+  outcome<optimize_report> optimize() override {
+    outcome<optimize_report> out;
+    if (out.st = exec("ANALYZE"); !out.st)
+      return out;
+    out.value.analyzed = {"workflow_executions", "execution_steps",
+                          "task_results", "workflows"};
+    for (const auto& [name, where] :
+         {std::pair{"idx_executions_workflow_state_created",
+                    "workflow_executions (workflow_name, state, created_at)"},
+          {"idx_executions_unfinished", "workflow_executions (state) WHERE "
+                                        "state IN ('pending', 'running', "
+                                        "'paused')"},
+          {"idx_task_results_created_agent_quality",
+           "task_results (created_at, agent_id, quality_score)"},
+          {"idx_workflows_active_department_created",
+           "workflows (department, created_at) WHERE status = 'active'"}}) {
+      statement s{db_.get(), "SELECT 1 FROM sqlite_master WHERE type = "
+                             "'index' AND name = ?"};
+      s.bind(name);
+      if (s.step() != SQLITE_ROW)
+        out.value.missing_indexes.push_back(std::string{name} + " on " + where);
+    }
+    return out;
   }
 
   // The embedded store is single-node (the node holds a file lock): there

@@ -4,6 +4,10 @@
 // Built twice: with HISHAMOS_TEST_PG against PostgreSQL ([pg]), without it
 // against SQLite ([unit]).
 
+#include <ctime>
+#include <map>
+#include <set>
+
 #include "persistence/checkpoint_codec.hpp"
 #include "persistence/store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -11,6 +15,7 @@
 #include "tests/support/pg_fixture.hpp"
 #define BACKEND "[pg][persistence]"
 #else
+#include <sqlite3.h>
 #define BACKEND "[unit][persistence]"
 #endif
 
@@ -24,9 +29,20 @@ struct fresh_store {
 #ifdef HISHAMOS_TEST_PG
   test::pg_database db;
   std::string url() const { return db.url(); }
+  void drop_index(const std::string& name) const {
+    db.query("DROP INDEX " + name);
+  }
 #else
   test::temp_dir dir;
   std::string url() const { return "sqlite:" + (dir / "db/h.db"); }
+  void drop_index(const std::string& name) const {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
+    int rc = sqlite3_exec(raw, ("DROP INDEX " + name).c_str(), nullptr,
+                          nullptr, nullptr);
+    sqlite3_close(raw);
+    REQUIRE(rc == SQLITE_OK);
+  }
 #endif
   std::unique_ptr<store> open() const {
     auto s = open_store(url());
@@ -140,4 +156,152 @@ TEST_CASE("checkpoint outputs round-trip through msgpack", BACKEND) {
   auto bytes = encode_output(text);
   CHECK(decode_output(bytes) == text);
   CHECK_FALSE(decode_output("not msgpack"));
+}
+
+namespace {
+
+std::int64_t utc_ms(int year, int month, int day, int hour, int minute = 0,
+                    int second = 0, int ms = 0) {
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+task_result_record result(const std::string& exec, const std::string& agent,
+                          double quality, double cost, std::int64_t at_ms) {
+  return {exec, "s", agent, quality, cost, 10, 20, 5, at_ms};
+}
+
+} // namespace
+
+TEST_CASE("the workflow list counts executions, filters and pages", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->sync_workflows({{"W1", 1, "active", "eng", "{}"},
+                             {"W2", 2, "archived", "eng", "{}"},
+                             {"W3", 1, "active", "sales", "{}"}}));
+  // Syncing again updates in place: still one row per name.
+  REQUIRE(s->sync_workflows({{"W3", 2, "active", "sales", "{}"}}));
+  for (auto [id, wf] : {std::pair{"e1", "W1"}, {"e2", "W1"}, {"e3", "W3"}}) {
+    auto x = sample(id);
+    x.workflow_name = wf;
+    REQUIRE(s->create_execution(x));
+  }
+  auto all = s->list_workflows({});
+  REQUIRE(all);
+  CHECK(all.value.total == 3);
+  std::map<std::string, workflow_summary> by_name;
+  for (const auto& w : all.value.items)
+    by_name[w.name] = w;
+  REQUIRE(by_name.size() == 3);
+  CHECK(by_name["W1"].execution_count == 2);
+  CHECK(by_name["W1"].last_execution_ms > 0);
+  CHECK(by_name["W2"].execution_count == 0);
+  CHECK(by_name["W2"].last_execution_ms == 0);
+  CHECK(by_name["W3"].execution_count == 1);
+  CHECK(by_name["W3"].version == 2);
+
+  auto active = s->list_workflows({"active", "", 1, 20});
+  REQUIRE(active);
+  CHECK(active.value.total == 2);
+  for (const auto& w : active.value.items)
+    CHECK(w.status == "active");
+  auto eng = s->list_workflows({"", "eng", 1, 20});
+  REQUIRE(eng);
+  CHECK(eng.value.total == 2);
+  auto active_eng = s->list_workflows({"active", "eng", 1, 20});
+  REQUIRE(active_eng.value.items.size() == 1);
+  CHECK(active_eng.value.items[0].name == "W1");
+
+  std::set<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    auto one = s->list_workflows({"", "", page, 1});
+    REQUIRE(one);
+    CHECK(one.value.total == 3);
+    REQUIRE(one.value.items.size() == 1);
+    seen.insert(one.value.items[0].name);
+  }
+  CHECK(seen.size() == 3); // pages do not overlap
+  auto past_end = s->list_workflows({"", "", 4, 1});
+  CHECK(past_end.value.items.empty());
+  CHECK(past_end.value.total == 3);
+}
+
+TEST_CASE("the workflow list rejects a page or limit out of range", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto [page, limit] : {std::pair{0, 20}, {1, 0}, {1, 101}}) {
+    auto got = s->list_workflows({"", "", page, limit});
+    CHECK(got.st.code == errc::invalid);
+  }
+  CHECK(s->list_workflows({"", "", 1, 100}));
+}
+
+TEST_CASE("an agent's daily series fills days without results with zeros",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->append_task_results({
+      result("e1", "a1", 0.5, 0.1, utc_ms(2026, 11, 1, 0)),
+      result("e1", "a1", 1.0, 0.1, utc_ms(2026, 11, 1, 23, 59, 59, 999)),
+      result("e2", "a1", -1, 0.2, utc_ms(2026, 11, 3, 0)), // not scored
+      result("e3", "a2", 0.1, 5.0, utc_ms(2026, 11, 1, 12)), // other agent
+      result("e4", "a1", 0.9, 9.0, utc_ms(2026, 10, 30, 23, 59)), // before
+  }));
+  auto got = s->agent_daily_series("a1", "2026-10-31", "2026-11-04");
+  INFO(got.st.message);
+  REQUIRE(got);
+  REQUIRE(got.value.size() == 5);
+  auto& d = got.value;
+  CHECK(d[0].day == "2026-10-31");
+  CHECK(d[0].tasks == 0);
+  CHECK(d[0].cost == 0);
+  CHECK(d[1].day == "2026-11-01");
+  CHECK(d[1].executions == 1);
+  CHECK(d[1].tasks == 2);
+  CHECK(d[1].avg_quality == Approx(0.75));
+  CHECK(d[1].cost == Approx(0.2));
+  CHECK(d[2].day == "2026-11-02");
+  CHECK(d[2].tasks == 0);
+  CHECK(d[3].executions == 1);
+  CHECK(d[3].avg_quality == 0); // no scored result that day
+  CHECK(d[3].cost == Approx(0.2));
+  CHECK(d[4].day == "2026-11-04");
+  CHECK(d[4].tasks == 0);
+}
+
+TEST_CASE("an agent's daily series rejects a bad date range", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto [from, to] : {std::pair{"2026-11-05", "2026-11-01"},
+                          {"2026-13-01", "2026-12-01"},
+                          {"yesterday", "2026-11-01"},
+                          {"2025-01-01", "2026-11-01"}}) {
+    auto got = s->agent_daily_series("a1", from, to);
+    INFO(from << " .. " << to << ": " << got.st.message);
+    CHECK(got.st.code == errc::invalid);
+  }
+}
+
+TEST_CASE("optimize refreshes statistics and reports a missing index",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  auto clean = s->optimize();
+  INFO(clean.st.message);
+  REQUIRE(clean);
+  CHECK_FALSE(clean.value.analyzed.empty());
+  CHECK(clean.value.missing_indexes.empty());
+  fresh.drop_index("idx_task_results_created_agent_quality");
+  auto after = s->optimize();
+  REQUIRE(after);
+  REQUIRE(after.value.missing_indexes.size() == 1);
+  CHECK_THAT(after.value.missing_indexes[0],
+             Catch::StartsWith("idx_task_results_created_agent_quality on "
+                               "task_results"));
 }

@@ -122,6 +122,22 @@ public:
   persistence::outcome<std::int64_t> count_task_results() override {
     return inner_->count_task_results();
   }
+  persistence::status
+  sync_workflows(const std::vector<persistence::workflow_row>& xs) override {
+    return inner_->sync_workflows(xs);
+  }
+  persistence::outcome<persistence::workflow_page>
+  list_workflows(const persistence::workflow_query& q) override {
+    return inner_->list_workflows(q);
+  }
+  persistence::outcome<std::vector<persistence::daily_point>>
+  agent_daily_series(const std::string& agent, const std::string& from,
+                     const std::string& to) override {
+    return inner_->agent_daily_series(agent, from, to);
+  }
+  persistence::outcome<persistence::optimize_report> optimize() override {
+    return inner_->optimize();
+  }
   persistence::status check_durability() override {
     return inner_->check_durability();
   }
