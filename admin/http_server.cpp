@@ -95,7 +95,80 @@ struct http_server::impl {
 
   void routes();
   void execute(const httplib::Request& req, httplib::Response& res);
+  void list_workflows(const httplib::Request& req, httplib::Response& res);
+  void agent_daily(const httplib::Request& req, httplib::Response& res);
 };
+
+// ?page=&limit=&status=&department=; the store rejects values out of range.
+void http_server::impl::list_workflows(const httplib::Request& req,
+                                       httplib::Response& res) {
+  persistence::workflow_query q;
+  q.status = req.get_param_value("status");
+  q.department = req.get_param_value("department");
+  for (auto [name, field] :
+       {std::pair{"page", &q.page}, std::pair{"limit", &q.limit}})
+    if (req.has_param(name)) {
+      auto text = req.get_param_value(name);
+      char* end = nullptr;
+      long v = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || v < -1000000 || v > 1000000)
+        return fail(res, 400, "invalid_query",
+                    std::string{name} + " must be an integer (got '" + text +
+                        "')");
+      *field = static_cast<int>(v);
+    }
+  auto got = n.workflows(q);
+  if (got.st.code == persistence::errc::invalid)
+    return fail(res, 400, "invalid_query", got.st.message,
+                {{"fix", "page starts at 1; limit is 1 to 100 (default 20)"}});
+  if (!got)
+    return store_failed(res, got.st);
+  auto cat = n.catalog();
+  auto out = json::array();
+  for (const auto& w : got.value.items) {
+    // Catalog details when this node knows the workflow; statistics always.
+    json item = json::object();
+    if (auto wf = cat->find_workflow(w.name))
+      item = workflow_summary(*wf);
+    item["name"] = w.name;
+    item["version"] = w.version;
+    item["status"] = w.status;
+    item["department"] = w.department;
+    item["execution_count"] = w.execution_count;
+    item["last_execution_ms"] =
+        w.last_execution_ms ? json(w.last_execution_ms) : json(nullptr);
+    out.push_back(std::move(item));
+  }
+  reply(res, 200,
+        {{"workflows", out},
+         {"page", q.page},
+         {"limit", q.limit},
+         {"total", got.value.total}});
+}
+
+// ?from=YYYY-MM-DD&to=YYYY-MM-DD, both included (UTC days).
+void http_server::impl::agent_daily(const httplib::Request& req,
+                                    httplib::Response& res) {
+  std::string agent = req.matches[1];
+  if (!req.has_param("from") || !req.has_param("to"))
+    return fail(
+        res, 400, "invalid_query",
+        "from and to are required, e.g. ?from=2026-11-01&to=2026-11-30");
+  auto got = n.agent_daily_series(agent, req.get_param_value("from"),
+                                  req.get_param_value("to"));
+  if (got.st.code == persistence::errc::invalid)
+    return fail(res, 400, "invalid_query", got.st.message);
+  if (!got)
+    return store_failed(res, got.st);
+  auto days = json::array();
+  for (const auto& d : got.value)
+    days.push_back({{"day", d.day},
+                    {"executions", d.executions},
+                    {"tasks", d.tasks},
+                    {"avg_quality", d.avg_quality},
+                    {"cost", d.cost}});
+  reply(res, 200, {{"agent_id", agent}, {"days", days}});
+}
 
 void http_server::impl::routes() {
   server.Get("/health",
@@ -114,11 +187,12 @@ void http_server::impl::routes() {
                res.set_content(n.metrics_text(), "text/plain; version=0.0.4");
              });
   server.Get("/api/v1/workflows",
-             [this](const httplib::Request&, httplib::Response& res) {
-               auto out = json::array();
-               for (const auto& [name, wf] : n.catalog()->workflows)
-                 out.push_back(workflow_summary(*wf));
-               reply(res, 200, {{"workflows", out}});
+             [this](const httplib::Request& req, httplib::Response& res) {
+               list_workflows(req, res);
+             });
+  server.Get(R"(/api/v1/agents/([^/]+)/daily)",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               agent_daily(req, res);
              });
   server.Post(R"(/api/v1/workflows/([^/]+)/execute)",
               [this](const httplib::Request& req, httplib::Response& res) {

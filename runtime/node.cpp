@@ -42,6 +42,15 @@ model::problem store_problem(const std::string& what,
           "check that the store is reachable and writable"};
 }
 
+std::vector<persistence::workflow_row>
+workflow_rows(const model::catalog& cat) {
+  std::vector<persistence::workflow_row> out;
+  for (const auto& [name, wf] : cat.workflows)
+    out.push_back({name, wf->version, "active", wf->department,
+                   model::to_json(*wf).dump()});
+  return out;
+}
+
 } // namespace
 
 struct node::impl {
@@ -277,6 +286,11 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (auto st = p->pool->with([](auto& db) { return db.check_durability(); });
       !st)
     return model::problem{"", 0, "", "refusing to start: " + st.message, ""};
+  if (auto st = p->pool->with([&](auto& db) {
+        return db.sync_workflows(workflow_rows(*p->catalog));
+      });
+      !st)
+    return store_problem("cannot store the catalog's workflows", st);
   actors::add_message_types(p->cfg);
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);
@@ -513,6 +527,21 @@ node::executions(int limit) {
   for (const auto& r : rows.value)
     out.value.push_back(from_record(r));
   return out;
+}
+
+persistence::outcome<persistence::workflow_page>
+node::workflows(const persistence::workflow_query& q) {
+  return impl_->pool->with(
+      [&](persistence::store& db) { return db.list_workflows(q); });
+}
+
+persistence::outcome<std::vector<persistence::daily_point>>
+node::agent_daily_series(const std::string& agent_id,
+                         const std::string& from_day,
+                         const std::string& to_day) {
+  return impl_->pool->with([&](persistence::store& db) {
+    return db.agent_daily_series(agent_id, from_day, to_day);
+  });
 }
 
 bool node::cancel(const std::string& id) {

@@ -1,4 +1,4 @@
-// The hishamos command: dev, node, run, validate, migrate.
+// The hishamos command: dev, node, run, validate, migrate, db optimize.
 
 #include <CLI/CLI.hpp>
 
@@ -47,10 +47,19 @@ int main(int argc, char** argv) {
   migrate->add_option("--config", config_file, "node config file");
   add_common(migrate);
 
+  auto* db = app.add_subcommand("db", "store maintenance");
+  db->require_subcommand(1);
+  auto* optimize = db->add_subcommand(
+      "optimize", "refresh planner statistics and report missing indexes");
+  optimize->add_option("--config", config_file, "node config file");
+  add_common(optimize);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    if (*db && !*optimize) // say which subcommands there are
+      std::cerr << db->help();
     return rc == 0 ? 0 : bad_input;
   }
   if (*node)
@@ -61,5 +70,7 @@ int main(int argc, char** argv) {
     return run_command(file, inputs, common);
   if (*validate)
     return validate_command(file, common);
+  if (*db)
+    return optimize_command(config_file, common);
   return migrate_command(config_file, common);
 }

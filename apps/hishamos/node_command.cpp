@@ -76,25 +76,67 @@ int node_command(const std::string& config_file, bool dev,
   return ok;
 }
 
-int migrate_command(const std::string& config_file,
-                    const common_options& opts) {
+namespace {
+
+// The store named by the config and flags, migrated; nullptr after printing
+// why not.
+std::unique_ptr<persistence::store>
+open_migrated(const std::string& config_file, const common_options& opts,
+              int& rc) {
   auto options = node_options_from(config_file, opts, false);
   if (!options) {
     print_problems(options.errors());
-    return bad_input;
+    rc = bad_input;
+    return nullptr;
   }
   auto store = persistence::open_store(options->config.store_url);
   if (!store) {
     std::cerr << store.st.message << "\n";
-    return workflow_failed;
+    rc = workflow_failed;
+    return nullptr;
   }
   if (auto st = store.value->migrate(); !st) {
     std::cerr << st.message << "\n";
+    rc = workflow_failed;
+    return nullptr;
+  }
+  return std::move(store.value);
+}
+
+} // namespace
+
+int optimize_command(const std::string& config_file,
+                     const common_options& opts) {
+  int rc = ok;
+  auto store = open_migrated(config_file, opts, rc);
+  if (!store)
+    return rc;
+  auto report = store->optimize();
+  if (!report) {
+    std::cerr << report.st.message << "\n";
     return workflow_failed;
   }
-  auto version = store.value->schema_version();
-  std::cout << "store " << persistence::redact_url(options->config.store_url)
-            << " is at schema version " << version.value << "\n";
+  for (const auto& table : report.value.analyzed)
+    std::cout << "analyzed " << table << "\n";
+  for (const auto& index : report.value.missing_indexes)
+    std::cout << "missing index " << index << "\n";
+  if (report.value.missing_indexes.empty()) {
+    std::cout << "all expected indexes are present\n";
+    return ok;
+  }
+  std::cout << "fix: run `hishamos migrate` again: it rebuilds missing and "
+               "invalid indexes (concurrently, without blocking writes)\n";
+  return workflow_failed;
+}
+
+int migrate_command(const std::string& config_file,
+                    const common_options& opts) {
+  int rc = ok;
+  auto store = open_migrated(config_file, opts, rc);
+  if (!store)
+    return rc;
+  auto version = store->schema_version();
+  std::cout << "store is at schema version " << version.value << "\n";
   return ok;
 }
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -158,4 +160,92 @@ TEST_CASE(
   CHECK_THAT(res->body, Catch::Contains("hishamos_steps_completed_total 5"));
   CHECK_THAT(res->body,
              Catch::Contains("hishamos_step_duration_seconds_count 5"));
+}
+
+namespace {
+
+std::string utc_day(std::time_t t) {
+  char buf[11];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// Runs the built-in workflow once and returns the finished execution.
+json run_once(server_fixture& f) {
+  auto started =
+      f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
+  std::string id = started["execution_id"];
+  json last;
+  REQUIRE(test::wait_until(
+      [&] {
+        last = f.get("/api/v1/executions/" + id, 200);
+        return last["state"] == "completed";
+      },
+      std::chrono::seconds{20}));
+  return last;
+}
+
+} // namespace
+
+TEST_CASE("the workflow list shows execution statistics and pages",
+          "[http][queries]") {
+  server_fixture f;
+  auto before = f.get("/api/v1/workflows", 200);
+  CHECK(before["page"] == 1);
+  CHECK(before["limit"] == 20);
+  CHECK(before["total"] == 1);
+  REQUIRE(before["workflows"].size() == 1);
+  auto wf = before["workflows"][0];
+  CHECK(wf["name"] == "Build New Feature");
+  CHECK(wf["execution_count"] == 0);
+  CHECK(wf["last_execution_ms"].is_null());
+  CHECK(wf["inputs"].contains("feature")); // catalog details are merged in
+  run_once(f);
+  auto after = f.get("/api/v1/workflows?status=active&department=engineering",
+                     200)["workflows"];
+  REQUIRE(after.size() == 1);
+  CHECK(after[0]["execution_count"] == 1);
+  CHECK(after[0]["last_execution_ms"].is_number());
+  CHECK(f.get("/api/v1/workflows?department=sales", 200)["total"] == 0);
+  CHECK(f.get("/api/v1/workflows?page=2", 200)["workflows"].empty());
+}
+
+TEST_CASE("the workflow list answers 400 for a page or limit out of range",
+          "[http][queries]") {
+  server_fixture f;
+  for (const char* query : {"?limit=0", "?limit=101", "?page=0", "?page=abc",
+                            "?limit=", "?limit=5x"}) {
+    INFO(query);
+    auto body = f.get(std::string{"/api/v1/workflows"} + query, 400);
+    CHECK(body["error"] == "invalid_query");
+  }
+}
+
+TEST_CASE("an agent's daily series counts its tasks and fills empty days",
+          "[http][queries]") {
+  server_fixture f;
+  auto done = run_once(f);
+  std::string agent = done["steps"][0]["agent_id"];
+  auto now = std::time(nullptr);
+  auto today = utc_day(now), yesterday = utc_day(now - 86400);
+  auto path =
+      "/api/v1/agents/" + agent + "/daily?from=" + yesterday + "&to=" + today;
+  json days;
+  // Task results reach the store through the batch processor.
+  REQUIRE(test::wait_until([&] {
+    days = f.get(path, 200)["days"];
+    return days.size() == 2 && days[1]["tasks"] >= 1;
+  }));
+  CHECK(days[0]["day"] == yesterday);
+  CHECK(days[0]["tasks"] == 0);
+  CHECK(days[0]["cost"] == 0);
+  CHECK(days[1]["day"] == today);
+  CHECK(days[1]["executions"] == 1);
+  CHECK(f.get("/api/v1/agents/" + agent + "/daily?from=" + today,
+              400)["error"] == "invalid_query");
+  CHECK(f.get("/api/v1/agents/" + agent + "/daily?from=" + today +
+                  "&to=" + yesterday,
+              400)["error"] == "invalid_query");
 }

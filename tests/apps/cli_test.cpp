@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -218,4 +220,35 @@ TEST_CASE("a second node on the same embedded store is refused", "[cli]") {
   auto free = run_hishamos(
       {"run", file, "--catalog", catalog, "--store", "sqlite:" + store});
   CHECK(free.exit_code == 0);
+}
+
+TEST_CASE("db optimize analyzes the store and reports a missing index with "
+          "exit 1 until migrate rebuilds it",
+          "[cli][persistence]") {
+  test::temp_dir dir;
+  auto store = "sqlite:" + (dir / "h.db");
+  auto clean = run_hishamos({"db", "optimize", "--store", store});
+  INFO(clean.out << clean.err);
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, Catch::Contains("analyzed task_results"));
+  CHECK_THAT(clean.out, Catch::Contains("all expected indexes are present"));
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "h.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP INDEX idx_task_results_created_agent_quality",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto missing = run_hishamos({"db", "optimize", "--store", store});
+  INFO(missing.out << missing.err);
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(
+      missing.out,
+      Catch::Contains("missing index idx_task_results_created_agent_quality"));
+  CHECK_THAT(missing.out, Catch::Contains("fix: run `hishamos migrate`"));
+}
+
+TEST_CASE("db without a subcommand exits 2 with usage help", "[cli]") {
+  auto r = run_hishamos({"db"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out + r.err, Catch::Contains("optimize"));
 }

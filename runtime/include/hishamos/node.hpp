@@ -110,6 +110,14 @@ public:
   /// Newest first, without step details.
   [[nodiscard]] persistence::outcome<std::vector<execution_status>>
   executions(int limit);
+  /// Stored workflows (the catalogs of every node) with execution_count
+  /// and last_execution; `invalid` for a page or limit out of range.
+  [[nodiscard]] persistence::outcome<persistence::workflow_page>
+  workflows(const persistence::workflow_query& q);
+  /// An agent's results per UTC day; `invalid` for a bad date range.
+  [[nodiscard]] persistence::outcome<std::vector<persistence::daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day);
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.
