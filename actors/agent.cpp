@@ -25,20 +25,6 @@ struct agent_state {
 
 using agent_self = caf::stateful_actor<agent_state>;
 
-void record_effect(const agent_settings& cfg, const task_request& t) {
-  if (cfg.effect_log.empty())
-    return;
-  // One short append per task start; O_APPEND keeps lines whole across
-  // processes and survives SIGKILL (the page cache outlives the process).
-  if (auto* f = std::fopen(cfg.effect_log.c_str(), "a")) {
-    std::fprintf(f, "%s %s %d %s %s %lld %lld\n", t.execution_id.c_str(),
-                 t.step_id.c_str(), t.attempt, cfg.node_id.c_str(),
-                 cfg.def.id.c_str(), static_cast<long long>(t.epoch),
-                 static_cast<long long>(persistence::now_ms()));
-    std::fclose(f);
-  }
-}
-
 // Renders the prompt from the template and the already-resolved params.
 model::result<std::string> render(const agent_settings& cfg,
                                   const task_request& t) {
@@ -107,6 +93,39 @@ void run_delegate(agent_self* self, const task_request& t) {
           });
 }
 
+void run(agent_self* self, const task_request& t) {
+  if (self->state.cfg.function)
+    run_function(self, t);
+  else if (self->state.cfg.delegate)
+    run_delegate(self, t);
+  else
+    run_local(self, t);
+}
+
+// Commits the effect to the ledger, then performs it: an effect that ran
+// is always in the ledger. If the ledger cannot be written, the task fails
+// (retryable) without running.
+void record_then_run(agent_self* self, task_request t) {
+  const auto& cfg = self->state.cfg;
+  persistence::effect e{t.execution_id,       t.step_id,  t.attempt,
+                        cfg.node_id,          cfg.def.id, t.epoch,
+                        persistence::now_ms()};
+  auto fail = [self, id = t.task_id](const std::string& why) {
+    self->send(self, complete_atom::value,
+               task_reply::failure(id, "effect ledger: " + why, true));
+  };
+  self->request(cfg.ledger, std::chrono::seconds{10}, std::move(e))
+      .then(
+          [self, t, fail](store_ack& ack) {
+            if (!self->state.in_flight.count(t.task_id))
+              return; // cancelled meanwhile
+            if (ack.code != persistence::errc::ok)
+              return fail(ack.message);
+            run(self, t);
+          },
+          [self, fail](caf::error& err) { fail(self->system().render(err)); });
+}
+
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   self->state.cfg = std::move(cfg);
   return {
@@ -121,15 +140,12 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
                                      model::to_string(prompt.errors()), false);
         t.prompt = std::move(*prompt);
         t.agent_id = st.cfg.def.id;
-        record_effect(st.cfg, t);
         auto rp = self->make_response_promise<task_reply>();
         st.in_flight.emplace(t.task_id, rp);
-        if (st.cfg.function)
-          run_function(self, t);
-        else if (st.cfg.delegate)
-          run_delegate(self, t);
+        if (st.cfg.ledger)
+          record_then_run(self, std::move(t));
         else
-          run_local(self, t);
+          run(self, t);
         return rp;
       },
       [self](complete_atom, task_reply& r) {

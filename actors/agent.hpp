@@ -34,11 +34,14 @@ struct agent_settings {
   model::agent_function function; ///< Set: the agent is this C++ function.
   caf::actor delegate;            ///< Set: task_requests go to this actor.
   std::string node_id;
-  /// When set, every real start of a task is appended to this file as
-  /// "execution step attempt node agent epoch unix_ms" (the effect ledger
-  /// that tests check invariants with).
-  std::string effect_log;
+  /// When set (tests), every real start of a task is first committed to
+  /// the effect ledger through this actor (see spawn_effect_recorder).
+  caf::actor ledger;
 };
+
+/// Spawns a detached actor that answers persistence::effect with a
+/// store_ack once the effect is committed to the ledger at `url`.
+caf::actor spawn_effect_recorder(caf::actor_system& sys, std::string url);
 
 /// Spawns an agent actor.
 caf::actor spawn_agent(caf::actor_system& sys, agent_settings settings);

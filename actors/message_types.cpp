@@ -16,6 +16,7 @@ void add_message_types(caf::actor_system_config& cfg) {
       "hishamos.execution_finished");
   cfg.add_message_type<model::agent_def>("hishamos.agent_def");
   cfg.add_message_type<persistence::checkpoint>("hishamos.checkpoint");
+  cfg.add_message_type<persistence::effect>("hishamos.effect");
   cfg.add_message_type<persistence::task_result_record>("hishamos.task_result");
   cfg.add_message_type<std::vector<persistence::task_result_record>>(
       "hishamos.task_results");

@@ -13,6 +13,7 @@
 #include "model/agent.hpp"
 #include "model/events.hpp"
 #include "model/task.hpp"
+#include "persistence/effect_ledger.hpp"
 #include "persistence/store.hpp"
 
 namespace hishamos::actors {
@@ -100,6 +101,12 @@ typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
   return f(caf::meta::type_name("task_result_record"), x.execution_id,
            x.step_id, x.agent_id, x.quality_score, x.cost, x.tokens_in,
            x.tokens_out, x.latency_ms, x.created_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, effect& x) {
+  return f(caf::meta::type_name("effect"), x.execution_id, x.step_id, x.attempt,
+           x.node, x.agent, x.epoch, x.at_ms);
 }
 
 template <class Inspector>

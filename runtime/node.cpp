@@ -70,6 +70,7 @@ struct node::impl {
   caf::actor supervisor;
   caf::actor dispatcher;
   caf::actor batch;
+  caf::actor ledger; ///< Effect recorder (tests); unset normally.
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys; // last: stops first
 
@@ -91,12 +92,13 @@ struct node::impl {
     all.push_back(dispatcher);
     all.push_back(batch);
     all.push_back(supervisor);
+    all.push_back(ledger);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
-    dispatcher = supervisor = batch = nullptr;
+    dispatcher = supervisor = batch = ledger = nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -114,7 +116,7 @@ struct node::impl {
                          caf::actor delegate) {
     actors::agent_settings s{std::move(def),      catalog,
                              std::move(fn),       std::move(delegate),
-                             opts.config.node_id, opts.effect_log};
+                             opts.config.node_id, ledger};
     return actors::spawn_agent(*sys, std::move(s));
   }
 
@@ -274,9 +276,9 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
     o.store_factory = [url = o.config.store_url] {
       return persistence::open_store(url);
     };
-  if (o.effect_log.empty())
-    if (const char* env = std::getenv("HISHAMOS_EFFECT_LOG"))
-      o.effect_log = env;
+  if (o.effect_ledger.empty())
+    if (const char* env = std::getenv("HISHAMOS_EFFECT_LEDGER"))
+      o.effect_ledger = env;
   persistence::pool_options po;
   if (o.config.store_pool_size > 0)
     po.size = static_cast<size_t>(o.config.store_pool_size);
@@ -306,6 +308,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   bs.factory = o.store_factory;
   bs.metrics = p->metrics;
   p->batch = actors::spawn_batch_processor(*p->sys, std::move(bs));
+  if (!o.effect_ledger.empty())
+    p->ledger = actors::spawn_effect_recorder(*p->sys, o.effect_ledger);
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->resume(); !ok)

@@ -30,9 +30,17 @@ constexpr size_t steps_per_execution = 4;
 struct cluster {
   test::temp_dir dir;
   std::string store_url;
-  std::string effects = dir / "effects.log";
+  /// The ledger's database: the store's own on PostgreSQL (a table of its
+  /// own), a file of its own beside an embedded store.
+  std::string ledger_url;
 
-  cluster(std::string url, int latency_ms) : store_url(std::move(url)) {
+  cluster(std::string url, int latency_ms, std::string ledger = "")
+      : store_url(std::move(url)), ledger_url(std::move(ledger)) {
+    if (ledger_url.empty())
+      ledger_url = store_url.rfind("sqlite:", 0) == 0
+                       ? "sqlite:" + (dir / "effects.db")
+                       : store_url;
+    effects(); // creates the table before any node writes to it
     dir.write("catalog/agents/worker.yaml",
               "id: worker\ncapacity: 32\nlatency_ms: " +
                   std::to_string(latency_ms) + "\n");
@@ -67,7 +75,8 @@ struct cluster {
     auto log = dir / (id + ".log");
     auto p = std::make_unique<test::background_process>(
         std::vector<std::string>{binary, "node", "--config", config},
-        std::map<std::string, std::string>{{"HISHAMOS_EFFECT_LOG", effects}},
+        std::map<std::string, std::string>{
+            {"HISHAMOS_EFFECT_LEDGER", ledger_url}},
         log);
     httplib::Client client{"127.0.0.1", port};
     bool up =
@@ -85,6 +94,17 @@ struct cluster {
       REQUIRE(res);
       REQUIRE(res->status == 202);
     }
+  }
+
+  /// Every effect the nodes recorded so far.
+  std::vector<persistence::effect> effects() const {
+    auto ledger = persistence::open_effect_ledger(ledger_url);
+    INFO(ledger.st.message);
+    REQUIRE(ledger);
+    auto all = ledger.value->all();
+    INFO(all.st.message);
+    REQUIRE(all);
+    return all.value;
   }
 
   std::unique_ptr<persistence::store> open_store() const {
@@ -130,8 +150,9 @@ kill_mid_run(test::background_process& victim, persistence::store& s,
 }
 
 void check_ledger(const cluster& c, persistence::store& s) {
-  auto violations = test::check_invariants(
-      s, test::parse_ledger(test::read_text(c.effects)), steps_per_execution);
+  auto effects = c.effects();
+  REQUIRE_FALSE(effects.empty()); // the agents did record
+  auto violations = test::check_invariants(s, effects, steps_per_execution);
   for (const auto& v : violations)
     FAIL_CHECK(v);
   CHECK(violations.empty());
@@ -253,7 +274,7 @@ SCENARIO(
   check_ledger(c, *store);
   // In-flight steps finished during the grace period: nothing ran twice.
   std::map<std::pair<std::string, std::string>, int> runs;
-  for (const auto& e : test::parse_ledger(test::read_text(c.effects)))
+  for (const auto& e : c.effects())
     ++runs[{e.execution_id, e.step_id}];
   for (const auto& [key, count] : runs) {
     INFO(key.first << "/" << key.second);
@@ -300,8 +321,9 @@ size_t committed_steps_at(const std::string& url) {
 SCENARIO("PostgreSQL crashing and restarting several times during a run loses "
          "no work and repeats no committed step",
          "[chaos][recovery][pg][db-restart]") {
-  test::private_pg server; // never the shared server: this one is crashed
-  cluster c{server.url(), 400};
+  test::private_pg server;  // never the shared server: this one is crashed
+  test::pg_database ledger; // on the shared server: it stays up
+  cluster c{server.url(), 400, ledger.url()};
   int port = test::free_port();
   auto node = c.start("n1", port);
   c.submit(port, 60);

@@ -2,23 +2,13 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace hishamos::test {
 
-std::vector<effect> parse_ledger(const std::string& text) {
-  std::vector<effect> out;
-  std::istringstream in{text};
-  effect e;
-  while (in >> e.execution_id >> e.step_id >> e.attempt >> e.node >> e.agent >>
-         e.epoch >> e.at_ms)
-    out.push_back(e);
-  return out;
-}
-
-std::vector<std::string> check_invariants(persistence::store& store,
-                                          const std::vector<effect>& ledger,
-                                          size_t steps_per_execution) {
+std::vector<std::string>
+check_invariants(persistence::store& store,
+                 const std::vector<persistence::effect>& ledger,
+                 size_t steps_per_execution) {
   std::vector<std::string> out;
   std::map<std::pair<std::string, std::string>, std::int64_t> committed_epoch;
   auto all = store.list_executions(100000);

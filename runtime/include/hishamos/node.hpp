@@ -65,8 +65,9 @@ struct node_options {
   /// Opens a store connection; default: `open_store(config.store_url)`.
   std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>
       store_factory;
-  /// Effect ledger for tests; default: $HISHAMOS_EFFECT_LOG.
-  std::string effect_log;
+  /// Effect ledger for tests (a postgresql:// or sqlite: URL; see
+  /// persistence/effect_ledger.hpp); default: $HISHAMOS_EFFECT_LEDGER.
+  std::string effect_ledger;
   /// Worker threads of the cooperative scheduler; 0 = one per core.
   int scheduler_threads = 0;
 };
