@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,7 +137,7 @@ struct workflow_page {
 
 /// One UTC day of an agent's task results; days without results are zeros.
 struct daily_point {
-  std::string day; ///< YYYY-MM-DD
+  std::string day;             ///< YYYY-MM-DD
   std::int64_t executions = 0; ///< Distinct executions the agent worked on.
   std::int64_t tasks = 0;      ///< Task results.
   double avg_quality = 0;      ///< Over scored results; 0 when none.
@@ -145,7 +146,8 @@ struct daily_point {
 
 /// What `hishamos db optimize` did and found.
 struct optimize_report {
-  std::vector<std::string> analyzed;        ///< Tables whose statistics were refreshed.
+  std::vector<std::string>
+      analyzed; ///< Tables whose statistics were refreshed.
   std::vector<std::string> missing_indexes; ///< "name on table (columns)".
 };
 
@@ -180,6 +182,10 @@ public:
   find_execution(const std::string& id) = 0;
   virtual outcome<std::vector<checkpoint>>
   checkpoints(const std::string& execution_id) = 0;
+  /// The checkpoints of many executions in one round trip (recovery reads
+  /// hundreds at once): execution id -> its checkpoints, as checkpoints().
+  virtual outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& execution_ids) = 0;
   /// Newest first.
   virtual outcome<std::vector<execution_record>> list_executions(int limit) = 0;
   /// At a node's start: takes its own unfinished executions and those of

@@ -55,16 +55,22 @@ void lease_keeper::take_over_expired() {
     spdlog::warn("lease keeper: {}", claimed.st.message);
     return;
   }
+  if (claimed.value.empty())
+    return;
+  std::vector<std::string> ids;
+  for (const auto& rec : claimed.value)
+    ids.push_back(rec.id);
+  auto cps = db_->checkpoints_of(ids);
+  if (!cps) {
+    // Ours now but not running: the next start of this node resumes them.
+    spdlog::warn("lease keeper: {}", cps.st.message);
+    return;
+  }
+  spdlog::info("took over {} execution(s) of nodes whose lease expired",
+               claimed.value.size());
   for (auto& rec : claimed.value) {
-    auto cps = db_->checkpoints(rec.id);
-    if (!cps) {
-      // Ours now but not running: the next start of this node resumes it.
-      spdlog::warn("lease keeper: {}", cps.st.message);
-      continue;
-    }
-    spdlog::info("taking over execution {} from node '{}' at epoch {}", rec.id,
-                 rec.owner_node, rec.epoch);
-    cfg_.resume(std::move(rec), std::move(cps.value));
+    auto done = std::move(cps.value[rec.id]);
+    cfg_.resume(std::move(rec), std::move(done));
   }
 }
 

@@ -174,8 +174,13 @@ struct node::impl {
 
   model::result<bool> host_agents();
   model::result<bool> resume();
+  using definition_cache =
+      std::map<std::string, std::shared_ptr<const model::workflow_def>>;
   void resume_one(persistence::execution_record rec,
                   std::vector<persistence::checkpoint> cps);
+  /// Parsed definitions of resumed executions, by their JSON text. Used by
+  /// the starting thread, then only by the lease keeper's.
+  definition_cache parsed_definitions;
   model::result<std::string>
   submit(std::shared_ptr<const model::workflow_def> wf,
          const nlohmann::json& input, model::execution_observer observer,
@@ -204,21 +209,26 @@ model::result<bool> node::impl::host_agents() {
 }
 
 // Spawns an execution claimed from the store (at start or by takeover).
+// Executions of one workflow share its parsed definition.
 void node::impl::resume_one(persistence::execution_record rec,
                             std::vector<persistence::checkpoint> cps) {
-  auto def_json = nlohmann::json::parse(rec.definition, nullptr, false);
-  auto wf = model::workflow_from_json(def_json);
+  if (parsed_definitions.size() > 256) // bounded: definitions change rarely
+    parsed_definitions.clear();
+  auto& wf = parsed_definitions[rec.definition];
   if (!wf) {
-    spdlog::error("execution {} cannot be resumed: {}", rec.id,
-                  model::to_string(wf.errors()));
-    return;
+    auto def = model::workflow_from_json(
+        nlohmann::json::parse(rec.definition, nullptr, false));
+    if (!def) {
+      spdlog::error("execution {} cannot be resumed: {}", rec.id,
+                    model::to_string(def.errors()));
+      return;
+    }
+    wf = std::make_shared<const model::workflow_def>(std::move(*def));
   }
-  spdlog::info(
+  spdlog::debug(
       "resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
       rec.id, rec.workflow_name, rec.epoch, cps.size());
-  spawn_execution(std::move(rec),
-                  std::make_shared<const model::workflow_def>(std::move(*wf)),
-                  std::move(cps), {}, {});
+  spawn_execution(std::move(rec), wf, std::move(cps), {}, {});
 }
 
 model::result<bool> node::impl::resume() {
@@ -233,11 +243,15 @@ model::result<bool> node::impl::resume() {
     auto recs = db.claim_unfinished(c.node_id);
     if (out.st = recs.st; !out.st)
       return out;
+    std::vector<std::string> ids;
+    for (const auto& rec : recs.value)
+      ids.push_back(rec.id);
+    auto cps = db.checkpoints_of(ids); // one round trip for all of them
+    if (out.st = cps.st; !out.st)
+      return out;
     for (auto& rec : recs.value) {
-      auto cps = db.checkpoints(rec.id);
-      if (out.st = cps.st; !out.st)
-        return out;
-      out.value.emplace_back(std::move(rec), std::move(cps.value));
+      auto done = std::move(cps.value[rec.id]);
+      out.value.emplace_back(std::move(rec), std::move(done));
     }
     return out;
   });
@@ -247,6 +261,8 @@ model::result<bool> node::impl::resume() {
     resume_one(std::move(rec), std::move(cps));
     ++resumed;
   }
+  if (resumed > 0)
+    spdlog::info("resumed {} execution(s) from their checkpoints", resumed);
   runtime::lease_settings ls;
   ls.node_id = c.node_id;
   ls.lease = std::chrono::milliseconds{c.lease_ms};

@@ -196,22 +196,35 @@ public:
   }
 
   outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override {
-    outcome<std::vector<checkpoint>> out;
-    out.st = guarded("reading checkpoints of " + id, [&]() -> status {
+    auto all = checkpoints_of({id});
+    return {all.st, std::move(all.value[id])};
+  }
+
+  outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& ids) override {
+    outcome<std::map<std::string, std::vector<checkpoint>>> out;
+    if (ids.empty())
+      return out;
+    out.st = guarded("reading checkpoints", [&]() -> status {
+      out.value.clear();
       pqxx::work tx{*conn_};
-      auto rows = tx.exec_params(
-          "SELECT step_id, attempt, epoch, output, agent_id, "
+      std::string in;
+      for (const auto& id : ids)
+        in += (in.empty() ? "" : ",") + tx.quote(id);
+      auto rows = tx.exec(
+          "SELECT execution_id, step_id, attempt, epoch, output, agent_id, "
           "started_at, finished_at FROM execution_steps "
-          "WHERE execution_id = $1 ORDER BY finished_at, step_id",
-          id);
+          "WHERE execution_id IN (" +
+          in + ") ORDER BY execution_id, finished_at, step_id");
       for (const auto& r : rows) {
-        auto output = decode_output(pqxx::binarystring{r[3]}.str());
+        std::string id = r[0].c_str();
+        auto output = decode_output(pqxx::binarystring{r[4]}.str());
         if (!output)
-          return {errc::corrupt, "checkpoint " + id + "/" + r[0].c_str() +
+          return {errc::corrupt, "checkpoint " + id + "/" + r[1].c_str() +
                                      " has an unknown encoding"};
-        out.value.push_back({id, r[0].c_str(), r[1].as<int>(),
-                             r[2].as<std::int64_t>(), *output, r[4].c_str(),
-                             r[5].as<std::int64_t>(), r[6].as<std::int64_t>()});
+        out.value[id].push_back(
+            {id, r[1].c_str(), r[2].as<int>(), r[3].as<std::int64_t>(), *output,
+             r[5].c_str(), r[6].as<std::int64_t>(), r[7].as<std::int64_t>()});
       }
       return {};
     });
@@ -366,26 +379,28 @@ public:
     outcome<std::vector<daily_point>> out;
     if (out.st = check_day_range(from_day, to_day); !out.st)
       return out;
-    out.st = guarded("reading the daily series of " + agent_id,
-                     [&]() -> status {
-      pqxx::work tx{*conn_};
-      // generate_series supplies the days without results; each day is a
-      // created_at range, so (created_at, agent_id, ...) serves the join.
-      auto rows = tx.exec_params(
-          "SELECT to_char(d, 'YYYY-MM-DD'), count(DISTINCT t.execution_id), "
-          "count(t.id), COALESCE(avg(t.quality_score), 0), "
-          "COALESCE(sum(t.cost), 0)::float8 "
-          "FROM generate_series($2::timestamp, $3::timestamp, interval '1 "
-          "day') AS d LEFT JOIN task_results t ON t.agent_id = $1 AND "
-          "t.created_at >= (d AT TIME ZONE 'UTC') AND t.created_at < "
-          "((d + interval '1 day') AT TIME ZONE 'UTC') GROUP BY d ORDER BY d",
-          agent_id, from_day, to_day);
-      for (const auto& r : rows)
-        out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
-                             r[2].as<std::int64_t>(), r[3].as<double>(),
-                             r[4].as<double>()});
-      return {};
-    });
+    out.st =
+        guarded("reading the daily series of " + agent_id, [&]() -> status {
+          pqxx::work tx{*conn_};
+          // generate_series supplies the days without results; each day is a
+          // created_at range, so (created_at, agent_id, ...) serves the join.
+          auto rows = tx.exec_params(
+              "SELECT to_char(d, 'YYYY-MM-DD'), count(DISTINCT "
+              "t.execution_id), "
+              "count(t.id), COALESCE(avg(t.quality_score), 0), "
+              "COALESCE(sum(t.cost), 0)::float8 "
+              "FROM generate_series($2::timestamp, $3::timestamp, interval '1 "
+              "day') AS d LEFT JOIN task_results t ON t.agent_id = $1 AND "
+              "t.created_at >= (d AT TIME ZONE 'UTC') AND t.created_at < "
+              "((d + interval '1 day') AT TIME ZONE 'UTC') GROUP BY d ORDER BY "
+              "d",
+              agent_id, from_day, to_day);
+          for (const auto& r : rows)
+            out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
+                                 r[2].as<std::int64_t>(), r[3].as<double>(),
+                                 r[4].as<double>()});
+          return {};
+        });
     return out;
   }
 

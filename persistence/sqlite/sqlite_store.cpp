@@ -256,6 +256,20 @@ public:
     return {{}, std::move(out)};
   }
 
+  // Local reads cost no round trip: one query per execution is fine.
+  outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& ids) override {
+    outcome<std::map<std::string, std::vector<checkpoint>>> out;
+    for (const auto& id : ids) {
+      auto one = checkpoints(id);
+      if (!one)
+        return {one.st};
+      if (!one.value.empty())
+        out.value[id] = std::move(one.value);
+    }
+    return out;
+  }
+
   outcome<std::vector<execution_record>> list_executions(int limit) override {
     return select_executions(std::string{"SELECT "} + execution_columns +
                              " FROM workflow_executions ORDER BY created_at "
@@ -335,9 +349,9 @@ public:
       return {st};
     constexpr const char* filter =
         " WHERE (?1 = '' OR w.status = ?1) AND (?2 = '' OR w.department = ?2)";
-    statement count{db_.get(),
-                    (std::string{"SELECT count(*) FROM workflows w"} + filter)
-                        .c_str()};
+    statement count{
+        db_.get(),
+        (std::string{"SELECT count(*) FROM workflows w"} + filter).c_str()};
     count.bind(q.status, q.department);
     if (int rc = count.step(); rc != SQLITE_ROW)
       return {count.error("counting workflows", rc)};
@@ -350,7 +364,8 @@ public:
                              "(SELECT COALESCE(max(e.created_at), 0) FROM "
                              "workflow_executions e WHERE e.workflow_name = "
                              "w.id), w.created_at FROM workflows w"} +
-                 filter + " ORDER BY w.created_at DESC, w.id LIMIT ?3 OFFSET ?4")
+                 filter +
+                 " ORDER BY w.created_at DESC, w.id LIMIT ?3 OFFSET ?4")
                     .c_str()};
     s.bind(q.status, q.department, q.limit, (q.page - 1) * q.limit);
     int rc;
@@ -369,21 +384,20 @@ public:
     if (auto st = check_day_range(from_day, to_day); !st)
       return {st};
     // A recursive CTE stands in for generate_series.
-    statement s{
-        db_.get(),
-        "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
-        "date(d, '+1 day') FROM days WHERE d < date(?3)) "
-        "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
-        "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0) "
-        "FROM days LEFT JOIN task_results t ON t.agent_id = ?1 AND "
-        "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
-        "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
+    statement s{db_.get(),
+                "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
+                "date(d, '+1 day') FROM days WHERE d < date(?3)) "
+                "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
+                "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0) "
+                "FROM days LEFT JOIN task_results t ON t.agent_id = ?1 AND "
+                "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
+                "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
     s.bind(agent_id, from_day, to_day);
     outcome<std::vector<daily_point>> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW)
-      out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.real(3),
-                           s.real(4)});
+      out.value.push_back(
+          {s.text(0), s.integer(1), s.integer(2), s.real(3), s.real(4)});
     if (rc != SQLITE_DONE)
       return {s.error("reading the daily series of " + agent_id, rc)};
     return out;

@@ -88,6 +88,11 @@ public:
   checkpoints(const std::string& id) override {
     return inner_->checkpoints(id);
   }
+  persistence::outcome<
+      std::map<std::string, std::vector<persistence::checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& ids) override {
+    return inner_->checkpoints_of(ids);
+  }
   persistence::outcome<std::vector<persistence::execution_record>>
   list_executions(int limit) override {
     return inner_->list_executions(limit);
