@@ -11,6 +11,11 @@ prometheus::Counter& counter(prometheus::Registry& r, const char* name,
   return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
 }
 
+prometheus::Gauge& gauge(prometheus::Registry& r, const char* name,
+                         const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
 } // namespace
 
 node_metrics::node_metrics()
@@ -57,7 +62,14 @@ node_metrics::node_metrics()
           counter(*registry_, "hishamos_batch_records_written_total",
                   "Append-only records written by the batch processor")),
       flush_failures_(counter(*registry_, "hishamos_batch_write_failures_total",
-                              "Batch writes that failed and will be retried")) {
+                              "Batch writes that failed and will be retried")),
+      pool_open_(gauge(*registry_, "hishamos_store_pool_open_connections",
+                       "Open connections of the read pool")),
+      pool_in_use_(gauge(*registry_, "hishamos_store_pool_busy_connections",
+                         "Read pool connections in use")),
+      pool_failed_connects_(
+          gauge(*registry_, "hishamos_store_pool_failed_connects",
+                "Failed connection attempts of the read pool since start")) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }

@@ -31,6 +31,12 @@ public:
     records_flushed_.Increment(static_cast<double>(n));
   }
   void flush_failed() { flush_failures_.Increment(); }
+  /// The read pool's state, sampled when metrics are scraped.
+  void store_pool(size_t open, size_t in_use, double failed_connects) {
+    pool_open_.Set(static_cast<double>(open));
+    pool_in_use_.Set(static_cast<double>(in_use));
+    pool_failed_connects_.Set(failed_connects);
+  }
 
   /// The registry in Prometheus text format.
   [[nodiscard]] std::string serialize() const;
@@ -48,6 +54,9 @@ private:
   prometheus::Histogram& checkpoint_batch_;
   prometheus::Counter& records_flushed_;
   prometheus::Counter& flush_failures_;
+  prometheus::Gauge& pool_open_;
+  prometheus::Gauge& pool_in_use_;
+  prometheus::Gauge& pool_failed_connects_;
 };
 
 } // namespace hishamos::actors

@@ -349,7 +349,12 @@ caf::actor_system& node::system() { return *impl_->sys; }
 
 caf::actor node::persistence() const { return impl_->supervisor; }
 
-std::string node::metrics_text() const { return impl_->metrics->serialize(); }
+std::string node::metrics_text() const {
+  auto pool = impl_->pool->snapshot();
+  impl_->metrics->store_pool(pool.open, pool.in_use,
+                             static_cast<double>(pool.failed_connects));
+  return impl_->metrics->serialize();
+}
 
 void node::drain() {
   impl_->draining = true;

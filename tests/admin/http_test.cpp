@@ -160,6 +160,12 @@ TEST_CASE(
   CHECK_THAT(res->body, Catch::Contains("hishamos_steps_completed_total 5"));
   CHECK_THAT(res->body,
              Catch::Contains("hishamos_step_duration_seconds_count 5"));
+  // The GETs above went through the read pool, which holds them open.
+  CHECK_THAT(res->body,
+             Catch::Matches("[\\s\\S]*\nhishamos_store_pool_open_connections "
+                            "[1-9][\\s\\S]*"));
+  CHECK_THAT(res->body,
+             Catch::Contains("hishamos_store_pool_failed_connects 0"));
 }
 
 namespace {

@@ -305,3 +305,24 @@ TEST_CASE("optimize refreshes statistics and reports a missing index",
              Catch::StartsWith("idx_task_results_created_agent_quality on "
                                "task_results"));
 }
+
+TEST_CASE("checkpoints of many executions are read in one call", BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"e1", "e2", "e3"})
+    REQUIRE(s->create_execution(sample(id)));
+  auto saved = s->save_checkpoints(
+      {cp("e1", "a", 1, "one-a"), cp("e1", "b", 1, "one-b"),
+       cp("e2", "a", 1, "two-a")});
+  REQUIRE(saved);
+  auto got = s->checkpoints_of({"e1", "e2", "e3", "missing"});
+  INFO(got.st.message);
+  REQUIRE(got);
+  REQUIRE(got.value["e1"].size() == 2);
+  CHECK(got.value["e1"][0].execution_id == "e1");
+  CHECK(got.value["e2"].size() == 1);
+  CHECK(got.value["e2"][0].output == "two-a");
+  CHECK(got.value["e3"].empty());
+  CHECK(got.value["missing"].empty());
+  CHECK(s->checkpoints_of({}).value.empty());
+}
