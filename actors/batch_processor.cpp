@@ -9,7 +9,7 @@ namespace hishamos::actors {
 
 namespace {
 
-using records = std::vector<persistence::task_result_record>;
+using records = persistence::record_batch;
 
 struct sink_state {
   static inline const char* name = "hishamos.batch_writer";
@@ -28,7 +28,7 @@ caf::behavior batch_writer(caf::stateful_actor<sink_state>* self,
         return store_ack{opened.st.code, opened.st.message};
       db = std::move(opened.value);
     }
-    auto st = db->append_task_results(xs);
+    auto st = db->append_records(xs);
     if (!st && persistence::is_retryable(st.code))
       db.reset();
     return store_ack{st.code, st.message};
@@ -65,9 +65,8 @@ void arm_timer(batch_self* self, std::chrono::milliseconds delay) {
 
 void finish(batch_self* self) {
   if (!self->state.buffer.empty())
-    spdlog::error(
-        "batch processor stops with {} task result(s) it could not store",
-        self->state.buffer.size());
+    spdlog::error("batch processor stops with {} record(s) it could not store",
+                  self->state.buffer.size());
   self->send_exit(self->state.sink, caf::exit_reason::user_shutdown);
   self->quit();
 }
@@ -82,8 +81,8 @@ void after_write(batch_self* self, records batch, const store_ack& ack) {
     st.backoff = std::chrono::milliseconds{100};
   } else {
     st.cfg.metrics->flush_failed();
-    st.buffer.insert(st.buffer.begin(), batch.begin(), batch.end());
-    spdlog::warn("batch processor: writing {} task result(s) failed ({}); "
+    st.buffer.prepend(std::move(batch));
+    spdlog::warn("batch processor: writing {} record(s) failed ({}); "
                  "retrying in {} ms",
                  st.buffer.size(), ack.message, st.backoff.count());
     if (st.stopping && ++st.failed_while_stopping >= st.cfg.shutdown_attempts)
@@ -106,7 +105,7 @@ void flush(batch_self* self) {
     return;
   st.flushing = true;
   auto batch = std::move(st.buffer);
-  st.buffer.clear();
+  st.buffer = {};
   self->request(st.sink, std::chrono::seconds{30}, batch)
       .then([self, batch](store_ack& ack) { after_write(self, batch, ack); },
             [self, batch](caf::error& e) {
@@ -114,6 +113,14 @@ void flush(batch_self* self) {
                   self, batch,
                   {persistence::errc::unavailable, self->system().render(e)});
             });
+}
+
+void buffered(batch_self* self) {
+  auto& st = self->state;
+  if (st.buffer.size() >= st.cfg.max_batch)
+    flush(self);
+  else
+    arm_timer(self, st.cfg.interval);
 }
 
 caf::behavior batch_processor(batch_self* self, batch_settings cfg) {
@@ -129,12 +136,12 @@ caf::behavior batch_processor(batch_self* self, batch_settings cfg) {
   });
   return {
       [self](persistence::task_result_record& r) {
-        auto& st = self->state;
-        st.buffer.push_back(std::move(r));
-        if (st.buffer.size() >= st.cfg.max_batch)
-          flush(self);
-        else
-          arm_timer(self, st.cfg.interval);
+        self->state.buffer.task_results.push_back(std::move(r));
+        buffered(self);
+      },
+      [self](persistence::audit_event& e) {
+        self->state.buffer.audit_events.push_back(std::move(e));
+        buffered(self);
       },
       [self](flush_atom, std::uint64_t id) {
         if (id != self->state.timer)

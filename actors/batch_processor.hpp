@@ -1,19 +1,20 @@
 #pragma once
 
-// Batch processor: buffers append-only records (task results) and writes
-// them in batches with one multi-row INSERT.
+// Batch processor: buffers append-only records (task results, audit
+// events) and writes them in batches: one transaction, one multi-row INSERT
+// per table.
 //
 // Accepts:
-//   persistence::task_result_record -> buffered (no reply). A batch is
-//       written when `max_batch` records wait or `interval` passed since the
-//       first of them arrived.
+//   persistence::task_result_record, persistence::audit_event -> buffered
+//       (no reply). A batch is written when `max_batch` records wait or
+//       `interval` passed since the first of them arrived.
 //   exit (node shutdown)  -> writes what is buffered, then quits.
 // A failed write keeps the records and tries again with doubling backoff
 // (100 ms to 5 s), logging how many wait; they are never dropped silently.
 // At shutdown it gives up after `shutdown_attempts` failed writes and logs
 // the number of records it could not store.
-// Persists: task_results rows, through a detached writer of its own (store
-// calls block); the processor itself only buffers and keeps time.
+// Persists: task_results and audit_logs rows, through a detached writer of its
+// own (store calls block); the processor itself only buffers and keeps time.
 
 #include <chrono>
 #include <memory>

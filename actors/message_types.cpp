@@ -20,6 +20,10 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<persistence::task_result_record>("hishamos.task_result");
   cfg.add_message_type<std::vector<persistence::task_result_record>>(
       "hishamos.task_results");
+  cfg.add_message_type<persistence::audit_event>("hishamos.audit_event");
+  cfg.add_message_type<std::vector<persistence::audit_event>>(
+      "hishamos.audit_events");
+  cfg.add_message_type<persistence::record_batch>("hishamos.record_batch");
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
   cfg.add_message_type<persistence::execution_record>(
       "hishamos.execution_record");

@@ -104,6 +104,18 @@ typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_event& x) {
+  return f(caf::meta::type_name("audit_event"), x.user_id, x.action, x.details,
+           x.created_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_batch& x) {
+  return f(caf::meta::type_name("record_batch"), x.task_results,
+           x.audit_events);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, effect& x) {
   return f(caf::meta::type_name("effect"), x.execution_id, x.step_id, x.attempt,
            x.node, x.agent, x.epoch, x.at_ms);

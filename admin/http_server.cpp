@@ -235,8 +235,11 @@ void http_server::impl::routes() {
                                                              httplib::Response&
                                                                  res) {
     std::string id = req.matches[1];
-    if (n.cancel(id))
+    if (n.cancel(id)) {
+      n.audit("execution.cancel",
+              {{"execution_id", id}, {"from", req.remote_addr}});
       return reply(res, 202, {{"execution_id", id}, {"state", "cancelling"}});
+    }
     auto x = n.execution(id);
     if (!x)
       return store_failed(res, x.st);
@@ -279,6 +282,9 @@ void http_server::impl::execute(const httplib::Request& req,
   auto id = n.submit(name, input);
   if (!id)
     return fail(res, 503, "store_unavailable", model::to_string(id.errors()));
+  n.audit(
+      "execution.start",
+      {{"execution_id", *id}, {"workflow", name}, {"from", req.remote_addr}});
   res.set_header("Location", "/api/v1/executions/" + *id);
   reply(res, 202,
         {{"execution_id", *id},

@@ -92,6 +92,32 @@ struct task_result_record {
   std::int64_t created_at_ms = 0;
 };
 
+/// One append-only audit event (audit_logs): who did what.
+struct audit_event {
+  std::string user_id;        ///< "" when no user is known (no auth yet).
+  std::string action;         ///< e.g. execution.start, execution.cancel
+  std::string details = "{}"; ///< JSON object.
+  std::int64_t created_at_ms = 0;
+};
+
+/// Append-only records written together by the batch processor.
+struct record_batch {
+  std::vector<task_result_record> task_results;
+  std::vector<audit_event> audit_events;
+  [[nodiscard]] size_t size() const {
+    return task_results.size() + audit_events.size();
+  }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  /// Puts `earlier` in front of these records (a failed write goes back).
+  void prepend(record_batch earlier) {
+    earlier.task_results.insert(earlier.task_results.end(),
+                                task_results.begin(), task_results.end());
+    earlier.audit_events.insert(earlier.audit_events.end(),
+                                audit_events.begin(), audit_events.end());
+    *this = std::move(earlier);
+  }
+};
+
 /// A fenced change of an execution's state.
 struct state_change {
   std::string execution_id;
@@ -203,11 +229,13 @@ public:
                            std::int64_t lease_ms) = 0;
   /// Ends this node's lease now, so that others may claim its executions.
   virtual status release_lease(const std::string& node_id) = 0;
-  /// Appends records in one multi-row INSERT (one transaction).
-  virtual status
-  append_task_results(const std::vector<task_result_record>& xs) = 0;
+  /// Appends all records in one transaction, one multi-row INSERT per
+  /// table: all of them are stored or none.
+  virtual status append_records(const record_batch& xs) = 0;
   /// Number of task_results rows (for tests and the admin API).
   virtual outcome<std::int64_t> count_task_results() = 0;
+  /// Number of audit_logs rows.
+  virtual outcome<std::int64_t> count_audit_events() = 0;
   /// Makes the workflows table hold these catalog workflows (by name;
   /// created_at of known ones is kept).
   virtual status sync_workflows(const std::vector<workflow_row>& xs) = 0;

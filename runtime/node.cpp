@@ -569,6 +569,13 @@ node::agent_daily_series(const std::string& agent_id,
   });
 }
 
+void node::audit(const std::string& action, const nlohmann::json& details,
+                 const std::string& user_id) {
+  caf::anon_send(impl_->batch,
+                 persistence::audit_event{user_id, action, details.dump(),
+                                          persistence::now_ms()});
+}
+
 bool node::cancel(const std::string& id) {
   std::lock_guard<std::mutex> guard{impl_->mx};
   auto it = impl_->live.find(id);

@@ -256,12 +256,51 @@ public:
     return claim(expired_owner, node_id, limit);
   }
 
-  status
-  append_task_results(const std::vector<task_result_record>& xs) override {
-    return guarded("appending task results", [&]() -> status {
-      if (xs.empty())
+  status append_records(const record_batch& batch) override {
+    return guarded("appending records", [&]() -> status {
+      if (batch.empty())
         return {};
       pqxx::work tx{*conn_};
+      insert_task_results(tx, batch.task_results);
+      insert_audit_events(tx, batch.audit_events);
+      tx.commit();
+      return {};
+    });
+  }
+
+  outcome<std::int64_t> count_audit_events() override {
+    outcome<std::int64_t> out;
+    out.st = guarded("counting audit events", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      out.value =
+          tx.exec1("SELECT count(*) FROM audit_logs")[0].as<std::int64_t>();
+      return {};
+    });
+    return out;
+  }
+
+  static void insert_audit_events(pqxx::work& tx,
+                                  const std::vector<audit_event>& xs) {
+    if (xs.empty())
+      return;
+    std::string sql = "INSERT INTO audit_logs (user_id, action, details, "
+                      "created_at) VALUES ";
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const auto& e = xs[i];
+      sql += (i ? ",(" : "(") +
+             (e.user_id.empty() ? std::string{"NULL"} : tx.quote(e.user_id)) +
+             "," + tx.quote(e.action) + "," + tx.quote(e.details) +
+             "::jsonb,to_timestamp(" + tx.quote(e.created_at_ms) +
+             " / 1000.0))";
+    }
+    tx.exec0(sql);
+  }
+
+  static void insert_task_results(pqxx::work& tx,
+                                  const std::vector<task_result_record>& xs) {
+    {
+      if (xs.empty())
+        return;
       // One multi-row INSERT; values are quoted by libpqxx.
       std::string sql =
           "INSERT INTO task_results (execution_id, step_id, agent_id, "
@@ -278,9 +317,7 @@ public:
                ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0))";
       }
       tx.exec0(sql);
-      tx.commit();
-      return {};
-    });
+    }
   }
 
   outcome<std::int64_t> count_task_results() override {

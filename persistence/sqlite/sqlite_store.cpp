@@ -298,9 +298,19 @@ public:
     return out;
   }
 
-  status
-  append_task_results(const std::vector<task_result_record>& xs) override {
+  status append_records(const record_batch& batch) override {
+    if (batch.empty())
+      return {};
     return transaction([&]() -> status {
+      const auto& xs = batch.task_results;
+      for (const auto& e : batch.audit_events) {
+        statement ins{db_.get(), "INSERT INTO audit_logs (user_id, action, "
+                                 "details, created_at) VALUES (NULLIF(?, ''), "
+                                 "?, ?, ?)"};
+        ins.bind(e.user_id, e.action, e.details, e.created_at_ms);
+        if (int rc = ins.step(); rc != SQLITE_DONE)
+          return ins.error("appending audit events", rc);
+      }
       for (size_t from = 0; from < xs.size(); from += 100) {
         auto to = std::min(xs.size(), from + 100);
         std::string sql =
@@ -317,6 +327,13 @@ public:
       }
       return {};
     });
+  }
+
+  outcome<std::int64_t> count_audit_events() override {
+    statement s{db_.get(), "SELECT count(*) FROM audit_logs"};
+    if (int rc = s.step(); rc != SQLITE_ROW)
+      return {s.error("counting audit events", rc)};
+    return {{}, s.integer(0)};
   }
 
   outcome<std::int64_t> count_task_results() override {
@@ -408,7 +425,7 @@ public:
     if (out.st = exec("ANALYZE"); !out.st)
       return out;
     out.value.analyzed = {"workflow_executions", "execution_steps",
-                          "task_results", "workflows"};
+                          "task_results", "workflows", "audit_logs"};
     for (const auto& [name, where] :
          {std::pair{"idx_executions_workflow_state_created",
                     "workflow_executions (workflow_name, state, created_at)"},
@@ -418,7 +435,9 @@ public:
           {"idx_task_results_created_agent_quality",
            "task_results (created_at, agent_id, quality_score)"},
           {"idx_workflows_active_department_created",
-           "workflows (department, created_at) WHERE status = 'active'"}}) {
+           "workflows (department, created_at) WHERE status = 'active'"},
+          {"idx_audit_logs_user_created_action",
+           "audit_logs (user_id, created_at, action)"}}) {
       statement s{db_.get(), "SELECT 1 FROM sqlite_master WHERE type = "
                              "'index' AND name = ?"};
       s.bind(name);

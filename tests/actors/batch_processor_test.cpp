@@ -107,3 +107,21 @@ TEST_CASE("a failed batch write is retried, not dropped", "[actors][batch]") {
              Catch::Contains("hishamos_batch_write_failures_total 2"));
   caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("audit events are batched with task results and count toward "
+          "max_batch",
+          "[actors][batch]") {
+  fixture f;
+  f.g->fail_appends = 1; // the first write fails: both kinds go back
+  auto p = f.spawn(10, never);
+  for (int i = 0; i < 4; ++i)
+    caf::anon_send(
+        p, persistence::audit_event{"u1", "execution.start",
+                                    R"({"n": )" + std::to_string(i) + "}",
+                                    persistence::now_ms()});
+  f.send(p, 6); // 4 + 6 = max_batch
+  REQUIRE(wait_until([&] {
+    return f.rows() == 6 && f.reader->count_audit_events().value == 4;
+  }));
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+}

@@ -255,3 +255,20 @@ TEST_CASE("an agent's daily series counts its tasks and fills empty days",
                   "&to=" + yesterday,
               400)["error"] == "invalid_query");
 }
+
+TEST_CASE("starting and cancelling through the API leave audit events",
+          "[http][audit]") {
+  server_fixture f;
+  auto store = persistence::open_store("sqlite:" + (f.dir / "store.db"));
+  REQUIRE(store);
+  auto& db = *store.value;
+  std::string id = f.post(execute_path, R"({"input": {"feature": "a"}})",
+                          202)["execution_id"];
+  auto res = f.client->Post(("/api/v1/executions/" + id + "/cancel").c_str(),
+                            "", "application/json");
+  REQUIRE(res);
+  // 202 if it was still running, 409 if it had finished: only 202 audits.
+  auto expected = res->status == 202 ? 2 : 1;
+  CHECK(test::wait_until(
+      [&] { return db.count_audit_events().value == expected; }));
+}

@@ -38,8 +38,8 @@ struct fresh_store {
   void drop_index(const std::string& name) const {
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
-    int rc = sqlite3_exec(raw, ("DROP INDEX " + name).c_str(), nullptr,
-                          nullptr, nullptr);
+    int rc = sqlite3_exec(raw, ("DROP INDEX " + name).c_str(), nullptr, nullptr,
+                          nullptr);
     sqlite3_close(raw);
     REQUIRE(rc == SQLITE_OK);
   }
@@ -246,13 +246,13 @@ TEST_CASE("an agent's daily series fills days without results with zeros",
           BACKEND) {
   fresh_store fresh;
   auto s = fresh.open();
-  REQUIRE(s->append_task_results({
+  REQUIRE(s->append_records({{
       result("e1", "a1", 0.5, 0.1, utc_ms(2026, 11, 1, 0)),
       result("e1", "a1", 1.0, 0.1, utc_ms(2026, 11, 1, 23, 59, 59, 999)),
-      result("e2", "a1", -1, 0.2, utc_ms(2026, 11, 3, 0)), // not scored
-      result("e3", "a2", 0.1, 5.0, utc_ms(2026, 11, 1, 12)), // other agent
+      result("e2", "a1", -1, 0.2, utc_ms(2026, 11, 3, 0)),        // not scored
+      result("e3", "a2", 0.1, 5.0, utc_ms(2026, 11, 1, 12)),      // other agent
       result("e4", "a1", 0.9, 9.0, utc_ms(2026, 10, 30, 23, 59)), // before
-  }));
+  }}));
   auto got = s->agent_daily_series("a1", "2026-10-31", "2026-11-04");
   INFO(got.st.message);
   REQUIRE(got);
@@ -311,9 +311,9 @@ TEST_CASE("checkpoints of many executions are read in one call", BACKEND) {
   auto s = fresh.open();
   for (auto id : {"e1", "e2", "e3"})
     REQUIRE(s->create_execution(sample(id)));
-  auto saved = s->save_checkpoints(
-      {cp("e1", "a", 1, "one-a"), cp("e1", "b", 1, "one-b"),
-       cp("e2", "a", 1, "two-a")});
+  auto saved =
+      s->save_checkpoints({cp("e1", "a", 1, "one-a"), cp("e1", "b", 1, "one-b"),
+                           cp("e2", "a", 1, "two-a")});
   REQUIRE(saved);
   auto got = s->checkpoints_of({"e1", "e2", "e3", "missing"});
   INFO(got.st.message);
@@ -325,4 +325,30 @@ TEST_CASE("checkpoints of many executions are read in one call", BACKEND) {
   CHECK(got.value["e3"].empty());
   CHECK(got.value["missing"].empty());
   CHECK(s->checkpoints_of({}).value.empty());
+}
+
+TEST_CASE("task results and audit events are appended together or not at all",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  record_batch batch;
+  batch.task_results.push_back({"e1", "a", "w", 0.5, 0.1, 1, 2, 3, now_ms()});
+  batch.audit_events.push_back(
+      {"", "execution.start", R"({"execution_id": "e1"})", now_ms()});
+  batch.audit_events.push_back({"u1", "execution.cancel", "{}", now_ms()});
+  REQUIRE(s->append_records(batch));
+  CHECK(s->count_task_results().value == 1);
+  CHECK(s->count_audit_events().value == 2);
+  // One bad row fails the whole batch: nothing of it is stored.
+  record_batch bad;
+  bad.task_results.push_back({"e2", "a", "w", -1, 0, 0, 0, 0, now_ms()});
+  bad.audit_events.push_back({"", "x", "not json", now_ms()});
+  auto st = s->append_records(bad);
+#ifdef HISHAMOS_TEST_PG
+  CHECK_FALSE(st); // details is JSONB: PostgreSQL checks it
+  CHECK(s->count_task_results().value == 1);
+  CHECK(s->count_audit_events().value == 2);
+#else
+  (void)st; // SQLite stores details as text
+#endif
 }

@@ -19,7 +19,7 @@ struct gate {
   std::set<std::string> held; ///< "step" ids whose checkpoint is being held.
   int transactions = 0;       ///< save_checkpoints calls so far.
   int checkpoints = 0;        ///< Checkpoints passed to them.
-  int fail_appends = 0;       ///< append_task_results calls left to fail.
+  int fail_appends = 0;       ///< append_records calls left to fail.
 
   void close() {
     std::lock_guard<std::mutex> guard{mx};
@@ -113,8 +113,8 @@ public:
   persistence::status release_lease(const std::string& id) override {
     return inner_->release_lease(id);
   }
-  persistence::status append_task_results(
-      const std::vector<persistence::task_result_record>& xs) override {
+  persistence::status
+  append_records(const persistence::record_batch& xs) override {
     {
       std::lock_guard<std::mutex> guard{gate_->mx};
       if (gate_->fail_appends > 0) {
@@ -122,7 +122,10 @@ public:
         return {persistence::errc::unavailable, "injected failure"};
       }
     }
-    return inner_->append_task_results(xs);
+    return inner_->append_records(xs);
+  }
+  persistence::outcome<std::int64_t> count_audit_events() override {
+    return inner_->count_audit_events();
   }
   persistence::outcome<std::int64_t> count_task_results() override {
     return inner_->count_task_results();

@@ -119,6 +119,9 @@ public:
   [[nodiscard]] persistence::outcome<std::vector<persistence::daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day);
+  /// Records an audit event (audit_logs), written in a batch with others.
+  void audit(const std::string& action, const nlohmann::json& details,
+             const std::string& user_id = "");
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.
