@@ -107,8 +107,14 @@ void run(agent_self* self, const task_request& t) {
 // (retryable) without running.
 void record_then_run(agent_self* self, task_request t) {
   const auto& cfg = self->state.cfg;
-  persistence::effect e{t.execution_id,       t.step_id,  t.attempt,
-                        cfg.node_id,          cfg.def.id, t.epoch,
+  // The owner's id: the invariant is about which node owned the execution
+  // when the step ran, wherever its agent lives.
+  persistence::effect e{t.execution_id,
+                        t.step_id,
+                        t.attempt,
+                        t.owner_node.empty() ? cfg.node_id : t.owner_node,
+                        cfg.def.id,
+                        t.epoch,
                         persistence::now_ms()};
   auto fail = [self, id = t.task_id](const std::string& why) {
     self->send(self, complete_atom::value,
@@ -131,9 +137,14 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   return {
       [self](task_request& t) -> caf::result<task_reply> {
         auto& st = self->state;
-        if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity)
-          return task_reply::failure(
+        // Other nodes' dispatchers send here too: a full agent says so
+        // rather than failing the step.
+        if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity) {
+          auto busy = task_reply::failure(
               t.task_id, "agent " + st.cfg.def.id + " is at capacity", true);
+          busy.busy = true;
+          return busy;
+        }
         auto prompt = render(st.cfg, t);
         if (!prompt)
           return task_reply::failure(t.task_id,

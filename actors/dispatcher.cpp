@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
 
@@ -16,19 +17,39 @@ using model::task_reply;
 struct hosted_agent {
   model::agent_def def;
   caf::actor handle;
+  std::string node; ///< Hosting node; "" = this one.
   int load = 0;
+  std::chrono::steady_clock::time_point busy_until;
 };
+
+struct running_task {
+  caf::actor_addr agent;
+  caf::typed_response_promise<task_reply> rp;
+  assign_step step; ///< Kept to run it elsewhere if the agent is lost.
+  int requeued = 0;
+};
+
+/// How often a task goes back to the queue (agent busy or lost) before
+/// its execution hears of it.
+constexpr int max_requeues = 20;
+/// How long a busy agent is skipped: its capacity is shared with the
+/// dispatchers of other nodes, whose load this one does not see.
+constexpr std::chrono::milliseconds busy_pause{50};
 
 struct waiting_step {
   assign_step step;
   caf::typed_response_promise<task_reply> rp;
+  int requeued = 0;
 };
 
 struct dispatcher_state {
   static inline const char* name = "hishamos.dispatcher";
   std::vector<hosted_agent> agents;
   std::deque<waiting_step> waiting;
-  std::unordered_map<std::string, caf::actor_addr> running; ///< task -> agent
+  std::unordered_map<std::string, running_task> running; ///< by task id
+  /// In a cluster a step no known agent matches waits: the agent's node
+  /// may be joining. Alone, it fails at once (a configuration error).
+  bool wait_for_peers = false;
 };
 
 using dispatcher_self = caf::stateful_actor<dispatcher_state>;
@@ -46,11 +67,14 @@ int pick(const dispatcher_state& st, const assign_step& s) {
   int best = -1;
   bool any = false;
   double best_ratio = 2.0;
+  auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < st.agents.size(); ++i) {
     const auto& a = st.agents[i];
     if (!matches(a, s))
       continue;
     any = true;
+    if (a.busy_until > now)
+      continue;
     double ratio = static_cast<double>(a.load) / a.def.capacity;
     if (a.load < a.def.capacity && ratio < best_ratio) {
       best = static_cast<int>(i);
@@ -69,26 +93,84 @@ hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr) {
 
 void pump(dispatcher_self* self);
 
+// Answers a running task once: by its agent, or earlier when the agent
+// (or its node) goes down and the answer would never come.
+void finish(dispatcher_self* self, const std::string& task_id, task_reply r) {
+  auto it = self->state.running.find(task_id);
+  if (it == self->state.running.end())
+    return; // already answered
+  if (auto* a = find_agent(self->state, it->second.agent))
+    --a->load;
+  auto rp = std::move(it->second.rp);
+  self->state.running.erase(it);
+  rp.deliver(std::move(r));
+  pump(self);
+}
+
+// Puts a running task back at the head of the queue (its agent was busy
+// or is gone), unless it went back too often: then its execution hears.
+void requeue(dispatcher_self* self, const std::string& task_id,
+             task_reply why) {
+  auto it = self->state.running.find(task_id);
+  if (it == self->state.running.end())
+    return;
+  if (it->second.requeued >= max_requeues)
+    return finish(self, task_id, std::move(why));
+  if (auto* a = find_agent(self->state, it->second.agent))
+    --a->load;
+  waiting_step w{std::move(it->second.step), std::move(it->second.rp),
+                 it->second.requeued + 1};
+  self->state.running.erase(it);
+  self->state.waiting.push_front(std::move(w));
+  pump(self);
+}
+
 void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w) {
   ++agent.load;
-  auto addr = agent.handle.address();
   auto task_id = w.step.task.task_id;
-  self->state.running.emplace(task_id, addr);
-  auto rp = w.rp;
-  auto finish = [self, addr, task_id, rp](task_reply r) mutable {
-    if (auto* a = find_agent(self->state, addr))
-      --a->load;
-    self->state.running.erase(task_id);
-    rp.deliver(std::move(r));
-    pump(self);
-  };
-  self->request(agent.handle, caf::infinite, std::move(w.step.task))
-      .then([finish](task_reply& r) mutable { finish(std::move(r)); },
-            [self, finish, task_id](caf::error& e) mutable {
-              finish(task_reply::failure(
-                  task_id, "agent unavailable: " + self->system().render(e),
-                  true));
-            });
+  auto task = w.step.task;
+  self->state.running.emplace(task_id,
+                              running_task{agent.handle.address(), w.rp,
+                                           std::move(w.step), w.requeued});
+  auto addr = agent.handle.address();
+  self->request(agent.handle, caf::infinite, std::move(task))
+      .then(
+          [self, task_id, addr](task_reply& r) {
+            if (!r.busy)
+              return finish(self, task_id, std::move(r));
+            if (auto* a = find_agent(self->state, addr))
+              a->busy_until = std::chrono::steady_clock::now() + busy_pause;
+            self->delayed_send(self, busy_pause, retry_atom::value);
+            requeue(self, task_id, std::move(r));
+          },
+          [self, task_id](caf::error& e) {
+            finish(self, task_id,
+                   task_reply::failure(
+                       task_id,
+                       "agent unavailable: " + self->system().render(e), true));
+          });
+}
+
+// Removes the agents `gone` selects; their running tasks fail as
+// retryable, so their executions try again on another agent.
+template <class Pred>
+void remove_agents(dispatcher_self* self, Pred gone, const std::string& why) {
+  auto& xs = self->state.agents;
+  std::vector<caf::actor_addr> removed;
+  for (const auto& a : xs)
+    if (gone(a))
+      removed.push_back(a.handle.address());
+  if (removed.empty())
+    return;
+  std::vector<std::string> orphans;
+  for (const auto& [id, t] : self->state.running)
+    if (std::find(removed.begin(), removed.end(), t.agent) != removed.end())
+      orphans.push_back(id);
+  xs.erase(std::remove_if(xs.begin(), xs.end(), gone), xs.end());
+  // Never started or lost with its agent: it runs again on another agent
+  // (at least once per step), without using up one of its attempts.
+  for (const auto& id : orphans)
+    requeue(self, id, task_reply::failure(id, why, true));
 }
 
 // Starts every waiting step that now has a free agent, oldest first.
@@ -117,23 +199,22 @@ std::string describe(const assign_step& s) {
 
 caf::behavior
 dispatcher_actor(dispatcher_self* self,
-                 std::vector<std::pair<model::agent_def, caf::actor>> agents) {
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents,
+                 bool wait_for_peers) {
+  self->state.wait_for_peers = wait_for_peers;
   for (auto& [def, handle] : agents) {
     self->monitor(handle);
-    self->state.agents.push_back({std::move(def), std::move(handle), 0});
+    self->state.agents.push_back({std::move(def), std::move(handle), "", 0});
   }
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto& xs = self->state.agents;
-    xs.erase(std::remove_if(xs.begin(), xs.end(),
-                            [&](const auto& a) {
-                              return a.handle.address() == dm.source;
-                            }),
-             xs.end());
+    remove_agents(
+        self, [&](const auto& a) { return a.handle.address() == dm.source; },
+        "the agent went down: " + self->system().render(dm.reason));
   });
   return {
       [self](assign_step& s) -> caf::result<task_reply> {
         int i = pick(self->state, s);
-        if (i == -2)
+        if (i == -2 && !self->state.wait_for_peers)
           return task_reply::failure(
               s.task.task_id, "no agent on this node matches " + describe(s),
               false);
@@ -155,23 +236,56 @@ dispatcher_actor(dispatcher_self* self,
           }
         if (auto it = self->state.running.find(task_id);
             it != self->state.running.end())
-          if (auto* a = find_agent(self->state, it->second))
+          if (auto* a = find_agent(self->state, it->second.agent))
             self->send(a->handle, cancel_atom::value, task_id);
       },
       [self](join_atom, model::agent_def& def, caf::actor& handle) {
         // An agent with the same id is replaced: new tasks go to the new one.
         auto& xs = self->state.agents;
         for (auto it = xs.begin(); it != xs.end(); ++it)
-          if (it->def.id == def.id) {
+          if (it->node.empty() && it->def.id == def.id) {
             self->demonitor(it->handle);
             self->send_exit(it->handle, caf::exit_reason::user_shutdown);
             xs.erase(it);
             break;
           }
         self->monitor(handle);
-        xs.push_back({std::move(def), std::move(handle), 0});
+        xs.push_back({std::move(def), std::move(handle), "", 0});
         pump(self);
         return true;
+      },
+      // A peer's agents (its whole list: earlier ones are replaced). They
+      // are monitored: a node that dies takes its agents with it.
+      [self](join_atom, const std::string& node,
+             std::vector<agent_entry>& entries) {
+        remove_agents(
+            self, [&](const auto& a) { return a.node == node; },
+            "node " + node + " rejoined");
+        for (auto& e : entries) {
+          self->monitor(e.handle);
+          self->state.agents.push_back(
+              {std::move(e.def), std::move(e.handle), node, 0});
+        }
+        pump(self);
+      },
+      [self](retry_atom) { pump(self); }, // a busy pause ended
+      [self](leave_atom, const std::string& node) {
+        remove_agents(
+            self, [&](const auto& a) { return a.node == node; },
+            "node " + node + " left the cluster");
+      },
+      // The agent directory as JSON: id, node, department, capabilities,
+      // capacity, load.
+      [self](directory_atom) {
+        auto out = nlohmann::json::array();
+        for (const auto& a : self->state.agents)
+          out.push_back({{"id", a.def.id},
+                         {"node", a.node},
+                         {"department", a.def.department},
+                         {"capabilities", a.def.capabilities},
+                         {"capacity", a.def.capacity},
+                         {"load", a.load}});
+        return out.dump();
       },
   };
 }
@@ -180,8 +294,9 @@ dispatcher_actor(dispatcher_self* self,
 
 caf::actor
 spawn_dispatcher(caf::actor_system& sys,
-                 std::vector<std::pair<model::agent_def, caf::actor>> agents) {
-  return sys.spawn(dispatcher_actor, std::move(agents));
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents,
+                 bool wait_for_peers) {
+  return sys.spawn(dispatcher_actor, std::move(agents), wait_for_peers);
 }
 
 } // namespace hishamos::actors

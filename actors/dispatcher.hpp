@@ -15,6 +15,10 @@
 //   (join_atom, agent_def, actor) -> adds an agent (monitored; removed when it
 //                              goes down, its tasks answered as retryable
 //                              failures).
+//   (join_atom, node, vector<agent_entry>) -> replaces a peer's agents.
+//   (leave_atom, node)      -> removes a peer's agents; their running tasks
+//                              fail as retryable (they run again elsewhere).
+//   directory_atom          -> std::string: the agent directory as JSON.
 // Persists nothing; a restart forgets waiting steps, whose executions time
 // out or are resumed.
 
@@ -28,9 +32,12 @@
 
 namespace hishamos::actors {
 
-/// Spawns the dispatcher with the node's agents.
+/// Spawns the dispatcher with the node's agents. With `wait_for_peers`
+/// (a clustered node), a step that no known agent matches waits for one to
+/// join instead of failing.
 caf::actor
 spawn_dispatcher(caf::actor_system& sys,
-                 std::vector<std::pair<model::agent_def, caf::actor>> agents);
+                 std::vector<std::pair<model::agent_def, caf::actor>> agents,
+                 bool wait_for_peers = false);
 
 } // namespace hishamos::actors

@@ -15,6 +15,11 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<model::execution_finished>(
       "hishamos.execution_finished");
   cfg.add_message_type<model::agent_def>("hishamos.agent_def");
+  cfg.add_message_type<agent_entry>("hishamos.agent_entry");
+  cfg.add_message_type<std::vector<agent_entry>>("hishamos.agent_entries");
+  cfg.add_message_type<hello>("hishamos.hello");
+  cfg.add_message_type<peer_address>("hishamos.peer_address");
+  cfg.add_message_type<std::vector<peer_address>>("hishamos.peer_addresses");
   cfg.add_message_type<persistence::checkpoint>("hishamos.checkpoint");
   cfg.add_message_type<persistence::effect>("hishamos.effect");
   cfg.add_message_type<persistence::task_result_record>("hishamos.task_result");

@@ -29,6 +29,36 @@ using start_atom = caf::atom_constant<caf::atom("hm_start")>;
 using join_atom = caf::atom_constant<caf::atom("hm_join")>;
 using flush_atom = caf::atom_constant<caf::atom("hm_flush")>;
 using drain_atom = caf::atom_constant<caf::atom("hm_drain")>;
+using leave_atom = caf::atom_constant<caf::atom("hm_leave")>;
+using directory_atom = caf::atom_constant<caf::atom("hm_dir")>;
+using peers_atom = caf::atom_constant<caf::atom("hm_peers")>;
+using connected_atom = caf::atom_constant<caf::atom("hm_conn")>;
+
+/// The version of everything nodes say to each other. A peer with another
+/// version is refused at the handshake, so every later message between two
+/// nodes has the same shape on both ends.
+constexpr int protocol_version = 1;
+
+/// An agent as the directory carries it between nodes.
+struct agent_entry {
+  model::agent_def def;
+  caf::actor handle;
+};
+
+/// Membership handshake, both ways: who I am and which agents I host.
+struct hello {
+  int protocol = protocol_version;
+  std::string node_id;
+  std::string http_address;
+  std::vector<agent_entry> agents;
+};
+
+/// A peer to connect to, from the nodes table.
+struct peer_address {
+  std::string node_id;
+  std::string host;
+  std::uint16_t port = 0;
+};
 
 /// Execution -> dispatcher: run this task on an agent picked by id or by
 /// department and capabilities. Reply: model::task_reply.
@@ -49,6 +79,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
   return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
            x.department, x.capabilities);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_entry& x) {
+  return f(caf::meta::type_name("agent_entry"), x.def, x.handle);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello& x) {
+  return f(caf::meta::type_name("hello"), x.protocol, x.node_id, x.http_address,
+           x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_address& x) {
+  return f(caf::meta::type_name("peer_address"), x.node_id, x.host, x.port);
 }
 
 template <class Inspector>
@@ -83,13 +129,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_request& x) {
   return f(caf::meta::type_name("task_request"), x.task_id, x.execution_id,
            x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt,
-           x.epoch);
+           x.epoch, x.owner_node);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
-           x.retryable, x.agent_id, x.tokens_in, x.tokens_out);
+           x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy);
 }
 
 } // namespace hishamos::model

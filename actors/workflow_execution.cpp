@@ -251,6 +251,7 @@ assign_step make_assignment(execution_self* self, int i) {
       model::resolve_references(def.params, self->state.input, outputs).dump(),
       ""};
   a.task.epoch = self->state.cfg.record.epoch;
+  a.task.owner_node = self->state.cfg.record.owner_node;
   a.agent_id = def.agent_id;
   if (def.agent) {
     a.department = def.agent->department;

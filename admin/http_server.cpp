@@ -190,6 +190,13 @@ void http_server::impl::routes() {
              [this](const httplib::Request& req, httplib::Response& res) {
                list_workflows(req, res);
              });
+  server.Get("/api/v1/nodes",
+             [this](const httplib::Request&, httplib::Response& res) {
+               auto got = n.cluster();
+               if (!got)
+                 return store_failed(res, got.st);
+               reply(res, 200, got.value);
+             });
   server.Get(R"(/api/v1/agents/([^/]+)/daily)",
              [this](const httplib::Request& req, httplib::Response& res) {
                agent_daily(req, res);

@@ -17,6 +17,7 @@ struct task_request {
   std::string params;      ///< JSON object, references already resolved.
   std::string prompt;      ///< Rendered by the agent before its model call.
   std::int64_t epoch = 0;  ///< Owner epoch of the execution when sent.
+  std::string owner_node;  ///< The node that owns the execution.
 };
 
 /// What an agent answers for a task.
@@ -28,6 +29,9 @@ struct task_reply {
   std::string agent_id;
   int tokens_in = 0;
   int tokens_out = 0;
+  /// The agent was at capacity and did not start the task: the dispatcher
+  /// tries again (another agent, or later), the attempt is not used up.
+  bool busy = false;
 
   static task_reply failure(std::string task_id, std::string why,
                             bool retryable) {

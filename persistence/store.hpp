@@ -127,6 +127,16 @@ struct state_change {
   std::string error;  ///< For failed or cancelled executions.
 };
 
+/// A node as the nodes table knows it.
+struct node_row {
+  std::string id;
+  std::string address;      ///< host:port of its middleman; "" = none.
+  std::string http_address; ///< host:port of its admin HTTP server.
+  std::int64_t lease_expires_at_ms = 0;
+  std::int64_t started_at_ms = 0;
+  bool alive = false; ///< Its lease has not expired (database time).
+};
+
 /// A catalog workflow as stored in the workflows table.
 struct workflow_row {
   std::string name;
@@ -227,6 +237,11 @@ public:
   /// Renews this node's lease until database time + `lease_ms`.
   virtual status heartbeat(const std::string& node_id,
                            std::int64_t lease_ms) = 0;
+  /// Records where peers and operators reach this node (with a fresh
+  /// lease of `lease_ms`), so that others can connect to it.
+  virtual status register_node(const node_row& x, std::int64_t lease_ms) = 0;
+  /// Every node the table knows, alive or not, by id.
+  virtual outcome<std::vector<node_row>> nodes() = 0;
   /// Ends this node's lease now, so that others may claim its executions.
   virtual status release_lease(const std::string& node_id) = 0;
   /// Appends all records in one transaction, one multi-row INSERT per

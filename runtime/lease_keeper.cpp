@@ -45,6 +45,12 @@ void lease_keeper::tick() {
       db_.reset();
     return;
   }
+  if (cfg_.on_nodes) {
+    if (auto nodes = db_->nodes(); nodes)
+      cfg_.on_nodes(std::move(nodes.value));
+    else
+      spdlog::warn("lease keeper: {}", nodes.st.message);
+  }
   if (cfg_.accepting())
     take_over_expired();
 }

@@ -28,6 +28,9 @@ struct lease_settings {
       resume;
   /// False while the node drains: then nothing is claimed.
   std::function<bool()> accepting;
+  /// When set, called every period with the nodes table (membership
+  /// connects to the live peers).
+  std::function<void(std::vector<persistence::node_row>)> on_nodes;
 };
 
 /// Keeps this node's lease alive and takes over executions whose owner's

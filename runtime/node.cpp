@@ -9,11 +9,13 @@
 #include <thread>
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/agent.hpp"
 #include "actors/batch_processor.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/membership.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/persistence_supervisor.hpp"
@@ -70,7 +72,9 @@ struct node::impl {
   caf::actor supervisor;
   caf::actor dispatcher;
   caf::actor batch;
-  caf::actor ledger; ///< Effect recorder (tests); unset normally.
+  caf::actor ledger;     ///< Effect recorder (tests); unset normally.
+  caf::actor membership; ///< Set when the node listens for peers.
+  std::string address;   ///< host:port peers reach this node at.
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys; // last: stops first
 
@@ -93,12 +97,13 @@ struct node::impl {
     all.push_back(batch);
     all.push_back(supervisor);
     all.push_back(ledger);
+    all.push_back(membership);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
-    dispatcher = supervisor = batch = ledger = nullptr;
+    dispatcher = supervisor = batch = ledger = membership = nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -173,6 +178,7 @@ struct node::impl {
   }
 
   model::result<bool> host_agents();
+  model::result<bool> join_cluster();
   model::result<bool> resume();
   using definition_cache =
       std::map<std::string, std::shared_ptr<const model::workflow_def>>;
@@ -204,7 +210,52 @@ model::result<bool> node::impl::host_agents() {
     hosted[id] = a;
     pairs.emplace_back(*def, a);
   }
-  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs));
+  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs),
+                                        !opts.config.listen.empty());
+  return true;
+}
+
+// Opens the middleman port, greets peers through the membership actor and
+// records this node's address in the nodes table for the others.
+model::result<bool> node::impl::join_cluster() {
+  const auto& c = opts.config;
+  if (c.listen.empty())
+    return true;
+  if (c.store_url.rfind("sqlite:", 0) == 0)
+    return model::problem{"", 0, "",
+                          "node.listen is set but the store is embedded "
+                          "(SQLite): a cluster shares one PostgreSQL",
+                          "set store.url to a postgresql:// URL, or remove "
+                          "node.listen"};
+  auto hp = config::split_host_port(c.listen, "node.listen");
+  if (!hp)
+    return hp.errors();
+  actors::membership_settings ms;
+  ms.node_id = c.node_id;
+  ms.http_address = c.http_listen;
+  ms.dispatcher = dispatcher;
+  {
+    std::lock_guard<std::mutex> guard{mx};
+    for (const auto& [id, a] : hosted)
+      if (const auto* def = catalog->find_agent(id))
+        ms.agents.push_back({*def, a});
+  }
+  membership = actors::spawn_membership(*sys, std::move(ms));
+  auto port = sys->middleman().publish(membership,
+                                       static_cast<std::uint16_t>(hp->second),
+                                       hp->first.c_str(), true);
+  if (!port)
+    return model::problem{"", 0, "",
+                          "cannot listen for peers on " + c.listen + ": " +
+                              sys->render(port.error()),
+                          "free the port or change node.listen"};
+  address = hp->first + ":" + std::to_string(*port);
+  persistence::node_row me{c.node_id, address, c.http_listen};
+  if (auto st = pool->with(
+          [&](auto& db) { return db.register_node(me, c.lease_ms); });
+      !st)
+    return store_problem("cannot register this node", st);
+  spdlog::info("node {} listens for peers on {}", c.node_id, address);
   return true;
 }
 
@@ -272,6 +323,18 @@ model::result<bool> node::impl::resume() {
     resume_one(std::move(rec), std::move(cps));
   };
   ls.accepting = [this] { return !draining; };
+  if (membership)
+    ls.on_nodes = [this](std::vector<persistence::node_row> rows) {
+      std::vector<actors::peer_address> peers;
+      for (const auto& r : rows) {
+        if (!r.alive || r.id == opts.config.node_id || r.address.empty())
+          continue;
+        if (auto hp = config::split_host_port(r.address, "peer address"))
+          peers.push_back(
+              {r.id, hp->first, static_cast<std::uint16_t>(hp->second)});
+      }
+      caf::anon_send(membership, actors::peers_atom::value, std::move(peers));
+    };
   leases = std::make_unique<runtime::lease_keeper>(std::move(ls));
   return true;
 }
@@ -310,6 +373,14 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
       !st)
     return store_problem("cannot store the catalog's workflows", st);
   actors::add_message_types(p->cfg);
+  if (!o.config.listen.empty()) {
+    p->cfg.load<caf::io::middleman>();
+    // Without heartbeats a hung peer (SIGSTOP) is never noticed.
+    p->cfg.set("middleman.heartbeat-interval",
+               caf::timespan{std::chrono::milliseconds{500}});
+    p->cfg.set("middleman.connection-timeout",
+               caf::timespan{std::chrono::seconds{2}});
+  }
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
@@ -327,6 +398,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (!o.effect_ledger.empty())
     p->ledger = actors::spawn_effect_recorder(*p->sys, o.effect_ledger);
   if (auto ok = p->host_agents(); !ok)
+    return ok.errors();
+  if (auto ok = p->join_cluster(); !ok)
     return ok.errors();
   if (auto ok = p->resume(); !ok)
     return ok.errors();
@@ -567,6 +640,50 @@ node::agent_daily_series(const std::string& agent_id,
   return impl_->pool->with([&](persistence::store& db) {
     return db.agent_daily_series(agent_id, from_day, to_day);
   });
+}
+
+persistence::outcome<nlohmann::json> node::cluster() {
+  auto rows = impl_->pool->with([](auto& db) { return db.nodes(); });
+  if (!rows)
+    return {rows.st, {}};
+  caf::scoped_actor self{*impl_->sys};
+  auto ask = [&](const caf::actor& a) {
+    std::string text = "[]";
+    if (a)
+      self->request(a, std::chrono::seconds{2}, actors::directory_atom::value)
+          .receive([&](std::string& s) { text = std::move(s); },
+                   [](caf::error&) {});
+    return nlohmann::json::parse(text, nullptr, false);
+  };
+  auto agents = ask(impl_->dispatcher);
+  auto peers = ask(impl_->membership);
+  const auto& me = impl_->opts.config.node_id;
+  if (rows.value.empty()) // embedded store: no nodes table
+    rows.value.push_back(
+        {me, impl_->address, impl_->opts.config.http_listen, 0, 0, true});
+  auto out = nlohmann::json::array();
+  for (const auto& r : rows.value) {
+    bool connected = r.id == me;
+    for (const auto& p : peers)
+      connected = connected || p.value("id", "") == r.id;
+    nlohmann::json node_agents = nlohmann::json::array();
+    for (const auto& a : agents)
+      if (a.value("node", "") == (r.id == me ? "" : r.id))
+        node_agents.push_back({{"id", a["id"]},
+                               {"department", a["department"]},
+                               {"capabilities", a["capabilities"]},
+                               {"capacity", a["capacity"]},
+                               {"load", a["load"]}});
+    out.push_back({{"id", r.id},
+                   {"self", r.id == me},
+                   {"address", r.address},
+                   {"http_address", r.http_address},
+                   {"lease", r.alive ? "live" : "expired"},
+                   {"lease_expires_at_ms", r.lease_expires_at_ms},
+                   {"connected", connected},
+                   {"agents", node_agents}});
+  }
+  return {{}, {{"node", me}, {"nodes", out}}};
 }
 
 void node::audit(const std::string& action, const nlohmann::json& details,

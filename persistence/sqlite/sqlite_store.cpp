@@ -455,6 +455,8 @@ public:
   }
   status heartbeat(const std::string&, std::int64_t) override { return {}; }
   status release_lease(const std::string&) override { return {}; }
+  status register_node(const node_row&, std::int64_t) override { return {}; }
+  outcome<std::vector<node_row>> nodes() override { return {}; }
   // synchronous=FULL is set when the store is opened.
   status check_durability() override { return {}; }
 

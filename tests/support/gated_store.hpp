@@ -110,6 +110,13 @@ public:
                                 std::int64_t ms) override {
     return inner_->heartbeat(id, ms);
   }
+  persistence::status register_node(const persistence::node_row& x,
+                                    std::int64_t lease_ms) override {
+    return inner_->register_node(x, lease_ms);
+  }
+  persistence::outcome<std::vector<persistence::node_row>> nodes() override {
+    return inner_->nodes();
+  }
   persistence::status release_lease(const std::string& id) override {
     return inner_->release_lease(id);
   }

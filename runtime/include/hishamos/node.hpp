@@ -119,6 +119,10 @@ public:
   [[nodiscard]] persistence::outcome<std::vector<persistence::daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day);
+  /// The cluster as this node sees it: every node of the nodes table with
+  /// its lease state, whether this node is connected to it, and its agents
+  /// with their load (as dispatched from here).
+  [[nodiscard]] persistence::outcome<nlohmann::json> cluster();
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");

@@ -1,0 +1,156 @@
+// Clusters of real `hishamos node` processes on loopback ports sharing one
+// PostgreSQL: membership, the agent directory, dispatch across nodes and
+// failover.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/node_cluster.hpp"
+#include "tests/support/pg_fixture.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using nlohmann::json;
+using test::wait_until;
+
+namespace {
+
+constexpr size_t relay_steps = 3;
+constexpr int lease_ms = 2000;
+
+struct member {
+  std::string id;
+  int http = test::free_port();
+  int peer = test::free_port();
+  std::vector<std::string> agents;
+  std::unique_ptr<test::background_process> process;
+
+  json nodes() const {
+    httplib::Client client{"127.0.0.1", http};
+    auto res = client.Get("/api/v1/nodes");
+    return res && res->status == 200 ? json::parse(res->body) : json{};
+  }
+};
+
+// Nodes n1, n2, n3 hosting the given agents.
+std::vector<member> three(const std::vector<std::vector<std::string>>& agents) {
+  std::vector<member> out(3);
+  for (size_t i = 0; i < 3; ++i) {
+    out[i].id = "n" + std::to_string(i + 1);
+    out[i].agents = agents[i];
+  }
+  return out;
+}
+
+void start(test::node_cluster& c, member& m) {
+  m.process = c.start(m.id, m.http, {lease_ms, m.peer, m.agents});
+}
+
+// True when `m` is connected to every id in `ids` and sees `agent` hosted
+// by each node that hosts it.
+bool sees(const member& m, const std::vector<member>& all) {
+  auto view = m.nodes();
+  if (!view.contains("nodes"))
+    return false;
+  for (const auto& other : all) {
+    bool found = false;
+    for (const auto& n : view["nodes"])
+      if (n["id"] == other.id && n["connected"] == true &&
+          n["lease"] == "live" && n["agents"].size() == other.agents.size())
+        found = true;
+    if (!found)
+      return false;
+  }
+  return true;
+}
+
+void wait_for_mesh(const std::vector<member>& all) {
+  for (const auto& m : all) {
+    INFO("node " << m.id << " sees " << m.nodes().dump());
+    REQUIRE(wait_until([&] { return sees(m, all); }, std::chrono::seconds{15}));
+  }
+}
+
+} // namespace
+
+SCENARIO("three nodes see each other and run a workflow whose steps need "
+         "agents on all three",
+         "[cluster][pg]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 20};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  // Directory entries carry department, capabilities, capacity and load.
+  auto view = nodes[1].nodes();
+  for (const auto& n : view["nodes"])
+    if (n["id"] == "n1") {
+      REQUIRE(n["agents"].size() == 1);
+      CHECK(n["agents"][0]["id"] == "a1");
+      CHECK(n["agents"][0]["capacity"] == 8);
+      CHECK(n["agents"][0].contains("load"));
+    }
+
+  c.submit(nodes[0].http, 5, "Relay");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{20}));
+  for (const auto& x : store->list_executions(10).value) {
+    CHECK(x.owner_node == "n1");
+    for (const auto& cp : store->checkpoints(x.id).value)
+      CHECK(cp.agent_id == "a" + cp.step_id.substr(1)); // r1 on a1, ...
+  }
+  test::check_ledger(c, *store, relay_steps);
+}
+
+SCENARIO("a node killed mid-run: its executions and in-flight tasks finish "
+         "on the survivors, and it rejoins and takes work again",
+         "[cluster][pg][failover]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 300};
+  // Every agent on two nodes, so that any one node may die.
+  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  c.submit(nodes[0].http, 10, "Relay");
+  c.submit(nodes[1].http, 10, "Relay");
+  auto store = c.open_store();
+  auto left = test::kill_mid_run(*nodes[1].process, *store, 10);
+  bool done = wait_until([&] { return test::all_completed(*store); },
+                         std::chrono::milliseconds{lease_ms * 2 + 8000});
+  for (const auto& x : store->list_executions(100).value)
+    if (x.state != persistence::execution_state::completed)
+      UNSCOPED_INFO(x.id << " " << persistence::to_string(x.state) << " "
+                         << x.owner_node << "@" << x.epoch << " " << x.error);
+  INFO("n1: " << c.log("n1") << "\nn3: " << c.log("n3"));
+  REQUIRE(done);
+  for (const auto& x : left) {
+    auto now = store->find_execution(x.id).value;
+    REQUIRE(now);
+    if (x.owner_node == "n2")
+      CHECK(now->owner_node != "n2"); // taken over through the store
+  }
+  test::check_ledger(c, *store, relay_steps);
+  // The survivors forgot n2's agents.
+  REQUIRE(wait_until([&] {
+    auto view = nodes[0].nodes();
+    for (const auto& n : view["nodes"])
+      if (n["id"] == "n2")
+        return n["connected"] == false && n["agents"].empty();
+    return false;
+  }));
+
+  start(c, nodes[1]); // same id, same ports
+  wait_for_mesh(nodes);
+  c.submit(nodes[1].http, 5, "Relay");
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{20}));
+  CHECK(store->list_executions(100).value.size() == 25);
+  test::check_ledger(c, *store, relay_steps);
+}

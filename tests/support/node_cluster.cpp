@@ -1,0 +1,174 @@
+#include "tests/support/node_cluster.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+
+#include <httplib.h>
+
+#include "tests/support/invariants.hpp"
+#include "tests/support/wait.hpp"
+
+namespace hishamos::test {
+
+namespace {
+
+const std::string binary = HISHAMOS_BINARY;
+
+std::string step(const std::string& id, const std::string& deps,
+                 const std::string& agent, const std::string& text) {
+  return "  - {id: " + id + deps + ", agent_id: " + agent +
+         ", command_template_id: cmd_echo, params: {text: '" + text + "'}}\n";
+}
+
+} // namespace
+
+node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
+    : store_url(std::move(url)), ledger_url(std::move(ledger)) {
+  if (ledger_url.empty())
+    ledger_url = store_url.rfind("sqlite:", 0) == 0
+                     ? "sqlite:" + (dir / "effects.db")
+                     : store_url;
+  effects(); // creates the table before any node writes to it
+  auto latency = std::to_string(latency_ms);
+  dir.write("catalog/agents/worker.yaml",
+            "id: worker\ncapacity: 32\nlatency_ms: " + latency + "\n");
+  for (auto id : {"a1", "a2", "a3"})
+    dir.write(std::string{"catalog/agents/"} + id + ".yaml",
+              std::string{"id: "} + id +
+                  "\ncapacity: 8\nlatency_ms: " + latency + "\n");
+  dir.write("catalog/templates/echo.yaml",
+            "id: cmd_echo\nparams:\n  text: {type: string, required: true}\n"
+            "prompt: 'Echo {{text}}'\n");
+  dir.write("catalog/workflows/diamond.yaml",
+            "name: Diamond\nsteps:\n" + step("a", "", "worker", "a") +
+                step("b", ", depends_on: [a]", "worker", "{{steps.a.output}}") +
+                step("c", ", depends_on: [a]", "worker", "c") +
+                step("d", ", depends_on: [b, c]", "worker", "d"));
+  dir.write("catalog/workflows/relay.yaml",
+            "name: Relay\nsteps:\n" + step("r1", "", "a1", "one") +
+                step("r2", ", depends_on: [r1]", "a2", "{{steps.r1.output}}") +
+                step("r3", ", depends_on: [r2]", "a3", "{{steps.r2.output}}"));
+}
+
+std::unique_ptr<background_process>
+node_cluster::start(const std::string& id, int port, node_spec spec) {
+  std::string node = "node: {id: " + id +
+                     ", lease_ms: " + std::to_string(spec.lease_ms) +
+                     ", heartbeat_ms: " + std::to_string(spec.lease_ms / 4);
+  if (spec.peer_port)
+    node += ", listen: '127.0.0.1:" + std::to_string(spec.peer_port) + "'";
+  std::string agents;
+  for (const auto& a : spec.agents)
+    agents += (agents.empty() ? "agents: [" : ", ") + a;
+  if (!agents.empty())
+    agents += "]\n";
+  auto config =
+      dir.write(id + ".yaml", node + "}\nhttp: {listen: 127.0.0.1:" +
+                                  std::to_string(port) + "}\nstore: {url: '" +
+                                  store_url + "'}\ncatalog: {paths: ['" +
+                                  (dir / "catalog") + "']}\n" + agents);
+  auto log_file = dir / (id + ".log");
+  auto p = std::make_unique<background_process>(
+      std::vector<std::string>{binary, "node", "--config", config},
+      std::map<std::string, std::string>{
+          {"HISHAMOS_EFFECT_LEDGER", ledger_url}},
+      log_file);
+  httplib::Client client{"127.0.0.1", port};
+  bool up =
+      wait_until([&] { return static_cast<bool>(client.Get("/health")); });
+  INFO(read_text(log_file));
+  REQUIRE(up);
+  return p;
+}
+
+void node_cluster::submit(int port, int count, const std::string& workflow) {
+  httplib::Client client{"127.0.0.1", port};
+  for (int i = 0; i < count; ++i) {
+    auto res =
+        client.Post(("/api/v1/workflows/" + workflow + "/execute").c_str(),
+                    "{}", "application/json");
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == 202);
+  }
+}
+
+std::vector<persistence::effect> node_cluster::effects() const {
+  auto ledger = persistence::open_effect_ledger(ledger_url);
+  INFO(ledger.st.message);
+  REQUIRE(ledger);
+  auto all = ledger.value->all();
+  INFO(all.st.message);
+  REQUIRE(all);
+  return all.value;
+}
+
+std::unique_ptr<persistence::store> node_cluster::open_store() const {
+  auto s = persistence::open_store(store_url);
+  REQUIRE(s);
+  return std::move(s.value);
+}
+
+std::string node_cluster::log(const std::string& id) const {
+  return read_text(dir / (id + ".log"));
+}
+
+size_t committed_steps(persistence::store& s) {
+  size_t n = 0;
+  for (const auto& x : s.list_executions(1000).value)
+    n += s.checkpoints(x.id).value.size();
+  return n;
+}
+
+std::vector<persistence::execution_record> unfinished(persistence::store& s) {
+  std::vector<persistence::execution_record> out;
+  for (const auto& x : s.list_executions(1000).value)
+    if (!persistence::is_terminal(x.state))
+      out.push_back(x);
+  return out;
+}
+
+bool all_completed(persistence::store& s) {
+  auto all = s.list_executions(1000).value;
+  return std::all_of(all.begin(), all.end(), [](const auto& x) {
+    return x.state == persistence::execution_state::completed;
+  });
+}
+
+std::vector<persistence::execution_record>
+kill_mid_run(background_process& victim, persistence::store& s,
+             size_t min_steps) {
+  REQUIRE(wait_until([&] { return committed_steps(s) >= min_steps; },
+                     std::chrono::seconds{20}));
+  victim.kill_and_wait(SIGKILL);
+  auto left = unfinished(s);
+  REQUIRE_FALSE(left.empty()); // the kill really interrupted work
+  return left;
+}
+
+void check_ledger(const node_cluster& c, persistence::store& s,
+                  size_t steps_per_execution) {
+  auto effects = c.effects();
+  REQUIRE_FALSE(effects.empty()); // the agents did record
+  auto violations = check_invariants(s, effects, steps_per_execution);
+  for (const auto& v : violations)
+    FAIL_CHECK(v);
+  CHECK(violations.empty());
+}
+
+double metric_value(int port, const std::string& series) {
+  httplib::Client client{"127.0.0.1", port};
+  auto res = client.Get("/metrics");
+  if (!res)
+    return -1;
+  // A sample line, not the # HELP or # TYPE line naming the series.
+  auto pos = res->body.find("\n" + series + " ");
+  return pos == std::string::npos
+             ? 0
+             : std::stod(res->body.substr(pos + series.size() + 2));
+}
+
+} // namespace hishamos::test

@@ -1,0 +1,65 @@
+#pragma once
+
+// Real `hishamos node` processes sharing one store, with a catalog made for
+// crash tests and an effect ledger to check them against.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "persistence/effect_ledger.hpp"
+#include "persistence/store.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace hishamos::test {
+
+/// How to start one node beyond its id and admin port.
+struct node_spec {
+  int lease_ms = 10000;
+  int peer_port = 0;               ///< node.listen port; 0 = no cluster.
+  std::vector<std::string> agents; ///< Hosted agents; empty = all.
+};
+
+/// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
+/// (capacity 8), all answering after `latency_ms`; workflow `Diamond`
+/// (a -> b, c -> d on worker, 4 steps) and `Relay` (a1 -> a2 -> a3).
+struct node_cluster {
+  temp_dir dir;
+  std::string store_url;
+  /// The ledger's database: the store's own on PostgreSQL (a table of its
+  /// own), a file of its own beside an embedded store.
+  std::string ledger_url;
+
+  node_cluster(std::string url, int latency_ms, std::string ledger = "");
+
+  /// Starts `hishamos node` and waits until it answers /health.
+  std::unique_ptr<background_process> start(const std::string& id, int port,
+                                            node_spec spec = {});
+  /// Starts `count` executions of `workflow` through the node's API.
+  void submit(int port, int count, const std::string& workflow = "Diamond");
+  /// Every effect the nodes recorded so far.
+  std::vector<persistence::effect> effects() const;
+  std::unique_ptr<persistence::store> open_store() const;
+  /// The log of node `id`.
+  std::string log(const std::string& id) const;
+};
+
+size_t committed_steps(persistence::store& s);
+std::vector<persistence::execution_record> unfinished(persistence::store& s);
+bool all_completed(persistence::store& s);
+
+/// Kills `victim` with SIGKILL once `min_steps` checkpoints are committed
+/// and returns the executions it left unfinished (at least one).
+std::vector<persistence::execution_record>
+kill_mid_run(background_process& victim, persistence::store& s,
+             size_t min_steps);
+
+/// Fails the test for every invariant the run broke.
+void check_ledger(const node_cluster& c, persistence::store& s,
+                  size_t steps_per_execution);
+
+/// A sample of a Prometheus series from a node's /metrics (-1: no answer).
+double metric_value(int port, const std::string& series);
+
+} // namespace hishamos::test
