@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
 #include "providers/local_provider.hpp"
@@ -132,11 +133,36 @@ void record_then_run(agent_self* self, task_request t) {
           [self, fail](caf::error& err) { fail(self->system().render(err)); });
 }
 
+// Tasks may come from other nodes: check them before acting on them.
+std::string malformed(const task_request& t) {
+  if (t.task_id.empty() || t.execution_id.empty() || t.step_id.empty())
+    return "a task without task, execution or step id";
+  if (t.attempt < 1 || t.epoch < 0)
+    return "a task with attempt " + std::to_string(t.attempt) + " and epoch " +
+           std::to_string(t.epoch);
+  if (!nlohmann::json::accept(t.params))
+    return "a task whose params are not JSON";
+  return {};
+}
+
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   self->state.cfg = std::move(cfg);
+  self->set_default_handler(
+      [self](caf::scheduled_actor*,
+             caf::message_view& x) -> caf::result<caf::message> {
+        spdlog::warn("agent {} dropped a message it does not understand: {}",
+                     self->state.cfg.def.id,
+                     caf::to_string(x.copy_content_to_message()));
+        return caf::sec::unexpected_message;
+      });
   return {
       [self](task_request& t) -> caf::result<task_reply> {
         auto& st = self->state;
+        if (auto why = malformed(t); !why.empty()) {
+          spdlog::warn("agent {} refused {}", st.cfg.def.id, why);
+          return task_reply::failure(t.task_id, "malformed task: " + why,
+                                     false);
+        }
         // Other nodes' dispatchers send here too: a full agent says so
         // rather than failing the step.
         if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity) {
