@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -67,8 +68,10 @@ void accept(membership_self* self, hello& h, const caf::actor& remote) {
 void connect(membership_self* self, const peer_address& p) {
   auto parent = caf::actor_cast<caf::actor>(self);
   // remote_actor blocks until the connection is up or refused.
-  self->spawn<caf::detached>([parent, p](caf::blocking_actor* c) {
-    auto remote = c->system().middleman().remote_actor(p.host, p.port);
+  bool tls = self->state.cfg.tls;
+  self->spawn<caf::detached>([parent, p, tls](caf::blocking_actor* c) {
+    auto remote = tls ? caf::openssl::remote_actor(c->system(), p.host, p.port)
+                      : c->system().middleman().remote_actor(p.host, p.port);
     c->send(parent, connected_atom::value, p.node_id,
             remote ? *remote : caf::actor{},
             remote ? std::string{} : c->system().render(remote.error()));

@@ -33,6 +33,9 @@ struct membership_settings {
   std::string http_address;
   caf::actor dispatcher;
   std::vector<agent_entry> agents; ///< Hosted here; sent to every peer.
+  /// Connect through CAF's openssl module (the system has it loaded and
+  /// holds this node's certificate, key and CA).
+  bool tls = false;
 };
 
 caf::actor spawn_membership(caf::actor_system& sys,

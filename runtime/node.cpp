@@ -10,6 +10,8 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/agent.hpp"
@@ -42,6 +44,30 @@ model::problem store_problem(const std::string& what,
                              const persistence::status& st) {
   return {"", 0, "", what + ": " + st.message,
           "check that the store is reachable and writable"};
+}
+
+// Mutual TLS between nodes: every peer must present a certificate signed by
+// the CA, or the handshake fails before any actor message is read.
+model::result<bool> use_tls(caf::actor_system_config& cfg,
+                            const config::tls_settings& tls) {
+  int given = !tls.certificate.empty() + !tls.key.empty() + !tls.ca.empty();
+  if (given == 0)
+    return true;
+  if (given != 3)
+    return model::problem{"", 0, "",
+                          "node.tls needs certificate, key and ca together",
+                          "set all three, or none for plain TCP"};
+  for (const auto* path : {&tls.certificate, &tls.key, &tls.ca})
+    if (std::FILE* f = std::fopen(path->c_str(), "r"))
+      std::fclose(f);
+    else
+      return model::problem{"", 0, "", "node.tls: cannot read '" + *path + "'",
+                            "make test files with deploy/make-test-certs.sh"};
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_certificate = tls.certificate;
+  cfg.openssl_key = tls.key;
+  cfg.openssl_cafile = tls.ca;
+  return true;
 }
 
 std::vector<persistence::workflow_row>
@@ -234,6 +260,8 @@ model::result<bool> node::impl::join_cluster() {
   ms.node_id = c.node_id;
   ms.http_address = c.http_listen;
   ms.dispatcher = dispatcher;
+  ms.tls = !c.tls.certificate.empty();
+  bool tls = ms.tls;
   {
     std::lock_guard<std::mutex> guard{mx};
     for (const auto& [id, a] : hosted)
@@ -241,9 +269,11 @@ model::result<bool> node::impl::join_cluster() {
         ms.agents.push_back({*def, a});
   }
   membership = actors::spawn_membership(*sys, std::move(ms));
-  auto port = sys->middleman().publish(membership,
-                                       static_cast<std::uint16_t>(hp->second),
-                                       hp->first.c_str(), true);
+  auto wanted = static_cast<std::uint16_t>(hp->second);
+  auto port =
+      tls ? caf::openssl::publish(membership, wanted, hp->first.c_str(), true)
+          : sys->middleman().publish(membership, wanted, hp->first.c_str(),
+                                     true);
   if (!port)
     return model::problem{"", 0, "",
                           "cannot listen for peers on " + c.listen + ": " +
@@ -380,6 +410,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
                caf::timespan{std::chrono::milliseconds{500}});
     p->cfg.set("middleman.connection-timeout",
                caf::timespan{std::chrono::seconds{2}});
+    if (auto ok = use_tls(p->cfg, o.config.tls); !ok)
+      return ok.errors();
   }
   if (o.scheduler_threads > 0)
     p->cfg.set("scheduler.max-threads", o.scheduler_threads);

@@ -208,3 +208,49 @@ SCENARIO("a peer speaking garbage to the node port does not harm the node",
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{20}));
 }
+
+SCENARIO("with TLS on, nodes with certificates of the cluster's CA join and "
+         "a node with another CA's certificate cannot",
+         "[cluster][pg][tls]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 20};
+  auto good = c.dir / "certs", rogue = c.dir / "rogue";
+  const std::string script =
+      std::string{HISHAMOS_SOURCE_DIR} + "/deploy/make-test-certs.sh";
+  for (const auto& args :
+       {std::vector<std::string>{"/bin/bash", script, good, "n1", "n2"},
+        std::vector<std::string>{"/bin/bash", script, rogue, "n3"}}) {
+    auto made = test::run_process(args);
+    INFO(made.out << made.err);
+    REQUIRE(made.exit_code == 0);
+  }
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  nodes[0].process =
+      c.start("n1", nodes[0].http, {lease_ms, nodes[0].peer, {"a1"}, good});
+  nodes[1].process =
+      c.start("n2", nodes[1].http, {lease_ms, nodes[1].peer, {"a2"}, good});
+  nodes[2].process =
+      c.start("n3", nodes[2].http, {lease_ms, nodes[2].peer, {"a3"}, rogue});
+  std::vector<member> trusted;
+  trusted.push_back(std::move(nodes[0]));
+  trusted.push_back(std::move(nodes[1]));
+  wait_for_mesh(trusted);
+  // n3 tried and failed (both ways), and nobody lists it as connected.
+  REQUIRE(wait_until([&] {
+    return c.log("n3").find("cannot reach node n1") != std::string::npos &&
+           c.log("n1").find("cannot reach node n3") != std::string::npos;
+  }));
+  for (const auto& m : trusted) {
+    auto view = m.nodes();
+    for (const auto& n : view["nodes"])
+      if (n["id"] == "n3") {
+        CHECK(n["connected"] == false);
+        CHECK(n["agents"].empty());
+      }
+  }
+  // The trusted pair still works across nodes.
+  c.submit(trusted[0].http, 2, "Pair");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{20}));
+}

@@ -47,6 +47,9 @@ node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
                 step("b", ", depends_on: [a]", "worker", "{{steps.a.output}}") +
                 step("c", ", depends_on: [a]", "worker", "c") +
                 step("d", ", depends_on: [b, c]", "worker", "d"));
+  dir.write("catalog/workflows/pair.yaml",
+            "name: Pair\nsteps:\n" + step("p1", "", "a1", "one") +
+                step("p2", ", depends_on: [p1]", "a2", "{{steps.p1.output}}"));
   dir.write("catalog/workflows/relay.yaml",
             "name: Relay\nsteps:\n" + step("r1", "", "a1", "one") +
                 step("r2", ", depends_on: [r1]", "a2", "{{steps.r1.output}}") +
@@ -60,6 +63,10 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
                      ", heartbeat_ms: " + std::to_string(spec.lease_ms / 4);
   if (spec.peer_port)
     node += ", listen: '127.0.0.1:" + std::to_string(spec.peer_port) + "'";
+  if (!spec.tls_dir.empty())
+    node += ", tls: {certificate: '" + spec.tls_dir + "/" + id +
+            ".pem', key: '" + spec.tls_dir + "/" + id + ".key', ca: '" +
+            spec.tls_dir + "/ca.pem'}";
   std::string agents;
   for (const auto& a : spec.agents)
     agents += (agents.empty() ? "agents: [" : ", ") + a;

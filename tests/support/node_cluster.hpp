@@ -19,11 +19,15 @@ struct node_spec {
   int lease_ms = 10000;
   int peer_port = 0;               ///< node.listen port; 0 = no cluster.
   std::vector<std::string> agents; ///< Hosted agents; empty = all.
+  /// TLS between nodes: certificate `<tls_dir>/<id>.pem`, key
+  /// `<tls_dir>/<id>.key`, CA `<tls_dir>/ca.pem`; "" = plain TCP.
+  std::string tls_dir;
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
-/// (capacity 8), all answering after `latency_ms`; workflow `Diamond`
-/// (a -> b, c -> d on worker, 4 steps) and `Relay` (a1 -> a2 -> a3).
+/// (capacity 8), all answering after `latency_ms`; workflows `Diamond`
+/// (a -> b, c -> d on worker, 4 steps), `Relay` (a1 -> a2 -> a3) and
+/// `Pair` (a1 -> a2).
 struct node_cluster {
   temp_dir dir;
   std::string store_url;
