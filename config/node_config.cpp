@@ -29,11 +29,14 @@ void parse_node_section(yaml_reader& in, const YAML::Node& n,
     return;
   in.reject_unknown_keys(n,
                          {"id", "listen", "seeds", "tls", "lease_ms",
-                          "heartbeat_ms", "shutdown_grace_ms"},
+                          "heartbeat_ms", "shutdown_grace_ms",
+                          "max_executions"},
                          "node");
   cfg.shutdown_grace_ms =
       in.integer(n, "shutdown_grace_ms", cfg.shutdown_grace_ms, 0);
   cfg.lease_ms = in.integer(n, "lease_ms", cfg.lease_ms, 100);
+  cfg.max_executions =
+      static_cast<int>(in.integer(n, "max_executions", cfg.max_executions, 0));
   cfg.heartbeat_ms = in.integer(n, "heartbeat_ms", cfg.heartbeat_ms, 10);
   if (cfg.heartbeat_ms * 2 > cfg.lease_ms)
     in.fail(n, "", "node.heartbeat_ms must be at most half of node.lease_ms",

@@ -38,6 +38,10 @@ struct node_config {
   /// to finish and checkpoint before the node stops anyway.
   std::int64_t shutdown_grace_ms = 25000;
   tls_settings tls; ///< Node-to-node TLS; empty = off.
+  /// node.max_executions: executions this node runs at once; 0 = no limit.
+  /// Beyond it, new executions wait in the store (unowned) until a node
+  /// with room claims them.
+  int max_executions = 0;
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.

@@ -19,13 +19,22 @@ void lease_keeper::stop() {
     thread_.join();
 }
 
+void lease_keeper::poke() {
+  {
+    std::lock_guard<std::mutex> guard{mx_};
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
 void lease_keeper::run() {
   std::unique_lock<std::mutex> lock{mx_};
   while (!stopping_) {
+    poked_ = false;
     lock.unlock();
     tick();
     lock.lock();
-    cv_.wait_for(lock, cfg_.heartbeat, [this] { return stopping_; });
+    cv_.wait_for(lock, cfg_.heartbeat, [this] { return stopping_ || poked_; });
   }
 }
 
@@ -56,7 +65,22 @@ void lease_keeper::tick() {
 }
 
 void lease_keeper::take_over_expired() {
-  auto claimed = db_->claim_expired(cfg_.node_id, cfg_.claim_limit);
+  int limit = cfg_.claim_limit;
+  int reserved = 0;
+  if (cfg_.room)
+    limit = reserved = cfg_.room(limit);
+  if (limit <= 0)
+    return;
+  // The reservation ends once what was claimed runs (or nothing was).
+  struct settle {
+    const lease_settings& cfg;
+    int n;
+    ~settle() {
+      if (n > 0)
+        cfg.release_room(n);
+    }
+  } settled{cfg_, reserved};
+  auto claimed = db_->claim_expired(cfg_.node_id, limit);
   if (!claimed) {
     spdlog::warn("lease keeper: {}", claimed.st.message);
     return;

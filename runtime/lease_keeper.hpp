@@ -19,6 +19,12 @@ struct lease_settings {
   std::chrono::milliseconds lease{10000};    ///< Validity of one renewal.
   std::chrono::milliseconds heartbeat{2000}; ///< Renewal and claim period.
   int claim_limit = 100;                     ///< Executions claimed per period.
+  /// When set, reserves room for up to `wanted` more executions (the
+  /// node's limit minus what runs and what is reserved) and returns how
+  /// many; claims never exceed it. `release_room` ends the reservation
+  /// after the claimed executions were handed to `resume`.
+  std::function<int(int wanted)> room;
+  std::function<void(int)> release_room;
   /// Opens the keeper's own store connection.
   std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>
       factory;
@@ -50,6 +56,9 @@ public:
 
   /// Stops the thread (the lease is left to expire or be released).
   void stop();
+  /// Runs the next period now (an execution ended: there may be room for
+  /// a queued one). Cheap; callable from any thread.
+  void poke();
 
 private:
   void run();
@@ -61,6 +70,7 @@ private:
   std::mutex mx_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool poked_ = false;
   std::thread thread_;
 };
 

@@ -94,6 +94,7 @@ struct node::impl {
   std::unique_ptr<persistence::store_pool> pool;
   runtime::store_lock lock; ///< Held while the node runs on an embedded store.
   std::atomic<bool> draining{false};
+  int reserved = 0; ///< Room the lease keeper holds for claims (under mx).
   size_t resumed = 0;
   caf::actor supervisor;
   caf::actor dispatcher;
@@ -108,7 +109,14 @@ struct node::impl {
 
   ~impl() {
     draining = true;
-    leases.reset();
+    // Moved out under the lock (executions read it when they end), stopped
+    // outside it (its thread may be spawning an execution, which locks).
+    std::unique_ptr<runtime::lease_keeper> stopping;
+    {
+      std::lock_guard<std::mutex> guard{mx};
+      stopping = std::move(leases);
+    }
+    stopping.reset();
     if (!sys)
       return;
     std::vector<caf::actor> all;
@@ -178,6 +186,8 @@ struct node::impl {
       std::lock_guard<std::mutex> guard{mx};
       live.erase(id);
       live_changed.notify_all();
+      if (opts.config.max_executions > 0 && leases)
+        leases->poke(); // room for a queued execution
     });
     return a;
   }
@@ -353,6 +363,20 @@ model::result<bool> node::impl::resume() {
     resume_one(std::move(rec), std::move(cps));
   };
   ls.accepting = [this] { return !draining; };
+  if (c.max_executions > 0) {
+    ls.room = [this](int wanted) {
+      std::lock_guard<std::mutex> guard{mx};
+      int free =
+          opts.config.max_executions - static_cast<int>(live.size()) - reserved;
+      int take = std::max(0, std::min(free, wanted));
+      reserved += take;
+      return take;
+    };
+    ls.release_room = [this](int n) {
+      std::lock_guard<std::mutex> guard{mx};
+      reserved -= n;
+    };
+  }
   if (membership)
     ls.on_nodes = [this](std::vector<persistence::node_row> rows) {
       std::vector<actors::peer_address> peers;
@@ -365,7 +389,9 @@ model::result<bool> node::impl::resume() {
       }
       caf::anon_send(membership, actors::peers_atom::value, std::move(peers));
     };
-  leases = std::make_unique<runtime::lease_keeper>(std::move(ls));
+  auto keeper = std::make_unique<runtime::lease_keeper>(std::move(ls));
+  std::lock_guard<std::mutex> guard{mx};
+  leases = std::move(keeper);
   return true;
 }
 
@@ -502,6 +528,35 @@ node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
   rec.state = persistence::execution_state::running;
   rec.owner_node = opts.config.node_id;
   rec.epoch = 1;
+  // At its limit the node stores the execution unowned: the first node
+  // with room claims it (this one included, once it has room).
+  // A slot is reserved now, while the row is written, so that claims in
+  // the meantime see it taken.
+  bool queued = false;
+  bool holds_slot = false;
+  if (opts.config.max_executions > 0) {
+    std::lock_guard<std::mutex> guard{mx};
+    queued =
+        static_cast<int>(live.size()) + reserved >= opts.config.max_executions;
+    if (!queued) {
+      ++reserved;
+      holds_slot = true;
+    }
+  }
+  struct slot_release {
+    impl& self;
+    bool held;
+    ~slot_release() {
+      if (!held)
+        return;
+      std::lock_guard<std::mutex> guard{self.mx};
+      --self.reserved;
+    }
+  } release_slot{*this, holds_slot}; // after the spawn below adds to live
+  if (queued) {
+    rec.state = persistence::execution_state::pending;
+    rec.owner_node.clear();
+  }
   // The execution exists once its row is committed; a restarting writer
   // answers "unavailable", so try again for a few seconds.
   caf::scoped_actor self{*sys};
@@ -520,6 +575,8 @@ node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
   if (ack.code != persistence::errc::ok)
     return store_problem("cannot store the execution", {ack.code, ack.message});
   auto id = rec.id;
+  if (queued) // observers and listeners follow executions run here only
+    return id;
   spawn_execution(std::move(rec), std::move(wf), {}, std::move(observer),
                   std::move(listener));
   return id;

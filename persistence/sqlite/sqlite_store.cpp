@@ -448,10 +448,27 @@ public:
   }
 
   // The embedded store is single-node (the node holds a file lock): there
-  // are no other owners to fence or leases to keep.
-  outcome<std::vector<execution_record>> claim_expired(const std::string&,
-                                                       int) override {
-    return {};
+  // are no other owners to fence or leases to keep. What is left to claim
+  // are executions queued unowned while the node was at its limit.
+  outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) override {
+    statement s{db_.get(),
+                (std::string{"UPDATE workflow_executions SET owner_node = ?, "
+                             "epoch = epoch + 1, state = 'running', "
+                             "updated_at = ? WHERE id IN (SELECT id FROM "
+                             "workflow_executions WHERE state = 'pending' AND "
+                             "COALESCE(owner_node, '') = '' ORDER BY "
+                             "created_at, id LIMIT ?) RETURNING "} +
+                 execution_columns)
+                    .c_str()};
+    s.bind(node_id, now_ms(), limit);
+    std::vector<execution_record> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.push_back(read_execution(s));
+    if (rc != SQLITE_DONE)
+      return {s.error("claiming queued executions", rc)};
+    return {{}, std::move(out)};
   }
   status heartbeat(const std::string&, std::int64_t) override { return {}; }
   status release_lease(const std::string&) override { return {}; }

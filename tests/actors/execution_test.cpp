@@ -357,3 +357,43 @@ TEST_CASE(
   test::temp_dir dir;
   test::check_group_commit("sqlite:" + (dir / "gc.db"));
 }
+
+TEST_CASE("a node at its execution limit queues new executions in the store "
+          "and runs them as others end",
+          "[actors][placement]") {
+  test::temp_dir dir;
+  auto o = test::test_options(dir);
+  o.config.max_executions = 2;
+  auto cat = test::make_catalog();
+  auto n = test::start_node(std::move(o));
+  auto wf = test::workflow("name: Q\nsteps:\n" + step_yaml("a", "slow"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    auto id = n->submit(wf, {});
+    REQUIRE(id);
+    ids.push_back(*id);
+  }
+  // The ones beyond the limit wait unowned in the store.
+  CHECK(n->execution(ids[5]).value->state == "pending");
+  CHECK(n->execution(ids[5]).value->owner_node.empty());
+  int most_running = 0;
+  auto running = [&] {
+    const std::string series = "\nhishamos_executions_running ";
+    auto text = n->metrics_text();
+    auto pos = text.find(series);
+    return pos == std::string::npos
+               ? 0
+               : static_cast<int>(std::stod(text.substr(pos + series.size())));
+  };
+  REQUIRE(wait_until(
+      [&] {
+        most_running = std::max(most_running, running());
+        for (const auto& id : ids)
+          if (n->execution(id).value->state != "completed")
+            return false;
+        return true;
+      },
+      std::chrono::seconds{20}));
+  CHECK(most_running <= 2);
+  CHECK(most_running >= 1);
+}

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <map>
 #include <netinet/in.h>
 #include <random>
 #include <sys/socket.h>
@@ -253,4 +254,27 @@ SCENARIO("with TLS on, nodes with certificates of the cluster's CA join and "
   auto store = c.open_store();
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{20}));
+}
+
+SCENARIO("executions beyond a node's limit are claimed by other nodes",
+         "[cluster][pg][placement]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 200};
+  auto nodes = three({{"worker"}, {"worker"}, {"worker"}});
+  for (size_t i = 0; i < 2; ++i) {
+    test::node_spec spec{lease_ms, nodes[i].peer, nodes[i].agents};
+    spec.max_executions = 2;
+    nodes[i].process = c.start(nodes[i].id, nodes[i].http, spec);
+  }
+  c.submit(nodes[0].http, 8); // all to n1, which runs 2 at a time
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{30}));
+  std::map<std::string, int> owners;
+  for (const auto& x : store->list_executions(100).value)
+    ++owners[x.owner_node];
+  CHECK(owners["n1"] >= 1);
+  CHECK(owners["n2"] >= 1); // spread through the store
+  CHECK(owners["n1"] + owners["n2"] == 8);
+  test::check_ledger(c, *store, 4);
 }

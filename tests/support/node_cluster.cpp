@@ -63,6 +63,8 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
                      ", heartbeat_ms: " + std::to_string(spec.lease_ms / 4);
   if (spec.peer_port)
     node += ", listen: '127.0.0.1:" + std::to_string(spec.peer_port) + "'";
+  if (spec.max_executions)
+    node += ", max_executions: " + std::to_string(spec.max_executions);
   if (!spec.tls_dir.empty())
     node += ", tls: {certificate: '" + spec.tls_dir + "/" + id +
             ".pem', key: '" + spec.tls_dir + "/" + id + ".key', ca: '" +

@@ -22,6 +22,7 @@ struct node_spec {
   /// TLS between nodes: certificate `<tls_dir>/<id>.pem`, key
   /// `<tls_dir>/<id>.key`, CA `<tls_dir>/ca.pem`; "" = plain TCP.
   std::string tls_dir;
+  int max_executions = 0; ///< node.max_executions; 0 = no limit.
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
