@@ -17,26 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_catalog.hpp"
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-std::shared_ptr<model::catalog> bench_catalog() {
-  auto cat = std::make_shared<model::catalog>();
-  for (auto id : {"here", "there"}) {
-    auto a = *model::parse_agent(std::string{"{id: "} + id + ", capacity: 64}",
-                                 "bench");
-    cat->agents[a.id] = a;
-  }
-  auto tpl = *model::parse_command_template(
-      "id: cmd_step\nparams: {n: {type: string}}\nprompt: 'step {{n}}'\n",
-      "bench");
-  cat->templates[tpl.id] = tpl;
-  return cat;
-}
 
 std::unique_ptr<node> start(const std::string& store, const std::string& id,
                             int port, const std::string& agent) {
@@ -47,7 +34,7 @@ std::unique_ptr<node> start(const std::string& store, const std::string& id,
   o.config.lease_ms = 1000;
   o.config.heartbeat_ms = 200;
   o.config.agents = {agent};
-  o.catalog = bench_catalog();
+  o.catalog = bench::bench_catalog({"here", "there"}, 64);
   auto n = node::start(o);
   if (!n) {
     std::fprintf(stderr, "%s\n", model::to_string(n.errors()).c_str());

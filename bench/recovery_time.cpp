@@ -18,23 +18,13 @@
 #include <string>
 #include <thread>
 
+#include "bench/bench_catalog.hpp"
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-std::shared_ptr<model::catalog> bench_catalog() {
-  auto cat = std::make_shared<model::catalog>();
-  auto agent = *model::parse_agent("{id: quick, capacity: 256}", "bench");
-  cat->agents[agent.id] = agent;
-  auto tpl = *model::parse_command_template(
-      "id: cmd_step\nparams: {n: {type: string}}\nprompt: 'step {{n}}'\n",
-      "bench");
-  cat->templates[tpl.id] = tpl;
-  return cat;
-}
 
 model::workflow_def chain() {
   std::string yaml = "name: Recover\nsteps:\n";
@@ -113,7 +103,7 @@ int main(int argc, char** argv) {
   node_options options;
   options.config.store_url = store;
   options.config.node_id = node_id;
-  options.catalog = bench_catalog();
+  options.catalog = bench::bench_catalog({"quick"}, 256);
   auto t0 = clock_type::now();
   auto started = node::start(options);
   if (!started) {

@@ -22,6 +22,7 @@
 
 #include <pqxx/pqxx>
 
+#include "bench/bench_catalog.hpp"
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
@@ -90,13 +91,7 @@ int main(int argc, char** argv) {
   if (store.empty())
     store = "sqlite:" + (dir / "bench.db").string();
 
-  auto cat = std::make_shared<model::catalog>();
-  auto agent = *model::parse_agent("{id: quick, capacity: 256}", "bench");
-  cat->agents[agent.id] = agent;
-  auto tpl = *model::parse_command_template(
-      "id: cmd_step\nparams: {n: {type: string}}\nprompt: 'step {{n}}'\n",
-      "bench");
-  cat->templates[tpl.id] = tpl;
+  auto cat = bench::bench_catalog({"quick"}, 256);
   auto wf = std::make_shared<const model::workflow_def>(
       *model::parse_workflow(workflow_yaml(shape), "bench"));
   int steps = static_cast<int>(wf->steps.size());

@@ -52,6 +52,25 @@ struct server_fixture {
 
 const char* execute_path = "/api/v1/workflows/Build%20New%20Feature/execute";
 
+// Waits until the execution completed and returns it as the API shows it.
+json wait_completed(server_fixture& f, const std::string& id) {
+  json last;
+  REQUIRE(test::wait_until(
+      [&] {
+        last = f.get("/api/v1/executions/" + id, 200);
+        return last["state"] == "completed";
+      },
+      std::chrono::seconds{20}));
+  return last;
+}
+
+// Runs the built-in workflow once and returns the finished execution.
+json run_once(server_fixture& f) {
+  auto started =
+      f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
+  return wait_completed(f, started["execution_id"]);
+}
+
 } // namespace
 
 TEST_CASE("health and ready answer 200 on a running node", "[http]") {
@@ -74,13 +93,7 @@ TEST_CASE("a catalog workflow runs by name through the API", "[http]") {
       f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
   std::string id = started["execution_id"];
   CHECK(started["links"]["self"] == "/api/v1/executions/" + id);
-  json last;
-  REQUIRE(test::wait_until(
-      [&] {
-        last = f.get("/api/v1/executions/" + id, 200);
-        return last["state"] == "completed";
-      },
-      std::chrono::seconds{20}));
+  auto last = wait_completed(f, id);
   CHECK(last["workflow"] == "Build New Feature");
   CHECK(last["input"]["feature"] == "search");
   REQUIRE(last["steps"].size() == 5);
@@ -176,21 +189,6 @@ std::string utc_day(std::time_t t) {
   gmtime_r(&t, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-// Runs the built-in workflow once and returns the finished execution.
-json run_once(server_fixture& f) {
-  auto started =
-      f.post(execute_path, R"({"input": {"feature": "search"}})", 202);
-  std::string id = started["execution_id"];
-  json last;
-  REQUIRE(test::wait_until(
-      [&] {
-        last = f.get("/api/v1/executions/" + id, 200);
-        return last["state"] == "completed";
-      },
-      std::chrono::seconds{20}));
-  return last;
 }
 
 } // namespace
