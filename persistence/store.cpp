@@ -33,8 +33,8 @@ bool is_terminal(execution_state x) {
 
 status check_workflow_query(const workflow_query& q) {
   if (q.page < 1)
-    return {errc::invalid, "page must be 1 or more (got " +
-                               std::to_string(q.page) + ")"};
+    return {errc::invalid,
+            "page must be 1 or more (got " + std::to_string(q.page) + ")"};
   if (q.limit < 1 || q.limit > 100)
     return {errc::invalid, "limit must be from 1 to 100 (got " +
                                std::to_string(q.limit) + ")"};
@@ -68,8 +68,8 @@ status check_day_range(const std::string& from_day, const std::string& to_day) {
     return {errc::invalid, "dates must be YYYY-MM-DD (got from '" + from_day +
                                "', to '" + to_day + "')"};
   if (*to < *from)
-    return {errc::invalid, "to (" + to_day + ") is before from (" + from_day +
-                               ")"};
+    return {errc::invalid,
+            "to (" + to_day + ") is before from (" + from_day + ")"};
   if (*to - *from > 365)
     return {errc::invalid, "the range spans more than 366 days; ask for a "
                            "year or less at a time"};
