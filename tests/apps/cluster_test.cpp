@@ -278,3 +278,30 @@ SCENARIO("executions beyond a node's limit are claimed by other nodes",
   CHECK(owners["n1"] + owners["n2"] == 8);
   test::check_ledger(c, *store, 4);
 }
+
+SCENARIO("a node frozen past its lease, cut off from peers and the database, "
+         "never shares an execution with its successor, and all complete",
+         "[cluster][pg][partition]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 300};
+  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  c.submit(nodes[0].http, 10, "Relay");
+  c.submit(nodes[1].http, 10, "Relay");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::committed_steps(*store) >= 10; }));
+  REQUIRE_FALSE(test::unfinished(*store).empty());
+  // SIGSTOP: no packets, no heartbeats, no database writes, as in a
+  // partition; the survivors notice (middleman heartbeat, lease expiry).
+  kill(nodes[1].process->pid(), SIGSTOP);
+  bool done = wait_until([&] { return test::all_completed(*store); },
+                         std::chrono::milliseconds{lease_ms * 2 + 10000});
+  kill(nodes[1].process->pid(), SIGCONT); // heal
+  REQUIRE(done);
+  // Healed, it rejoins; whatever it still held was fenced off.
+  wait_for_mesh(nodes);
+  CHECK(store->list_executions(100).value.size() == 20);
+  test::check_ledger(c, *store, relay_steps);
+}
