@@ -21,7 +21,8 @@ struct membership_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::actor dispatcher;
   caf::actor membership;
-  caf::actor remote_agent; ///< Stands in for a peer's agent.
+  caf::actor remote_agent;                 ///< Stands in for a peer's agent.
+  std::unique_ptr<caf::scoped_actor> peer; ///< The peer's membership.
 
   membership_fixture() {
     actors::add_message_types(cfg);
@@ -31,15 +32,19 @@ struct membership_fixture {
         actors::spawn_membership(*sys, {"n1", "127.0.0.1:1", dispatcher, {}});
     remote_agent = sys->spawn(
         []() -> caf::behavior { return {[](const model::task_request&) {}}; });
+    peer = std::make_unique<caf::scoped_actor>(*sys);
   }
   ~membership_fixture() {
+    peer.reset();
     for (auto* a : {&dispatcher, &membership, &remote_agent})
       caf::anon_send_exit(*a, caf::exit_reason::kill);
   }
 
-  // Sends `h` as a peer would; the error text, or "" when accepted.
+  // Sends `h` as a peer's membership actor would; the error text, or ""
+  // when accepted. The peer stays alive with the fixture: membership
+  // monitors it and drops its agents when it goes down.
   std::string greet(const actors::hello& h) {
-    caf::scoped_actor self{*sys};
+    auto& self = *peer;
     std::string refused;
     self->request(membership, std::chrono::seconds{5}, h)
         .receive([](const actors::hello&) {},
