@@ -48,12 +48,21 @@ void lease_keeper::tick() {
     }
     db_ = std::move(opened.value);
   }
+  // A poke between heartbeats only claims: renewing on every ended
+  // execution would cost a write each.
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_heartbeat_) {
+    if (cfg_.accepting())
+      take_over_expired();
+    return;
+  }
   if (auto hb = db_->heartbeat(cfg_.node_id, cfg_.lease.count()); !hb) {
     spdlog::warn("lease keeper: {}", hb.message);
     if (persistence::is_retryable(hb.code))
       db_.reset();
     return;
   }
+  next_heartbeat_ = now + cfg_.heartbeat;
   if (cfg_.on_nodes) {
     if (auto nodes = db_->nodes(); nodes)
       cfg_.on_nodes(std::move(nodes.value));

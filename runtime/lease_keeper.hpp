@@ -71,6 +71,7 @@ private:
   std::condition_variable cv_;
   bool stopping_ = false;
   bool poked_ = false;
+  std::chrono::steady_clock::time_point next_heartbeat_; ///< Keeper thread.
   std::thread thread_;
 };
 
