@@ -81,6 +81,18 @@ void wait_for_mesh(const std::vector<member>& all) {
   }
 }
 
+// Three meshed nodes with every agent on two of them (so that any one node
+// may die), running 10 Relay executions owned by n1 and 10 by n2.
+std::vector<member> replicated_and_busy(test::node_cluster& c) {
+  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  c.submit(nodes[0].http, 10, "Relay");
+  c.submit(nodes[1].http, 10, "Relay");
+  return nodes;
+}
+
 } // namespace
 
 SCENARIO("three nodes see each other and run a workflow whose steps need "
@@ -119,13 +131,7 @@ SCENARIO("a node killed mid-run: its executions and in-flight tasks finish "
          "[cluster][pg][failover]") {
   test::pg_database db;
   test::node_cluster c{db.url(), 300};
-  // Every agent on two nodes, so that any one node may die.
-  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
-  for (auto& m : nodes)
-    start(c, m);
-  wait_for_mesh(nodes);
-  c.submit(nodes[0].http, 10, "Relay");
-  c.submit(nodes[1].http, 10, "Relay");
+  auto nodes = replicated_and_busy(c);
   auto store = c.open_store();
   auto left = test::kill_mid_run(*nodes[1].process, *store, 10);
   bool done = wait_until([&] { return test::all_completed(*store); },
@@ -284,12 +290,7 @@ SCENARIO("a node frozen past its lease, cut off from peers and the database, "
          "[cluster][pg][partition]") {
   test::pg_database db;
   test::node_cluster c{db.url(), 300};
-  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
-  for (auto& m : nodes)
-    start(c, m);
-  wait_for_mesh(nodes);
-  c.submit(nodes[0].http, 10, "Relay");
-  c.submit(nodes[1].http, 10, "Relay");
+  auto nodes = replicated_and_busy(c);
   auto store = c.open_store();
   REQUIRE(wait_until([&] { return test::committed_steps(*store) >= 10; }));
   REQUIRE_FALSE(test::unfinished(*store).empty());
