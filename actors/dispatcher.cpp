@@ -1,6 +1,8 @@
 #include "actors/dispatcher.hpp"
 
 #include <deque>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -18,8 +20,19 @@ struct hosted_agent {
   model::agent_def def;
   caf::actor handle;
   std::string node; ///< Hosting node; "" = this one.
-  int load = 0;
+  int load = 0;     ///< Tasks this dispatcher runs on it.
+  /// Tasks other nodes' dispatchers run on it, by node, as they last
+  /// reported (directory_update).
+  std::map<std::string, int> elsewhere;
   std::chrono::steady_clock::time_point busy_until;
+
+  /// The load of the whole cluster on this agent.
+  int cluster_load() const {
+    int n = load;
+    for (const auto& [node, k] : elsewhere)
+      n += k;
+    return n;
+  }
 };
 
 struct running_task {
@@ -62,7 +75,10 @@ bool matches(const hosted_agent& a, const assign_step& s) {
 }
 
 // Index of the least-loaded matching agent with a free slot, -1 if all are
-// busy, -2 if no agent matches at all.
+// busy, -2 if no agent matches at all. Slots are counted from this
+// dispatcher's own tasks (the agent answers "busy" when other nodes filled
+// it); the cluster-wide load, reported by peers a heartbeat late, orders
+// the candidates.
 int pick(const dispatcher_state& st, const assign_step& s) {
   int best = -1;
   bool any = false;
@@ -75,7 +91,7 @@ int pick(const dispatcher_state& st, const assign_step& s) {
     any = true;
     if (a.busy_until > now)
       continue;
-    double ratio = static_cast<double>(a.load) / a.def.capacity;
+    double ratio = static_cast<double>(a.cluster_load()) / a.def.capacity;
     if (a.load < a.def.capacity && ratio < best_ratio) {
       best = static_cast<int>(i);
       best_ratio = ratio;
@@ -188,6 +204,54 @@ void pump(dispatcher_self* self) {
   }
 }
 
+// Makes this dispatcher's view of a peer's agents what the peer says:
+// new agents join (monitored: a node that dies takes them along), agents
+// it no longer lists leave (their tasks run elsewhere), known ones keep
+// their running tasks. Then takes the peer's loads.
+void sync_peer(dispatcher_self* self, directory_update& u) {
+  auto& st = self->state;
+  std::set<caf::actor_addr> listed;
+  for (const auto& e : u.agents)
+    listed.insert(e.handle.address());
+  remove_agents(
+      self,
+      [&](const hosted_agent& a) {
+        return a.node == u.node_id && !listed.count(a.handle.address());
+      },
+      "node " + u.node_id + " no longer hosts the agent");
+  for (auto& e : u.agents) {
+    if (auto* known = find_agent(st, e.handle.address())) {
+      known->def = std::move(e.def);
+      continue;
+    }
+    self->monitor(e.handle);
+    st.agents.push_back({std::move(e.def), std::move(e.handle), u.node_id});
+  }
+  std::map<std::pair<std::string, std::string>, hosted_agent*> by_key;
+  for (auto& a : st.agents) {
+    a.elsewhere.erase(u.node_id);
+    by_key[{a.def.id, a.node}] = &a;
+  }
+  for (const auto& l : u.loads)
+    if (auto it = by_key.find({l.agent_id, l.node});
+        it != by_key.end() && l.load > 0)
+      it->second->elsewhere[u.node_id] = l.load;
+  pump(self);
+}
+
+// What this node tells its peers: the agents it hosts and the load it
+// places on every agent ("" for the node id: membership fills it in).
+directory_update own_part(const dispatcher_state& st) {
+  directory_update out;
+  for (const auto& a : st.agents) {
+    if (a.node.empty())
+      out.agents.push_back({a.def, a.handle});
+    if (a.load > 0)
+      out.loads.push_back({a.def.id, a.node, a.load});
+  }
+  return out;
+}
+
 std::string describe(const assign_step& s) {
   if (!s.agent_id.empty())
     return "agent '" + s.agent_id + "'";
@@ -254,25 +318,17 @@ dispatcher_actor(dispatcher_self* self,
         pump(self);
         return true;
       },
-      // A peer's agents (its whole list: earlier ones are replaced). They
-      // are monitored: a node that dies takes its agents with it.
-      [self](join_atom, const std::string& node,
-             std::vector<agent_entry>& entries) {
-        remove_agents(
-            self, [&](const auto& a) { return a.node == node; },
-            "node " + node + " rejoined");
-        for (auto& e : entries) {
-          self->monitor(e.handle);
-          self->state.agents.push_back(
-              {std::move(e.def), std::move(e.handle), node, 0});
-        }
-        pump(self);
-      },
+      // A peer's part of the directory (its hello, or its periodic update).
+      [self](directory_update& u) { sync_peer(self, u); },
+      // This node's part of the directory, for the peers.
+      [self](sync_atom) { return own_part(self->state); },
       [self](retry_atom) { pump(self); }, // a busy pause ended
       [self](leave_atom, const std::string& node) {
         remove_agents(
             self, [&](const auto& a) { return a.node == node; },
             "node " + node + " left the cluster");
+        for (auto& a : self->state.agents)
+          a.elsewhere.erase(node);
       },
       // The agent directory as JSON: id, node, department, capabilities,
       // capacity, load.
@@ -284,7 +340,8 @@ dispatcher_actor(dispatcher_self* self,
                          {"department", a.def.department},
                          {"capabilities", a.def.capabilities},
                          {"capacity", a.def.capacity},
-                         {"load", a.load}});
+                         {"load", a.cluster_load()},
+                         {"load_from_here", a.load}});
         return out.dump();
       },
   };

@@ -15,10 +15,19 @@
 //   (join_atom, agent_def, actor) -> adds an agent (monitored; removed when it
 //                              goes down, its tasks answered as retryable
 //                              failures).
-//   (join_atom, node, vector<agent_entry>) -> replaces a peer's agents.
-//   (leave_atom, node)      -> removes a peer's agents; their running tasks
-//                              fail as retryable (they run again elsewhere).
-//   directory_atom          -> std::string: the agent directory as JSON.
+//   directory_update        -> a peer's agents now (from its hello or its
+//                              periodic update): new ones are added and
+//                              monitored, unlisted ones removed (their
+//                              running tasks run again elsewhere), known
+//                              ones kept; its loads are taken.
+//   sync_atom               -> directory_update: this node's agents and the
+//                              load this dispatcher places on every agent
+//                              (node ids "" for this node).
+//   (leave_atom, node)      -> removes a peer's agents and loads; their
+//                              running tasks fail as retryable (they run
+//                              again elsewhere).
+//   directory_atom          -> std::string: the agent directory as JSON,
+//                              with cluster-wide and own load per agent.
 // Persists nothing; a restart forgets waiting steps, whose executions time
 // out or are resumed.
 

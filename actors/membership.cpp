@@ -23,13 +23,26 @@ struct membership_state {
   static inline const char* name = "hishamos.membership";
   membership_settings cfg;
   std::map<std::string, peer> peers;
+  /// Connections under way, by key: "node <id>" (from the nodes table) or
+  /// "seed <host:port>" (from node.seeds).
   std::set<std::string> connecting;
+  /// Which node each seed turned out to be.
+  std::map<std::string, std::string> seed_nodes;
 };
 
 using membership_self = caf::stateful_actor<membership_state>;
 
+// cfg.agents follows the dispatcher (refreshed every heartbeat), so that a
+// node greeting this one learns agents registered after start too.
 hello own_hello(const membership_state& st) {
   return {protocol_version, st.cfg.node_id, st.cfg.http_address, st.cfg.agents};
+}
+
+std::string validate_agents(const std::vector<agent_entry>& agents) {
+  for (const auto& a : agents)
+    if (a.def.id.empty() || a.def.capacity < 1 || !a.handle)
+      return "its agent list holds an invalid entry ('" + a.def.id + "')";
+  return {};
 }
 
 // Checks what a peer sent before anything acts on it; returns what is
@@ -44,10 +57,7 @@ std::string validate(const hello& h, const std::string& self_id) {
   if (h.node_id == self_id)
     return "it uses this node's id '" + self_id +
            "'; give every node its own node.id";
-  for (const auto& a : h.agents)
-    if (a.def.id.empty() || a.def.capacity < 1 || !a.handle)
-      return "its agent list holds an invalid entry ('" + a.def.id + "')";
-  return {};
+  return validate_agents(h.agents);
 }
 
 void accept(membership_self* self, hello& h, const caf::actor& remote) {
@@ -61,36 +71,100 @@ void accept(membership_self* self, hello& h, const caf::actor& remote) {
                  h.agents.size(), h.http_address);
   }
   st.peers[h.node_id] = {remote, h.http_address, h.agents.size()};
-  self->send(st.cfg.dispatcher, join_atom::value, h.node_id,
-             std::move(h.agents));
+  self->send(
+      st.cfg.dispatcher,
+      directory_update{protocol_version, h.node_id, std::move(h.agents), {}});
 }
 
-void connect(membership_self* self, const peer_address& p) {
+void connect(membership_self* self, const std::string& key,
+             const std::string& host, std::uint16_t port) {
   auto parent = caf::actor_cast<caf::actor>(self);
   // remote_actor blocks until the connection is up or refused.
   bool tls = self->state.cfg.tls;
-  self->spawn<caf::detached>([parent, p, tls](caf::blocking_actor* c) {
-    auto remote = tls ? caf::openssl::remote_actor(c->system(), p.host, p.port)
-                      : c->system().middleman().remote_actor(p.host, p.port);
-    c->send(parent, connected_atom::value, p.node_id,
-            remote ? *remote : caf::actor{},
+  self->spawn<caf::detached>([parent, key, host, port,
+                              tls](caf::blocking_actor* c) {
+    auto remote = tls ? caf::openssl::remote_actor(c->system(), host, port)
+                      : c->system().middleman().remote_actor(host, port);
+    c->send(parent, connected_atom::value, key, remote ? *remote : caf::actor{},
             remote ? std::string{} : c->system().render(remote.error()));
   });
 }
 
-void greet(membership_self* self, const std::string& node,
+void greet(membership_self* self, const std::string& key,
            const caf::actor& remote) {
   self->request(remote, std::chrono::seconds{5}, own_hello(self->state))
       .then(
-          [self, node, remote](hello& h) {
+          [self, key, remote](hello& h) {
             if (auto why = validate(h, self->state.cfg.node_id); !why.empty())
-              return spdlog::error("refusing node {}: {}", node, why);
+              return spdlog::error("refusing {}: {}", key, why);
+            if (key.rfind("seed ", 0) == 0)
+              self->state.seed_nodes[key] = h.node_id;
             accept(self, h, remote);
           },
-          [self, node](caf::error& e) {
-            spdlog::error("node {} refused this node: {}", node,
+          [self, key](caf::error& e) {
+            spdlog::error("{} refused this node: {}", key,
                           self->system().render(e));
           });
+}
+
+// Connects to the live peers of the nodes table and to the seeds that are
+// not a connected peer yet.
+void reach(membership_self* self, const std::vector<peer_address>& table) {
+  auto& st = self->state;
+  for (const auto& p : table)
+    if (p.node_id != st.cfg.node_id && !st.peers.count(p.node_id) &&
+        st.connecting.insert("node " + p.node_id).second)
+      connect(self, "node " + p.node_id, p.host, p.port);
+  for (const auto& s : st.cfg.seeds) {
+    auto key = "seed " + s.host + ":" + std::to_string(s.port);
+    auto known = st.seed_nodes.find(key);
+    if (known != st.seed_nodes.end() &&
+        (known->second == st.cfg.node_id || st.peers.count(known->second)))
+      continue;
+    if (st.connecting.insert(key).second)
+      connect(self, key, s.host, s.port);
+  }
+}
+
+// Tells every peer which agents this node hosts now and the load its
+// dispatcher places on each agent of the cluster.
+void share_directory(membership_self* self) {
+  self->request(self->state.cfg.dispatcher, std::chrono::seconds{5},
+                sync_atom::value)
+      .then([self](directory_update& u) {
+        auto& st = self->state;
+        u.node_id = st.cfg.node_id;
+        for (auto& l : u.loads)
+          if (l.node.empty())
+            l.node = st.cfg.node_id;
+        st.cfg.agents = u.agents;
+        for (const auto& [id, p] : st.peers)
+          self->send(p.membership, u);
+      });
+}
+
+// A peer's periodic update: only from the membership actor of a peer that
+// this node accepted, in this protocol version, with valid agents.
+void take_update(membership_self* self, directory_update& u) {
+  auto& st = self->state;
+  auto from = st.peers.find(u.node_id);
+  std::string why;
+  if (u.protocol != protocol_version)
+    why = "protocol version " + std::to_string(u.protocol);
+  else if (from == st.peers.end() ||
+           from->second.membership.address() != self->current_sender())
+    why = "not from a member";
+  else
+    why = validate_agents(u.agents);
+  if (!why.empty())
+    return spdlog::warn("dropped a directory update claiming to be from node "
+                        "{}: {}",
+                        u.node_id, why);
+  from->second.agents = u.agents.size();
+  for (auto& l : u.loads)
+    if (l.node == st.cfg.node_id)
+      l.node.clear(); // the dispatcher calls its own agents' node ""
+  self->send(st.cfg.dispatcher, std::move(u));
 }
 
 caf::behavior membership(membership_self* self, membership_settings cfg) {
@@ -114,20 +188,19 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
       }
   });
   return {
-      [self](peers_atom, const std::vector<peer_address>& xs) {
-        auto& st = self->state;
-        for (const auto& p : xs)
-          if (p.node_id != st.cfg.node_id && !st.peers.count(p.node_id) &&
-              st.connecting.insert(p.node_id).second)
-            connect(self, p);
+      // Every heartbeat, with the nodes table.
+      [self](peers_atom, const std::vector<peer_address>& table) {
+        reach(self, table);
+        share_directory(self);
       },
-      [self](connected_atom, const std::string& node, const caf::actor& remote,
+      [self](connected_atom, const std::string& key, const caf::actor& remote,
              const std::string& error) {
-        self->state.connecting.erase(node);
+        self->state.connecting.erase(key);
         if (!remote)
-          return spdlog::warn("cannot reach node {}: {}", node, error);
-        greet(self, node, remote);
+          return spdlog::warn("cannot reach {}: {}", key, error);
+        greet(self, key, remote);
       },
+      [self](directory_update& u) { take_update(self, u); },
       [self](hello& h) -> caf::result<hello> {
         if (auto why = validate(h, self->state.cfg.node_id); !why.empty()) {
           spdlog::error("refusing node {}: {}", h.node_id, why);

@@ -3,9 +3,15 @@
 // Membership: this node's view of the cluster.
 //
 // Accepts:
-//   (peers_atom, vector<peer_address>) -> connects (CAF middleman, on a
-//       detached helper: connecting blocks) to every live peer it is not
-//       connected to yet, then greets it with a hello.
+//   (peers_atom, vector<peer_address>) -> every heartbeat, with the nodes
+//       table: connects (CAF middleman, on a detached helper: connecting
+//       blocks) to every live peer and every seed it is not connected to
+//       yet and greets it with a hello; then sends every peer a
+//       directory_update with this node's agents and dispatched loads.
+//   directory_update -> a peer's periodic update, passed to the
+//       dispatcher; dropped (and logged) unless it comes from an accepted
+//       peer's membership actor, in this protocol version, with valid
+//       agents.
 //   hello -> hello. A peer greets this node: a peer with another
 //       protocol_version is refused (logged here and answered with an error
 //       the peer logs); a valid one is remembered, monitored, and its agents
@@ -32,7 +38,11 @@ struct membership_settings {
   std::string node_id;
   std::string http_address;
   caf::actor dispatcher;
-  std::vector<agent_entry> agents; ///< Hosted here; sent to every peer.
+  std::vector<agent_entry> agents; ///< Hosted here at start (then: the
+                                   ///< dispatcher's, every heartbeat).
+  /// node.seeds: addresses to connect to besides the nodes table's (their
+  /// node_id is unused: a seed says who it is in its hello).
+  std::vector<peer_address> seeds;
   /// Connect through CAF's openssl module (the system has it loaded and
   /// holds this node's certificate, key and CA).
   bool tls = false;

@@ -33,11 +33,13 @@ using leave_atom = caf::atom_constant<caf::atom("hm_leave")>;
 using directory_atom = caf::atom_constant<caf::atom("hm_dir")>;
 using peers_atom = caf::atom_constant<caf::atom("hm_peers")>;
 using connected_atom = caf::atom_constant<caf::atom("hm_conn")>;
+using sync_atom = caf::atom_constant<caf::atom("hm_sync")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
 /// nodes has the same shape on both ends.
-constexpr int protocol_version = 1;
+/// Version 2 added directory_update.
+constexpr int protocol_version = 2;
 
 /// An agent as the directory carries it between nodes.
 struct agent_entry {
@@ -51,6 +53,26 @@ struct hello {
   std::string node_id;
   std::string http_address;
   std::vector<agent_entry> agents;
+};
+
+/// The load one node's dispatcher has placed on one agent: the
+/// cluster-wide load of an agent is the sum over all nodes.
+struct agent_load {
+  std::string agent_id;
+  std::string node; ///< The node hosting the agent ("" = the receiver).
+  int load = 0;
+};
+
+/// A node's part of the agent directory, sent to every peer every
+/// heartbeat (and, without loads, inside the hello): the agents it hosts
+/// now, which replace what the peer knew of them (agents registered since
+/// it joined are added, agents gone are removed, known ones keep their
+/// running tasks), and the load its dispatcher places on every agent.
+struct directory_update {
+  int protocol = protocol_version;
+  std::string node_id;
+  std::vector<agent_entry> agents;
+  std::vector<agent_load> loads;
 };
 
 /// A peer to connect to, from the nodes table.
@@ -90,6 +112,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello& x) {
   return f(caf::meta::type_name("hello"), x.protocol, x.node_id, x.http_address,
            x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_load& x) {
+  return f(caf::meta::type_name("agent_load"), x.agent_id, x.node, x.load);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, directory_update& x) {
+  return f(caf::meta::type_name("directory_update"), x.protocol, x.node_id,
+           x.agents, x.loads);
 }
 
 template <class Inspector>

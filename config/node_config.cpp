@@ -44,6 +44,12 @@ void parse_node_section(yaml_reader& in, const YAML::Node& n,
   cfg.node_id = in.string(n, "id", cfg.node_id);
   cfg.listen = in.string(n, "listen", "");
   cfg.seeds = in.strings(n, "seeds");
+  for (const auto& seed : cfg.seeds)
+    if (auto hp = split_host_port(seed, "node.seeds entry");
+        !hp || hp->second == 0)
+      in.fail(n["seeds"], "",
+              "node.seeds entry '" + seed + "' is not host:port",
+              "list peers' node.listen addresses, e.g. [127.0.0.1:7102]");
   if (auto t = n["tls"]; t && in.expect_map(t, "node.tls")) {
     in.reject_unknown_keys(t, {"certificate", "key", "ca"}, "node.tls");
     cfg.tls = {in.string(t, "certificate", ""), in.string(t, "key", ""),

@@ -271,6 +271,13 @@ model::result<bool> node::impl::join_cluster() {
   ms.http_address = c.http_listen;
   ms.dispatcher = dispatcher;
   ms.tls = !c.tls.certificate.empty();
+  for (const auto& seed : c.seeds) {
+    auto shp = config::split_host_port(seed, "node.seeds");
+    if (!shp)
+      return shp.errors();
+    ms.seeds.push_back(
+        {"", shp->first, static_cast<std::uint16_t>(shp->second)});
+  }
   bool tls = ms.tls;
   {
     std::lock_guard<std::mutex> guard{mx};

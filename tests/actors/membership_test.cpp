@@ -113,3 +113,174 @@ TEST_CASE("a valid peer's agents join the directory under its node id",
   CHECK(dir[0]["node"] == "n2");
   CHECK(dir[0]["capacity"] == 3);
 }
+
+namespace {
+
+model::agent_def agent_def(const std::string& id, int capacity) {
+  model::agent_def def;
+  def.id = id;
+  def.capacity = capacity;
+  return def;
+}
+
+// The directory entry of agent `id`, or null.
+nlohmann::json entry(const nlohmann::json& dir, const std::string& id) {
+  for (const auto& a : dir)
+    if (a["id"] == id)
+      return a;
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("a peer's periodic update adds the agents it registered since it "
+          "joined, removes the ones it dropped and takes its loads",
+          "[actors][membership]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  auto later = f.sys->spawn(
+      []() -> caf::behavior { return {[](const model::task_request&) {}}; });
+  actors::directory_update u{actors::protocol_version,
+                             "n2",
+                             {{agent_def("a10", 2), later}},
+                             {{"a10", "n2", 1}}};
+  (*f.peer)->send(f.membership, u);
+  nlohmann::json dir;
+  REQUIRE(test::wait_until([&] {
+    dir = nlohmann::json::parse(f.directory());
+    return dir.size() == 1 && dir[0]["id"] == "a10";
+  }));
+  CHECK(dir[0]["node"] == "n2");
+  CHECK(dir[0]["load"] == 1); // placed by n2's dispatcher
+  CHECK(dir[0]["load_from_here"] == 0);
+  caf::anon_send_exit(later, caf::exit_reason::kill);
+}
+
+TEST_CASE("a directory update from an actor that is not an accepted peer is "
+          "dropped",
+          "[actors][membership][wire]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  REQUIRE(test::wait_until(
+      [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
+  caf::scoped_actor stranger{*f.sys};
+  actors::directory_update forged{actors::protocol_version, "n2", {}, {}};
+  stranger->send(f.membership, forged); // would remove a9
+  actors::directory_update unknown_node{actors::protocol_version,
+                                        "n5",
+                                        {{agent_def("a5", 1), f.remote_agent}},
+                                        {}};
+  stranger->send(f.membership, unknown_node);
+  // The peer's own update after both: if either had been taken, the
+  // directory would not hold exactly a9 with load 2.
+  (*f.peer)->send(f.membership, actors::directory_update{
+                                    actors::protocol_version,
+                                    "n2",
+                                    {{agent_def("a9", 3), f.remote_agent}},
+                                    {{"a9", "n2", 2}}});
+  nlohmann::json dir;
+  REQUIRE(test::wait_until([&] {
+    dir = nlohmann::json::parse(f.directory());
+    return dir.size() == 1 && dir[0]["load"] == 2;
+  }));
+  CHECK(dir[0]["id"] == "a9");
+  CHECK(entry(dir, "a5").is_null());
+}
+
+TEST_CASE("every heartbeat, membership tells each peer the agents this node "
+          "hosts now, including ones registered after start",
+          "[actors][membership]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  auto local = f.sys->spawn(
+      []() -> caf::behavior { return {[](const model::task_request&) {}}; });
+  caf::scoped_actor self{*f.sys};
+  self->request(f.dispatcher, std::chrono::seconds{5}, actors::join_atom::value,
+                agent_def("late", 4), local)
+      .receive([](bool) {}, [](caf::error&) { FAIL("join failed"); });
+  caf::anon_send(f.membership, actors::peers_atom::value,
+                 std::vector<actors::peer_address>{});
+  actors::directory_update got;
+  (*f.peer)->receive([&](actors::directory_update& u) { got = std::move(u); },
+                     caf::after(std::chrono::seconds{5}) >>
+                         [] { FAIL("no update"); });
+  CHECK(got.node_id == "n1");
+  CHECK(got.protocol == actors::protocol_version);
+  REQUIRE(got.agents.size() == 1);
+  CHECK(got.agents[0].def.id == "late");
+  CHECK(got.agents[0].handle == local);
+  caf::anon_send_exit(local, caf::exit_reason::kill);
+}
+
+namespace {
+
+struct holding_agent_state {
+  static inline const char* name = "test.holding_agent";
+  int received = 0;
+  std::vector<std::pair<std::string, caf::response_promise>> held;
+};
+
+// An agent that holds every task until told to answer them all.
+caf::behavior holding_agent(caf::stateful_actor<holding_agent_state>* self) {
+  return {
+      [self](const model::task_request& t) {
+        ++self->state.received;
+        auto rp = self->make_response_promise();
+        self->state.held.emplace_back(t.task_id, rp);
+        return rp;
+      },
+      [self](actors::complete_atom) {
+        for (auto& [id, rp] : self->state.held) {
+          model::task_reply r;
+          r.task_id = id;
+          r.ok = true;
+          r.output = "held";
+          rp.deliver(std::move(r));
+        }
+        self->state.held.clear();
+        return self->state.received;
+      },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a periodic update that lists an agent already known leaves its "
+          "running task alone",
+          "[actors][membership]") {
+  membership_fixture f;
+  auto agent = f.sys->spawn(holding_agent);
+  auto h = f.peer_hello();
+  h.agents[0].handle = agent;
+  REQUIRE(f.greet(h).empty());
+  REQUIRE(test::wait_until(
+      [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
+  caf::scoped_actor exec{*f.sys};
+  actors::assign_step step;
+  step.task.task_id = "t1";
+  step.task.execution_id = "e1";
+  step.task.step_id = "s1";
+  step.task.attempt = 1;
+  step.agent_id = "a9";
+  exec->send(f.dispatcher, step);
+  REQUIRE(test::wait_until([&] {
+    auto dir = nlohmann::json::parse(f.directory());
+    return dir.size() == 1 && dir[0]["load_from_here"] == 1;
+  }));
+  (*f.peer)->send(
+      f.membership,
+      actors::directory_update{actors::protocol_version, "n2", h.agents, {}});
+  // The update is handled before what the test sends the dispatcher next.
+  REQUIRE(test::wait_until(
+      [&] { return nlohmann::json::parse(f.directory())[0]["load"] == 1; }));
+  int received = 0;
+  exec->request(agent, std::chrono::seconds{5}, actors::complete_atom::value)
+      .receive([&](int n) { received = n; }, [](caf::error&) {});
+  CHECK(received == 1); // not requeued and sent again
+  model::task_reply reply;
+  exec->receive([&](model::task_reply& r) { reply = std::move(r); },
+                caf::after(std::chrono::seconds{5}) >> [] {});
+  CHECK(reply.ok);
+  CHECK(reply.output == "held");
+  caf::anon_send_exit(agent, caf::exit_reason::kill);
+}

@@ -47,6 +47,16 @@ TEST_CASE("an unknown key in the node config names file, line and key",
              Catch::Contains("node.yaml:1: unknown key 'stroe'"));
 }
 
+TEST_CASE("a seed that is not host:port names the file, line and the entry",
+          "[unit][config]") {
+  auto cfg = config::parse_node_config(
+      "node:\n  id: n1\n  seeds: [127.0.0.1:7102, peer-two]\n", "node.yaml");
+  REQUIRE_FALSE(cfg);
+  CHECK_THAT(model::to_string(cfg.errors()),
+             Catch::Contains("node.yaml:3: node.seeds entry 'peer-two' is not "
+                             "host:port"));
+}
+
 TEST_CASE("environment variables override the node config", "[unit][config]") {
   auto cfg = config::parse_node_config(
       "node: {id: n1}\nstore: {url: 'sqlite:a.db'}\n", "n.yaml");
