@@ -17,6 +17,7 @@
 
 #include "tests/support/node_cluster.hpp"
 #include "tests/support/pg_fixture.hpp"
+#include "tests/support/private_pg.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
@@ -34,9 +35,10 @@ struct member {
   int peer = test::free_port();
   std::vector<std::string> agents;
   std::unique_ptr<test::background_process> process;
+  std::string host = "127.0.0.1"; ///< Where its HTTP port is.
 
   json nodes() const {
-    httplib::Client client{"127.0.0.1", http};
+    httplib::Client client{host, http};
     auto res = client.Get("/api/v1/nodes");
     return res && res->status == 200 ? json::parse(res->body) : json{};
   }
@@ -304,5 +306,59 @@ SCENARIO("a node frozen past its lease, cut off from peers and the database, "
   // Healed, it rejoins; whatever it still held was fenced off.
   wait_for_mesh(nodes);
   CHECK(store->list_executions(100).value.size() == 20);
+  test::check_ledger(c, *store, relay_steps);
+}
+
+SCENARIO("a node whose traffic to its peers and the database is dropped "
+         "never shares an execution with its successor, all complete after "
+         "healing and it takes work again",
+         "[cluster][pg][partition]") {
+  test::isolated_network net;
+  test::private_pg pg{{}, net.host_address()};
+  test::node_cluster c{pg.url(), 300};
+  // n2 lives in the isolated network; n1 and n3 listen where it can reach
+  // them. Every agent is hosted twice, so n1 and n3 cover n2's.
+  auto nodes = three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
+  for (size_t i = 0; i < 3; ++i) {
+    test::node_spec spec{lease_ms, nodes[i].peer, nodes[i].agents};
+    if (i == 1) {
+      spec.inside = &net;
+      nodes[i].host = net.inner_address();
+    } else {
+      spec.peer_host = net.host_address();
+    }
+    nodes[i].process = c.start(nodes[i].id, nodes[i].http, spec);
+  }
+  wait_for_mesh(nodes);
+  c.submit(nodes[0].http, 10, "Relay");
+  c.submit(nodes[1].http, 10, "Relay", nodes[1].host);
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::committed_steps(*store) >= 10; }));
+  auto owned_by_n2 = [&] {
+    size_t n = 0;
+    for (const auto& x : test::unfinished(*store))
+      n += x.owner_node == "n2";
+    return n;
+  };
+  REQUIRE(owned_by_n2() > 0); // the cut interrupts n2's own work
+
+  net.cut();
+  // n2 keeps running, unaware; the others see it vanish and take over
+  // its executions once its lease expires.
+  bool done = wait_until([&] { return test::all_completed(*store); },
+                         std::chrono::milliseconds{lease_ms * 2 + 15000});
+  INFO("n1: " << c.log("n1") << "\nn2: " << c.log("n2"));
+  CHECK(nodes[1].process->running());
+  REQUIRE(done);
+  CHECK(owned_by_n2() == 0);
+  for (const auto& x : store->list_executions(100).value)
+    CHECK(x.owner_node != "n2"); // all n2 held moved to a successor
+
+  net.heal();
+  wait_for_mesh(nodes); // n2 rejoins; its stale writes were fenced off
+  c.submit(nodes[1].http, 3, "Relay", nodes[1].host);
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{20}));
+  CHECK(store->list_executions(100).value.size() == 23);
   test::check_ledger(c, *store, relay_steps);
 }

@@ -56,13 +56,34 @@ node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
                 step("r3", ", depends_on: [r2]", "a3", "{{steps.r2.output}}"));
 }
 
+namespace {
+
+// `url` with its loopback host replaced by `host`.
+std::string reached_at(std::string url, const std::string& host) {
+  if (auto at = url.find("127.0.0.1"); at != std::string::npos)
+    url.replace(at, 9, host);
+  else if (auto lh = url.find("localhost"); lh != std::string::npos)
+    url.replace(lh, 9, host);
+  return url;
+}
+
+} // namespace
+
 std::unique_ptr<background_process>
 node_cluster::start(const std::string& id, int port, node_spec spec) {
+  auto store = store_url, ledger = ledger_url;
+  std::string http_host = "127.0.0.1";
+  if (spec.inside) {
+    spec.peer_host = http_host = spec.inside->inner_address();
+    store = reached_at(store, spec.inside->host_address());
+    ledger = reached_at(ledger, spec.inside->host_address());
+  }
   std::string node = "node: {id: " + id +
                      ", lease_ms: " + std::to_string(spec.lease_ms) +
                      ", heartbeat_ms: " + std::to_string(spec.lease_ms / 4);
   if (spec.peer_port)
-    node += ", listen: '127.0.0.1:" + std::to_string(spec.peer_port) + "'";
+    node += ", listen: '" + spec.peer_host + ":" +
+            std::to_string(spec.peer_port) + "'";
   if (spec.max_executions)
     node += ", max_executions: " + std::to_string(spec.max_executions);
   if (!spec.tls_dir.empty())
@@ -75,17 +96,19 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
   if (!agents.empty())
     agents += "]\n";
   auto config =
-      dir.write(id + ".yaml", node + "}\nhttp: {listen: 127.0.0.1:" +
-                                  std::to_string(port) + "}\nstore: {url: '" +
-                                  store_url + "'}\ncatalog: {paths: ['" +
+      dir.write(id + ".yaml", node + "}\nhttp: {listen: '" + http_host + ":" +
+                                  std::to_string(port) + "'}\nstore: {url: '" +
+                                  store + "'}\ncatalog: {paths: ['" +
                                   (dir / "catalog") + "']}\n" + agents);
   auto log_file = dir / (id + ".log");
+  std::vector<std::string> argv{binary, "node", "--config", config};
+  if (spec.inside)
+    argv = spec.inside->wrap(argv);
   auto p = std::make_unique<background_process>(
-      std::vector<std::string>{binary, "node", "--config", config},
-      std::map<std::string, std::string>{
-          {"HISHAMOS_EFFECT_LEDGER", ledger_url}},
+      argv,
+      std::map<std::string, std::string>{{"HISHAMOS_EFFECT_LEDGER", ledger}},
       log_file);
-  httplib::Client client{"127.0.0.1", port};
+  httplib::Client client{http_host, port};
   bool up =
       wait_until([&] { return static_cast<bool>(client.Get("/health")); });
   INFO(read_text(log_file));
@@ -93,8 +116,9 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
   return p;
 }
 
-void node_cluster::submit(int port, int count, const std::string& workflow) {
-  httplib::Client client{"127.0.0.1", port};
+void node_cluster::submit(int port, int count, const std::string& workflow,
+                          const std::string& host) {
+  httplib::Client client{host, port};
   for (int i = 0; i < count; ++i) {
     auto res =
         client.Post(("/api/v1/workflows/" + workflow + "/execute").c_str(),
@@ -168,8 +192,9 @@ void check_ledger(const node_cluster& c, persistence::store& s,
   CHECK(violations.empty());
 }
 
-double metric_value(int port, const std::string& series) {
-  httplib::Client client{"127.0.0.1", port};
+double metric_value(int port, const std::string& series,
+                    const std::string& host) {
+  httplib::Client client{host, port};
   auto res = client.Get("/metrics");
   if (!res)
     return -1;

@@ -9,6 +9,7 @@
 
 #include "persistence/effect_ledger.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/isolated_network.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -23,6 +24,13 @@ struct node_spec {
   /// `<tls_dir>/<id>.key`, CA `<tls_dir>/ca.pem`; "" = plain TCP.
   std::string tls_dir;
   int max_executions = 0; ///< node.max_executions; 0 = no limit.
+  /// Address node.listen binds (HTTP stays on 127.0.0.1): an
+  /// isolated_network's host address lets a node inside it reach this one.
+  std::string peer_host = "127.0.0.1";
+  /// Runs the node inside this network: it binds the network's inner
+  /// address (peers and HTTP) and reaches the store and the ledger at the
+  /// network's host address.
+  const isolated_network* inside = nullptr;
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
@@ -42,7 +50,8 @@ struct node_cluster {
   std::unique_ptr<background_process> start(const std::string& id, int port,
                                             node_spec spec = {});
   /// Starts `count` executions of `workflow` through the node's API.
-  void submit(int port, int count, const std::string& workflow = "Diamond");
+  void submit(int port, int count, const std::string& workflow = "Diamond",
+              const std::string& host = "127.0.0.1");
   /// Every effect the nodes recorded so far.
   std::vector<persistence::effect> effects() const;
   std::unique_ptr<persistence::store> open_store() const;
@@ -65,6 +74,7 @@ void check_ledger(const node_cluster& c, persistence::store& s,
                   size_t steps_per_execution);
 
 /// A sample of a Prometheus series from a node's /metrics (-1: no answer).
-double metric_value(int port, const std::string& series);
+double metric_value(int port, const std::string& series,
+                    const std::string& host = "127.0.0.1");
 
 } // namespace hishamos::test

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -38,8 +39,10 @@ void run_checked(const std::vector<std::string>& argv) {
 
 } // namespace
 
-private_pg::private_pg(std::vector<std::string> settings)
-    : port_(free_port()), settings_(std::move(settings)) {
+private_pg::private_pg(std::vector<std::string> settings,
+                       std::string also_listen_on)
+    : port_(free_port()), settings_(std::move(settings)),
+      also_listen_on_(std::move(also_listen_on)) {
   char pattern[] = "/tmp/hishamos-pg-XXXXXX";
   REQUIRE(mkdtemp(pattern) != nullptr);
   dir_ = pattern;
@@ -52,6 +55,11 @@ private_pg::private_pg(std::vector<std::string> settings)
   // default (durable) settings unless the test asks otherwise.
   run_checked({bin("initdb"), "-D", dir_ + "/data", "-U", "hishamos",
                "--auth=trust", "--no-sync", "-E", "UTF8"});
+  if (!also_listen_on_.empty()) {
+    auto subnet = also_listen_on_.substr(0, also_listen_on_.rfind('.'));
+    std::ofstream hba{dir_ + "/data/pg_hba.conf", std::ios::app};
+    hba << "host all all " << subnet << ".0/24 trust\n";
+  }
   start();
 }
 
@@ -74,9 +82,12 @@ void private_pg::pg_ctl(const std::vector<std::string>& args) {
 }
 
 void private_pg::start() {
-  std::string options =
-      "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
-      " -c unix_socket_directories=" + dir_;
+  std::string listen = "127.0.0.1";
+  if (!also_listen_on_.empty())
+    listen += "," + also_listen_on_;
+  std::string options = "-c listen_addresses=" + listen +
+                        " -c port=" + std::to_string(port_) +
+                        " -c unix_socket_directories=" + dir_;
   for (const auto& s : settings_)
     options += " -c " + s;
   // -w waits until the server accepts connections (bounded by -t).

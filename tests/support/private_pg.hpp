@@ -11,8 +11,11 @@ namespace hishamos::test {
 /// (PostgreSQL refuses root). Stopped and removed when the object goes away.
 class private_pg {
 public:
-  /// `settings` are extra server settings, e.g. {"fsync=off"}.
-  explicit private_pg(std::vector<std::string> settings = {});
+  /// `settings` are extra server settings, e.g. {"fsync=off"};
+  /// `also_listen_on` an address besides 127.0.0.1 to accept connections
+  /// on (trusted from its /24), e.g. an isolated_network's host address.
+  explicit private_pg(std::vector<std::string> settings = {},
+                      std::string also_listen_on = "");
   ~private_pg();
   private_pg(const private_pg&) = delete;
   private_pg& operator=(const private_pg&) = delete;
@@ -34,6 +37,7 @@ private:
   std::string dir_;
   int port_ = 0;
   std::vector<std::string> settings_;
+  std::string also_listen_on_;
 };
 
 } // namespace hishamos::test
