@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "actors/wire_checks.hpp"
 #include "providers/local_provider.hpp"
 
 namespace hishamos::actors {
@@ -133,18 +134,6 @@ void record_then_run(agent_self* self, task_request t) {
           [self, fail](caf::error& err) { fail(self->system().render(err)); });
 }
 
-// Tasks may come from other nodes: check them before acting on them.
-std::string malformed(const task_request& t) {
-  if (t.task_id.empty() || t.execution_id.empty() || t.step_id.empty())
-    return "a task without task, execution or step id";
-  if (t.attempt < 1 || t.epoch < 0)
-    return "a task with attempt " + std::to_string(t.attempt) + " and epoch " +
-           std::to_string(t.epoch);
-  if (!nlohmann::json::accept(t.params))
-    return "a task whose params are not JSON";
-  return {};
-}
-
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   self->state.cfg = std::move(cfg);
   self->set_default_handler(
@@ -158,7 +147,8 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   return {
       [self](task_request& t) -> caf::result<task_reply> {
         auto& st = self->state;
-        if (auto why = malformed(t); !why.empty()) {
+        // Tasks may come from other nodes: check them before acting on them.
+        if (auto why = check_task(t); !why.empty()) {
           spdlog::warn("agent {} refused {}", st.cfg.def.id, why);
           return task_reply::failure(t.task_id, "malformed task: " + why,
                                      false);

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/wire_checks.hpp"
+
 namespace hishamos::actors {
 
 namespace {
@@ -36,28 +38,6 @@ using membership_self = caf::stateful_actor<membership_state>;
 // node greeting this one learns agents registered after start too.
 hello own_hello(const membership_state& st) {
   return {protocol_version, st.cfg.node_id, st.cfg.http_address, st.cfg.agents};
-}
-
-std::string validate_agents(const std::vector<agent_entry>& agents) {
-  for (const auto& a : agents)
-    if (a.def.id.empty() || a.def.capacity < 1 || !a.handle)
-      return "its agent list holds an invalid entry ('" + a.def.id + "')";
-  return {};
-}
-
-// Checks what a peer sent before anything acts on it; returns what is
-// wrong ("" if nothing).
-std::string validate(const hello& h, const std::string& self_id) {
-  if (h.protocol != protocol_version)
-    return "it speaks protocol version " + std::to_string(h.protocol) +
-           ", this node " + std::to_string(protocol_version) +
-           "; run the same HishamOS release on every node";
-  if (h.node_id.empty())
-    return "its hello has no node id";
-  if (h.node_id == self_id)
-    return "it uses this node's id '" + self_id +
-           "'; give every node its own node.id";
-  return validate_agents(h.agents);
 }
 
 void accept(membership_self* self, hello& h, const caf::actor& remote) {
@@ -95,7 +75,8 @@ void greet(membership_self* self, const std::string& key,
   self->request(remote, std::chrono::seconds{5}, own_hello(self->state))
       .then(
           [self, key, remote](hello& h) {
-            if (auto why = validate(h, self->state.cfg.node_id); !why.empty())
+            if (auto why = check_hello(h, self->state.cfg.node_id);
+                !why.empty())
               return spdlog::error("refusing {}: {}", key, why);
             if (key.rfind("seed ", 0) == 0)
               self->state.seed_nodes[key] = h.node_id;
@@ -155,7 +136,7 @@ void take_update(membership_self* self, directory_update& u) {
            from->second.membership.address() != self->current_sender())
     why = "not from a member";
   else
-    why = validate_agents(u.agents);
+    why = check_agents(u.agents);
   if (!why.empty())
     return spdlog::warn("dropped a directory update claiming to be from node "
                         "{}: {}",
@@ -202,7 +183,7 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
       },
       [self](directory_update& u) { take_update(self, u); },
       [self](hello& h) -> caf::result<hello> {
-        if (auto why = validate(h, self->state.cfg.node_id); !why.empty()) {
+        if (auto why = check_hello(h, self->state.cfg.node_id); !why.empty()) {
           spdlog::error("refusing node {}: {}", h.node_id, why);
           return caf::make_error(caf::sec::runtime_error,
                                  "refused by node " + self->state.cfg.node_id +

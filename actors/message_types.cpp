@@ -35,6 +35,18 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
   cfg.add_message_type<persistence::execution_record>(
       "hishamos.execution_record");
+  refuse_unbounded_decoding(cfg);
+}
+
+void refuse_unbounded_decoding(caf::actor_system_config& cfg) {
+  // CAF 0.17 registers these built-in types for decoding from peers, and
+  // decodes each from a few bytes into as many elements as a length prefix
+  // claims (a list of empty messages costs no input): one frame of ~100
+  // bytes asks for gigabytes. The wire fuzzer found it. No HishamOS
+  // message carries them, so a peer sending one now gets "unknown type"
+  // and its message is dropped.
+  for (const char* name : {"std::vector<@message>"})
+    cfg.value_factories_by_name.erase(name);
 }
 
 } // namespace hishamos::actors

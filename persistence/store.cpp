@@ -10,27 +10,6 @@
 
 namespace hishamos::persistence {
 
-namespace {
-constexpr const char* state_names[] = {"pending",   "running", "paused",
-                                       "completed", "failed",  "cancelled"};
-} // namespace
-
-const char* to_string(execution_state x) {
-  return state_names[static_cast<int>(x)];
-}
-
-std::optional<execution_state> parse_execution_state(const std::string& x) {
-  for (int i = 0; i < 6; ++i)
-    if (x == state_names[i])
-      return static_cast<execution_state>(i);
-  return std::nullopt;
-}
-
-bool is_terminal(execution_state x) {
-  return x == execution_state::completed || x == execution_state::failed ||
-         x == execution_state::cancelled;
-}
-
 status check_workflow_query(const workflow_query& q) {
   if (q.page < 1)
     return {errc::invalid,

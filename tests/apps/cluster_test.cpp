@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <netinet/in.h>
 #include <random>
@@ -186,8 +187,58 @@ void send_raw(int port, const std::string& bytes) {
 
 } // namespace
 
-// Random bytes only: a crafted BASP header followed by junk wedges CAF
-// 0.17's middleman (see the notes); TLS rejects such a peer earlier.
+namespace {
+
+// Resident memory of a process in MiB (from /proc).
+long rss_mib(pid_t pid) {
+  auto status = test::read_text("/proc/" + std::to_string(pid) + "/status");
+  auto at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6)) / 1024;
+}
+
+} // namespace
+
+SCENARIO("every kind of wire message, and frames that once broke the "
+         "decoder, sent to a node's published actor leave it answering, "
+         "joinable and with bounded memory",
+         "[cluster][pg][wire]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 20};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  start(c, nodes[0]);
+  auto seeds = c.dir / "seeds";
+  auto made = test::run_process({HISHAMOS_WIRE_SEEDS, seeds});
+  REQUIRE(made.exit_code == 0);
+  const std::string marker = "probe-done-7f3a";
+  std::vector<std::string> probe{HISHAMOS_WIRE_PROBE,
+                                 std::to_string(nodes[0].peer), marker};
+  for (const auto& d :
+       {std::filesystem::path{seeds},
+        std::filesystem::path{HISHAMOS_SOURCE_DIR} / "tests/fuzz/regressions"})
+    for (const auto& f : std::filesystem::directory_iterator{d})
+      probe.push_back(f.path().string());
+  // The probe handshakes as a peer and sends every frame to the membership
+  // actor, then the marker, which the node logs after all of them.
+  test::background_process peer{probe, {}, c.dir / "probe.log"};
+  bool handled =
+      wait_until([&] { return c.log("n1").find(marker) != std::string::npos; });
+  INFO("probe: " << test::read_text(c.dir / "probe.log")
+                 << "\nn1: " << c.log("n1"));
+  REQUIRE(handled);
+  CHECK(nodes[0].process->running());
+  // A frame of ~100 bytes once asked for tens of GiB.
+  CHECK(rss_mib(nodes[0].process->pid()) < 512);
+  start(c, nodes[1]);
+  start(c, nodes[2]);
+  wait_for_mesh(nodes);
+  c.submit(nodes[0].http, 2, "Relay");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{20}));
+}
+
+// Random bytes from a seeded generator; tests/fuzz/ searches the decoder
+// itself for inputs that break it.
 SCENARIO("a peer speaking garbage to the node port does not harm the node",
          "[cluster][pg][wire]") {
   test::pg_database db;

@@ -1,0 +1,38 @@
+#include "actors/wire_checks.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace hishamos::actors {
+
+std::string check_agents(const std::vector<agent_entry>& agents) {
+  for (const auto& a : agents)
+    if (a.def.id.empty() || a.def.capacity < 1 || !a.handle)
+      return "its agent list holds an invalid entry ('" + a.def.id + "')";
+  return {};
+}
+
+std::string check_hello(const hello& h, const std::string& self_id) {
+  if (h.protocol != protocol_version)
+    return "it speaks protocol version " + std::to_string(h.protocol) +
+           ", this node " + std::to_string(protocol_version) +
+           "; run the same HishamOS release on every node";
+  if (h.node_id.empty())
+    return "its hello has no node id";
+  if (h.node_id == self_id)
+    return "it uses this node's id '" + self_id +
+           "'; give every node its own node.id";
+  return check_agents(h.agents);
+}
+
+std::string check_task(const model::task_request& t) {
+  if (t.task_id.empty() || t.execution_id.empty() || t.step_id.empty())
+    return "a task without task, execution or step id";
+  if (t.attempt < 1 || t.epoch < 0)
+    return "a task with attempt " + std::to_string(t.attempt) + " and epoch " +
+           std::to_string(t.epoch);
+  if (!nlohmann::json::accept(t.params))
+    return "a task whose params are not JSON";
+  return {};
+}
+
+} // namespace hishamos::actors
