@@ -769,7 +769,8 @@ persistence::outcome<nlohmann::json> node::cluster() {
                                {"department", a["department"]},
                                {"capabilities", a["capabilities"]},
                                {"capacity", a["capacity"]},
-                               {"load", a["load"]}});
+                               {"load", a["load"]},
+                               {"load_from_here", a["load_from_here"]}});
     out.push_back({{"id", r.id},
                    {"self", r.id == me},
                    {"address", r.address},

@@ -121,7 +121,9 @@ public:
                      const std::string& to_day);
   /// The cluster as this node sees it: every node of the nodes table with
   /// its lease state, whether this node is connected to it, and its agents
-  /// with their load (as dispatched from here).
+  /// with their load: `load` is the cluster's (this node's tasks plus what
+  /// each peer reported at its last heartbeat), `load_from_here` this
+  /// node's.
   [[nodiscard]] persistence::outcome<nlohmann::json> cluster();
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
