@@ -19,6 +19,7 @@ struct peer {
   caf::actor membership;
   std::string http_address;
   size_t agents = 0;
+  int joined_at = 0; ///< Heartbeats seen when it was accepted.
 };
 
 struct membership_state {
@@ -30,6 +31,7 @@ struct membership_state {
   std::set<std::string> connecting;
   /// Which node each seed turned out to be.
   std::map<std::string, std::string> seed_nodes;
+  int heartbeats = 0; ///< Tables of live nodes seen (peers_atom).
 };
 
 using membership_self = caf::stateful_actor<membership_state>;
@@ -50,7 +52,10 @@ void accept(membership_self* self, hello& h, const caf::actor& remote) {
     spdlog::info("node {} joined: {} agent(s), admin at {}", h.node_id,
                  h.agents.size(), h.http_address);
   }
-  st.peers[h.node_id] = {remote, h.http_address, h.agents.size()};
+  int joined_at = known != st.peers.end() && known->second.membership == remote
+                      ? known->second.joined_at
+                      : st.heartbeats;
+  st.peers[h.node_id] = {remote, h.http_address, h.agents.size(), joined_at};
   self->send(
       st.cfg.dispatcher,
       directory_update{protocol_version, h.node_id, std::move(h.agents), {}});
@@ -104,6 +109,33 @@ void reach(membership_self* self, const std::vector<peer_address>& table) {
       continue;
     if (st.connecting.insert(key).second)
       connect(self, key, s.host, s.port);
+  }
+}
+
+// A peer missing from the live nodes of the table lost its lease: it is
+// treated as down (its agents leave, their tasks run elsewhere) until it
+// renews the lease and greets again. A peer accepted since the previous
+// table may be newer than this table, which was read before it was sent:
+// it is judged by the next one.
+void drop_expired(membership_self* self,
+                  const std::vector<peer_address>& table) {
+  auto& st = self->state;
+  ++st.heartbeats;
+  std::set<std::string> live;
+  for (const auto& p : table)
+    live.insert(p.node_id);
+  auto& peers = st.peers;
+  for (auto it = peers.begin(); it != peers.end();) {
+    if (live.count(it->first) || it->second.joined_at >= st.heartbeats - 1) {
+      ++it;
+      continue;
+    }
+    spdlog::warn("node {} lost its lease: its agents leave the directory "
+                 "until it renews it",
+                 it->first);
+    self->demonitor(it->second.membership);
+    self->send(self->state.cfg.dispatcher, leave_atom::value, it->first);
+    it = peers.erase(it);
   }
 }
 
@@ -171,6 +203,7 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
   return {
       // Every heartbeat, with the nodes table.
       [self](peers_atom, const std::vector<peer_address>& table) {
+        drop_expired(self, table);
         reach(self, table);
         share_directory(self);
       },

@@ -3,8 +3,9 @@
 // Membership: this node's view of the cluster.
 //
 // Accepts:
-//   (peers_atom, vector<peer_address>) -> every heartbeat, with the nodes
-//       table: connects (CAF middleman, on a detached helper: connecting
+//   (peers_atom, vector<peer_address>) -> every heartbeat, with the live
+//       nodes of the table: a peer not among them lost its lease and is
+//       dropped as if it were down (it greets again once it renews); connects (CAF middleman, on a detached helper: connecting
 //       blocks) to every live peer and every seed it is not connected to
 //       yet and greets it with a hello; then sends every peer a
 //       directory_update with this node's agents and dispatched loads.

@@ -52,6 +52,18 @@ struct membership_fixture {
     return refused;
   }
 
+  // Membership's own list of peers; a round trip that also orders what the
+  // test sent it before against what it asks the dispatcher after.
+  nlohmann::json peers() {
+    caf::scoped_actor self{*sys};
+    std::string out = "null";
+    self->request(membership, std::chrono::seconds{5},
+                  actors::directory_atom::value)
+        .receive([&](std::string& s) { out = std::move(s); },
+                 [](caf::error&) {});
+    return nlohmann::json::parse(out);
+  }
+
   std::string directory() {
     caf::scoped_actor self{*sys};
     std::string out;
@@ -199,7 +211,7 @@ TEST_CASE("every heartbeat, membership tells each peer the agents this node "
                 agent_def("late", 4), local)
       .receive([](bool) {}, [](caf::error&) { FAIL("join failed"); });
   caf::anon_send(f.membership, actors::peers_atom::value,
-                 std::vector<actors::peer_address>{});
+                 std::vector<actors::peer_address>{{"n2", "127.0.0.1", 2}});
   actors::directory_update got;
   (*f.peer)->receive([&](actors::directory_update& u) { got = std::move(u); },
                      caf::after(std::chrono::seconds{5}) >>
@@ -283,4 +295,27 @@ TEST_CASE("a periodic update that lists an agent already known leaves its "
   CHECK(reply.ok);
   CHECK(reply.output == "held");
   caf::anon_send_exit(agent, caf::exit_reason::kill);
+}
+
+TEST_CASE("a peer that is no longer among the live nodes of the table lost "
+          "its lease and its agents leave the directory",
+          "[actors][membership]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  REQUIRE(test::wait_until(
+      [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
+  // The first table may have been read before the peer joined; the
+  // second was read after.
+  caf::anon_send(f.membership, actors::peers_atom::value,
+                 std::vector<actors::peer_address>{});
+  CHECK(f.peers().size() == 1);
+  REQUIRE(nlohmann::json::parse(f.directory()).size() == 1);
+  caf::anon_send(f.membership, actors::peers_atom::value,
+                 std::vector<actors::peer_address>{});
+  CHECK(f.peers().empty());
+  CHECK(nlohmann::json::parse(f.directory()).empty());
+  // Once it renews its lease and greets again, its agents are back.
+  CHECK(f.greet(f.peer_hello()).empty());
+  REQUIRE(test::wait_until(
+      [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
 }
