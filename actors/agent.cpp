@@ -9,6 +9,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/wire_checks.hpp"
+#include "model/evaluator.hpp"
 #include "providers/local_provider.hpp"
 
 namespace hishamos::actors {
@@ -18,12 +19,27 @@ namespace {
 using model::task_reply;
 using model::task_request;
 
+struct in_flight_task {
+  caf::typed_response_promise<task_reply> rp;
+  std::string template_id; ///< Its output spec scores the result.
+};
+
 struct agent_state {
   static inline const char* name = "hishamos.agent";
   agent_settings cfg;
-  std::unordered_map<std::string, caf::typed_response_promise<task_reply>>
-      in_flight;
+  std::unordered_map<std::string, in_flight_task> in_flight;
 };
+
+// Every result is scored by its template's rule evaluator, whoever
+// produced it (the local provider, a function or an actor), unless the
+// producer scored it already.
+void score(const agent_settings& cfg, const std::string& template_id,
+           task_reply& r) {
+  if (!r.ok || r.quality >= 0 || !cfg.catalog)
+    return;
+  if (const auto* tpl = cfg.catalog->find_template(template_id))
+    r.quality = model::evaluate(tpl->output, r.output).score;
+}
 
 using agent_self = caf::stateful_actor<agent_state>;
 
@@ -168,7 +184,7 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         t.prompt = std::move(*prompt);
         t.agent_id = st.cfg.def.id;
         auto rp = self->make_response_promise<task_reply>();
-        st.in_flight.emplace(t.task_id, rp);
+        st.in_flight.emplace(t.task_id, in_flight_task{rp, t.template_id});
         if (st.cfg.ledger)
           record_then_run(self, std::move(t));
         else
@@ -180,14 +196,15 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         if (it == self->state.in_flight.end())
           return; // cancelled meanwhile
         r.agent_id = self->state.cfg.def.id;
-        it->second.deliver(std::move(r));
+        score(self->state.cfg, it->second.template_id, r);
+        it->second.rp.deliver(std::move(r));
         self->state.in_flight.erase(it);
       },
       [self](cancel_atom, const std::string& task_id) {
         auto it = self->state.in_flight.find(task_id);
         if (it == self->state.in_flight.end())
           return;
-        it->second.deliver(task_reply::failure(task_id, "cancelled", false));
+        it->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
         self->state.in_flight.erase(it);
       },
   };

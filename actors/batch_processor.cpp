@@ -143,6 +143,10 @@ caf::behavior batch_processor(batch_self* self, batch_settings cfg) {
         self->state.buffer.audit_events.push_back(std::move(e));
         buffered(self);
       },
+      [self](persistence::agent_stat_record& x) {
+        self->state.buffer.agent_stats.push_back(std::move(x));
+        buffered(self);
+      },
       [self](flush_atom, std::uint64_t id) {
         if (id != self->state.timer)
           return; // replaced by a sooner one

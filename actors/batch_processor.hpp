@@ -5,7 +5,8 @@
 // per table.
 //
 // Accepts:
-//   persistence::task_result_record, persistence::audit_event -> buffered
+//   persistence::task_result_record, persistence::audit_event,
+//   persistence::agent_stat_record (learned quality, upserted) -> buffered
 //       (no reply). A batch is written when `max_batch` records wait or
 //       `interval` passed since the first of them arrived.
 //   exit (node shutdown)  -> writes what is buffered, then quits.
@@ -13,7 +14,7 @@
 // (100 ms to 5 s), logging how many wait; they are never dropped silently.
 // At shutdown it gives up after `shutdown_attempts` failed writes and logs
 // the number of records it could not store.
-// Persists: task_results and audit_logs rows, through a detached writer of its
+// Persists: task_results, audit_logs and agent_stats rows, through a detached writer of its
 // own (store calls block); the processor itself only buffers and keeps time.
 
 #include <chrono>

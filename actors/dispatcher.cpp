@@ -1,7 +1,10 @@
 #include "actors/dispatcher.hpp"
 
-#include <deque>
+#include <algorithm>
+#include <chrono>
+#include <list>
 #include <map>
+#include <random>
 #include <set>
 #include <unordered_map>
 
@@ -15,6 +18,7 @@ namespace hishamos::actors {
 namespace {
 
 using model::task_reply;
+using steady = std::chrono::steady_clock;
 
 struct hosted_agent {
   model::agent_def def;
@@ -24,7 +28,8 @@ struct hosted_agent {
   /// Tasks other nodes' dispatchers run on it, by node, as they last
   /// reported (directory_update).
   std::map<std::string, int> elsewhere;
-  std::chrono::steady_clock::time_point busy_until;
+  steady::time_point busy_until;
+  double latency_ms = 0; ///< Recent average time to answer.
 
   /// The load of the whole cluster on this agent.
   int cluster_load() const {
@@ -35,11 +40,23 @@ struct hosted_agent {
   }
 };
 
+struct waiting_step {
+  assign_step step;
+  caf::typed_response_promise<task_reply> rp;
+  int requeued = 0;
+  steady::time_point since = steady::now();
+};
+
 struct running_task {
   caf::actor_addr agent;
   caf::typed_response_promise<task_reply> rp;
   assign_step step; ///< Kept to run it elsewhere if the agent is lost.
   int requeued = 0;
+  std::string agent_id;
+  std::string department; ///< The agent's, for its quota.
+  std::string category;
+  std::string decision; ///< JSON, returned with the reply.
+  steady::time_point started = steady::now();
 };
 
 /// How often a task goes back to the queue (agent busy or lost) before
@@ -49,20 +66,25 @@ constexpr int max_requeues = 20;
 /// dispatchers of other nodes, whose load this one does not see.
 constexpr std::chrono::milliseconds busy_pause{50};
 
-struct waiting_step {
-  assign_step step;
-  caf::typed_response_promise<task_reply> rp;
-  int requeued = 0;
-};
+using stats_key = std::pair<std::string, std::string>; // agent, category
 
 struct dispatcher_state {
   static inline const char* name = "hishamos.dispatcher";
+  dispatch_settings cfg;
+  std::mt19937_64 rng;
   std::vector<hosted_agent> agents;
-  std::deque<waiting_step> waiting;
+  /// In arrival order (a requeued task goes first): the tie-breaker of
+  /// equal effective priorities.
+  std::list<waiting_step> waiting;
   std::unordered_map<std::string, running_task> running; ///< by task id
-  /// In a cluster a step no known agent matches waits: the agent's node
-  /// may be joining. Alone, it fails at once (a configuration error).
-  bool wait_for_peers = false;
+  std::map<std::string, int> running_per_workflow;
+  std::map<std::string, int> running_per_department;
+  std::map<stats_key, model::quality_stats> learned;
+
+  std::string category_of(const std::string& template_id) const {
+    auto it = cfg.categories.find(template_id);
+    return it == cfg.categories.end() ? template_id : it->second;
+  }
 };
 
 using dispatcher_self = caf::stateful_actor<dispatcher_state>;
@@ -74,32 +96,6 @@ bool matches(const hosted_agent& a, const assign_step& s) {
          a.def.has_capabilities(s.capabilities);
 }
 
-// Index of the least-loaded matching agent with a free slot, -1 if all are
-// busy, -2 if no agent matches at all. Slots are counted from this
-// dispatcher's own tasks (the agent answers "busy" when other nodes filled
-// it); the cluster-wide load, reported by peers a heartbeat late, orders
-// the candidates.
-int pick(const dispatcher_state& st, const assign_step& s) {
-  int best = -1;
-  bool any = false;
-  double best_ratio = 2.0;
-  auto now = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < st.agents.size(); ++i) {
-    const auto& a = st.agents[i];
-    if (!matches(a, s))
-      continue;
-    any = true;
-    if (a.busy_until > now)
-      continue;
-    double ratio = static_cast<double>(a.cluster_load()) / a.def.capacity;
-    if (a.load < a.def.capacity && ratio < best_ratio) {
-      best = static_cast<int>(i);
-      best_ratio = ratio;
-    }
-  }
-  return any ? best : -2;
-}
-
 hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr) {
   for (auto& a : st.agents)
     if (a.handle.address() == addr)
@@ -107,19 +103,121 @@ hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr) {
   return nullptr;
 }
 
+double capability_match(const hosted_agent& a, const assign_step& s) {
+  if (s.capabilities.empty() || a.def.capabilities.empty())
+    return 1.0;
+  return static_cast<double>(s.capabilities.size()) /
+         static_cast<double>(a.def.capabilities.size());
+}
+
+bool under_quota(const dispatcher_state& st, const hosted_agent& a) {
+  auto q = st.cfg.department_quotas.find(a.def.department);
+  if (q == st.cfg.department_quotas.end())
+    return true;
+  auto r = st.running_per_department.find(a.def.department);
+  return r == st.running_per_department.end() || r->second < q->second;
+}
+
+/// The routing choice for a step: the agent's index and why.
+struct pick_result {
+  int agent = -1; ///< -1: all candidates busy; -2: no agent matches at all.
+  std::string decision;
+};
+
+// Slots are counted from this dispatcher's own tasks (the agent answers
+// "busy" when other nodes filled it); the cluster-wide load, reported by
+// peers a heartbeat late, is what routing scores.
+pick_result pick(dispatcher_state& st, const waiting_step& w) {
+  const auto& s = w.step;
+  if (s.workflow_limit > 0 &&
+      st.running_per_workflow[s.workflow] >= s.workflow_limit)
+    return {};
+  auto now = steady::now();
+  auto category = st.category_of(s.task.template_id);
+  bool any = false;
+  std::vector<size_t> index;
+  std::vector<model::candidate> candidates;
+  for (size_t i = 0; i < st.agents.size(); ++i) {
+    const auto& a = st.agents[i];
+    if (!matches(a, s))
+      continue;
+    any = true;
+    if (a.busy_until > now || a.load >= a.def.capacity || !under_quota(st, a))
+      continue;
+    index.push_back(i);
+    candidates.push_back({a.def.id, a.node, a.cluster_load(), a.def.capacity,
+                          capability_match(a, s), a.def.price_per_call,
+                          a.latency_ms, st.learned[{a.def.id, category}]});
+  }
+  if (!any)
+    return {-2, {}};
+  if (candidates.empty())
+    return {};
+  auto d = model::choose(st.cfg.weights, candidates, st.rng);
+  auto why = model::to_json(d, candidates);
+  why["category"] = category;
+  why["priority"] = s.priority;
+  why["waited_ms"] =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since)
+          .count();
+  return {static_cast<int>(index[static_cast<size_t>(d.chosen)]), why.dump()};
+}
+
 void pump(dispatcher_self* self);
 
-// Answers a running task once: by its agent, or earlier when the agent
-// (or its node) goes down and the answer would never come.
-void finish(dispatcher_self* self, const std::string& task_id, task_reply r) {
+// Learned quality: a result that satisfies its evaluator (or has none) is
+// a success of its agent for the category, anything else a failure.
+void learn(dispatcher_self* self, const std::string& agent,
+           const std::string& category, double score) {
+  auto& st = self->state;
+  auto& q = st.learned[{agent, category}];
+  q.observe(score, st.cfg.weights.decay);
+  if (st.cfg.batch)
+    self->send(st.cfg.batch, persistence::agent_stat_record{
+                                 agent, category, q.successes, q.failures});
+}
+
+double outcome_of(const task_reply& r) {
+  if (!r.ok)
+    return 0.0;
+  return r.quality < 0 || r.quality >= 1.0 - 1e-9 ? 1.0 : 0.0;
+}
+
+// Frees what a running task held.
+running_task
+release(dispatcher_self* self,
+        std::unordered_map<std::string, running_task>::iterator it) {
+  auto& st = self->state;
+  auto t = std::move(it->second);
+  st.running.erase(it);
+  if (auto* a = find_agent(st, t.agent))
+    --a->load;
+  --st.running_per_workflow[t.step.workflow];
+  --st.running_per_department[t.department];
+  return t;
+}
+
+// Answers a running task once: by its agent (`from_agent`: then it
+// teaches routing), or earlier when the agent (or its node) goes down and
+// the answer would never come.
+void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
+            bool from_agent) {
   auto it = self->state.running.find(task_id);
   if (it == self->state.running.end())
     return; // already answered
-  if (auto* a = find_agent(self->state, it->second.agent))
-    --a->load;
-  auto rp = std::move(it->second.rp);
-  self->state.running.erase(it);
-  rp.deliver(std::move(r));
+  auto t = release(self, it);
+  if (from_agent && r.output != "cancelled") {
+    learn(self, t.agent_id, t.category, outcome_of(r));
+    if (auto* a = find_agent(self->state, t.agent)) {
+      double took =
+          std::chrono::duration<double, std::milli>(steady::now() - t.started)
+              .count();
+      a->latency_ms =
+          a->latency_ms == 0 ? took : 0.8 * a->latency_ms + 0.2 * took;
+    }
+  }
+  r.decision = std::move(t.decision);
+  t.rp.deliver(std::move(r));
   pump(self);
 }
 
@@ -131,31 +229,34 @@ void requeue(dispatcher_self* self, const std::string& task_id,
   if (it == self->state.running.end())
     return;
   if (it->second.requeued >= max_requeues)
-    return finish(self, task_id, std::move(why));
-  if (auto* a = find_agent(self->state, it->second.agent))
-    --a->load;
-  waiting_step w{std::move(it->second.step), std::move(it->second.rp),
-                 it->second.requeued + 1};
-  self->state.running.erase(it);
-  self->state.waiting.push_front(std::move(w));
+    return finish(self, task_id, std::move(why), false);
+  auto t = release(self, it);
+  self->state.waiting.push_front(
+      waiting_step{std::move(t.step), std::move(t.rp), t.requeued + 1});
   pump(self);
 }
 
-void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w) {
+void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
+            std::string decision) {
+  auto& st = self->state;
   ++agent.load;
+  ++st.running_per_workflow[w.step.workflow];
+  ++st.running_per_department[agent.def.department];
   auto task_id = w.step.task.task_id;
   auto task = w.step.task;
-  self->state.running.emplace(task_id,
-                              running_task{agent.handle.address(), w.rp,
-                                           std::move(w.step), w.requeued});
+  auto category = st.category_of(task.template_id);
+  st.running.emplace(
+      task_id, running_task{agent.handle.address(), w.rp, std::move(w.step),
+                            w.requeued, agent.def.id, agent.def.department,
+                            std::move(category), std::move(decision)});
   auto addr = agent.handle.address();
   self->request(agent.handle, caf::infinite, std::move(task))
       .then(
           [self, task_id, addr](task_reply& r) {
             if (!r.busy)
-              return finish(self, task_id, std::move(r));
+              return finish(self, task_id, std::move(r), true);
             if (auto* a = find_agent(self->state, addr))
-              a->busy_until = std::chrono::steady_clock::now() + busy_pause;
+              a->busy_until = steady::now() + busy_pause;
             self->delayed_send(self, busy_pause, retry_atom::value);
             requeue(self, task_id, std::move(r));
           },
@@ -163,7 +264,8 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w) {
             finish(self, task_id,
                    task_reply::failure(
                        task_id,
-                       "agent unavailable: " + self->system().render(e), true));
+                       "agent unavailable: " + self->system().render(e), true),
+                   false);
           });
 }
 
@@ -189,19 +291,43 @@ void remove_agents(dispatcher_self* self, Pred gone, const std::string& why) {
     requeue(self, id, task_reply::failure(id, why, true));
 }
 
-// Starts every waiting step that now has a free agent, oldest first.
+double effective_priority(const dispatcher_state& st, const waiting_step& w,
+                          steady::time_point now) {
+  std::chrono::duration<double> waited = now - w.since;
+  return w.step.priority + st.cfg.aging_per_second * waited.count();
+}
+
+// Starts every waiting step that now has a free agent: the highest
+// effective priority (priority plus aging) first, then the earliest.
 void pump(dispatcher_self* self) {
-  auto& q = self->state.waiting;
-  for (auto it = q.begin(); it != q.end();) {
-    int i = pick(self->state, it->step);
-    if (i < 0) {
-      ++it;
+  auto& st = self->state;
+  if (st.waiting.empty())
+    return;
+  auto now = steady::now();
+  std::vector<std::pair<double, std::list<waiting_step>::iterator>> order;
+  for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it)
+    order.emplace_back(effective_priority(st, *it, now), it);
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (auto& [prio, it] : order) {
+    auto p = pick(st, *it);
+    if (p.agent < 0)
       continue;
-    }
     auto w = std::move(*it);
-    it = q.erase(it);
-    run_on(self, self->state.agents[i], std::move(w));
+    st.waiting.erase(it);
+    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(w),
+           std::move(p.decision));
   }
+}
+
+std::string describe(const assign_step& s) {
+  if (!s.agent_id.empty())
+    return "agent '" + s.agent_id + "'";
+  std::string caps;
+  for (const auto& c : s.capabilities)
+    caps += caps.empty() ? c : ", " + c;
+  return "an agent of department '" + s.department + "' with [" + caps + "]";
 }
 
 // Makes this dispatcher's view of a peer's agents what the peer says:
@@ -252,23 +378,95 @@ directory_update own_part(const dispatcher_state& st) {
   return out;
 }
 
-std::string describe(const assign_step& s) {
-  if (!s.agent_id.empty())
-    return "agent '" + s.agent_id + "'";
-  std::string caps;
-  for (const auto& c : s.capabilities)
-    caps += caps.empty() ? c : ", " + c;
-  return "an agent of department '" + s.department + "' with [" + caps + "]";
+caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
+  auto& st = self->state;
+  waiting_step w{std::move(s), self->make_response_promise<task_reply>()};
+  auto p = pick(st, w);
+  if (p.agent == -2 && !st.cfg.wait_for_peers)
+    return task_reply::failure(
+        w.step.task.task_id,
+        "no agent on this node matches " + describe(w.step), false);
+  auto rp = w.rp;
+  if (p.agent >= 0)
+    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(w),
+           std::move(p.decision));
+  else
+    st.waiting.push_back(std::move(w));
+  return rp;
+}
+
+void cancel(dispatcher_self* self, const std::string& task_id) {
+  auto& q = self->state.waiting;
+  for (auto it = q.begin(); it != q.end(); ++it)
+    if (it->step.task.task_id == task_id) {
+      it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
+      q.erase(it);
+      return;
+    }
+  if (auto it = self->state.running.find(task_id);
+      it != self->state.running.end())
+    if (auto* a = find_agent(self->state, it->second.agent))
+      self->send(a->handle, cancel_atom::value, task_id);
+}
+
+// An agent of this node with the same id is replaced: new tasks go to the
+// new one.
+void join_local(dispatcher_self* self, model::agent_def& def,
+                caf::actor& handle) {
+  auto& xs = self->state.agents;
+  for (auto it = xs.begin(); it != xs.end(); ++it)
+    if (it->node.empty() && it->def.id == def.id) {
+      self->demonitor(it->handle);
+      self->send_exit(it->handle, caf::exit_reason::user_shutdown);
+      xs.erase(it);
+      break;
+    }
+  self->monitor(handle);
+  xs.push_back({std::move(def), std::move(handle), ""});
+  pump(self);
+}
+
+// The agent directory as JSON: id, node, department, capabilities,
+// capacity, load.
+std::string directory(const dispatcher_state& st) {
+  auto out = nlohmann::json::array();
+  for (const auto& a : st.agents)
+    out.push_back({{"id", a.def.id},
+                   {"node", a.node},
+                   {"department", a.def.department},
+                   {"capabilities", a.def.capabilities},
+                   {"capacity", a.def.capacity},
+                   {"load", a.cluster_load()},
+                   {"load_from_here", a.load},
+                   {"latency_ms", a.latency_ms}});
+  return out.dump();
+}
+
+std::string learned_quality(const dispatcher_state& st) {
+  auto out = nlohmann::json::array();
+  for (const auto& [key, q] : st.learned)
+    if (q.successes + q.failures > 0)
+      out.push_back({{"agent", key.first},
+                     {"category", key.second},
+                     {"successes", q.successes},
+                     {"failures", q.failures},
+                     {"mean", q.mean()}});
+  return out.dump();
 }
 
 caf::behavior
 dispatcher_actor(dispatcher_self* self,
                  std::vector<std::pair<model::agent_def, caf::actor>> agents,
-                 bool wait_for_peers) {
-  self->state.wait_for_peers = wait_for_peers;
+                 dispatch_settings cfg) {
+  auto& st = self->state;
+  st.learned = cfg.learned;
+  st.rng.seed(cfg.seed != 0 ? cfg.seed
+                            : static_cast<std::uint64_t>(
+                                  steady::now().time_since_epoch().count()));
+  st.cfg = std::move(cfg);
   for (auto& [def, handle] : agents) {
     self->monitor(handle);
-    self->state.agents.push_back({std::move(def), std::move(handle), "", 0});
+    st.agents.push_back({std::move(def), std::move(handle), ""});
   }
   self->set_down_handler([self](caf::down_msg& dm) {
     remove_agents(
@@ -276,46 +474,14 @@ dispatcher_actor(dispatcher_self* self,
         "the agent went down: " + self->system().render(dm.reason));
   });
   return {
-      [self](assign_step& s) -> caf::result<task_reply> {
-        int i = pick(self->state, s);
-        if (i == -2 && !self->state.wait_for_peers)
-          return task_reply::failure(
-              s.task.task_id, "no agent on this node matches " + describe(s),
-              false);
-        auto rp = self->make_response_promise<task_reply>();
-        waiting_step w{std::move(s), rp};
-        if (i >= 0)
-          run_on(self, self->state.agents[i], std::move(w));
-        else
-          self->state.waiting.push_back(std::move(w));
-        return rp;
-      },
+      [self](assign_step& s) { return assign(self, s); },
       [self](cancel_atom, const std::string& task_id) {
-        auto& q = self->state.waiting;
-        for (auto it = q.begin(); it != q.end(); ++it)
-          if (it->step.task.task_id == task_id) {
-            it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
-            q.erase(it);
-            return;
-          }
-        if (auto it = self->state.running.find(task_id);
-            it != self->state.running.end())
-          if (auto* a = find_agent(self->state, it->second.agent))
-            self->send(a->handle, cancel_atom::value, task_id);
+        cancel(self, task_id);
       },
+      [self](rate_atom, const std::string& agent, const std::string& category,
+             double score) { learn(self, agent, category, score); },
       [self](join_atom, model::agent_def& def, caf::actor& handle) {
-        // An agent with the same id is replaced: new tasks go to the new one.
-        auto& xs = self->state.agents;
-        for (auto it = xs.begin(); it != xs.end(); ++it)
-          if (it->node.empty() && it->def.id == def.id) {
-            self->demonitor(it->handle);
-            self->send_exit(it->handle, caf::exit_reason::user_shutdown);
-            xs.erase(it);
-            break;
-          }
-        self->monitor(handle);
-        xs.push_back({std::move(def), std::move(handle), "", 0});
-        pump(self);
+        join_local(self, def, handle);
         return true;
       },
       // A peer's part of the directory (its hello, or its periodic update).
@@ -330,20 +496,8 @@ dispatcher_actor(dispatcher_self* self,
         for (auto& a : self->state.agents)
           a.elsewhere.erase(node);
       },
-      // The agent directory as JSON: id, node, department, capabilities,
-      // capacity, load.
-      [self](directory_atom) {
-        auto out = nlohmann::json::array();
-        for (const auto& a : self->state.agents)
-          out.push_back({{"id", a.def.id},
-                         {"node", a.node},
-                         {"department", a.def.department},
-                         {"capabilities", a.def.capabilities},
-                         {"capacity", a.def.capacity},
-                         {"load", a.cluster_load()},
-                         {"load_from_here", a.load}});
-        return out.dump();
-      },
+      [self](directory_atom) { return directory(self->state); },
+      [self](stats_atom) { return learned_quality(self->state); },
   };
 }
 
@@ -352,8 +506,8 @@ dispatcher_actor(dispatcher_self* self,
 caf::actor
 spawn_dispatcher(caf::actor_system& sys,
                  std::vector<std::pair<model::agent_def, caf::actor>> agents,
-                 bool wait_for_peers) {
-  return sys.spawn(dispatcher_actor, std::move(agents), wait_for_peers);
+                 dispatch_settings settings) {
+  return sys.spawn(dispatcher_actor, std::move(agents), std::move(settings));
 }
 
 } // namespace hishamos::actors

@@ -1,17 +1,28 @@
 #pragma once
 
-// Dispatcher: picks an agent for each step.
+// Dispatcher: picks an agent for each step, and learns which agents are
+// good at what.
 //
 // Accepts:
 //   assign_step             -> task_reply. Candidates are the agent named by
 //                              `agent_id`, or the agents of `department` with
-//                              all `capabilities`. The least-loaded candidate
-//                              (load / capacity) with a free slot runs it; when
-//                              all are busy the step waits in FIFO order. No
-//                              candidate at all is a final failure.
+//                              all `capabilities`, that have a free slot and
+//                              whose department is under its quota. Routing
+//                              (model/routing.hpp) scores them by learned
+//                              quality for the template's category (Thompson
+//                              sampling), free capacity, capability match,
+//                              price and latency; the reply carries the
+//                              decision as JSON. When none is free, or the
+//                              step's workflow is at its concurrency limit,
+//                              the step waits: the highest priority first,
+//                              waiting time raising a step's priority (aging)
+//                              so that none starves. No candidate at all is
+//                              a final failure (alone; a clustered node
+//                              waits for one to join).
 //   (cancel_atom, task_id)  -> a waiting step is answered "cancelled"; a
-//   running
-//                              one is cancelled at its agent.
+//                              running one is cancelled at its agent.
+//   (rate_atom, agent_id, category, score) -> a person's rating in [0, 1]
+//                              joins the learned quality.
 //   (join_atom, agent_def, actor) -> adds an agent (monitored; removed when it
 //                              goes down, its tasks answered as retryable
 //                              failures).
@@ -28,9 +39,16 @@
 //                              again elsewhere).
 //   directory_atom          -> std::string: the agent directory as JSON,
 //                              with cluster-wide and own load per agent.
-// Persists nothing; a restart forgets waiting steps, whose executions time
-// out or are resumed.
+//   stats_atom              -> std::string: learned quality as JSON.
+// Learns from every result: an output that satisfies its evaluator counts
+// as a success for (agent, category), any other result or failure of the
+// agent as a failure. Persists the learned quality through the batch
+// processor (agent_stats); a restart starts from what was stored. Waiting
+// steps are not persisted: their executions time out or are resumed.
 
+#include <cstdint>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,15 +56,32 @@
 #include <caf/fwd.hpp>
 
 #include "model/agent.hpp"
+#include "model/routing.hpp"
 
 namespace hishamos::actors {
 
-/// Spawns the dispatcher with the node's agents. With `wait_for_peers`
-/// (a clustered node), a step that no known agent matches waits for one to
-/// join instead of failing.
+/// How a dispatcher routes and queues.
+struct dispatch_settings {
+  model::routing_weights weights;
+  /// Priority a waiting step gains per second it waits.
+  double aging_per_second = 1.0;
+  /// Tasks this dispatcher runs at once on agents of a department.
+  std::map<std::string, int> department_quotas;
+  /// Command template id -> category (learned quality is per category);
+  /// a template not listed is its own category.
+  std::map<std::string, std::string> categories;
+  /// Learned quality stored before, by (agent id, category).
+  std::map<std::pair<std::string, std::string>, model::quality_stats> learned;
+  caf::actor batch;       ///< Receives learned quality to persist; may be null.
+  std::uint64_t seed = 0; ///< Routing randomness; 0 = from the clock.
+  /// A clustered node: a step no known agent matches waits for one to join.
+  bool wait_for_peers = false;
+};
+
+/// Spawns the dispatcher with the node's agents.
 caf::actor
 spawn_dispatcher(caf::actor_system& sys,
                  std::vector<std::pair<model::agent_def, caf::actor>> agents,
-                 bool wait_for_peers = false);
+                 dispatch_settings settings = {});
 
 } // namespace hishamos::actors

@@ -31,6 +31,9 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<persistence::audit_event>("hishamos.audit_event");
   cfg.add_message_type<std::vector<persistence::audit_event>>(
       "hishamos.audit_events");
+  cfg.add_message_type<persistence::agent_stat_record>("hishamos.agent_stat");
+  cfg.add_message_type<std::vector<persistence::agent_stat_record>>(
+      "hishamos.agent_stats");
   cfg.add_message_type<persistence::record_batch>("hishamos.record_batch");
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
   cfg.add_message_type<persistence::execution_record>(

@@ -35,12 +35,16 @@ using directory_atom = caf::atom_constant<caf::atom("hm_dir")>;
 using peers_atom = caf::atom_constant<caf::atom("hm_peers")>;
 using connected_atom = caf::atom_constant<caf::atom("hm_conn")>;
 using sync_atom = caf::atom_constant<caf::atom("hm_sync")>;
+using rate_atom = caf::atom_constant<caf::atom("hm_rate")>;
+using stats_atom = caf::atom_constant<caf::atom("hm_stats")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
 /// nodes has the same shape on both ends.
-/// Version 2 added directory_update.
-constexpr int protocol_version = 2;
+/// Version 2 added directory_update; 3 added quality and decision to
+/// task_reply, price_per_call to agent_def and the routing fields of
+/// assign_step.
+constexpr int protocol_version = 3;
 
 /// An agent as the directory carries it between nodes.
 struct agent_entry {
@@ -90,6 +94,9 @@ struct assign_step {
   std::string agent_id;
   std::string department;
   std::vector<std::string> capabilities;
+  std::string workflow;   ///< For its per-workflow concurrency limit.
+  int workflow_limit = 0; ///< Its steps running at once; 0 = no limit.
+  int priority = 0;       ///< Higher waits less; aging lifts the rest.
 };
 
 /// Writer's answer to a checkpoint or state change.
@@ -101,7 +108,8 @@ struct store_ack {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
   return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
-           x.department, x.capabilities);
+           x.department, x.capabilities, x.workflow, x.workflow_limit,
+           x.priority);
 }
 
 template <class Inspector>
@@ -144,7 +152,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_def& x) {
   return f(caf::meta::type_name("agent_def"), x.id, x.name, x.department,
            x.capabilities, x.capacity, x.provider, x.model, x.temperature,
-           x.max_tokens, x.latency_ms, x.fail_rate, x.quality);
+           x.max_tokens, x.price_per_call, x.latency_ms, x.fail_rate,
+           x.quality);
 }
 
 template <class Inspector>
@@ -169,7 +178,8 @@ typename Inspector::result_type inspect(Inspector& f, task_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
-           x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy);
+           x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
+           x.quality, x.decision);
 }
 
 } // namespace hishamos::model
@@ -180,7 +190,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
   return f(caf::meta::type_name("task_result_record"), x.execution_id,
            x.step_id, x.agent_id, x.quality_score, x.cost, x.tokens_in,
-           x.tokens_out, x.latency_ms, x.created_at_ms);
+           x.tokens_out, x.latency_ms, x.created_at_ms, x.decision);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_stat_record& x) {
+  return f(caf::meta::type_name("agent_stat_record"), x.agent_id, x.category,
+           x.successes, x.failures);
 }
 
 template <class Inspector>
@@ -191,8 +207,8 @@ typename Inspector::result_type inspect(Inspector& f, audit_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record_batch& x) {
-  return f(caf::meta::type_name("record_batch"), x.task_results,
-           x.audit_events);
+  return f(caf::meta::type_name("record_batch"), x.task_results, x.audit_events,
+           x.agent_stats);
 }
 
 template <class Inspector>

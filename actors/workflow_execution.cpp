@@ -34,6 +34,8 @@ struct step_run {
   std::chrono::steady_clock::time_point started;
   int tokens_in = 0;
   int tokens_out = 0;
+  double quality = -1;  ///< The evaluator's score of the output.
+  std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
 };
 
 struct execution_state {
@@ -189,10 +191,10 @@ void send_checkpoint(execution_self* self, int i) {
             if (const auto& batch = self->state.cfg.batch)
               self->send(batch,
                          persistence::task_result_record{
-                             exec_id(self), def_of(self, i).id, r.agent_id, -1,
-                             0, r.tokens_in, r.tokens_out,
+                             exec_id(self), def_of(self, i).id, r.agent_id,
+                             r.quality, 0, r.tokens_in, r.tokens_out,
                              r.finished_at_ms - r.started_at_ms,
-                             persistence::now_ms()});
+                             persistence::now_ms(), r.decision});
             emit(self, i, "completed");
             advance(self);
           },
@@ -204,7 +206,9 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   if (self->state.finishing || r.ph != phase::running || r.attempt != attempt)
     return; // an answer to an attempt that was given up
   r.agent_id = reply.agent_id.empty() ? r.agent_id : reply.agent_id;
+  r.decision = std::move(reply.decision);
   if (reply.ok) {
+    r.quality = reply.quality;
     r.output = std::move(reply.output);
     r.tokens_in = reply.tokens_in;
     r.tokens_out = reply.tokens_out;
@@ -253,6 +257,10 @@ assign_step make_assignment(execution_self* self, int i) {
   a.task.epoch = self->state.cfg.record.epoch;
   a.task.owner_node = self->state.cfg.record.owner_node;
   a.agent_id = def.agent_id;
+  const auto& wf = *self->state.cfg.workflow;
+  a.workflow = wf.name;
+  a.workflow_limit = wf.max_concurrency;
+  a.priority = wf.priority_of(static_cast<size_t>(i));
   if (def.agent) {
     a.department = def.agent->department;
     a.capabilities = def.agent->capabilities;
@@ -304,6 +312,9 @@ std::string snapshot(execution_self* self) {
                      {"attempt", r.attempt},
                      {"agent_id", r.agent_id},
                      {"error", r.error}});
+    if (!r.decision.empty())
+      steps.back()["decision"] =
+          nlohmann::json::parse(r.decision, nullptr, false);
   }
   auto state = self->state.finishing
                    ? persistence::to_string(self->state.final_change.state)

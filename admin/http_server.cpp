@@ -50,7 +50,15 @@ json to_json(const step_status& s) {
           {"output", s.output},
           {"error", s.error},
           {"started_at_ms", s.started_at_ms},
-          {"finished_at_ms", s.finished_at_ms}};
+          {"finished_at_ms", s.finished_at_ms},
+          {"decision", s.decision}};
+}
+
+json step_json(const execution_status& x, const step_status& s) {
+  auto out = to_json(s);
+  if (s.state == "completed")
+    out["result_id"] = x.id + "." + s.id;
+  return out;
 }
 
 json to_json(const execution_status& x, bool with_steps) {
@@ -67,7 +75,7 @@ json to_json(const execution_status& x, bool with_steps) {
     out["output"] = x.output;
     out["steps"] = json::array();
     for (const auto& s : x.steps)
-      out["steps"].push_back(to_json(s));
+      out["steps"].push_back(step_json(x, s));
   }
   return out;
 }
@@ -97,7 +105,38 @@ struct http_server::impl {
   void execute(const httplib::Request& req, httplib::Response& res);
   void list_workflows(const httplib::Request& req, httplib::Response& res);
   void agent_daily(const httplib::Request& req, httplib::Response& res);
+  void rate(const httplib::Request& req, httplib::Response& res);
 };
+
+// POST /api/v1/results/{execution_id}.{step_id}/rating {"score": 0..1}: a
+// result is named by its execution and step (the execution's API lists
+// each step's result_id).
+void http_server::impl::rate(const httplib::Request& req,
+                             httplib::Response& res) {
+  std::string id = req.matches[1];
+  auto dot = id.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == id.size())
+    return fail(res, 400, "invalid_result_id",
+                "a result id is <execution_id>.<step_id>, got '" + id + "'",
+                {{"fix", "take result_id from GET /api/v1/executions/{id}"}});
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("score") ||
+      !body["score"].is_number())
+    return fail(res, 400, "invalid_json",
+                "the body must be a JSON object like {\"score\": 0.8}");
+  auto st = n.rate_result(id.substr(0, dot), id.substr(dot + 1),
+                          body["score"].get<double>());
+  if (st.code == persistence::errc::invalid)
+    return fail(res, 422, "invalid_rating", st.message);
+  if (st.code == persistence::errc::not_found)
+    return fail(res, 404, "result_not_found", st.message);
+  if (!st)
+    return store_failed(res, st);
+  n.audit(
+      "result.rate",
+      {{"result_id", id}, {"score", body["score"]}, {"from", req.remote_addr}});
+  reply(res, 200, {{"result_id", id}, {"score", body["score"]}});
+}
 
 // ?page=&limit=&status=&department=; the store rejects values out of range.
 void http_server::impl::list_workflows(const httplib::Request& req,
@@ -197,6 +236,14 @@ void http_server::impl::routes() {
                  return store_failed(res, got.st);
                reply(res, 200, got.value);
              });
+  server.Get("/api/v1/agents/quality",
+             [this](const httplib::Request&, httplib::Response& res) {
+               reply(res, 200, {{"learned", n.learned_quality()}});
+             });
+  server.Post(R"(/api/v1/results/([^/]+)/rating)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                rate(req, res);
+              });
   server.Get(R"(/api/v1/agents/([^/]+)/daily)",
              [this](const httplib::Request& req, httplib::Response& res) {
                agent_daily(req, res);

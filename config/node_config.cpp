@@ -76,6 +76,32 @@ void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
   }
 }
 
+void parse_dispatch(yaml_reader& in, const YAML::Node& n, dispatch_config& d) {
+  auto& w = d.weights;
+  if (auto weights = n["weights"];
+      weights && in.expect_map(weights, "dispatch.weights")) {
+    in.reject_unknown_keys(
+        weights, {"quality", "capacity", "capability", "price", "latency"},
+        "dispatch.weights");
+    w.quality = in.number(weights, "quality", w.quality, 0, 100);
+    w.capacity = in.number(weights, "capacity", w.capacity, 0, 100);
+    w.capability = in.number(weights, "capability", w.capability, 0, 100);
+    w.price = in.number(weights, "price", w.price, 0, 100);
+    w.latency = in.number(weights, "latency", w.latency, 0, 100);
+  }
+  w.exploration = in.number(n, "exploration", w.exploration, 0, 1);
+  w.decay = in.number(n, "decay", w.decay, 0.5, 1);
+  d.aging_per_second =
+      in.number(n, "aging_per_second", d.aging_per_second, 0, 1e6);
+  if (auto q = n["department_quotas"];
+      q && in.expect_map(q, "dispatch.department_quotas"))
+    for (const auto& kv : q) {
+      auto dept = kv.first.as<std::string>();
+      d.department_quotas[dept] =
+          static_cast<int>(in.integer(q, dept.c_str(), 1, 1));
+    }
+}
+
 template <class F>
 void section(yaml_reader& in, const YAML::Node& root, const char* key,
              std::initializer_list<const char*> known, F read) {
@@ -100,10 +126,10 @@ model::result<node_config> parse_node_config(const std::string& text,
     return cfg;
   if (!in.expect_map(*root, "a node config"))
     return errors;
-  in.reject_unknown_keys(
-      *root,
-      {"node", "http", "store", "cache", "catalog", "agents", "providers"},
-      "node config");
+  in.reject_unknown_keys(*root,
+                         {"node", "http", "store", "cache", "catalog", "agents",
+                          "providers", "dispatch"},
+                         "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
   section(in, *root, "http", {"listen"}, [&](const auto& n) {
@@ -125,6 +151,10 @@ model::result<node_config> parse_node_config(const std::string& text,
   section(in, *root, "cache", {"redis_url"}, [&](const auto& n) {
     cfg.redis_url = in.string(n, "redis_url", "");
   });
+  section(in, *root, "dispatch",
+          {"weights", "exploration", "decay", "aging_per_second",
+           "department_quotas"},
+          [&](const auto& n) { parse_dispatch(in, n, cfg.dispatch); });
   section(in, *root, "catalog", {"paths"},
           [&](const auto& n) { cfg.catalog_paths = in.strings(n, "paths"); });
   cfg.agents = in.strings(*root, "agents");

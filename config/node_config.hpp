@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/result.hpp"
+#include "model/routing.hpp"
 
 namespace hishamos::config {
 
@@ -23,6 +24,18 @@ struct provider_settings {
   std::string base_url;       ///< Endpoint for HTTP providers.
   std::string
       api_key; ///< A reference (secret://name, env://NAME), never a key.
+};
+
+/// How the dispatcher routes and queues (`dispatch:`).
+struct dispatch_config {
+  /// dispatch.weights (quality, capacity, capability, price, latency),
+  /// dispatch.exploration and dispatch.decay; see model/routing.hpp.
+  model::routing_weights weights;
+  /// dispatch.aging_per_second: priority a waiting step gains per second.
+  double aging_per_second = 1.0;
+  /// dispatch.department_quotas: tasks running at once on a department's
+  /// agents, per node; a department not listed has no quota.
+  std::map<std::string, int> department_quotas;
 };
 
 /// Everything one `hishamos` node is configured with (node.yaml).
@@ -60,6 +73,7 @@ struct node_config {
   std::vector<std::string>
       agents; ///< Hosted agent ids; empty = all in the catalog.
   std::map<std::string, provider_settings> providers{{"local", {}}};
+  dispatch_config dispatch;
 };
 
 /// Reads a node config file. Unknown keys are errors naming the file, line

@@ -26,7 +26,7 @@ result<agent_def> parse_agent(const std::string& text,
                          {"id", "name", "department", "capabilities",
                           "capacity", "provider", "model", "temperature",
                           "max_tokens", "latency_ms", "fail_rate", "quality",
-                          "description"},
+                          "price_per_call", "description"},
                          "agent");
   agent_def a;
   a.id = in.required_string(*root, "id");
@@ -41,6 +41,7 @@ result<agent_def> parse_agent(const std::string& text,
   a.latency_ms = in.integer(*root, "latency_ms", 0, 0);
   a.fail_rate = in.number(*root, "fail_rate", 0.0, 0.0, 1.0);
   a.quality = in.number(*root, "quality", 1.0, 0.0, 1.0);
+  a.price_per_call = in.number(*root, "price_per_call", 0.0, 0.0, 1e9);
   if (!errors.empty())
     return errors;
   return a;

@@ -20,6 +20,7 @@ struct agent_def {
   std::string model = "local-echo"; ///< Model name passed to the provider.
   double temperature = 0.0;         ///< 0 = deterministic (cacheable).
   int max_tokens = 1024;            ///< Upper bound on output tokens.
+  double price_per_call = 0;        ///< What one call costs; routing weighs it.
   // Local provider only, for demos and tests:
   std::int64_t latency_ms =
       0;                  ///< Simulated model latency (a timer, no thread).

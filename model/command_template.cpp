@@ -1,5 +1,6 @@
 #include "model/command_template.hpp"
 
+#include "model/evaluator.hpp"
 #include "model/yaml_reader.hpp"
 
 namespace hishamos::model {
@@ -84,7 +85,9 @@ result<command_template> parse_command_template(const std::string& text,
   t.params = parse_param_specs(in, (*root)["params"], "params");
   t.prompt = in.required_string(*root, "prompt");
   if (auto out = (*root)["output"]; out && in.expect_map(out, "output")) {
-    in.reject_unknown_keys(out, {"format", "sections"}, "output");
+    in.reject_unknown_keys(
+        out, {"format", "sections", "schema", "min_length", "max_length"},
+        "output");
     t.output.format = in.string(out, "format", "markdown");
     if (t.output.format != "markdown" && t.output.format != "json" &&
         t.output.format != "text")
@@ -92,6 +95,23 @@ result<command_template> parse_command_template(const std::string& text,
               "unknown output format '" + t.output.format + "'",
               "use markdown, json or text");
     t.output.sections = in.strings(out, "sections");
+    t.output.min_length =
+        static_cast<std::size_t>(in.integer(out, "min_length", 0, 0));
+    t.output.max_length =
+        static_cast<std::size_t>(in.integer(out, "max_length", 0, 0));
+    if (auto schema = out["schema"]; schema) {
+      if (t.output.format != "json")
+        in.fail(schema, "",
+                "output.schema is set but the format is '" + t.output.format +
+                    "'",
+                "set output.format: json, or remove the schema");
+      t.output.schema = to_json(schema);
+      if (auto why = check_schema(t.output.schema); !why.empty())
+        in.fail(schema, "", "output.schema " + why,
+                "write {required: [key, ...], properties: {key: {type: "
+                "string}}} (types: string, number, integer, boolean, "
+                "object, array)");
+    }
   }
   for (const auto& name : placeholders(t.prompt))
     if (!t.params.count(name))

@@ -10,10 +10,16 @@
 
 namespace hishamos::model {
 
-/// What a template's output should look like (a rule evaluator checks it).
+/// What a template's output should look like (model/evaluator.hpp checks
+/// it and scores every result).
 struct output_spec {
   std::string format = "markdown";   ///< markdown | json | text
   std::vector<std::string> sections; ///< Required markdown sections.
+  /// For json: a JSON Schema subset (`required`, `properties.<k>.type`);
+  /// null = any JSON object or value.
+  nlohmann::json schema;
+  std::size_t min_length = 0; ///< Characters; 0 = no bound.
+  std::size_t max_length = 0; ///< Characters; 0 = no bound.
 };
 
 /// A parameterised prompt with a parameter schema.

@@ -32,6 +32,11 @@ struct task_reply {
   /// The agent was at capacity and did not start the task: the dispatcher
   /// tries again (another agent, or later), the attempt is not used up.
   bool busy = false;
+  /// The evaluator's score of the output in [0, 1]; -1 = not evaluated.
+  double quality = -1;
+  /// Why this agent ran it: the dispatcher's decision as JSON (set by the
+  /// dispatcher, "" from agents).
+  std::string decision;
 
   static task_reply failure(std::string task_id, std::string why,
                             bool retryable) {

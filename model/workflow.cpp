@@ -47,11 +47,11 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   if (!in.expect_map(node, "step #" + std::to_string(index + 1)))
     return s;
   s.id = in.required_string(node, "id", "#" + std::to_string(index + 1));
-  in.reject_unknown_keys(node,
-                         {"id", "name", "agent_id", "agent",
-                          "command_template_id", "params", "depends_on",
-                          "order", "retry", "timeout_ms", "description"},
-                         "step", s.id);
+  in.reject_unknown_keys(
+      node,
+      {"id", "name", "agent_id", "agent", "command_template_id", "params",
+       "depends_on", "order", "retry", "timeout_ms", "description", "priority"},
+      "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
   if (node["agent"])
@@ -75,6 +75,8 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   if (node["retry"])
     parse_retry(in, node["retry"], s);
   s.timeout_ms = in.integer(node, "timeout_ms", 0, 0, s.id);
+  if (node["priority"])
+    s.priority = static_cast<int>(in.integer(node, "priority", 0, 0, s.id));
   return s;
 }
 
@@ -91,7 +93,8 @@ result<workflow_def> parse_workflow(const std::string& text,
     return errors;
   in.reject_unknown_keys(*root,
                          {"name", "description", "department", "trigger_type",
-                          "cron", "version", "inputs", "steps", "status"},
+                          "cron", "version", "inputs", "steps", "status",
+                          "priority", "max_concurrency"},
                          "workflow");
   workflow_def wf;
   wf.file = file;
@@ -106,6 +109,9 @@ result<workflow_def> parse_workflow(const std::string& text,
             "use manual, scheduled or event");
   wf.cron = in.string(*root, "cron", "");
   wf.version = static_cast<int>(in.integer(*root, "version", 1, 1));
+  wf.priority = static_cast<int>(in.integer(*root, "priority", 0, 0));
+  wf.max_concurrency =
+      static_cast<int>(in.integer(*root, "max_concurrency", 0, 0));
   wf.inputs = parse_param_specs(in, (*root)["inputs"], "inputs");
   auto steps = (*root)["steps"];
   if (steps && !steps.IsNull() && !steps.IsSequence())
@@ -156,6 +162,8 @@ nlohmann::json to_json(const workflow_def& wf) {
       j["depends_on"] = s.depends_on;
     if (s.order)
       j["order"] = *s.order;
+    if (s.priority)
+      j["priority"] = *s.priority;
     steps.push_back(std::move(j));
   }
   return {{"name", wf.name},
@@ -163,6 +171,8 @@ nlohmann::json to_json(const workflow_def& wf) {
           {"department", wf.department},
           {"trigger_type", wf.trigger_type},
           {"version", wf.version},
+          {"priority", wf.priority},
+          {"max_concurrency", wf.max_concurrency},
           {"inputs", specs_to_json(wf.inputs)},
           {"steps", steps}};
 }

@@ -40,7 +40,9 @@ struct step_def {
   std::optional<std::int64_t> order; ///< Without depends_on: run in order.
   retry_policy retry;
   std::int64_t timeout_ms = 0; ///< 0 = no timeout.
-  int line = 0;                ///< Where the step starts in its file.
+  /// Higher runs first when agents are busy; unset = the workflow's.
+  std::optional<int> priority;
+  int line = 0; ///< Where the step starts in its file.
 };
 
 /// A named DAG of steps, as read from a workflow file.
@@ -51,10 +53,16 @@ struct workflow_def {
   std::string trigger_type = "manual"; ///< manual | scheduled | event
   std::string cron;                    ///< For scheduled triggers.
   int version = 1;
+  int priority = 0;        ///< Default priority of its steps (higher first).
+  int max_concurrency = 0; ///< Its steps running at once per node; 0 = any.
   param_specs inputs;
   std::vector<step_def> steps;
   std::string file; ///< Source name, for messages.
 
+  /// The priority step `i` waits with.
+  [[nodiscard]] int priority_of(size_t i) const {
+    return steps[i].priority.value_or(priority);
+  }
   /// Index of the step with `id`, or -1.
   [[nodiscard]] int index_of(const std::string& id) const;
 };

@@ -90,6 +90,16 @@ struct task_result_record {
   int tokens_out = 0;
   std::int64_t latency_ms = 0;
   std::int64_t created_at_ms = 0;
+  std::string decision; ///< Why its agent ran it (JSON); "" = unknown.
+};
+
+/// Learned quality of an agent for a command category (agent_stats),
+/// written with the batch: the newest values replace the stored ones.
+struct agent_stat_record {
+  std::string agent_id;
+  std::string category;
+  double successes = 0;
+  double failures = 0;
 };
 
 /// One append-only audit event (audit_logs): who did what.
@@ -104,8 +114,9 @@ struct audit_event {
 struct record_batch {
   std::vector<task_result_record> task_results;
   std::vector<audit_event> audit_events;
+  std::vector<agent_stat_record> agent_stats;
   [[nodiscard]] size_t size() const {
-    return task_results.size() + audit_events.size();
+    return task_results.size() + audit_events.size() + agent_stats.size();
   }
   [[nodiscard]] bool empty() const { return size() == 0; }
   /// Puts `earlier` in front of these records (a failed write goes back).
@@ -114,6 +125,8 @@ struct record_batch {
                                 task_results.begin(), task_results.end());
     earlier.audit_events.insert(earlier.audit_events.end(),
                                 audit_events.begin(), audit_events.end());
+    earlier.agent_stats.insert(earlier.agent_stats.end(), agent_stats.begin(),
+                               agent_stats.end());
     *this = std::move(earlier);
   }
 };
@@ -245,8 +258,18 @@ public:
   /// Ends this node's lease now, so that others may claim its executions.
   virtual status release_lease(const std::string& node_id) = 0;
   /// Appends all records in one transaction, one multi-row INSERT per
-  /// table: all of them are stored or none.
+  /// table (agent_stats rows are upserted, the later record of a pair
+  /// winning): all of them are stored or none.
   virtual status append_records(const record_batch& xs) = 0;
+  /// Every learned quality (agent_stats), for the dispatcher at start.
+  virtual outcome<std::vector<agent_stat_record>> agent_stats() = 0;
+  /// Step id -> the decision of its newest result, for one execution.
+  virtual outcome<std::map<std::string, std::string>>
+  decisions_of(const std::string& execution_id) = 0;
+  /// Sets the quality score of a step's newest result (a person's
+  /// rating); not_found when the step has no result.
+  virtual status rate_result(const std::string& execution_id,
+                             const std::string& step_id, double score) = 0;
   /// Number of task_results rows (for tests and the admin API).
   virtual outcome<std::int64_t> count_task_results() = 0;
   /// Number of audit_logs rows.

@@ -214,6 +214,7 @@ struct node::impl {
   }
 
   model::result<bool> host_agents();
+  model::result<actors::dispatch_settings> dispatch_settings();
   model::result<bool> join_cluster();
   model::result<bool> resume();
   using definition_cache =
@@ -246,9 +247,31 @@ model::result<bool> node::impl::host_agents() {
     hosted[id] = a;
     pairs.emplace_back(*def, a);
   }
-  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs),
-                                        !opts.config.listen.empty());
+  auto ds = dispatch_settings();
+  if (!ds)
+    return ds.errors();
+  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs), std::move(*ds));
   return true;
+}
+
+// The dispatcher's routing: configured weights and quotas, the catalog's
+// template categories, and the quality learned before (from the store).
+model::result<actors::dispatch_settings> node::impl::dispatch_settings() {
+  actors::dispatch_settings ds;
+  const auto& d = opts.config.dispatch;
+  ds.weights = d.weights;
+  ds.aging_per_second = d.aging_per_second;
+  ds.department_quotas = d.department_quotas;
+  for (const auto& [id, tpl] : catalog->templates)
+    ds.categories[id] = tpl.category;
+  auto stats = pool->with([](auto& db) { return db.agent_stats(); });
+  if (!stats)
+    return store_problem("cannot read learned agent quality", stats.st);
+  for (const auto& x : stats.value)
+    ds.learned[{x.agent_id, x.category}] = {x.successes, x.failures};
+  ds.batch = batch;
+  ds.wait_for_peers = !opts.config.listen.empty();
+  return ds;
 }
 
 // Opens the middleman port, greets peers through the membership actor and
@@ -652,6 +675,10 @@ void node::impl::overlay_live(execution_status& out) {
         step.agent_id = s["agent_id"];
         step.error = s["error"];
       }
+  for (const auto& s : j["steps"])
+    for (auto& step : out.steps)
+      if (step.id == s["id"] && s.contains("decision"))
+        step.decision = s["decision"];
 }
 
 namespace {
@@ -674,21 +701,28 @@ execution_status from_record(const persistence::execution_record& r) {
 
 persistence::outcome<std::optional<execution_status>>
 node::execution(const std::string& id) {
-  using stored = std::pair<std::optional<persistence::execution_record>,
-                           std::vector<persistence::checkpoint>>;
+  struct stored {
+    std::optional<persistence::execution_record> record;
+    std::vector<persistence::checkpoint> checkpoints;
+    std::map<std::string, std::string> decisions;
+  };
   auto got = impl_->pool->with([&](persistence::store& db) {
     persistence::outcome<stored> out;
     auto rec = db.find_execution(id);
     if (out.st = rec.st; !out.st || !rec.value)
       return out;
     auto cps = db.checkpoints(id);
-    out.st = cps.st;
-    out.value = {std::move(rec.value), std::move(cps.value)};
+    if (out.st = cps.st; !out.st)
+      return out;
+    auto decisions = db.decisions_of(id);
+    out.st = decisions.st;
+    out.value = {std::move(rec.value), std::move(cps.value),
+                 std::move(decisions.value)};
     return out;
   });
-  if (!got || !got.value.first)
+  if (!got || !got.value.record)
     return {got.st, std::nullopt};
-  const auto& r = *got.value.first;
+  const auto& r = *got.value.record;
   auto out = from_record(r);
   out.input = nlohmann::json::parse(r.input, nullptr, false);
   out.output = r.output.empty()
@@ -698,13 +732,17 @@ node::execution(const std::string& id) {
   if (!def.is_discarded())
     for (const auto& s : def["steps"])
       out.steps.push_back({s.value("id", ""), s.value("name", ""), "pending"});
-  for (const auto& cp : got.value.second)
+  for (const auto& cp : got.value.checkpoints)
     for (auto& step : out.steps)
       if (step.id == cp.step_id) {
         auto name = step.name;
         step = from_checkpoint(cp);
         step.name = name;
       }
+  for (auto& step : out.steps)
+    if (auto d = got.value.decisions.find(step.id);
+        d != got.value.decisions.end())
+      step.decision = nlohmann::json::parse(d->second, nullptr, false);
   if (out.state == "failed") // the error names the failed step first
     for (auto& step : out.steps)
       if (out.error.rfind("step '" + step.id + "'", 0) == 0)
@@ -781,6 +819,56 @@ persistence::outcome<nlohmann::json> node::cluster() {
                    {"agents", node_agents}});
   }
   return {{}, {{"node", me}, {"nodes", out}}};
+}
+
+persistence::status node::rate_result(const std::string& execution_id,
+                                      const std::string& step_id,
+                                      double score) {
+  using persistence::errc;
+  if (!(score >= 0 && score <= 1))
+    return {errc::invalid, "a rating is a number from 0 to 1"};
+  std::string agent, template_id;
+  auto st = impl_->pool->with([&](persistence::store& db) {
+    auto rec = db.find_execution(execution_id);
+    if (!rec)
+      return rec.st;
+    if (!rec.value)
+      return persistence::status{errc::not_found,
+                                 "no execution with id '" + execution_id + "'"};
+    auto wf = model::workflow_from_json(
+        nlohmann::json::parse(rec.value->definition, nullptr, false));
+    if (wf)
+      if (int i = wf->index_of(step_id); i >= 0)
+        template_id = wf->steps[static_cast<size_t>(i)].command_template_id;
+    auto cps = db.checkpoints(execution_id);
+    if (!cps)
+      return cps.st;
+    for (const auto& cp : cps.value)
+      if (cp.step_id == step_id)
+        agent = cp.agent_id;
+    if (agent.empty())
+      return persistence::status{errc::not_found,
+                                 "execution " + execution_id +
+                                     " has no committed result for step '" +
+                                     step_id + "'"};
+    return db.rate_result(execution_id, step_id, score);
+  });
+  if (!st)
+    return st;
+  const auto* tpl = catalog()->find_template(template_id);
+  caf::anon_send(impl_->dispatcher, actors::rate_atom::value, agent,
+                 tpl ? tpl->category : template_id, score);
+  return {};
+}
+
+nlohmann::json node::learned_quality() {
+  caf::scoped_actor self{*impl_->sys};
+  std::string text = "[]";
+  self->request(impl_->dispatcher, std::chrono::seconds{2},
+                actors::stats_atom::value)
+      .receive([&](std::string& s) { text = std::move(s); },
+               [](caf::error&) {});
+  return nlohmann::json::parse(text, nullptr, false);
 }
 
 void node::audit(const std::string& action, const nlohmann::json& details,

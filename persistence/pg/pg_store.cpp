@@ -263,7 +263,79 @@ public:
       pqxx::work tx{*conn_};
       insert_task_results(tx, batch.task_results);
       insert_audit_events(tx, batch.audit_events);
+      upsert_agent_stats(tx, batch.agent_stats);
       tx.commit();
+      return {};
+    });
+  }
+
+  static void upsert_agent_stats(pqxx::work& tx,
+                                 const std::vector<agent_stat_record>& xs) {
+    // One row per pair, the newest: ON CONFLICT may not touch a row twice.
+    std::map<std::pair<std::string, std::string>, const agent_stat_record*>
+        newest;
+    for (const auto& x : xs)
+      newest[{x.agent_id, x.category}] = &x;
+    if (newest.empty())
+      return;
+    std::string sql = "INSERT INTO agent_stats (agent_id, category, "
+                      "successes, failures) VALUES ";
+    bool first = true;
+    for (const auto& [key, x] : newest) {
+      sql += (first ? "(" : ",(") + tx.quote(x->agent_id) + "," +
+             tx.quote(x->category) + "," + tx.quote(x->successes) + "," +
+             tx.quote(x->failures) + ")";
+      first = false;
+    }
+    tx.exec0(sql + " ON CONFLICT (agent_id, category) DO UPDATE SET "
+                   "successes = excluded.successes, failures = "
+                   "excluded.failures, updated_at = now()");
+  }
+
+  outcome<std::vector<agent_stat_record>> agent_stats() override {
+    outcome<std::vector<agent_stat_record>> out;
+    out.st = guarded("reading learned agent quality", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      for (const auto& row : tx.exec("SELECT agent_id, category, successes, "
+                                     "failures FROM agent_stats"))
+        out.value.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                             row[2].as<double>(), row[3].as<double>()});
+      return {};
+    });
+    return out;
+  }
+
+  outcome<std::map<std::string, std::string>>
+  decisions_of(const std::string& execution_id) override {
+    outcome<std::map<std::string, std::string>> out;
+    out.st = guarded("reading routing decisions", [&]() -> status {
+      pqxx::nontransaction tx{*conn_};
+      for (const auto& row : tx.exec_params(
+               "SELECT DISTINCT ON (step_id) step_id, decision FROM "
+               "task_results WHERE execution_id = $1 AND decision IS NOT "
+               "NULL ORDER BY step_id, id DESC",
+               execution_id))
+        out.value[row[0].as<std::string>()] = row[1].as<std::string>();
+      return {};
+    });
+    return out;
+  }
+
+  status rate_result(const std::string& execution_id,
+                     const std::string& step_id, double score) override {
+    return guarded("rating a result", [&]() -> status {
+      pqxx::work tx{*conn_};
+      auto r = tx.exec_params(
+          "UPDATE task_results SET quality_score = $3 WHERE id = (SELECT "
+          "max(id) FROM task_results WHERE execution_id = $1 AND step_id = "
+          "$2)",
+          execution_id, step_id, score);
+      tx.commit();
+      if (r.affected_rows() == 0)
+        return {errc::not_found, "execution " + execution_id +
+                                     " has no "
+                                     "result for step '" +
+                                     step_id + "'"};
       return {};
     });
   }
@@ -305,16 +377,19 @@ public:
       std::string sql =
           "INSERT INTO task_results (execution_id, step_id, agent_id, "
           "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-          "created_at) VALUES ";
+          "created_at, decision) VALUES ";
       for (size_t i = 0; i < xs.size(); ++i) {
         const auto& r = xs[i];
-        sql += (i ? ",(" : "(") + tx.quote(r.execution_id) + "," +
-               tx.quote(r.step_id) + "," + tx.quote(r.agent_id) + "," +
-               (r.quality_score < 0 ? std::string{"NULL"}
-                                    : tx.quote(r.quality_score)) +
-               "," + tx.quote(r.cost) + "," + tx.quote(r.tokens_in) + "," +
-               tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
-               ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0))";
+        sql +=
+            (i ? ",(" : "(") + tx.quote(r.execution_id) + "," +
+            tx.quote(r.step_id) + "," + tx.quote(r.agent_id) + "," +
+            (r.quality_score < 0 ? std::string{"NULL"}
+                                 : tx.quote(r.quality_score)) +
+            "," + tx.quote(r.cost) + "," + tx.quote(r.tokens_in) + "," +
+            tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
+            ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0)," +
+            (r.decision.empty() ? std::string{"NULL"} : tx.quote(r.decision)) +
+            ")";
       }
       tx.exec0(sql);
     }

@@ -61,6 +61,10 @@ public:
     bind_one(base + 7, r.tokens_out);
     bind_one(base + 8, r.latency_ms);
     bind_one(base + 9, r.created_at_ms);
+    if (r.decision.empty())
+      sqlite3_bind_null(stmt_.get(), base + 10);
+    else
+      bind_one(base + 10, r.decision);
   }
   int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
   std::string text(int col) const {
@@ -87,6 +91,7 @@ private:
     sqlite3_bind_int64(stmt_.get(), i, x);
   }
   void bind_one(int i, int x) { sqlite3_bind_int64(stmt_.get(), i, x); }
+  void bind_one(int i, double x) { sqlite3_bind_double(stmt_.get(), i, x); }
   void bind_one(int i, const blob& x) {
     sqlite3_bind_blob(stmt_.get(), i, x.bytes.data(),
                       static_cast<int>(x.bytes.size()), SQLITE_TRANSIENT);
@@ -316,17 +321,69 @@ public:
         std::string sql =
             "INSERT INTO task_results (execution_id, step_id, agent_id, "
             "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-            "created_at) VALUES ";
+            "created_at, decision) VALUES ";
         for (auto i = from; i < to; ++i)
-          sql += i == from ? "(?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?)";
+          sql += i == from ? "(?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?)";
         statement ins{db_.get(), sql.c_str()};
         for (auto i = from; i < to; ++i)
-          ins.bind_row(static_cast<int>((i - from) * 9), xs[i]);
+          ins.bind_row(static_cast<int>((i - from) * 10), xs[i]);
         if (int rc = ins.step(); rc != SQLITE_DONE)
           return ins.error("appending task results", rc);
       }
+      for (const auto& x : batch.agent_stats) { // in order: the newest wins
+        statement up{db_.get(),
+                     "INSERT INTO agent_stats (agent_id, category, successes, "
+                     "failures, updated_at) VALUES (?, ?, ?, ?, ?) ON "
+                     "CONFLICT (agent_id, category) DO UPDATE SET successes "
+                     "= excluded.successes, failures = excluded.failures, "
+                     "updated_at = excluded.updated_at"};
+        up.bind(x.agent_id, x.category, x.successes, x.failures, now_ms());
+        if (int rc = up.step(); rc != SQLITE_DONE)
+          return up.error("storing learned agent quality", rc);
+      }
       return {};
     });
+  }
+
+  outcome<std::vector<agent_stat_record>> agent_stats() override {
+    statement s{db_.get(), "SELECT agent_id, category, successes, failures "
+                           "FROM agent_stats"};
+    outcome<std::vector<agent_stat_record>> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.value.push_back({s.text(0), s.text(1), s.real(2), s.real(3)});
+    if (rc != SQLITE_DONE)
+      out.st = s.error("reading learned agent quality", rc);
+    return out;
+  }
+
+  outcome<std::map<std::string, std::string>>
+  decisions_of(const std::string& execution_id) override {
+    statement s{db_.get(), "SELECT step_id, decision FROM task_results WHERE "
+                           "execution_id = ? AND decision IS NOT NULL ORDER "
+                           "BY id"};
+    s.bind(execution_id);
+    outcome<std::map<std::string, std::string>> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) // newest last: it stays
+      out.value[s.text(0)] = s.text(1);
+    if (rc != SQLITE_DONE)
+      out.st = s.error("reading routing decisions", rc);
+    return out;
+  }
+
+  status rate_result(const std::string& execution_id,
+                     const std::string& step_id, double score) override {
+    statement s{db_.get(), "UPDATE task_results SET quality_score = ?3 WHERE "
+                           "id = (SELECT max(id) FROM task_results WHERE "
+                           "execution_id = ?1 AND step_id = ?2)"};
+    s.bind(execution_id, step_id, score);
+    if (int rc = s.step(); rc != SQLITE_DONE)
+      return s.error("rating a result", rc);
+    if (sqlite3_changes(db_.get()) == 0)
+      return {errc::not_found, "execution " + execution_id +
+                                   " has no result for step '" + step_id + "'"};
+    return {};
   }
 
   outcome<std::int64_t> count_audit_events() override {

@@ -27,7 +27,9 @@ struct membership_fixture {
   membership_fixture() {
     actors::add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
-    dispatcher = actors::spawn_dispatcher(*sys, {}, true);
+    actors::dispatch_settings ds;
+    ds.wait_for_peers = true;
+    dispatcher = actors::spawn_dispatcher(*sys, {}, ds);
     membership =
         actors::spawn_membership(*sys, {"n1", "127.0.0.1:1", dispatcher, {}});
     remote_agent = sys->spawn(

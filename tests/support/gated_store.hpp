@@ -131,6 +131,19 @@ public:
     }
     return inner_->append_records(xs);
   }
+  persistence::outcome<std::vector<persistence::agent_stat_record>>
+  agent_stats() override {
+    return inner_->agent_stats();
+  }
+  persistence::outcome<std::map<std::string, std::string>>
+  decisions_of(const std::string& id) override {
+    return inner_->decisions_of(id);
+  }
+  persistence::status rate_result(const std::string& id,
+                                  const std::string& step,
+                                  double score) override {
+    return inner_->rate_result(id, step, score);
+  }
   persistence::outcome<std::int64_t> count_audit_events() override {
     return inner_->count_audit_events();
   }

@@ -40,6 +40,9 @@ struct step_status {
   std::string error;
   std::int64_t started_at_ms = 0;
   std::int64_t finished_at_ms = 0;
+  /// Why its agent was chosen: the dispatcher's decision (candidates and
+  /// their scores); null until known.
+  nlohmann::json decision;
 };
 
 /// An execution as seen from outside: stored state plus live step states.
@@ -125,6 +128,15 @@ public:
   /// each peer reported at its last heartbeat), `load_from_here` this
   /// node's.
   [[nodiscard]] persistence::outcome<nlohmann::json> cluster();
+  /// A person's rating in [0, 1] of a step's committed result: stored as
+  /// the result's quality score and learned by routing for the agent that
+  /// produced it and the template's category. `invalid` for a score out of
+  /// range, `not_found` when the execution or its step has no result.
+  persistence::status rate_result(const std::string& execution_id,
+                                  const std::string& step_id, double score);
+  /// Learned quality per (agent, category) as this node's dispatcher has
+  /// it: [{agent, category, successes, failures, mean}].
+  [[nodiscard]] nlohmann::json learned_quality();
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");

@@ -1,0 +1,102 @@
+#include "model/routing.hpp"
+
+#include <algorithm>
+
+namespace hishamos::model {
+
+void quality_stats::observe(double score, double decay) {
+  score = std::clamp(score, 0.0, 1.0);
+  successes = successes * decay + score;
+  failures = failures * decay + (1 - score);
+}
+
+double quality_stats::mean() const {
+  return (successes + 1) / (successes + failures + 2);
+}
+
+double quality_stats::sample(std::mt19937_64& rng) const {
+  // Beta(a, b) = X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b).
+  std::gamma_distribution<double> x{successes + 1, 1.0};
+  std::gamma_distribution<double> y{failures + 1, 1.0};
+  double a = x(rng), b = y(rng);
+  return a / (a + b);
+}
+
+namespace {
+
+// 1 for the smallest value of `field` among the candidates, 0 for the
+// largest; all 1 when they are equal.
+template <class Field>
+std::vector<double> cheapness(const std::vector<candidate>& xs, Field field) {
+  double hi = 0;
+  for (const auto& c : xs)
+    hi = std::max(hi, field(c));
+  std::vector<double> out;
+  for (const auto& c : xs)
+    out.push_back(hi > 0 ? 1 - field(c) / hi : 1.0);
+  return out;
+}
+
+} // namespace
+
+decision choose(const routing_weights& w, const std::vector<candidate>& xs,
+                std::mt19937_64& rng) {
+  decision d;
+  if (xs.empty())
+    return d;
+  auto price = cheapness(xs, [](const candidate& c) { return c.price; });
+  auto speed = cheapness(xs, [](const candidate& c) { return c.latency_ms; });
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto& c = xs[i];
+    candidate_score s;
+    s.quality_sample = c.quality.sample(rng);
+    s.quality_mean = c.quality.mean();
+    s.free_share =
+        std::max(0.0, 1.0 - static_cast<double>(c.load) / c.capacity);
+    s.price_score = price[i];
+    s.latency_score = speed[i];
+    s.total = w.quality * s.quality_sample + w.capacity * s.free_share +
+              w.capability * c.capability_match + w.price * s.price_score +
+              w.latency * s.latency_score;
+    d.scores.push_back(s);
+  }
+  std::uniform_real_distribution<double> coin{0.0, 1.0};
+  if (xs.size() > 1 && coin(rng) < w.exploration) {
+    std::uniform_int_distribution<int> any{0, static_cast<int>(xs.size()) - 1};
+    d.chosen = any(rng);
+    d.explored = true;
+    return d;
+  }
+  d.chosen = 0;
+  for (size_t i = 1; i < xs.size(); ++i) {
+    const auto& best = d.scores[static_cast<size_t>(d.chosen)];
+    const auto& s = d.scores[i];
+    bool tie = std::abs(s.total - best.total) < 1e-9;
+    if (s.total > best.total + 1e-9 ||
+        (tie && xs[i].price < xs[static_cast<size_t>(d.chosen)].price))
+      d.chosen = static_cast<int>(i);
+  }
+  return d;
+}
+
+nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs) {
+  auto list = nlohmann::json::array();
+  for (size_t i = 0; i < xs.size() && i < d.scores.size(); ++i) {
+    const auto& s = d.scores[i];
+    list.push_back({{"agent", xs[i].agent_id},
+                    {"node", xs[i].node},
+                    {"score", s.total},
+                    {"quality_sample", s.quality_sample},
+                    {"quality_mean", s.quality_mean},
+                    {"free_share", s.free_share},
+                    {"capability_match", xs[i].capability_match},
+                    {"price", xs[i].price},
+                    {"latency_ms", xs[i].latency_ms}});
+  }
+  nlohmann::json out{{"candidates", list}, {"explored", d.explored}};
+  if (d.chosen >= 0)
+    out["chosen"] = xs[static_cast<size_t>(d.chosen)].agent_id;
+  return out;
+}
+
+} // namespace hishamos::model

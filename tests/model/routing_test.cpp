@@ -1,0 +1,143 @@
+// Routing and the rule evaluator, without actors: what the dispatcher
+// learns from and how it chooses.
+
+#include <catch2/catch.hpp>
+
+#include "model/command_template.hpp"
+#include "model/evaluator.hpp"
+#include "model/routing.hpp"
+
+using namespace hishamos;
+
+TEST_CASE("the evaluator scores each required section, the JSON schema and "
+          "the length bounds as one rule each",
+          "[unit][evaluator]") {
+  model::output_spec md;
+  md.sections = {"Overview", "Risks"};
+  auto full = model::evaluate(md, "# Overview\ntext\n## Risks\nnone\n");
+  CHECK(full.satisfied());
+  CHECK(full.score == 1.0);
+  auto half = model::evaluate(md, "## Overview\ntext\n");
+  CHECK_FALSE(half.satisfied());
+  CHECK(half.score == 0.5);
+  REQUIRE(half.failed.size() == 1);
+  CHECK(half.failed[0] == "section 'Risks' is missing");
+
+  model::output_spec js;
+  js.format = "json";
+  js.schema = {{"required", {"title"}},
+               {"properties", {{"count", {{"type", "integer"}}}}}};
+  CHECK(model::evaluate(js, R"({"title": "x", "count": 2})").satisfied());
+  CHECK(model::evaluate(js, R"({"count": "two"})").failed.size() == 2);
+  CHECK(model::evaluate(js, "not json").score == 0.0);
+
+  model::output_spec bounded;
+  bounded.format = "text";
+  bounded.min_length = 3;
+  bounded.max_length = 5;
+  CHECK(model::evaluate(bounded, "abcd").satisfied());
+  CHECK_FALSE(model::evaluate(bounded, "ab").satisfied());
+  CHECK_FALSE(model::evaluate(bounded, "abcdef").satisfied());
+  CHECK(model::evaluate(model::output_spec{}, "anything").score == 1.0);
+}
+
+TEST_CASE("a template's output schema that is not the supported subset is "
+          "refused with the rule",
+          "[unit][evaluator]") {
+  auto t = model::parse_command_template(
+      "id: t\nprompt: p\noutput:\n  format: json\n  schema: {required: [a], "
+      "properties: {a: {type: text}}}\n",
+      "t.yaml");
+  REQUIRE_FALSE(t);
+  CHECK_THAT(model::to_string(t.errors()),
+             Catch::Contains("t.yaml:5: output.schema property 'a' needs a "
+                             "type"));
+}
+
+namespace {
+
+// Runs `tasks` routing decisions between agents whose results satisfy
+// their evaluators with the given probabilities; returns how many went to
+// each. Learning happens as in the dispatcher: every result is observed.
+std::vector<int> route(std::vector<model::candidate>& agents,
+                       const std::vector<double>& quality, int tasks,
+                       std::mt19937_64& rng) {
+  model::routing_weights w;
+  std::bernoulli_distribution dummy;
+  std::vector<int> counts(agents.size());
+  for (int t = 0; t < tasks; ++t) {
+    auto d = model::choose(w, agents, rng);
+    auto i = static_cast<size_t>(d.chosen);
+    ++counts[i];
+    std::bernoulli_distribution good{quality[i]};
+    agents[i].quality.observe(good(rng) ? 1.0 : 0.0, w.decay);
+  }
+  return counts;
+}
+
+} // namespace
+
+TEST_CASE("routing learns which of two otherwise equal agents is better and "
+          "follows when their qualities swap",
+          "[unit][routing]") {
+  std::mt19937_64 rng{20261201}; // seeded: a failure can be replayed
+  std::vector<model::candidate> agents(2);
+  agents[0].agent_id = "good";
+  agents[1].agent_id = "poor";
+  route(agents, {0.9, 0.3}, 200, rng);
+  auto after_learning = route(agents, {0.9, 0.3}, 100, rng);
+  CHECK(after_learning[0] >= 80);
+  // The qualities swap: within 100 tasks routing has moved over.
+  route(agents, {0.3, 0.9}, 100, rng);
+  auto after_swap = route(agents, {0.3, 0.9}, 100, rng);
+  CHECK(after_swap[1] >= 80);
+}
+
+TEST_CASE("an agent with the lowest learned quality still gets a share of "
+          "tasks through the exploration floor",
+          "[unit][routing]") {
+  std::mt19937_64 rng{7};
+  std::vector<model::candidate> agents(2);
+  for (int i = 0; i < 200; ++i) {
+    agents[0].quality.observe(1.0, 1.0);
+    agents[1].quality.observe(0.0, 1.0);
+  }
+  model::routing_weights w;
+  int poor = 0;
+  for (int t = 0; t < 2000; ++t)
+    poor += model::choose(w, agents, rng).chosen == 1;
+  CHECK(poor > 2000 * w.exploration / 4); // about half of the random picks
+  CHECK(poor < 2000 * w.exploration);
+}
+
+TEST_CASE("between candidates that score the same, the cheaper one wins",
+          "[unit][routing]") {
+  std::mt19937_64 rng{3};
+  model::routing_weights w;
+  w.quality = 0; // equal scores but for price
+  w.exploration = 0;
+  w.price = 0;
+  std::vector<model::candidate> agents(3);
+  agents[0].price = 0.3;
+  agents[1].price = 0.1;
+  agents[2].price = 0.2;
+  CHECK(model::choose(w, agents, rng).chosen == 1);
+  w.price = 1; // and with price weighed, too
+  CHECK(model::choose(w, agents, rng).chosen == 1);
+}
+
+TEST_CASE("the decision names the chosen agent and every candidate's scores",
+          "[unit][routing]") {
+  std::mt19937_64 rng{5};
+  std::vector<model::candidate> agents(2);
+  agents[0].agent_id = "a";
+  agents[1].agent_id = "b";
+  agents[1].load = 1;
+  agents[1].capacity = 2;
+  auto d = model::choose(model::routing_weights{}, agents, rng);
+  auto j = model::to_json(d, agents);
+  CHECK(j["chosen"] == agents[static_cast<size_t>(d.chosen)].agent_id);
+  REQUIRE(j["candidates"].size() == 2);
+  CHECK(j["candidates"][1]["free_share"] == 0.5);
+  CHECK(j["candidates"][0].contains("quality_sample"));
+}
