@@ -22,8 +22,16 @@ int estimate_tokens(const std::string& text) {
 namespace {
 
 // A uniform number in [0, 1) derived from a key, the same on every run.
+// FNV-1a alone leaves the high bits of keys that differ only at the end
+// ("t200", "t201", ...) nearly equal, so its value is mixed first
+// (splitmix64's finalizer): otherwise `quality` and `fail_rate` would not
+// hold for a run of similar prompts.
 double unit_interval(const std::string& key) {
-  return static_cast<double>(stable_hash(key) >> 11) * 0x1.0p-53;
+  auto z = stable_hash(key);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
 std::string hex(std::uint64_t x) {
