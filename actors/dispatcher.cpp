@@ -45,6 +45,8 @@ struct waiting_step {
   caf::typed_response_promise<task_reply> rp;
   int requeued = 0;
   steady::time_point since = steady::now();
+  /// Who held its locks when it last could not have them (task ids).
+  std::vector<std::string> lock_holders;
 };
 
 struct running_task {
@@ -80,6 +82,7 @@ struct dispatcher_state {
   std::map<std::string, int> running_per_workflow;
   std::map<std::string, int> running_per_department;
   std::map<stats_key, model::quality_stats> learned;
+  model::lock_table locks; ///< Held by running tasks (by task id).
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -190,6 +193,7 @@ release(dispatcher_self* self,
   auto& st = self->state;
   auto t = std::move(it->second);
   st.running.erase(it);
+  st.locks.release(t.step.task.task_id);
   if (auto* a = find_agent(st, t.agent))
     --a->load;
   --st.running_per_workflow[t.step.workflow];
@@ -243,6 +247,7 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   ++st.running_per_workflow[w.step.workflow];
   ++st.running_per_department[agent.def.department];
   auto task_id = w.step.task.task_id;
+  st.locks.grant(task_id, w.step.locks);
   auto task = w.step.task;
   auto category = st.category_of(task.template_id);
   st.running.emplace(
@@ -297,8 +302,10 @@ double effective_priority(const dispatcher_state& st, const waiting_step& w,
   return w.step.priority + st.cfg.aging_per_second * waited.count();
 }
 
-// Starts every waiting step that now has a free agent: the highest
-// effective priority (priority plus aging) first, then the earliest.
+// Starts every waiting step that now has a free agent and its locks: the
+// highest effective priority (priority plus aging) first, then the
+// earliest. A step that cannot start keeps its locks reserved against the
+// steps behind it, so conflicting steps are granted in that order too.
 void pump(dispatcher_self* self) {
   auto& st = self->state;
   if (st.waiting.empty())
@@ -310,14 +317,55 @@ void pump(dispatcher_self* self) {
   std::stable_sort(
       order.begin(), order.end(),
       [](const auto& x, const auto& y) { return x.first > y.first; });
+  model::lock_table reserved; // by steps ahead in the queue
   for (auto& [prio, it] : order) {
-    auto p = pick(st, *it);
-    if (p.agent < 0)
+    auto& w = *it;
+    if (!w.step.locks.empty()) {
+      w.lock_holders = st.locks.blockers(w.step.locks);
+      auto ahead = reserved.blockers(w.step.locks);
+      if (!w.lock_holders.empty() || !ahead.empty()) {
+        reserved.grant(w.step.task.task_id, w.step.locks);
+        continue;
+      }
+    }
+    auto p = pick(st, w);
+    if (p.agent < 0) {
+      reserved.grant(w.step.task.task_id, w.step.locks);
       continue;
-    auto w = std::move(*it);
+    }
+    auto ready = std::move(w);
     st.waiting.erase(it);
-    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(w),
+    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
            std::move(p.decision));
+  }
+}
+
+// Fails a step still waiting for its locks after its lock_timeout_ms,
+// naming who holds them.
+void lock_timeout(dispatcher_self* self, const std::string& task_id) {
+  auto& st = self->state;
+  for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it) {
+    if (it->step.task.task_id != task_id)
+      continue;
+    if (it->lock_holders.empty())
+      return; // it has its locks' resources free: it waits for an agent
+    std::string held;
+    for (const auto& h : it->lock_holders) {
+      auto r = st.running.find(h);
+      held += (held.empty() ? "" : ", ") +
+              (r == st.running.end()
+                   ? h
+                   : "step '" + r->second.step.task.step_id +
+                         "' of execution " + r->second.step.task.execution_id);
+    }
+    it->rp.deliver(task_reply::failure(
+        task_id,
+        "step '" + it->step.task.step_id + "' waited " +
+            std::to_string(it->step.lock_timeout_ms) + " ms for its locks " +
+            model::describe(it->step.locks) + ", held by " + held,
+        false));
+    st.waiting.erase(it);
+    return;
   }
 }
 
@@ -378,20 +426,24 @@ directory_update own_part(const dispatcher_state& st) {
   return out;
 }
 
+bool any_match(const dispatcher_state& st, const assign_step& s) {
+  return std::any_of(st.agents.begin(), st.agents.end(),
+                     [&](const hosted_agent& a) { return matches(a, s); });
+}
+
+// Queues the step and starts what can start: a new step takes its place
+// in the priority order (and behind conflicting lock requests) at once.
 caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
   auto& st = self->state;
-  waiting_step w{std::move(s), self->make_response_promise<task_reply>()};
-  auto p = pick(st, w);
-  if (p.agent == -2 && !st.cfg.wait_for_peers)
+  if (!any_match(st, s) && !st.cfg.wait_for_peers)
     return task_reply::failure(
-        w.step.task.task_id,
-        "no agent on this node matches " + describe(w.step), false);
-  auto rp = w.rp;
-  if (p.agent >= 0)
-    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(w),
-           std::move(p.decision));
-  else
-    st.waiting.push_back(std::move(w));
+        s.task.task_id, "no agent on this node matches " + describe(s), false);
+  auto rp = self->make_response_promise<task_reply>();
+  if (s.lock_timeout_ms > 0 && !s.locks.empty())
+    self->delayed_send(self, std::chrono::milliseconds{s.lock_timeout_ms},
+                       lock_timeout_atom::value, s.task.task_id);
+  st.waiting.push_back(waiting_step{std::move(s), rp});
+  pump(self);
   return rp;
 }
 
@@ -489,6 +541,9 @@ dispatcher_actor(dispatcher_self* self,
       // This node's part of the directory, for the peers.
       [self](sync_atom) { return own_part(self->state); },
       [self](retry_atom) { pump(self); }, // a busy pause ended
+      [self](lock_timeout_atom, const std::string& task_id) {
+        lock_timeout(self, task_id);
+      },
       [self](leave_atom, const std::string& node) {
         remove_agents(
             self, [&](const auto& a) { return a.node == node; },

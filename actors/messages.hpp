@@ -13,6 +13,7 @@
 
 #include "model/agent.hpp"
 #include "model/events.hpp"
+#include "model/lock_table.hpp"
 #include "model/task.hpp"
 #include "persistence/effect_ledger.hpp"
 #include "persistence/store.hpp"
@@ -37,6 +38,7 @@ using connected_atom = caf::atom_constant<caf::atom("hm_conn")>;
 using sync_atom = caf::atom_constant<caf::atom("hm_sync")>;
 using rate_atom = caf::atom_constant<caf::atom("hm_rate")>;
 using stats_atom = caf::atom_constant<caf::atom("hm_stats")>;
+using lock_timeout_atom = caf::atom_constant<caf::atom("hm_locktmo")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
@@ -97,6 +99,8 @@ struct assign_step {
   std::string workflow;   ///< For its per-workflow concurrency limit.
   int workflow_limit = 0; ///< Its steps running at once; 0 = no limit.
   int priority = 0;       ///< Higher waits less; aging lifts the rest.
+  std::vector<model::lock_request> locks; ///< Granted all at once.
+  std::int64_t lock_timeout_ms = 0;       ///< 0 = wait as long as it takes.
 };
 
 /// Writer's answer to a checkpoint or state change.
@@ -109,7 +113,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
   return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
            x.department, x.capabilities, x.workflow, x.workflow_limit,
-           x.priority);
+           x.priority, x.locks, x.lock_timeout_ms);
 }
 
 template <class Inspector>
@@ -147,6 +151,11 @@ typename Inspector::result_type inspect(Inspector& f, store_ack& x) {
 } // namespace hishamos::actors
 
 namespace hishamos::model {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_request& x) {
+  return f(caf::meta::type_name("lock_request"), x.resource, x.exclusive);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_def& x) {

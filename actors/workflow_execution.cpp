@@ -261,6 +261,8 @@ assign_step make_assignment(execution_self* self, int i) {
   a.workflow = wf.name;
   a.workflow_limit = wf.max_concurrency;
   a.priority = wf.priority_of(static_cast<size_t>(i));
+  a.locks = def.locks;
+  a.lock_timeout_ms = def.lock_timeout_ms;
   if (def.agent) {
     a.department = def.agent->department;
     a.capabilities = def.agent->capabilities;

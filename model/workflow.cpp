@@ -1,6 +1,7 @@
 #include "model/workflow.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "model/yaml_reader.hpp"
 
@@ -41,17 +42,40 @@ void parse_retry(yaml_reader& in, const YAML::Node& node, step_def& s) {
   s.retry.max_backoff_ms = in.integer(node, "max_backoff_ms", 30000, 0, s.id);
 }
 
+void parse_locks(yaml_reader& in, const YAML::Node& node, step_def& s) {
+  if (!node.IsSequence())
+    return in.fail(node, s.id, "locks must be a list",
+                   "write locks: [{resource: repo:main, mode: exclusive}]");
+  std::set<std::string> seen;
+  for (const auto& l : node) {
+    if (!in.expect_map(l, "a lock", s.id))
+      continue;
+    in.reject_unknown_keys(l, {"resource", "mode"}, "lock", s.id);
+    lock_request r{in.required_string(l, "resource", s.id)};
+    auto mode = in.string(l, "mode", "exclusive", s.id);
+    if (mode != "exclusive" && mode != "shared")
+      in.fail(l["mode"], s.id, "unknown lock mode '" + mode + "'",
+              "use exclusive or shared");
+    r.exclusive = mode == "exclusive";
+    if (!r.resource.empty() && !seen.insert(r.resource).second)
+      in.fail(l, s.id, "resource '" + r.resource + "' is locked twice",
+              "list each resource once");
+    s.locks.push_back(std::move(r));
+  }
+}
+
 step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   step_def s;
   s.line = yaml_reader::line_of(node);
   if (!in.expect_map(node, "step #" + std::to_string(index + 1)))
     return s;
   s.id = in.required_string(node, "id", "#" + std::to_string(index + 1));
-  in.reject_unknown_keys(
-      node,
-      {"id", "name", "agent_id", "agent", "command_template_id", "params",
-       "depends_on", "order", "retry", "timeout_ms", "description", "priority"},
-      "step", s.id);
+  in.reject_unknown_keys(node,
+                         {"id", "name", "agent_id", "agent",
+                          "command_template_id", "params", "depends_on",
+                          "order", "retry", "timeout_ms", "description",
+                          "priority", "locks", "lock_timeout_ms"},
+                         "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
   if (node["agent"])
@@ -77,6 +101,9 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   s.timeout_ms = in.integer(node, "timeout_ms", 0, 0, s.id);
   if (node["priority"])
     s.priority = static_cast<int>(in.integer(node, "priority", 0, 0, s.id));
+  if (node["locks"])
+    parse_locks(in, node["locks"], s);
+  s.lock_timeout_ms = in.integer(node, "lock_timeout_ms", 0, 0, s.id);
   return s;
 }
 
@@ -164,6 +191,14 @@ nlohmann::json to_json(const workflow_def& wf) {
       j["order"] = *s.order;
     if (s.priority)
       j["priority"] = *s.priority;
+    if (!s.locks.empty()) {
+      auto locks = nlohmann::json::array();
+      for (const auto& l : s.locks)
+        locks.push_back({{"resource", l.resource},
+                         {"mode", l.exclusive ? "exclusive" : "shared"}});
+      j["locks"] = locks;
+      j["lock_timeout_ms"] = s.lock_timeout_ms;
+    }
     steps.push_back(std::move(j));
   }
   return {{"name", wf.name},

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/lock_table.hpp"
 #include "model/param_spec.hpp"
 #include "model/result.hpp"
 
@@ -42,6 +43,11 @@ struct step_def {
   std::int64_t timeout_ms = 0; ///< 0 = no timeout.
   /// Higher runs first when agents are busy; unset = the workflow's.
   std::optional<int> priority;
+  /// Resources the step holds while it runs, granted all at once.
+  std::vector<lock_request> locks;
+  /// How long the step may wait for its locks; then it fails naming the
+  /// holder. 0 = as long as it takes.
+  std::int64_t lock_timeout_ms = 0;
   int line = 0; ///< Where the step starts in its file.
 };
 
