@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
+#include "model/consensus.hpp"
 
 namespace hishamos::actors {
 
@@ -47,6 +48,9 @@ struct waiting_step {
   steady::time_point since = steady::now();
   /// Who held its locks when it last could not have them (task ids).
   std::vector<std::string> lock_holders;
+  /// A candidate (or the judge) of this consensus group (its step's task
+  /// id); "" = a step of its own.
+  std::string group;
 };
 
 struct running_task {
@@ -59,6 +63,16 @@ struct running_task {
   std::string category;
   std::string decision; ///< JSON, returned with the reply.
   steady::time_point started = steady::now();
+  std::string group; ///< As waiting_step::group.
+};
+
+/// A step run on several distinct agents; one result is picked.
+struct consensus_group {
+  caf::typed_response_promise<task_reply> rp;
+  assign_step step;           ///< The step as its execution sent it.
+  std::set<std::string> used; ///< Agents that have a candidate.
+  std::vector<task_reply> results;
+  bool judging = false;
 };
 
 /// How often a task goes back to the queue (agent busy or lost) before
@@ -83,6 +97,7 @@ struct dispatcher_state {
   std::map<std::string, int> running_per_department;
   std::map<stats_key, model::quality_stats> learned;
   model::lock_table locks; ///< Held by running tasks (by task id).
+  std::unordered_map<std::string, consensus_group> groups; ///< by task id
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -137,6 +152,10 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
     return {};
   auto now = steady::now();
   auto category = st.category_of(s.task.template_id);
+  const std::set<std::string>* taken = nullptr; // by the group's others
+  if (auto g = st.groups.find(w.group);
+      g != st.groups.end() && !g->second.judging)
+    taken = &g->second.used;
   bool any = false;
   std::vector<size_t> index;
   std::vector<model::candidate> candidates;
@@ -145,7 +164,8 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
     if (!matches(a, s))
       continue;
     any = true;
-    if (a.busy_until > now || a.load >= a.def.capacity || !under_quota(st, a))
+    if (a.busy_until > now || a.load >= a.def.capacity || !under_quota(st, a) ||
+        (taken && taken->count(a.def.id)))
       continue;
     index.push_back(i);
     candidates.push_back({a.def.id, a.node, a.cluster_load(), a.def.capacity,
@@ -186,6 +206,9 @@ double outcome_of(const task_reply& r) {
   return r.quality < 0 || r.quality >= 1.0 - 1e-9 ? 1.0 : 0.0;
 }
 
+void group_result(dispatcher_self* self, const std::string& group,
+                  task_reply r);
+
 // Frees what a running task held.
 running_task
 release(dispatcher_self* self,
@@ -221,6 +244,9 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
     }
   }
   r.decision = std::move(t.decision);
+  r.agent_id = t.agent_id;
+  if (!t.group.empty())
+    return group_result(self, t.group, std::move(r)); // pumps
   t.rp.deliver(std::move(r));
   pump(self);
 }
@@ -235,8 +261,11 @@ void requeue(dispatcher_self* self, const std::string& task_id,
   if (it->second.requeued >= max_requeues)
     return finish(self, task_id, std::move(why), false);
   auto t = release(self, it);
-  self->state.waiting.push_front(
-      waiting_step{std::move(t.step), std::move(t.rp), t.requeued + 1});
+  if (auto g = self->state.groups.find(t.group); g != self->state.groups.end())
+    g->second.used.erase(t.agent_id); // another agent may take it
+  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1};
+  w.group = std::move(t.group);
+  self->state.waiting.push_front(std::move(w));
   pump(self);
 }
 
@@ -250,10 +279,14 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   st.locks.grant(task_id, w.step.locks);
   auto task = w.step.task;
   auto category = st.category_of(task.template_id);
-  st.running.emplace(
-      task_id, running_task{agent.handle.address(), w.rp, std::move(w.step),
-                            w.requeued, agent.def.id, agent.def.department,
-                            std::move(category), std::move(decision)});
+  if (auto g = st.groups.find(w.group); g != st.groups.end())
+    g->second.used.insert(agent.def.id);
+  running_task t{agent.handle.address(), w.rp,
+                 std::move(w.step),      w.requeued,
+                 agent.def.id,           agent.def.department,
+                 std::move(category),    std::move(decision)};
+  t.group = w.group;
+  st.running.emplace(task_id, std::move(t));
   auto addr = agent.handle.address();
   self->request(agent.handle, caf::infinite, std::move(task))
       .then(
@@ -369,6 +402,98 @@ void lock_timeout(dispatcher_self* self, const std::string& task_id) {
   }
 }
 
+// The consensus outcome: the winner's reply with every candidate kept in
+// its decision.
+void resolve(dispatcher_self* self, consensus_group& g, int winner,
+             nlohmann::json judge) {
+  auto candidates = nlohmann::json::array();
+  for (const auto& r : g.results)
+    candidates.push_back(
+        {{"agent", r.agent_id},
+         {"ok", r.ok},
+         {"quality", r.quality},
+         {"output", r.output},
+         {"decision", nlohmann::json::parse(r.decision, nullptr, false)}});
+  task_reply out = g.results[static_cast<size_t>(winner)];
+  out.task_id = g.step.task.task_id;
+  nlohmann::json why{{"chosen", out.agent_id},
+                     {"consensus",
+                      {{"strategy", g.step.consensus.strategy},
+                       {"chosen_index", winner},
+                       {"candidates", candidates}}}};
+  if (!judge.is_null())
+    why["consensus"]["judge"] = std::move(judge);
+  out.decision = why.dump();
+  g.rp.deliver(std::move(out));
+}
+
+// Asks the judge agent which candidate wins; its task takes the judge
+// template with the candidates' outputs as `candidates`.
+void ask_judge(dispatcher_self* self, consensus_group& g) {
+  g.judging = true;
+  auto outputs = nlohmann::json::array();
+  for (const auto& r : g.results)
+    outputs.push_back(r.output);
+  assign_step j;
+  j.task = g.step.task;
+  j.task.task_id = g.step.task.task_id + "#judge";
+  j.task.template_id = g.step.consensus.judge_template;
+  j.task.params = nlohmann::json{{"candidates", outputs}}.dump();
+  j.agent_id = g.step.consensus.judge_agent;
+  j.workflow = g.step.workflow;
+  j.priority = g.step.priority;
+  waiting_step w{std::move(j), g.rp};
+  w.group = g.step.task.task_id;
+  self->state.waiting.push_front(std::move(w));
+}
+
+// A candidate's (or the judge's) reply. Failed candidates drop out; when
+// all are in, the strategy picks among the ones that succeeded.
+void group_result(dispatcher_self* self, const std::string& id, task_reply r) {
+  auto& st = self->state;
+  auto it = st.groups.find(id);
+  if (it == st.groups.end())
+    return pump(self); // cancelled meanwhile
+  auto& g = it->second;
+  if (g.judging) {
+    int n = r.ok ? model::judged_choice(r.output, g.results.size()) : -1;
+    nlohmann::json judge{{"agent", r.agent_id}, {"answer", r.output}};
+    if (n < 0) { // a judge that names no candidate: the best score wins
+      judge["fallback"] = "best_quality";
+      std::vector<model::candidate_result> xs;
+      for (const auto& c : g.results)
+        xs.push_back({c.agent_id, c.output, c.quality});
+      n = model::pick_result("best_quality", xs);
+    }
+    resolve(self, g, n, std::move(judge));
+    st.groups.erase(it);
+    return pump(self);
+  }
+  g.results.push_back(std::move(r));
+  if (static_cast<int>(g.results.size()) < g.step.consensus.agents)
+    return pump(self);
+  auto failed = std::stable_partition(g.results.begin(), g.results.end(),
+                                      [](const task_reply& x) { return x.ok; });
+  if (failed == g.results.begin()) { // none succeeded
+    auto why = g.results.front();
+    why.task_id = id;
+    g.rp.deliver(std::move(why));
+    st.groups.erase(it);
+    return pump(self);
+  }
+  g.results.erase(failed, g.results.end());
+  if (g.step.consensus.strategy == "judge") {
+    ask_judge(self, g);
+    return pump(self);
+  }
+  std::vector<model::candidate_result> xs;
+  for (const auto& c : g.results)
+    xs.push_back({c.agent_id, c.output, c.quality});
+  resolve(self, g, model::pick_result(g.step.consensus.strategy, xs), nullptr);
+  st.groups.erase(it);
+  pump(self);
+}
+
 std::string describe(const assign_step& s) {
   if (!s.agent_id.empty())
     return "agent '" + s.agent_id + "'";
@@ -431,6 +556,38 @@ bool any_match(const dispatcher_state& st, const assign_step& s) {
                      [&](const hosted_agent& a) { return matches(a, s); });
 }
 
+// Queues one candidate per agent asked for; each goes to an agent the
+// others did not take.
+caf::result<task_reply>
+start_consensus(dispatcher_self* self, assign_step& s,
+                caf::typed_response_promise<task_reply> rp) {
+  auto& st = self->state;
+  std::set<std::string> distinct;
+  for (const auto& a : st.agents)
+    if (matches(a, s))
+      distinct.insert(a.def.id);
+  int wanted = s.consensus.agents;
+  if (static_cast<int>(distinct.size()) < wanted && !st.cfg.wait_for_peers) {
+    rp.deliver(task_reply::failure(
+        s.task.task_id,
+        "consensus needs " + std::to_string(wanted) + " distinct agents, but " +
+            std::to_string(distinct.size()) + " match " + describe(s),
+        false));
+    return rp; // the promise answers: a value returned now would be lost
+  }
+  auto id = s.task.task_id;
+  st.groups.emplace(id, consensus_group{rp, s});
+  for (int k = 1; k <= wanted; ++k) {
+    auto candidate = s;
+    candidate.task.task_id = id + "#" + std::to_string(k);
+    waiting_step w{std::move(candidate), rp};
+    w.group = id;
+    st.waiting.push_back(std::move(w));
+  }
+  pump(self);
+  return rp;
+}
+
 // Queues the step and starts what can start: a new step takes its place
 // in the priority order (and behind conflicting lock requests) at once.
 caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
@@ -439,6 +596,8 @@ caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
     return task_reply::failure(
         s.task.task_id, "no agent on this node matches " + describe(s), false);
   auto rp = self->make_response_promise<task_reply>();
+  if (s.consensus.agents > 1)
+    return start_consensus(self, s, rp);
   if (s.lock_timeout_ms > 0 && !s.locks.empty())
     self->delayed_send(self, std::chrono::milliseconds{s.lock_timeout_ms},
                        lock_timeout_atom::value, s.task.task_id);
@@ -449,6 +608,18 @@ caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
 
 void cancel(dispatcher_self* self, const std::string& task_id) {
   auto& q = self->state.waiting;
+  if (auto g = self->state.groups.find(task_id);
+      g != self->state.groups.end()) {
+    // Its candidates stop; their late answers find no group.
+    g->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
+    self->state.groups.erase(g);
+    q.remove_if([&](const waiting_step& w) { return w.group == task_id; });
+    for (const auto& [id, t] : self->state.running)
+      if (t.group == task_id)
+        if (auto* a = find_agent(self->state, t.agent))
+          self->send(a->handle, cancel_atom::value, id);
+    return;
+  }
   for (auto it = q.begin(); it != q.end(); ++it)
     if (it->step.task.task_id == task_id) {
       it->rp.deliver(task_reply::failure(task_id, "cancelled", false));

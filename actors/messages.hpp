@@ -15,6 +15,7 @@
 #include "model/events.hpp"
 #include "model/lock_table.hpp"
 #include "model/task.hpp"
+#include "model/workflow.hpp"
 #include "persistence/effect_ledger.hpp"
 #include "persistence/store.hpp"
 
@@ -101,6 +102,7 @@ struct assign_step {
   int priority = 0;       ///< Higher waits less; aging lifts the rest.
   std::vector<model::lock_request> locks; ///< Granted all at once.
   std::int64_t lock_timeout_ms = 0;       ///< 0 = wait as long as it takes.
+  model::consensus_policy consensus;      ///< agents 0 = one agent.
 };
 
 /// Writer's answer to a checkpoint or state change.
@@ -113,7 +115,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
   return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
            x.department, x.capabilities, x.workflow, x.workflow_limit,
-           x.priority, x.locks, x.lock_timeout_ms);
+           x.priority, x.locks, x.lock_timeout_ms, x.consensus);
 }
 
 template <class Inspector>
@@ -151,6 +153,12 @@ typename Inspector::result_type inspect(Inspector& f, store_ack& x) {
 } // namespace hishamos::actors
 
 namespace hishamos::model {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consensus_policy& x) {
+  return f(caf::meta::type_name("consensus_policy"), x.agents, x.strategy,
+           x.judge_agent, x.judge_template);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lock_request& x) {

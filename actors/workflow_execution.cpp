@@ -263,6 +263,7 @@ assign_step make_assignment(execution_self* self, int i) {
   a.priority = wf.priority_of(static_cast<size_t>(i));
   a.locks = def.locks;
   a.lock_timeout_ms = def.lock_timeout_ms;
+  a.consensus = def.consensus;
   if (def.agent) {
     a.department = def.agent->department;
     a.capabilities = def.agent->capabilities;

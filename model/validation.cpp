@@ -44,6 +44,30 @@ void check_agent(const workflow_def& wf, const step_def& s, const catalog& cat,
   }
 }
 
+void check_consensus(const workflow_def& wf, const step_def& s,
+                     const catalog& cat, problems& out) {
+  const auto& c = s.consensus;
+  if (c.agents == 0)
+    return;
+  if (s.agent && static_cast<int>(cat.matching(*s.agent).size()) < c.agents)
+    out.push_back({wf.file, s.line, s.id,
+                   "consensus needs " + std::to_string(c.agents) +
+                       " distinct agents but only " +
+                       std::to_string(cat.matching(*s.agent).size()) +
+                       " match the selector",
+                   "lower consensus.agents or add matching agents"});
+  if (c.strategy != "judge")
+    return;
+  if (!cat.find_agent(c.judge_agent))
+    out.push_back({wf.file, s.line, s.id,
+                   "unknown judge agent '" + c.judge_agent + "'",
+                   "use one of: " + names_of(cat.agents)});
+  if (!cat.find_template(c.judge_template))
+    out.push_back({wf.file, s.line, s.id,
+                   "unknown judge template '" + c.judge_template + "'",
+                   "use one of: " + names_of(cat.templates)});
+}
+
 void check_params(const workflow_def& wf, const step_def& s,
                   const command_template& t, problems& out) {
   for (const auto& [name, spec] : t.params)
@@ -111,6 +135,7 @@ problems validate(const workflow_def& wf, const catalog& cat) {
   for (size_t i = 0; i < wf.steps.size(); ++i) {
     const auto& s = wf.steps[i];
     check_agent(wf, s, cat, out);
+    check_consensus(wf, s, cat, out);
     if (const auto* t = cat.find_template(s.command_template_id))
       check_params(wf, s, *t, out);
     else

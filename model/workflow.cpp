@@ -64,6 +64,36 @@ void parse_locks(yaml_reader& in, const YAML::Node& node, step_def& s) {
   }
 }
 
+void parse_consensus(yaml_reader& in, const YAML::Node& node, step_def& s) {
+  if (!in.expect_map(node, "consensus", s.id))
+    return;
+  in.reject_unknown_keys(
+      node, {"agents", "strategy", "judge_agent", "judge_template"},
+      "consensus", s.id);
+  auto& c = s.consensus;
+  c.agents = static_cast<int>(in.integer(node, "agents", 3, 2, s.id));
+  c.strategy = in.string(node, "strategy", "majority", s.id);
+  c.judge_agent = in.string(node, "judge_agent", "", s.id);
+  c.judge_template = in.string(node, "judge_template", "", s.id);
+  if (c.strategy != "majority" && c.strategy != "best_quality" &&
+      c.strategy != "judge")
+    in.fail(node["strategy"], s.id,
+            "unknown consensus strategy '" + c.strategy + "'",
+            "use majority, best_quality or judge");
+  if (c.strategy == "judge" &&
+      (c.judge_agent.empty() || c.judge_template.empty()))
+    in.fail(node, s.id,
+            "the judge strategy needs judge_agent and "
+            "judge_template",
+            "name the agent that picks and its template (it receives the "
+            "candidates as the parameter `candidates`)");
+  if (!s.agent_id.empty())
+    in.fail(node, s.id,
+            "consensus needs distinct agents, but the step names "
+            "one agent_id",
+            "pick agents with agent: {department: ..., capabilities: [...]}");
+}
+
 step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   step_def s;
   s.line = yaml_reader::line_of(node);
@@ -74,7 +104,7 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
                          {"id", "name", "agent_id", "agent",
                           "command_template_id", "params", "depends_on",
                           "order", "retry", "timeout_ms", "description",
-                          "priority", "locks", "lock_timeout_ms"},
+                          "priority", "locks", "lock_timeout_ms", "consensus"},
                          "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
@@ -104,6 +134,8 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   if (node["locks"])
     parse_locks(in, node["locks"], s);
   s.lock_timeout_ms = in.integer(node, "lock_timeout_ms", 0, 0, s.id);
+  if (node["consensus"])
+    parse_consensus(in, node["consensus"], s);
   return s;
 }
 
@@ -199,6 +231,11 @@ nlohmann::json to_json(const workflow_def& wf) {
       j["locks"] = locks;
       j["lock_timeout_ms"] = s.lock_timeout_ms;
     }
+    if (s.consensus.agents > 0)
+      j["consensus"] = {{"agents", s.consensus.agents},
+                        {"strategy", s.consensus.strategy},
+                        {"judge_agent", s.consensus.judge_agent},
+                        {"judge_template", s.consensus.judge_template}};
     steps.push_back(std::move(j));
   }
   return {{"name", wf.name},

@@ -29,6 +29,15 @@ struct retry_policy {
   [[nodiscard]] std::int64_t delay_before(int next_attempt) const;
 };
 
+/// Result conflicts: run the step on several distinct agents and pick one
+/// result (the others are kept with the decision, for inspection).
+struct consensus_policy {
+  int agents = 0;                    ///< Distinct agents; 0 = no consensus.
+  std::string strategy = "majority"; ///< majority | best_quality | judge
+  std::string judge_agent;    ///< judge: who picks (answers with a number).
+  std::string judge_template; ///< judge: its template; gets `candidates`.
+};
+
 /// One step of a workflow: which agent runs which template with which params.
 struct step_def {
   std::string id;
@@ -48,6 +57,7 @@ struct step_def {
   /// How long the step may wait for its locks; then it fails naming the
   /// holder. 0 = as long as it takes.
   std::int64_t lock_timeout_ms = 0;
+  consensus_policy consensus;
   int line = 0; ///< Where the step starts in its file.
 };
 
