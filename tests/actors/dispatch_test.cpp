@@ -237,8 +237,8 @@ namespace {
 int highs_before_low(double aging_per_second, int cap) {
   test::temp_dir dir;
   auto cat = test::make_catalog();
-  auto single =
-      must(model::parse_agent("{id: single, capacity: 1, latency_ms: 5}", "t"));
+  auto single = must(
+      model::parse_agent("{id: single, capacity: 1, latency_ms: 30}", "t"));
   cat->agents[single.id] = single;
   auto opts = test::test_options(dir, cat);
   opts.config.dispatch.aging_per_second = aging_per_second;
@@ -258,19 +258,25 @@ int highs_before_low(double aging_per_second, int cap) {
                                      highs_when_low = highs_done.load();
                                      low_done = true;
                                    }};
+  // A few high ones wait before the low one arrives; then so many are
+  // kept in flight that some always wait at the dispatcher, however slowly
+  // submits commit on a loaded machine.
+  const int backlog = 60;
   int submitted = 0;
-  auto keep_backlog = [&] {
-    while (submitted - highs_done < 4 && submitted < cap + 8) {
+  auto submit_highs = [&](int in_flight) {
+    while (submitted - highs_done < in_flight && submitted < cap + backlog) {
       REQUIRE(n->submit(high, {}, on_high));
       ++submitted;
     }
   };
-  keep_backlog();
+  auto keep_backlog = [&] { submit_highs(backlog); };
+  submit_highs(5);
   REQUIRE(n->submit(low, {}, on_low));
   while (!low_done && highs_done < cap) {
     keep_backlog();
-    REQUIRE(wait_until([&] { return low_done || submitted - highs_done < 4; },
-                       std::chrono::seconds{10}));
+    REQUIRE(
+        wait_until([&] { return low_done || submitted - highs_done < backlog; },
+                   std::chrono::seconds{10}));
   }
   REQUIRE(
       wait_until([&] { return low_done.load(); }, std::chrono::seconds{20}));
@@ -282,9 +288,11 @@ int highs_before_low(double aging_per_second, int cap) {
 TEST_CASE("a low-priority step is not starved by a steady stream of "
           "high-priority work: waiting raises its priority",
           "[actors][dispatch][priority]") {
-  // Aging of 200 per second lifts priority 0 past 10 after 50 ms.
-  CHECK(highs_before_low(200, 150) < 60);
+  // Aging of 2000 per second lifts priority 0 past 10 after 5 ms: the low
+  // step waits for the older high ones and those that came in its first
+  // 5 ms, not for the stream.
+  CHECK(highs_before_low(2000, 80) < 40);
   // Without aging the stream keeps it waiting to the end: the bound above
   // is aging's doing.
-  CHECK(highs_before_low(0, 150) >= 150);
+  CHECK(highs_before_low(0, 80) >= 80);
 }
