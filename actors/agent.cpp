@@ -1,6 +1,8 @@
 #include "actors/agent.hpp"
 
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -21,13 +23,24 @@ using model::task_request;
 
 struct in_flight_task {
   caf::typed_response_promise<task_reply> rp;
-  std::string template_id; ///< Its output spec scores the result.
+  std::string template_id;  ///< Its output spec scores the result.
+  std::string conversation; ///< "" = none.
+};
+
+/// A task that waits for its conversation's running task (overlap
+/// policy enqueue).
+struct queued_task {
+  task_request task;
+  caf::typed_response_promise<task_reply> rp;
 };
 
 struct agent_state {
   static inline const char* name = "hishamos.agent";
   agent_settings cfg;
   std::unordered_map<std::string, in_flight_task> in_flight;
+  /// Conversation -> the task of it that runs now.
+  std::map<std::string, std::string> active;
+  std::map<std::string, std::deque<queued_task>> queued;
 };
 
 // Every result is scored by its template's rule evaluator, whoever
@@ -150,6 +163,102 @@ void record_then_run(agent_self* self, task_request t) {
           [self, fail](caf::error& err) { fail(self->system().render(err)); });
 }
 
+// Renders and runs a task that may start now.
+void start(agent_self* self, task_request t,
+           caf::typed_response_promise<task_reply> rp) {
+  auto& st = self->state;
+  auto prompt = render(st.cfg, t);
+  if (!prompt) {
+    rp.deliver(task_reply::failure(t.task_id, model::to_string(prompt.errors()),
+                                   false));
+    return;
+  }
+  t.prompt = std::move(*prompt);
+  t.agent_id = st.cfg.def.id;
+  st.in_flight.emplace(t.task_id,
+                       in_flight_task{rp, t.template_id, t.conversation});
+  if (!t.conversation.empty())
+    st.active[t.conversation] = t.task_id;
+  if (st.cfg.ledger)
+    record_then_run(self, std::move(t));
+  else
+    run(self, t);
+}
+
+// A task of a conversation this agent already works on: its overlap
+// policy decides. Interrupt and rollback answer the running task now (a
+// late model answer is dropped): interrupt as retryable, so its step runs
+// again later; rollback as final, discarding its work.
+void admit(agent_self* self, task_request t,
+           caf::typed_response_promise<task_reply> rp) {
+  auto& st = self->state;
+  auto running = st.active.find(t.conversation);
+  if (t.conversation.empty() || running == st.active.end())
+    return start(self, std::move(t), rp);
+  const auto& policy = st.cfg.def.overlap;
+  auto about = "agent " + st.cfg.def.id + " is working on conversation '" +
+               t.conversation + "' (task " + running->second + ")";
+  if (policy == "reject") {
+    auto refused = task_reply::failure(
+        t.task_id, about + "; its overlap policy is reject", false);
+    refused.judged = false;
+    rp.deliver(std::move(refused));
+    return;
+  }
+  if (policy == "enqueue") {
+    st.queued[t.conversation].push_back({std::move(t), rp});
+    return;
+  }
+  auto it = st.in_flight.find(running->second);
+  if (it != st.in_flight.end()) {
+    bool keep = policy == "interrupt";
+    auto stopped = task_reply::failure(
+        it->first,
+        std::string{keep ? "interrupted" : "rolled back"} + " by task " +
+            t.task_id + " of conversation '" + t.conversation + "'" +
+            (keep ? "" : "; its work was discarded"),
+        keep);
+    stopped.judged = false;
+    it->second.rp.deliver(std::move(stopped));
+    st.in_flight.erase(it);
+  }
+  st.active.erase(running);
+  start(self, std::move(t), rp);
+}
+
+// A task is over: its conversation's next queued task may start.
+void end(agent_self* self,
+         std::unordered_map<std::string, in_flight_task>::iterator it) {
+  auto& st = self->state;
+  auto conversation = it->second.conversation;
+  auto id = it->first;
+  st.in_flight.erase(it);
+  auto active = st.active.find(conversation);
+  if (conversation.empty() || active == st.active.end() || active->second != id)
+    return;
+  st.active.erase(active);
+  auto q = st.queued.find(conversation);
+  if (q == st.queued.end())
+    return;
+  auto next = std::move(q->second.front());
+  q->second.pop_front();
+  if (q->second.empty())
+    st.queued.erase(q);
+  start(self, std::move(next.task), std::move(next.rp));
+}
+
+// A cancelled task that still waited for its conversation.
+bool drop_queued(agent_self* self, const std::string& task_id) {
+  for (auto& [conversation, q] : self->state.queued)
+    for (auto it = q.begin(); it != q.end(); ++it)
+      if (it->task.task_id == task_id) {
+        it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
+        q.erase(it);
+        return true;
+      }
+  return false;
+}
+
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   self->state.cfg = std::move(cfg);
   self->set_default_handler(
@@ -177,35 +286,27 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
           busy.busy = true;
           return busy;
         }
-        auto prompt = render(st.cfg, t);
-        if (!prompt)
-          return task_reply::failure(t.task_id,
-                                     model::to_string(prompt.errors()), false);
-        t.prompt = std::move(*prompt);
-        t.agent_id = st.cfg.def.id;
         auto rp = self->make_response_promise<task_reply>();
-        st.in_flight.emplace(t.task_id, in_flight_task{rp, t.template_id});
-        if (st.cfg.ledger)
-          record_then_run(self, std::move(t));
-        else
-          run(self, t);
+        admit(self, std::move(t), rp);
         return rp;
       },
       [self](complete_atom, task_reply& r) {
         auto it = self->state.in_flight.find(r.task_id);
         if (it == self->state.in_flight.end())
-          return; // cancelled meanwhile
+          return; // cancelled or stopped meanwhile
         r.agent_id = self->state.cfg.def.id;
         score(self->state.cfg, it->second.template_id, r);
         it->second.rp.deliver(std::move(r));
-        self->state.in_flight.erase(it);
+        end(self, it);
       },
       [self](cancel_atom, const std::string& task_id) {
+        if (drop_queued(self, task_id))
+          return;
         auto it = self->state.in_flight.find(task_id);
         if (it == self->state.in_flight.end())
           return;
         it->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
-        self->state.in_flight.erase(it);
+        end(self, it);
       },
   };
 }

@@ -9,6 +9,12 @@
 //                        `capacity` tasks at once are refused with a
 //                        retryable failure (the dispatcher never sends that
 //                        many). A bad template or params is a final failure.
+//                        A task whose conversation the agent already works
+//                        on follows the agent's overlap policy: enqueue
+//                        (runs after it), reject (final failure), interrupt
+//                        (the running one is answered with a retryable
+//                        failure, the new one runs) or rollback (the running
+//                        one is answered with a final failure).
 //   (cancel_atom, id) -> answers that task at once with a final "cancelled"
 //                        failure and forgets it; a late model answer is
 //                        dropped.

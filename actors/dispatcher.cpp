@@ -233,7 +233,7 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   if (it == self->state.running.end())
     return; // already answered
   auto t = release(self, it);
-  if (from_agent && r.output != "cancelled") {
+  if (from_agent && r.judged && r.output != "cancelled") {
     learn(self, t.agent_id, t.category, outcome_of(r));
     if (auto* a = find_agent(self->state, t.agent)) {
       double took =

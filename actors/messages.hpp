@@ -45,8 +45,8 @@ using lock_timeout_atom = caf::atom_constant<caf::atom("hm_locktmo")>;
 /// version is refused at the handshake, so every later message between two
 /// nodes has the same shape on both ends.
 /// Version 2 added directory_update; 3 added quality and decision to
-/// task_reply, price_per_call to agent_def and the routing fields of
-/// assign_step.
+/// task_reply, price_per_call and overlap to agent_def, conversation to
+/// task_request and the routing fields of assign_step.
 constexpr int protocol_version = 3;
 
 /// An agent as the directory carries it between nodes.
@@ -169,7 +169,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_def& x) {
   return f(caf::meta::type_name("agent_def"), x.id, x.name, x.department,
            x.capabilities, x.capacity, x.provider, x.model, x.temperature,
-           x.max_tokens, x.price_per_call, x.latency_ms, x.fail_rate,
+           x.max_tokens, x.price_per_call, x.overlap, x.latency_ms, x.fail_rate,
            x.quality);
 }
 
@@ -189,14 +189,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_request& x) {
   return f(caf::meta::type_name("task_request"), x.task_id, x.execution_id,
            x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt,
-           x.epoch, x.owner_node);
+           x.epoch, x.owner_node, x.conversation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
            x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
-           x.quality, x.decision);
+           x.quality, x.judged, x.decision);
 }
 
 } // namespace hishamos::model

@@ -255,6 +255,11 @@ assign_step make_assignment(execution_self* self, int i) {
       model::resolve_references(def.params, self->state.input, outputs).dump(),
       ""};
   a.task.epoch = self->state.cfg.record.epoch;
+  if (!def.conversation.empty()) {
+    auto c = model::resolve_references(nlohmann::json(def.conversation),
+                                       self->state.input, outputs);
+    a.task.conversation = c.is_string() ? c.get<std::string>() : c.dump();
+  }
   a.task.owner_node = self->state.cfg.record.owner_node;
   a.agent_id = def.agent_id;
   const auto& wf = *self->state.cfg.workflow;

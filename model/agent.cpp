@@ -42,6 +42,12 @@ result<agent_def> parse_agent(const std::string& text,
   a.fail_rate = in.number(*root, "fail_rate", 0.0, 0.0, 1.0);
   a.quality = in.number(*root, "quality", 1.0, 0.0, 1.0);
   a.price_per_call = in.number(*root, "price_per_call", 0.0, 0.0, 1e9);
+  a.overlap = in.string(*root, "overlap", "enqueue");
+  if (a.overlap != "enqueue" && a.overlap != "reject" &&
+      a.overlap != "interrupt" && a.overlap != "rollback")
+    in.fail((*root)["overlap"], "",
+            "unknown overlap policy '" + a.overlap + "'",
+            "use enqueue, reject, interrupt or rollback");
   if (!errors.empty())
     return errors;
   return a;

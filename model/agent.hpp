@@ -21,6 +21,12 @@ struct agent_def {
   double temperature = 0.0;         ///< 0 = deterministic (cacheable).
   int max_tokens = 1024;            ///< Upper bound on output tokens.
   double price_per_call = 0;        ///< What one call costs; routing weighs it.
+  /// What a task for a conversation this agent already works on does:
+  /// enqueue (wait for it), reject (fail at once), interrupt (the running
+  /// task stops with a retryable failure, so its step runs again later,
+  /// and the new one runs now) or rollback (the running task stops with a
+  /// final failure: its work is discarded and its step fails).
+  std::string overlap = "enqueue";
   // Local provider only, for demos and tests:
   std::int64_t latency_ms =
       0;                  ///< Simulated model latency (a timer, no thread).

@@ -18,6 +18,9 @@ struct task_request {
   std::string prompt;      ///< Rendered by the agent before its model call.
   std::int64_t epoch = 0;  ///< Owner epoch of the execution when sent.
   std::string owner_node;  ///< The node that owns the execution.
+  /// The conversation or resource the task belongs to ("" = none): an
+  /// agent already working on it applies its overlap policy.
+  std::string conversation;
 };
 
 /// What an agent answers for a task.
@@ -34,6 +37,9 @@ struct task_reply {
   bool busy = false;
   /// The evaluator's score of the output in [0, 1]; -1 = not evaluated.
   double quality = -1;
+  /// False when the outcome says nothing of the agent's quality (the task
+  /// was cancelled or stopped by its overlap policy): routing ignores it.
+  bool judged = true;
   /// Why this agent ran it: the dispatcher's decision as JSON (set by the
   /// dispatcher, "" from agents).
   std::string decision;

@@ -100,12 +100,12 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   if (!in.expect_map(node, "step #" + std::to_string(index + 1)))
     return s;
   s.id = in.required_string(node, "id", "#" + std::to_string(index + 1));
-  in.reject_unknown_keys(node,
-                         {"id", "name", "agent_id", "agent",
-                          "command_template_id", "params", "depends_on",
-                          "order", "retry", "timeout_ms", "description",
-                          "priority", "locks", "lock_timeout_ms", "consensus"},
-                         "step", s.id);
+  in.reject_unknown_keys(
+      node,
+      {"id", "name", "agent_id", "agent", "command_template_id", "params",
+       "depends_on", "order", "retry", "timeout_ms", "description", "priority",
+       "locks", "lock_timeout_ms", "consensus", "conversation"},
+      "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
   if (node["agent"])
@@ -136,6 +136,7 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   s.lock_timeout_ms = in.integer(node, "lock_timeout_ms", 0, 0, s.id);
   if (node["consensus"])
     parse_consensus(in, node["consensus"], s);
+  s.conversation = in.string(node, "conversation", "", s.id);
   return s;
 }
 
@@ -231,6 +232,8 @@ nlohmann::json to_json(const workflow_def& wf) {
       j["locks"] = locks;
       j["lock_timeout_ms"] = s.lock_timeout_ms;
     }
+    if (!s.conversation.empty())
+      j["conversation"] = s.conversation;
     if (s.consensus.agents > 0)
       j["consensus"] = {{"agents", s.consensus.agents},
                         {"strategy", s.consensus.strategy},

@@ -58,6 +58,9 @@ struct step_def {
   /// holder. 0 = as long as it takes.
   std::int64_t lock_timeout_ms = 0;
   consensus_policy consensus;
+  /// The conversation or resource its task belongs to (may hold {{refs}});
+  /// its agent's overlap policy applies to tasks of the same one.
+  std::string conversation;
   int line = 0; ///< Where the step starts in its file.
 };
 
