@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <list>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -51,6 +51,9 @@ struct waiting_step {
   /// A candidate (or the judge) of this consensus group (its step's task
   /// id); "" = a step of its own.
   std::string group;
+  /// Which agents it may run on (agent id, or department and
+  /// capabilities): steps of one key share their candidates.
+  std::string key;
 };
 
 struct running_task {
@@ -63,7 +66,8 @@ struct running_task {
   std::string category;
   std::string decision; ///< JSON, returned with the reply.
   steady::time_point started = steady::now();
-  std::string group; ///< As waiting_step::group.
+  std::string group;        ///< As waiting_step::group.
+  steady::time_point since; ///< When it first waited.
 };
 
 /// A step run on several distinct agents; one result is picked.
@@ -89,9 +93,11 @@ struct dispatcher_state {
   dispatch_settings cfg;
   std::mt19937_64 rng;
   std::vector<hosted_agent> agents;
-  /// In arrival order (a requeued task goes first): the tie-breaker of
-  /// equal effective priorities.
-  std::list<waiting_step> waiting;
+  /// By effective priority, highest first. Aging lifts every waiting step
+  /// at the same rate, so the order of priority + aging * waited never
+  /// changes: the key is priority - aging * arrival time, fixed at arrival
+  /// (ties keep arrival order). A requeued task goes first.
+  std::multimap<double, waiting_step, std::greater<>> waiting;
   std::unordered_map<std::string, running_task> running; ///< by task id
   std::map<std::string, int> running_per_workflow;
   std::map<std::string, int> running_per_department;
@@ -140,6 +146,7 @@ bool under_quota(const dispatcher_state& st, const hosted_agent& a) {
 struct pick_result {
   int agent = -1; ///< -1: all candidates busy; -2: no agent matches at all.
   std::string decision;
+  bool limited = false; ///< Its workflow is at its concurrency limit.
 };
 
 // Slots are counted from this dispatcher's own tasks (the agent answers
@@ -149,7 +156,7 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
   const auto& s = w.step;
   if (s.workflow_limit > 0 &&
       st.running_per_workflow[s.workflow] >= s.workflow_limit)
-    return {};
+    return {-1, {}, true};
   auto now = steady::now();
   auto category = st.category_of(s.task.template_id);
   const std::set<std::string>* taken = nullptr; // by the group's others
@@ -251,6 +258,26 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   pump(self);
 }
 
+std::string selector_key(const assign_step& s) {
+  if (!s.agent_id.empty())
+    return "id:" + s.agent_id;
+  auto key = "dept:" + s.department;
+  for (const auto& c : s.capabilities)
+    key += "," + c;
+  return key;
+}
+
+// Queues a step in effective-priority order; `first` puts it ahead of all.
+void enqueue(dispatcher_state& st, waiting_step w, bool first = false) {
+  w.key = selector_key(w.step);
+  double key = first ? std::numeric_limits<double>::max()
+                     : w.step.priority - st.cfg.aging_per_second *
+                                             std::chrono::duration<double>(
+                                                 w.since.time_since_epoch())
+                                                 .count();
+  st.waiting.emplace(key, std::move(w));
+}
+
 // Puts a running task back at the head of the queue (its agent was busy
 // or is gone), unless it went back too often: then its execution hears.
 void requeue(dispatcher_self* self, const std::string& task_id,
@@ -263,9 +290,9 @@ void requeue(dispatcher_self* self, const std::string& task_id,
   auto t = release(self, it);
   if (auto g = self->state.groups.find(t.group); g != self->state.groups.end())
     g->second.used.erase(t.agent_id); // another agent may take it
-  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1};
+  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1, t.since};
   w.group = std::move(t.group);
-  self->state.waiting.push_front(std::move(w));
+  enqueue(self->state, std::move(w), true);
   pump(self);
 }
 
@@ -286,6 +313,7 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
                  agent.def.id,           agent.def.department,
                  std::move(category),    std::move(decision)};
   t.group = w.group;
+  t.since = w.since;
   st.running.emplace(task_id, std::move(t));
   auto addr = agent.handle.address();
   self->request(agent.handle, caf::infinite, std::move(task))
@@ -329,30 +357,27 @@ void remove_agents(dispatcher_self* self, Pred gone, const std::string& why) {
     requeue(self, id, task_reply::failure(id, why, true));
 }
 
-double effective_priority(const dispatcher_state& st, const waiting_step& w,
-                          steady::time_point now) {
-  std::chrono::duration<double> waited = now - w.since;
-  return w.step.priority + st.cfg.aging_per_second * waited.count();
+bool any_free_slot(const dispatcher_state& st) {
+  return std::any_of(
+      st.agents.begin(), st.agents.end(),
+      [](const hosted_agent& a) { return a.load < a.def.capacity; });
 }
 
-// Starts every waiting step that now has a free agent and its locks: the
-// highest effective priority (priority plus aging) first, then the
-// earliest. A step that cannot start keeps its locks reserved against the
-// steps behind it, so conflicting steps are granted in that order too.
+// Starts every waiting step that now has a free agent and its locks, in
+// effective-priority order. A step that cannot start keeps its locks
+// reserved against the steps behind it, so conflicting steps are granted
+// in that order too. Steps whose candidates turned out all busy in this
+// pass are not scored again: one pass costs O(waiting), not O(waiting x
+// agents).
 void pump(dispatcher_self* self) {
   auto& st = self->state;
-  if (st.waiting.empty())
+  if (st.waiting.empty() || !any_free_slot(st))
     return;
-  auto now = steady::now();
-  std::vector<std::pair<double, std::list<waiting_step>::iterator>> order;
-  for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it)
-    order.emplace_back(effective_priority(st, *it, now), it);
-  std::stable_sort(
-      order.begin(), order.end(),
-      [](const auto& x, const auto& y) { return x.first > y.first; });
-  model::lock_table reserved; // by steps ahead in the queue
-  for (auto& [prio, it] : order) {
-    auto& w = *it;
+  model::lock_table reserved;      // by steps ahead in the queue
+  std::set<std::string> exhausted; // selector keys without a free agent
+  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+    auto cur = it++;
+    auto& w = cur->second;
     if (!w.step.locks.empty()) {
       w.lock_holders = st.locks.blockers(w.step.locks);
       auto ahead = reserved.blockers(w.step.locks);
@@ -361,15 +386,23 @@ void pump(dispatcher_self* self) {
         continue;
       }
     }
+    if (w.group.empty() && exhausted.count(w.key)) {
+      reserved.grant(w.step.task.task_id, w.step.locks);
+      continue;
+    }
     auto p = pick(st, w);
     if (p.agent < 0) {
+      if (w.group.empty() && !p.limited)
+        exhausted.insert(w.key);
       reserved.grant(w.step.task.task_id, w.step.locks);
       continue;
     }
     auto ready = std::move(w);
-    st.waiting.erase(it);
+    st.waiting.erase(cur);
     run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
            std::move(p.decision));
+    if (!any_free_slot(st))
+      return;
   }
 }
 
@@ -377,7 +410,8 @@ void pump(dispatcher_self* self) {
 // naming who holds them.
 void lock_timeout(dispatcher_self* self, const std::string& task_id) {
   auto& st = self->state;
-  for (auto it = st.waiting.begin(); it != st.waiting.end(); ++it) {
+  for (auto entry = st.waiting.begin(); entry != st.waiting.end(); ++entry) {
+    auto* it = &entry->second;
     if (it->step.task.task_id != task_id)
       continue;
     if (it->lock_holders.empty())
@@ -397,7 +431,7 @@ void lock_timeout(dispatcher_self* self, const std::string& task_id) {
             std::to_string(it->step.lock_timeout_ms) + " ms for its locks " +
             model::describe(it->step.locks) + ", held by " + held,
         false));
-    st.waiting.erase(it);
+    st.waiting.erase(entry);
     return;
   }
 }
@@ -444,7 +478,7 @@ void ask_judge(dispatcher_self* self, consensus_group& g) {
   j.priority = g.step.priority;
   waiting_step w{std::move(j), g.rp};
   w.group = g.step.task.task_id;
-  self->state.waiting.push_front(std::move(w));
+  enqueue(self->state, std::move(w), true);
 }
 
 // A candidate's (or the judge's) reply. Failed candidates drop out; when
@@ -582,7 +616,7 @@ start_consensus(dispatcher_self* self, assign_step& s,
     candidate.task.task_id = id + "#" + std::to_string(k);
     waiting_step w{std::move(candidate), rp};
     w.group = id;
-    st.waiting.push_back(std::move(w));
+    enqueue(st, std::move(w));
   }
   pump(self);
   return rp;
@@ -601,7 +635,7 @@ caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
   if (s.lock_timeout_ms > 0 && !s.locks.empty())
     self->delayed_send(self, std::chrono::milliseconds{s.lock_timeout_ms},
                        lock_timeout_atom::value, s.task.task_id);
-  st.waiting.push_back(waiting_step{std::move(s), rp});
+  enqueue(st, waiting_step{std::move(s), rp});
   pump(self);
   return rp;
 }
@@ -613,7 +647,8 @@ void cancel(dispatcher_self* self, const std::string& task_id) {
     // Its candidates stop; their late answers find no group.
     g->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
     self->state.groups.erase(g);
-    q.remove_if([&](const waiting_step& w) { return w.group == task_id; });
+    for (auto it = q.begin(); it != q.end();)
+      it = it->second.group == task_id ? q.erase(it) : std::next(it);
     for (const auto& [id, t] : self->state.running)
       if (t.group == task_id)
         if (auto* a = find_agent(self->state, t.agent))
@@ -621,8 +656,8 @@ void cancel(dispatcher_self* self, const std::string& task_id) {
     return;
   }
   for (auto it = q.begin(); it != q.end(); ++it)
-    if (it->step.task.task_id == task_id) {
-      it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
+    if (it->second.step.task.task_id == task_id) {
+      it->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
       q.erase(it);
       return;
     }
