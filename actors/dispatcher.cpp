@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -52,8 +53,8 @@ struct waiting_step {
   /// id); "" = a step of its own.
   std::string group;
   /// Which agents it may run on (agent id, or department and
-  /// capabilities): steps of one key share their candidates.
-  std::string key;
+  /// capabilities), as a number: steps of one key share their candidates.
+  int key = 0;
 };
 
 struct running_task {
@@ -104,6 +105,7 @@ struct dispatcher_state {
   std::map<stats_key, model::quality_stats> learned;
   model::lock_table locks; ///< Held by running tasks (by task id).
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
+  std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -175,9 +177,12 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
         (taken && taken->count(a.def.id)))
       continue;
     index.push_back(i);
+    auto learned = st.learned.find({a.def.id, category});
     candidates.push_back({a.def.id, a.node, a.cluster_load(), a.def.capacity,
                           capability_match(a, s), a.def.price_per_call,
-                          a.latency_ms, st.learned[{a.def.id, category}]});
+                          a.latency_ms,
+                          learned == st.learned.end() ? model::quality_stats{}
+                                                      : learned->second});
   }
   if (!any)
     return {-2, {}};
@@ -269,7 +274,9 @@ std::string selector_key(const assign_step& s) {
 
 // Queues a step in effective-priority order; `first` puts it ahead of all.
 void enqueue(dispatcher_state& st, waiting_step w, bool first = false) {
-  w.key = selector_key(w.step);
+  auto [known, fresh] = st.selector_keys.emplace(
+      selector_key(w.step), static_cast<int>(st.selector_keys.size()));
+  w.key = known->second;
   double key = first ? std::numeric_limits<double>::max()
                      : w.step.priority - st.cfg.aging_per_second *
                                              std::chrono::duration<double>(
@@ -373,8 +380,8 @@ void pump(dispatcher_self* self) {
   auto& st = self->state;
   if (st.waiting.empty() || !any_free_slot(st))
     return;
-  model::lock_table reserved;      // by steps ahead in the queue
-  std::set<std::string> exhausted; // selector keys without a free agent
+  model::lock_table reserved;        // by steps ahead in the queue
+  std::unordered_set<int> exhausted; // selector keys without a free agent
   for (auto it = st.waiting.begin(); it != st.waiting.end();) {
     auto cur = it++;
     auto& w = cur->second;

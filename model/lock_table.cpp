@@ -22,6 +22,8 @@ lock_table::blockers(const std::vector<lock_request>& wanted) const {
 
 void lock_table::grant(const std::string& holder,
                        const std::vector<lock_request>& wanted) {
+  if (wanted.empty())
+    return;
   for (const auto& w : wanted) {
     auto& h = by_resource_[w.resource];
     if (w.exclusive)

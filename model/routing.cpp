@@ -79,9 +79,25 @@ decision choose(const routing_weights& w, const std::vector<candidate>& xs,
   return d;
 }
 
-nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs) {
+nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
+                       size_t top) {
+  // The best `top` by score, and the chosen one if it is not among them.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < xs.size() && i < d.scores.size(); ++i)
+    order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return d.scores[a].total > d.scores[b].total;
+  });
+  if (order.size() > top) {
+    auto chosen = static_cast<size_t>(d.chosen);
+    bool kept = std::find(order.begin(), order.begin() + static_cast<long>(top),
+                          chosen) != order.begin() + static_cast<long>(top);
+    order.resize(top);
+    if (d.chosen >= 0 && !kept)
+      order.push_back(chosen);
+  }
   auto list = nlohmann::json::array();
-  for (size_t i = 0; i < xs.size() && i < d.scores.size(); ++i) {
+  for (size_t i : order) {
     const auto& s = d.scores[i];
     list.push_back({{"agent", xs[i].agent_id},
                     {"node", xs[i].node},
@@ -93,7 +109,9 @@ nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs) {
                     {"price", xs[i].price},
                     {"latency_ms", xs[i].latency_ms}});
   }
-  nlohmann::json out{{"candidates", list}, {"explored", d.explored}};
+  nlohmann::json out{{"candidates", list},
+                     {"candidate_count", xs.size()},
+                     {"explored", d.explored}};
   if (d.chosen >= 0)
     out["chosen"] = xs[static_cast<size_t>(d.chosen)].agent_id;
   return out;

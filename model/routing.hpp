@@ -84,8 +84,10 @@ struct decision {
                               std::mt19937_64& rng);
 
 /// The decision as JSON for the execution's API: chosen agent, whether it
-/// was explored, and every candidate with its scores.
+/// was explored, how many candidates there were and the `top` best of them
+/// (and the chosen one) with their scores.
 [[nodiscard]] nlohmann::json to_json(const decision& d,
-                                     const std::vector<candidate>& candidates);
+                                     const std::vector<candidate>& candidates,
+                                     size_t top = 8);
 
 } // namespace hishamos::model

@@ -1,0 +1,190 @@
+// Dispatch decisions with a large backlog: one dispatcher, 1,000 agents and
+// 10,000 waiting steps. Half the agents ("stuck") take a task and never
+// answer, so the steps asked of them pile up in the queue; the other half
+// ("quick") answer at once. The benchmark then streams steps to the quick
+// agents and measures, with the backlog in place:
+//   - decisions per second (steps routed and answered, --window of them in
+//     flight, default 512),
+//   - p50 / p99 latency of one step from assignment to answer: with
+//     --window 1 that is one routing decision (scoring every candidate)
+//     plus two local messages; with more in flight it includes queueing,
+//   - memory per waiting step (resident set growth while the backlog
+//     fills, divided by the waiting steps).
+//
+//   bench_dispatch [--agents N] [--waiting N] [--steps N] [--window N]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/dispatcher.hpp"
+#include "actors/message_types.hpp"
+#include "actors/messages.hpp"
+
+using namespace hishamos;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+long rss_kib() {
+  std::ifstream in{"/proc/self/status"};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+struct stuck_state {
+  static inline const char* name = "bench.stuck";
+  std::vector<caf::response_promise> held;
+};
+
+// Takes a task and never answers it.
+caf::behavior stuck_agent(caf::stateful_actor<stuck_state>* self) {
+  return {[self](const model::task_request&) {
+    auto rp = self->make_response_promise();
+    self->state.held.push_back(rp);
+    return rp;
+  }};
+}
+
+caf::behavior quick_agent() {
+  return {[](const model::task_request& t) {
+    model::task_reply r;
+    r.task_id = t.task_id;
+    r.ok = true;
+    r.output = "ok";
+    return r;
+  }};
+}
+
+actors::assign_step step_for(const std::string& department, int n) {
+  actors::assign_step s;
+  s.task.task_id = department + std::to_string(n);
+  s.task.execution_id = "e" + std::to_string(n);
+  s.task.step_id = "s";
+  s.task.template_id = "cmd_step";
+  s.task.params = "{}";
+  s.department = department;
+  s.capabilities = {"work"};
+  s.workflow = "bench";
+  return s;
+}
+
+model::agent_def agent(const std::string& department, int i) {
+  model::agent_def def;
+  def.id = department + "_" + std::to_string(i);
+  def.department = department;
+  def.capabilities = {"work"};
+  def.capacity = 1;
+  return def;
+}
+
+struct driver_state {
+  static inline const char* name = "bench.driver";
+  std::vector<double> latencies_us;
+  int sent = 0;
+  int total = 0;
+  clock_type::time_point started;
+  caf::actor dispatcher;
+  caf::response_promise done;
+};
+
+std::string percentiles(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  auto at = [&](double p) {
+    return xs[static_cast<size_t>(p * static_cast<double>(xs.size() - 1))];
+  };
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "p50=%.0fus p99=%.0fus", at(0.5), at(0.99));
+  return buf;
+}
+
+// Keeps `window` quick steps in flight until `total` were answered.
+void send_one(caf::stateful_actor<driver_state>* self) {
+  auto& st = self->state;
+  auto at = clock_type::now();
+  self->request(st.dispatcher, caf::infinite, step_for("quick", st.sent++))
+      .then([self, at](model::task_reply&) {
+        auto& st = self->state;
+        st.latencies_us.push_back(
+            std::chrono::duration<double, std::micro>(clock_type::now() - at)
+                .count());
+        if (st.sent < st.total)
+          send_one(self);
+        else if (static_cast<int>(st.latencies_us.size()) == st.total)
+          st.done.deliver(percentiles(st.latencies_us));
+      });
+}
+
+caf::behavior driver(caf::stateful_actor<driver_state>* self,
+                     caf::actor dispatcher, int total, int window) {
+  self->state.dispatcher = std::move(dispatcher);
+  self->state.total = total;
+  return {[self, window](caf::get_atom) {
+    self->state.done = self->make_response_promise();
+    self->state.started = clock_type::now();
+    for (int i = 0; i < window && self->state.sent < self->state.total; ++i)
+      send_one(self);
+    return self->state.done;
+  }};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int agents = 1000, waiting = 10000, steps = 20000, window = 512;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    int v = std::stoi(argv[i + 1]);
+    if (k == "--agents")
+      agents = v;
+    else if (k == "--waiting")
+      waiting = v;
+    else if (k == "--steps")
+      steps = v;
+    else if (k == "--window")
+      window = v;
+  }
+  caf::actor_system_config cfg;
+  actors::add_message_types(cfg);
+  caf::actor_system sys{cfg};
+  std::vector<std::pair<model::agent_def, caf::actor>> hosted;
+  for (int i = 0; i < agents / 2; ++i) {
+    hosted.emplace_back(agent("stuck", i), sys.spawn(stuck_agent));
+    hosted.emplace_back(agent("quick", i), sys.spawn(quick_agent));
+  }
+  auto dispatcher = actors::spawn_dispatcher(sys, hosted);
+  caf::scoped_actor self{sys};
+  // The backlog: one step per stuck agent runs, the rest waits.
+  long before = rss_kib();
+  int backlog = waiting + agents / 2;
+  for (int i = 0; i < backlog; ++i)
+    self->send(dispatcher, step_for("stuck", i));
+  std::string dir;
+  self->request(dispatcher, caf::infinite, actors::directory_atom::value)
+      .receive([&](std::string& s) { dir = std::move(s); }, [](caf::error&) {});
+  long after = rss_kib();
+  auto d = sys.spawn(driver, dispatcher, steps, window);
+  auto t0 = clock_type::now();
+  std::string latency;
+  self->request(d, caf::infinite, caf::get_atom::value)
+      .receive([&](std::string& s) { latency = std::move(s); },
+               [](caf::error&) {});
+  double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+  caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  std::printf("agents=%d waiting=%d in_flight=%d decisions=%d "
+              "decisions/s=%.0f latency %s memory_per_waiting_step=%.0f "
+              "bytes\n",
+              agents, waiting, window, steps, steps / secs, latency.c_str(),
+              1024.0 * static_cast<double>(after - before) / waiting);
+  caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
+  for (auto& [def, a] : hosted)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  return 0;
+}
