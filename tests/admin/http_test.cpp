@@ -270,3 +270,37 @@ TEST_CASE("starting and cancelling through the API leave audit events",
   CHECK(test::wait_until(
       [&] { return db.count_audit_events().value == expected; }));
 }
+
+TEST_CASE("a person's rating of a step's result is stored and joins the "
+          "learned quality of its agent",
+          "[http][feedback]") {
+  server_fixture f;
+  auto done = run_once(f);
+  const auto& step = done["steps"][0];
+  std::string result = step["result_id"];
+  CHECK(result ==
+        done["id"].get<std::string>() + "." + step["id"].get<std::string>());
+  CHECK(step["decision"]["chosen"] == step["agent_id"]);
+  auto mean_of = [&](const std::string& agent) {
+    auto learned = f.get("/api/v1/agents/quality", 200);
+    for (const auto& x : learned["learned"])
+      if (x["agent"] == agent)
+        return x["mean"].get<double>();
+    return -1.0;
+  };
+  std::string agent = step["agent_id"];
+  double before = mean_of(agent);
+  REQUIRE(before > 0);
+  auto rated =
+      f.post("/api/v1/results/" + result + "/rating", R"({"score": 0.0})", 200);
+  CHECK(rated["score"] == 0.0);
+  REQUIRE(test::wait_until([&] { return mean_of(agent) < before; }));
+
+  f.post("/api/v1/results/" + result + "/rating", R"({"score": 1.5})", 422);
+  f.post("/api/v1/results/" + result + "/rating", R"({"grade": 1})", 400);
+  f.post("/api/v1/results/no-dot/rating", R"({"score": 1})", 400);
+  auto missing = f.post("/api/v1/results/" + done["id"].get<std::string>() +
+                            ".nosuchstep/rating",
+                        R"({"score": 1})", 404);
+  CHECK(missing["error"] == "result_not_found");
+}

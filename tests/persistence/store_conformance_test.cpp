@@ -352,3 +352,45 @@ TEST_CASE("task results and audit events are appended together or not at all",
   (void)st; // SQLite stores details as text
 #endif
 }
+
+TEST_CASE("learned agent quality is upserted with the batch, the newest "
+          "record of a pair winning",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  record_batch batch;
+  batch.agent_stats.push_back({"a1", "cat", 1.0, 0.0});
+  batch.agent_stats.push_back({"a1", "cat", 2.0, 1.0}); // newer
+  batch.agent_stats.push_back({"a2", "cat", 0.0, 3.0});
+  REQUIRE(s->append_records(batch));
+  record_batch later;
+  later.agent_stats.push_back({"a2", "cat", 5.0, 0.5});
+  REQUIRE(s->append_records(later));
+  std::map<std::string, std::pair<double, double>> got;
+  for (const auto& x : s->agent_stats().value)
+    got[x.agent_id] = {x.successes, x.failures};
+  CHECK(got.size() == 2);
+  CHECK(got["a1"] == std::pair{2.0, 1.0});
+  CHECK(got["a2"] == std::pair{5.0, 0.5});
+}
+
+TEST_CASE("a step's newest result keeps its routing decision and takes a "
+          "person's rating",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  record_batch batch;
+  batch.task_results.push_back(
+      {"e1", "a", "w1", 1, 0, 0, 0, 0, now_ms(), R"({"chosen": "w1"})"});
+  batch.task_results.push_back(
+      {"e1", "a", "w2", 1, 0, 0, 0, 0, now_ms(), R"({"chosen": "w2"})"});
+  batch.task_results.push_back({"e1", "b", "w1", 1, 0, 0, 0, 0, now_ms()});
+  REQUIRE(s->append_records(batch));
+  auto d = s->decisions_of("e1");
+  REQUIRE(d);
+  CHECK(d.value.size() == 1); // b has none
+  CHECK(d.value["a"] == R"({"chosen": "w2"})");
+  CHECK(s->rate_result("e1", "a", 0.25));
+  CHECK(s->rate_result("e1", "zz", 0.5).code == errc::not_found);
+  CHECK(s->rate_result("e9", "a", 0.5).code == errc::not_found);
+}
