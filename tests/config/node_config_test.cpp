@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
@@ -104,4 +105,34 @@ TEST_CASE("a bad catalog file is reported with its path", "[unit][config]") {
   CHECK_THAT(
       model::to_string(cat.errors()),
       Catch::Contains("agents/a.yaml:2: 'capacity' must be an integer >= 1"));
+}
+
+TEST_CASE("the example node config parses, with its dispatch section",
+          "[unit][config]") {
+  auto example = std::filesystem::path{config::builtin_catalog_path()}
+                     .parent_path() /
+                 "node.example.yaml";
+  auto cfg = config::load_node_config(example.string());
+  if (!cfg)
+    FAIL(model::to_string(cfg.errors()));
+  CHECK(cfg->dispatch.weights.quality == 1.0);
+  CHECK(cfg->dispatch.aging_per_second == 1.0);
+}
+
+TEST_CASE("dispatch settings are read and checked", "[unit][config]") {
+  auto cfg = config::parse_node_config(
+      "dispatch:\n  weights: {quality: 2, price: 0.5}\n  exploration: 0.1\n"
+      "  department_quotas: {engineering: 3}\n",
+      "n.yaml");
+  REQUIRE(cfg);
+  CHECK(cfg->dispatch.weights.quality == 2.0);
+  CHECK(cfg->dispatch.weights.price == 0.5);
+  CHECK(cfg->dispatch.weights.exploration == 0.1);
+  CHECK(cfg->dispatch.department_quotas.at("engineering") == 3);
+  auto bad = config::parse_node_config(
+      "dispatch:\n  exploration: 2\n  weights: {qualty: 1}\n", "n.yaml");
+  REQUIRE_FALSE(bad);
+  auto text = model::to_string(bad.errors());
+  CHECK_THAT(text, Catch::Contains("n.yaml:2"));
+  CHECK_THAT(text, Catch::Contains("unknown key 'qualty' in dispatch.weights"));
 }
