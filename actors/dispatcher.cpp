@@ -55,6 +55,8 @@ struct waiting_step {
   /// Which agents it may run on (agent id, or department and
   /// capabilities), as a number: steps of one key share their candidates.
   int key = 0;
+  /// A judge evaluator's task: the task id whose result it scores.
+  std::string evaluating;
 };
 
 struct running_task {
@@ -69,6 +71,13 @@ struct running_task {
   steady::time_point started = steady::now();
   std::string group;        ///< As waiting_step::group.
   steady::time_point since; ///< When it first waited.
+  std::string evaluating;   ///< As waiting_step::evaluating.
+};
+
+/// A result waiting for its judge evaluator's score.
+struct pending_evaluation {
+  task_reply reply;
+  running_task task;
 };
 
 /// A step run on several distinct agents; one result is picked.
@@ -106,6 +115,7 @@ struct dispatcher_state {
   model::lock_table locks; ///< Held by running tasks (by task id).
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
+  std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -220,6 +230,9 @@ double outcome_of(const task_reply& r) {
 
 void group_result(dispatcher_self* self, const std::string& group,
                   task_reply r);
+void evaluate(dispatcher_self* self, running_task t, task_reply r);
+void evaluated(dispatcher_self* self, const std::string& id, task_reply r);
+void enqueue(dispatcher_state& st, struct waiting_step w, bool first);
 
 // Frees what a running task held.
 running_task
@@ -245,8 +258,12 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   if (it == self->state.running.end())
     return; // already answered
   auto t = release(self, it);
-  if (from_agent && r.judged && r.output != "cancelled") {
-    learn(self, t.agent_id, t.category, outcome_of(r));
+  r.decision = std::move(t.decision);
+  r.agent_id = t.agent_id;
+  if (!t.evaluating.empty())
+    return evaluated(self, t.evaluating, std::move(r)); // pumps
+  bool judged = from_agent && r.judged && r.output != "cancelled";
+  if (judged)
     if (auto* a = find_agent(self->state, t.agent)) {
       double took =
           std::chrono::duration<double, std::milli>(steady::now() - t.started)
@@ -254,12 +271,62 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
       a->latency_ms =
           a->latency_ms == 0 ? took : 0.8 * a->latency_ms + 0.2 * took;
     }
-  }
-  r.decision = std::move(t.decision);
-  r.agent_id = t.agent_id;
+  if (judged && r.ok && !t.step.evaluator.agent.empty() && t.group.empty())
+    return evaluate(self, std::move(t), std::move(r)); // pumps
+  if (judged)
+    learn(self, t.agent_id, t.category, outcome_of(r));
   if (!t.group.empty())
     return group_result(self, t.group, std::move(r)); // pumps
   t.rp.deliver(std::move(r));
+  pump(self);
+}
+
+// Has the step's judge evaluator score a result before its execution
+// hears of it; its template gets the result as `output`.
+void evaluate(dispatcher_self* self, running_task t, task_reply r) {
+  auto& st = self->state;
+  auto id = t.step.task.task_id;
+  assign_step j;
+  j.task = t.step.task;
+  j.task.task_id = id + "#eval";
+  j.task.template_id = t.step.evaluator.template_id;
+  j.task.params = nlohmann::json{{"output", r.output}}.dump();
+  j.task.conversation.clear();
+  j.agent_id = t.step.evaluator.agent;
+  j.workflow = t.step.workflow;
+  j.priority = t.step.priority;
+  waiting_step w{std::move(j), t.rp};
+  w.evaluating = id;
+  st.evaluations.emplace(id, pending_evaluation{std::move(r), std::move(t)});
+  enqueue(st, std::move(w), true);
+  pump(self);
+}
+
+// The judge's answer: its score (fractional) is the result's quality and
+// what routing learns; without a usable score the rules' outcome counts.
+void evaluated(dispatcher_self* self, const std::string& id, task_reply r) {
+  auto& st = self->state;
+  auto it = st.evaluations.find(id);
+  if (it == st.evaluations.end())
+    return pump(self);
+  auto p = std::move(it->second);
+  st.evaluations.erase(it);
+  double score = r.ok ? model::judged_score(r.output) : -1;
+  auto decision = nlohmann::json::parse(p.reply.decision, nullptr, false);
+  if (decision.is_discarded())
+    decision = nlohmann::json::object();
+  decision["evaluation"] = {
+      {"judge", r.agent_id},
+      {"answer", r.output.substr(0, 200)},
+      {"score", score < 0 ? nlohmann::json(nullptr) : nlohmann::json(score)}};
+  p.reply.decision = decision.dump();
+  if (score >= 0) {
+    p.reply.quality = score;
+    learn(self, p.task.agent_id, p.task.category, score);
+  } else {
+    learn(self, p.task.agent_id, p.task.category, outcome_of(p.reply));
+  }
+  p.task.rp.deliver(std::move(p.reply));
   pump(self);
 }
 
@@ -321,6 +388,7 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
                  std::move(category),    std::move(decision)};
   t.group = w.group;
   t.since = w.since;
+  t.evaluating = w.evaluating;
   st.running.emplace(task_id, std::move(t));
   auto addr = agent.handle.address();
   self->request(agent.handle, caf::infinite, std::move(task))

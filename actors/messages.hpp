@@ -103,6 +103,7 @@ struct assign_step {
   std::vector<model::lock_request> locks; ///< Granted all at once.
   std::int64_t lock_timeout_ms = 0;       ///< 0 = wait as long as it takes.
   model::consensus_policy consensus;      ///< agents 0 = one agent.
+  model::judge_evaluator evaluator;       ///< agent "" = template rules.
 };
 
 /// Writer's answer to a checkpoint or state change.
@@ -115,7 +116,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, assign_step& x) {
   return f(caf::meta::type_name("assign_step"), x.task, x.agent_id,
            x.department, x.capabilities, x.workflow, x.workflow_limit,
-           x.priority, x.locks, x.lock_timeout_ms, x.consensus);
+           x.priority, x.locks, x.lock_timeout_ms, x.consensus, x.evaluator);
 }
 
 template <class Inspector>
@@ -158,6 +159,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consensus_policy& x) {
   return f(caf::meta::type_name("consensus_policy"), x.agents, x.strategy,
            x.judge_agent, x.judge_template);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, judge_evaluator& x) {
+  return f(caf::meta::type_name("judge_evaluator"), x.agent, x.template_id);
 }
 
 template <class Inspector>

@@ -269,6 +269,7 @@ assign_step make_assignment(execution_self* self, int i) {
   a.locks = def.locks;
   a.lock_timeout_ms = def.lock_timeout_ms;
   a.consensus = def.consensus;
+  a.evaluator = def.evaluator;
   if (def.agent) {
     a.department = def.agent->department;
     a.capabilities = def.agent->capabilities;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <map>
+#include <string>
 
 namespace hishamos::model {
 
@@ -66,6 +68,20 @@ int judged_choice(const std::string& answer, size_t count) {
            std::isdigit(static_cast<unsigned char>(answer[i])) && n < 1000000)
       n = n * 10 + static_cast<size_t>(answer[i++] - '0');
     return n >= 1 && n <= count ? static_cast<int>(n - 1) : -1;
+  }
+  return -1;
+}
+
+double judged_score(const std::string& answer) {
+  for (size_t i = 0; i < answer.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(answer[i])))
+      continue;
+    char* end = nullptr;
+    auto text = answer.substr(i, 32);
+    double v = std::strtod(text.c_str(), &end); // no throw on "1e400"
+    if (*end == '%')
+      v /= 100;
+    return v >= 0 && v <= 1 ? v : -1;
   }
   return -1;
 }

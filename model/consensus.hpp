@@ -26,4 +26,8 @@ struct candidate_result {
 /// from 1. -1 when it names none of the `count` candidates.
 [[nodiscard]] int judged_choice(const std::string& answer, size_t count);
 
+/// The score a judge evaluator's answer gives: its first number, in [0, 1],
+/// or a percentage ("80%"). -1 when it gives none.
+[[nodiscard]] double judged_score(const std::string& answer);
+
 } // namespace hishamos::model

@@ -44,6 +44,21 @@ void check_agent(const workflow_def& wf, const step_def& s, const catalog& cat,
   }
 }
 
+void check_judges(const workflow_def& wf, const step_def& s, const catalog& cat,
+                  problems& out) {
+  const auto& e = s.evaluator;
+  if (e.agent.empty())
+    return;
+  if (!cat.find_agent(e.agent))
+    out.push_back({wf.file, s.line, s.id,
+                   "unknown evaluator judge agent '" + e.agent + "'",
+                   "use one of: " + names_of(cat.agents)});
+  if (!cat.find_template(e.template_id))
+    out.push_back({wf.file, s.line, s.id,
+                   "unknown evaluator judge template '" + e.template_id + "'",
+                   "use one of: " + names_of(cat.templates)});
+}
+
 void check_consensus(const workflow_def& wf, const step_def& s,
                      const catalog& cat, problems& out) {
   const auto& c = s.consensus;
@@ -136,6 +151,7 @@ problems validate(const workflow_def& wf, const catalog& cat) {
     const auto& s = wf.steps[i];
     check_agent(wf, s, cat, out);
     check_consensus(wf, s, cat, out);
+    check_judges(wf, s, cat, out);
     if (const auto* t = cat.find_template(s.command_template_id))
       check_params(wf, s, *t, out);
     else

@@ -104,7 +104,7 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
       node,
       {"id", "name", "agent_id", "agent", "command_template_id", "params",
        "depends_on", "order", "retry", "timeout_ms", "description", "priority",
-       "locks", "lock_timeout_ms", "consensus", "conversation"},
+       "locks", "lock_timeout_ms", "consensus", "conversation", "evaluator"},
       "step", s.id);
   s.name = in.string(node, "name", s.id, s.id);
   s.agent_id = in.string(node, "agent_id", "", s.id);
@@ -137,6 +137,12 @@ step_def parse_step(yaml_reader& in, const YAML::Node& node, size_t index) {
   if (node["consensus"])
     parse_consensus(in, node["consensus"], s);
   s.conversation = in.string(node, "conversation", "", s.id);
+  if (auto e = node["evaluator"]; e && in.expect_map(e, "evaluator", s.id)) {
+    in.reject_unknown_keys(e, {"judge_agent", "judge_template"}, "evaluator",
+                           s.id);
+    s.evaluator = {in.required_string(e, "judge_agent", s.id),
+                   in.required_string(e, "judge_template", s.id)};
+  }
   return s;
 }
 
@@ -234,6 +240,9 @@ nlohmann::json to_json(const workflow_def& wf) {
     }
     if (!s.conversation.empty())
       j["conversation"] = s.conversation;
+    if (!s.evaluator.agent.empty())
+      j["evaluator"] = {{"judge_agent", s.evaluator.agent},
+                        {"judge_template", s.evaluator.template_id}};
     if (s.consensus.agents > 0)
       j["consensus"] = {{"agents", s.consensus.agents},
                         {"strategy", s.consensus.strategy},

@@ -38,6 +38,14 @@ struct consensus_policy {
   std::string judge_template; ///< judge: its template; gets `candidates`.
 };
 
+/// A judge agent that scores a step's results (instead of its template's
+/// rules): its template gets the result as `output` and it answers with a
+/// score in [0, 1] (or a percentage).
+struct judge_evaluator {
+  std::string agent;       ///< "" = the template's rules score results.
+  std::string template_id; ///< The judge's template.
+};
+
 /// One step of a workflow: which agent runs which template with which params.
 struct step_def {
   std::string id;
@@ -58,6 +66,7 @@ struct step_def {
   /// holder. 0 = as long as it takes.
   std::int64_t lock_timeout_ms = 0;
   consensus_policy consensus;
+  judge_evaluator evaluator;
   /// The conversation or resource its task belongs to (may hold {{refs}});
   /// its agent's overlap policy applies to tasks of the same one.
   std::string conversation;

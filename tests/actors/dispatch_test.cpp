@@ -296,3 +296,75 @@ TEST_CASE("a low-priority step is not starved by a steady stream of "
   // is aging's doing.
   CHECK(highs_before_low(0, 80) >= 80);
 }
+
+TEST_CASE("a step's judge evaluator scores its result: the score is the "
+          "result's quality and what routing learns, and an answer without "
+          "a score leaves the rules' verdict",
+          "[actors][dispatch][feedback]") {
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  cat->templates["cmd_grade"] = must(model::parse_command_template(
+      "id: cmd_grade\nparams: {output: {type: string, required: true}}\n"
+      "prompt: 'Grade: {{output}}'\noutput: {format: text}\n",
+      "t"));
+  auto opts = test::test_options(dir, cat);
+  opts.config.batch_interval_ms = 10;
+  auto n = test::start_node(opts);
+  model::agent_def writer;
+  writer.id = "writer";
+  writer.department = "docs";
+  n->register_agent(writer, [](const model::task_request& t) {
+    model::task_reply r;
+    r.task_id = t.task_id;
+    r.ok = true;
+    r.output = "## Answer\nbad draft";
+    return r;
+  });
+  model::agent_def grader;
+  grader.id = "grader";
+  std::string verdict = "Score: 25%";
+  std::string graded;
+  n->register_agent(grader, [&](const model::task_request& t) {
+    graded = t.prompt;
+    model::task_reply r;
+    r.task_id = t.task_id;
+    r.ok = true;
+    r.output = verdict;
+    return r;
+  });
+  auto wf = test::workflow(
+      "name: Graded\nsteps:\n  - {id: w, agent_id: writer, "
+      "command_template_id: cmd_echo, params: {text: x}, evaluator: "
+      "{judge_agent: grader, judge_template: cmd_grade}}\n");
+  auto run = [&] {
+    test::event_log log;
+    auto id = n->submit(wf, {}, log.observer());
+    REQUIRE(id);
+    REQUIRE(wait_until([&] { return log.finished(); }));
+    REQUIRE(log.outcome().state == "completed");
+    nlohmann::json decision;
+    REQUIRE(wait_until([&] {
+      auto x = n->execution(*id);
+      decision = x.value ? x.value->steps.at(0).decision : nullptr;
+      return !decision.is_null();
+    }));
+    return decision["evaluation"];
+  };
+  auto mean = [&] {
+    for (const auto& x : n->learned_quality())
+      if (x["agent"] == "writer")
+        return x["mean"].get<double>();
+    return -1.0;
+  };
+  auto e = run();
+  CHECK(e["judge"] == "grader");
+  CHECK(e["score"] == 0.25);
+  CHECK_THAT(graded, Catch::Contains("bad draft")); // it saw the result
+  CHECK(mean() == Approx((0.25 + 1) / 3)); // one fractional observation
+
+  verdict = "no idea";
+  auto none = run();
+  CHECK(none["score"].is_null());
+  // The rules were satisfied (an Answer section): a success is learned.
+  CHECK(mean() > (0.25 + 1) / 3);
+}
