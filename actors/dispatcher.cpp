@@ -7,7 +7,6 @@
 #include <random>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -448,8 +447,10 @@ void pump(dispatcher_self* self) {
   auto& st = self->state;
   if (st.waiting.empty() || !any_free_slot(st))
     return;
-  model::lock_table reserved;        // by steps ahead in the queue
-  std::unordered_set<int> exhausted; // selector keys without a free agent
+  model::lock_table reserved; // by steps ahead in the queue
+  // Selector keys without a free agent in this pass -> whether their steps
+  // hold back locks (not when no agent matches them at all).
+  std::unordered_map<int, bool> exhausted;
   for (auto it = st.waiting.begin(); it != st.waiting.end();) {
     auto cur = it++;
     auto& w = cur->second;
@@ -461,15 +462,20 @@ void pump(dispatcher_self* self) {
         continue;
       }
     }
-    if (w.group.empty() && exhausted.count(w.key)) {
-      reserved.grant(w.step.task.task_id, w.step.locks);
+    if (auto known = exhausted.find(w.key);
+        w.group.empty() && known != exhausted.end()) {
+      if (known->second)
+        reserved.grant(w.step.task.task_id, w.step.locks);
       continue;
     }
     auto p = pick(st, w);
     if (p.agent < 0) {
       if (w.group.empty() && !p.limited)
-        exhausted.insert(w.key);
-      reserved.grant(w.step.task.task_id, w.step.locks);
+        exhausted.emplace(w.key, p.agent != -2);
+      // A step no known agent matches (its node is gone, or not joined
+      // yet) cannot run soon: it holds back nobody's locks.
+      if (p.agent != -2)
+        reserved.grant(w.step.task.task_id, w.step.locks);
       continue;
     }
     auto ready = std::move(w);

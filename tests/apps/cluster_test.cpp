@@ -413,3 +413,47 @@ SCENARIO("a node whose traffic to its peers and the database is dropped "
   CHECK(store->list_executions(100).value.size() == 23);
   test::check_ledger(c, *store, relay_steps);
 }
+
+SCENARIO("a lock held by a step running on another node's agent is released "
+         "when that node is killed, and the next step waiting for it runs",
+         "[cluster][pg][locks]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 3000}; // the holder is mid-task when killed
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  start(c, nodes[0]);
+  start(c, nodes[1]);
+  std::vector<member> pair;
+  pair.push_back(std::move(nodes[0]));
+  pair.push_back(std::move(nodes[1]));
+  wait_for_mesh(pair);
+  // n1 owns both; the holder runs on n2's a2, the waiter needs n1's a1.
+  c.submit(pair[0].http, 1, "LockedA2");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] {
+    auto view = pair[0].nodes();
+    for (const auto& n : view["nodes"])
+      if (n["id"] == "n2")
+        for (const auto& a : n["agents"])
+          if (a["load"] == 1)
+            return true;
+    return false;
+  }));
+  c.submit(pair[0].http, 1, "LockedA1");
+  auto completed = [&] {
+    size_t done = 0;
+    for (const auto& x : store->list_executions(10).value)
+      done += x.state == persistence::execution_state::completed;
+    return done;
+  };
+  // a1 answers after 3 s too: nothing completes while the lock is held.
+  pair[1].process->kill_and_wait(SIGKILL);
+  REQUIRE(
+      wait_until([&] { return completed() == 1; }, std::chrono::seconds{15}));
+  for (const auto& x : store->list_executions(10).value)
+    if (x.state == persistence::execution_state::completed)
+      CHECK(x.workflow_name == "LockedA1"); // the waiter, not the holder
+  // The holder's step waits for an a2; once n2 is back it completes too.
+  start(c, pair[1]);
+  REQUIRE(
+      wait_until([&] { return completed() == 2; }, std::chrono::seconds{20}));
+}

@@ -50,6 +50,15 @@ node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
   dir.write("catalog/workflows/pair.yaml",
             "name: Pair\nsteps:\n" + step("p1", "", "a1", "one") +
                 step("p2", ", depends_on: [p1]", "a2", "{{steps.p1.output}}"));
+  // Two workflows that lock the same resource, on agents of different
+  // nodes in the cluster tests.
+  for (auto [name, agent] :
+       {std::pair{"LockedA2", "a2"}, std::pair{"LockedA1", "a1"}})
+    dir.write(std::string{"catalog/workflows/"} + name + ".yaml",
+              std::string{"name: "} + name +
+                  "\nsteps:\n  - {id: l, agent_id: " + agent +
+                  ", command_template_id: cmd_echo, params: {text: l}, locks: "
+                  "[{resource: 'repo:main'}]}\n");
   dir.write("catalog/workflows/relay.yaml",
             "name: Relay\nsteps:\n" + step("r1", "", "a1", "one") +
                 step("r2", ", depends_on: [r1]", "a2", "{{steps.r1.output}}") +
