@@ -44,43 +44,37 @@ void check_agent(const workflow_def& wf, const step_def& s, const catalog& cat,
   }
 }
 
-void check_judges(const workflow_def& wf, const step_def& s, const catalog& cat,
-                  problems& out) {
-  const auto& e = s.evaluator;
-  if (e.agent.empty())
-    return;
-  if (!cat.find_agent(e.agent))
+// A judge (of a consensus, or an evaluator) names an agent and a template
+// of the catalog.
+void check_judge(const workflow_def& wf, const step_def& s, const catalog& cat,
+                 const std::string& what, const std::string& agent,
+                 const std::string& template_id, problems& out) {
+  if (!cat.find_agent(agent))
     out.push_back({wf.file, s.line, s.id,
-                   "unknown evaluator judge agent '" + e.agent + "'",
+                   "unknown " + what + " agent '" + agent + "'",
                    "use one of: " + names_of(cat.agents)});
-  if (!cat.find_template(e.template_id))
+  if (!cat.find_template(template_id))
     out.push_back({wf.file, s.line, s.id,
-                   "unknown evaluator judge template '" + e.template_id + "'",
+                   "unknown " + what + " template '" + template_id + "'",
                    "use one of: " + names_of(cat.templates)});
 }
 
-void check_consensus(const workflow_def& wf, const step_def& s,
-                     const catalog& cat, problems& out) {
+void check_judges(const workflow_def& wf, const step_def& s, const catalog& cat,
+                  problems& out) {
   const auto& c = s.consensus;
-  if (c.agents == 0)
-    return;
-  if (s.agent && static_cast<int>(cat.matching(*s.agent).size()) < c.agents)
+  if (c.agents > 0 && s.agent &&
+      static_cast<int>(cat.matching(*s.agent).size()) < c.agents)
     out.push_back({wf.file, s.line, s.id,
                    "consensus needs " + std::to_string(c.agents) +
                        " distinct agents but only " +
                        std::to_string(cat.matching(*s.agent).size()) +
                        " match the selector",
                    "lower consensus.agents or add matching agents"});
-  if (c.strategy != "judge")
-    return;
-  if (!cat.find_agent(c.judge_agent))
-    out.push_back({wf.file, s.line, s.id,
-                   "unknown judge agent '" + c.judge_agent + "'",
-                   "use one of: " + names_of(cat.agents)});
-  if (!cat.find_template(c.judge_template))
-    out.push_back({wf.file, s.line, s.id,
-                   "unknown judge template '" + c.judge_template + "'",
-                   "use one of: " + names_of(cat.templates)});
+  if (c.agents > 0 && c.strategy == "judge")
+    check_judge(wf, s, cat, "judge", c.judge_agent, c.judge_template, out);
+  if (!s.evaluator.agent.empty())
+    check_judge(wf, s, cat, "evaluator judge", s.evaluator.agent,
+                s.evaluator.template_id, out);
 }
 
 void check_params(const workflow_def& wf, const step_def& s,
@@ -150,7 +144,6 @@ problems validate(const workflow_def& wf, const catalog& cat) {
   for (size_t i = 0; i < wf.steps.size(); ++i) {
     const auto& s = wf.steps[i];
     check_agent(wf, s, cat, out);
-    check_consensus(wf, s, cat, out);
     check_judges(wf, s, cat, out);
     if (const auto* t = cat.find_template(s.command_template_id))
       check_params(wf, s, *t, out);

@@ -125,52 +125,53 @@ const char* hold_repo =
     "name: Hold\nsteps:\n  - {id: a, agent_id: holder, command_template_id: "
     "cmd_echo, params: {text: a}, locks: [{resource: 'repo:main'}]}\n";
 
+// A node where an execution holds repo:main (its agent answers after 2 s)
+// and a second one, `waiter`, was submitted after it.
+struct held_lock {
+  test::temp_dir dir;
+  std::unique_ptr<node> n;
+  test::event_log holder_log, waiter_log;
+  std::string holder_id;
+
+  explicit held_lock(const std::string& waiter_yaml) {
+    n = test::start_node(
+        test::test_options(dir, catalog_with_slow_lock_holder()));
+    auto id = n->submit(test::workflow(hold_repo), {}, holder_log.observer());
+    REQUIRE(id);
+    holder_id = *id;
+    REQUIRE(wait_until([&] { return !holder_log.of("a", "started").empty(); }));
+    REQUIRE(n->submit(test::workflow(waiter_yaml), {}, waiter_log.observer()));
+  }
+};
+
 } // namespace
 
 TEST_CASE("a step that waits for a lock longer than its lock_timeout_ms "
           "fails with an error naming the holder",
           "[actors][locks]") {
-  test::temp_dir dir;
-  auto n = test::start_node(
-      test::test_options(dir, catalog_with_slow_lock_holder()));
-  test::event_log holder_log, waiter_log;
-  auto holder_id =
-      n->submit(test::workflow(hold_repo), {}, holder_log.observer());
-  REQUIRE(holder_id);
-  REQUIRE(wait_until([&] { return !holder_log.of("a", "started").empty(); }));
-  auto waiter = test::workflow(
-      "name: Wait\nsteps:\n  - {id: b, agent_id: fast, command_template_id: "
-      "cmd_echo, params: {text: b}, locks: [{resource: 'repo:main', mode: "
-      "shared}], lock_timeout_ms: 100}\n");
-  REQUIRE(n->submit(waiter, {}, waiter_log.observer()));
-  REQUIRE(wait_until([&] { return waiter_log.finished(); }));
-  CHECK(waiter_log.outcome().state == "failed");
-  CHECK_THAT(waiter_log.outcome().error,
+  held_lock h{"name: Wait\nsteps:\n  - {id: b, agent_id: fast, "
+              "command_template_id: cmd_echo, params: {text: b}, locks: "
+              "[{resource: 'repo:main', mode: shared}], lock_timeout_ms: "
+              "100}\n"};
+  REQUIRE(wait_until([&] { return h.waiter_log.finished(); }));
+  CHECK(h.waiter_log.outcome().state == "failed");
+  CHECK_THAT(h.waiter_log.outcome().error,
              Catch::Contains("waited 100 ms for its locks repo:main (shared), "
                              "held by step 'a' of execution " +
-                             *holder_id));
-  CHECK_FALSE(holder_log.finished()); // the holder is still at work
+                             h.holder_id));
+  CHECK_FALSE(h.holder_log.finished()); // the holder is still at work
 }
 
 TEST_CASE("cancelling the execution that holds a lock lets the next step "
           "have it",
           "[actors][locks]") {
-  test::temp_dir dir;
-  auto n = test::start_node(
-      test::test_options(dir, catalog_with_slow_lock_holder()));
-  test::event_log holder_log, waiter_log;
-  auto holder_id =
-      n->submit(test::workflow(hold_repo), {}, holder_log.observer());
-  REQUIRE(holder_id);
-  REQUIRE(wait_until([&] { return !holder_log.of("a", "started").empty(); }));
-  auto waiter = test::workflow(
-      "name: Next\nsteps:\n  - {id: b, agent_id: fast, command_template_id: "
-      "cmd_echo, params: {text: b}, locks: [{resource: 'repo:main'}]}\n");
-  REQUIRE(n->submit(waiter, {}, waiter_log.observer()));
-  CHECK_FALSE(wait_until([&] { return waiter_log.finished(); },
+  held_lock h{"name: Next\nsteps:\n  - {id: b, agent_id: fast, "
+              "command_template_id: cmd_echo, params: {text: b}, locks: "
+              "[{resource: 'repo:main'}]}\n"};
+  CHECK_FALSE(wait_until([&] { return h.waiter_log.finished(); },
                          std::chrono::milliseconds{200})); // it waits
-  REQUIRE(n->cancel(*holder_id));
-  REQUIRE(wait_until([&] { return waiter_log.finished(); }));
-  CHECK(waiter_log.outcome().state == "completed");
-  CHECK(holder_log.outcome().state == "cancelled");
+  REQUIRE(h.n->cancel(h.holder_id));
+  REQUIRE(wait_until([&] { return h.waiter_log.finished(); }));
+  CHECK(h.waiter_log.outcome().state == "completed");
+  CHECK(h.holder_log.outcome().state == "cancelled");
 }

@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   persistence::record_batch batch;
   batch.task_results.push_back({"e1", "s1", "a1", 0.5, 0.1, 1, 2, 3, 4});
   batch.audit_events.push_back({"u1", "execution.start", "{}", 5});
+  actors::assign_step locked{task, "", "engineering", {"backend"}};
+  locked.locks = {{"repo:main", true}, {"db", false}};
+  locked.consensus = {3, "judge", "agent_judge", "cmd_judge"};
+  locked.evaluator = {"agent_judge", "cmd_grade"};
+  batch.agent_stats.push_back({"a1", "c", 1, 2});
   // One seed per message type that crosses nodes or is registered to.
   const std::pair<const char*, caf::message> seeds[] = {
       {"hello", caf::make_message(actors::hello{actors::protocol_version,
@@ -84,6 +89,9 @@ int main(int argc, char** argv) {
       {"effect",
        caf::make_message(persistence::effect{"e1", "s1", 1, "n1", "a1", 2, 3})},
       {"record_batch", caf::make_message(batch)},
+      {"agent_stat", caf::make_message(persistence::agent_stat_record{
+                         "a1", "engineering.backend", 3.5, 0.5})},
+      {"locked_consensus_step", caf::make_message(locked)},
       // Regression: rendering this for a log line read out of bounds.
       {"state_change_out_of_range",
        caf::make_message(persistence::state_change{
