@@ -14,8 +14,9 @@
 // (100 ms to 5 s), logging how many wait; they are never dropped silently.
 // At shutdown it gives up after `shutdown_attempts` failed writes and logs
 // the number of records it could not store.
-// Persists: task_results, audit_logs and agent_stats rows, through a detached writer of its
-// own (store calls block); the processor itself only buffers and keeps time.
+// Persists: task_results, audit_logs and agent_stats rows, through a detached
+// writer of its own (store calls block); the processor itself only buffers and
+// keeps time.
 
 #include <chrono>
 #include <memory>

@@ -5,10 +5,11 @@
 // Accepts:
 //   (peers_atom, vector<peer_address>) -> every heartbeat, with the live
 //       nodes of the table: a peer not among them lost its lease and is
-//       dropped as if it were down (it greets again once it renews); connects (CAF middleman, on a detached helper: connecting
-//       blocks) to every live peer and every seed it is not connected to
-//       yet and greets it with a hello; then sends every peer a
-//       directory_update with this node's agents and dispatched loads.
+//       dropped as if it were down (it greets again once it renews); connects
+//       (CAF middleman, on a detached helper: connecting blocks) to every live
+//       peer and every seed it is not connected to yet and greets it with a
+//       hello; then sends every peer a directory_update with this node's agents
+//       and dispatched loads.
 //   directory_update -> a peer's periodic update, passed to the
 //       dispatcher; dropped (and logged) unless it comes from an accepted
 //       peer's membership actor, in this protocol version, with valid

@@ -109,9 +109,9 @@ TEST_CASE("a bad catalog file is reported with its path", "[unit][config]") {
 
 TEST_CASE("the example node config parses, with its dispatch section",
           "[unit][config]") {
-  auto example = std::filesystem::path{config::builtin_catalog_path()}
-                     .parent_path() /
-                 "node.example.yaml";
+  auto example =
+      std::filesystem::path{config::builtin_catalog_path()}.parent_path() /
+      "node.example.yaml";
   auto cfg = config::load_node_config(example.string());
   if (!cfg)
     FAIL(model::to_string(cfg.errors()));
