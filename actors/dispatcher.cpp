@@ -11,118 +11,10 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/internal/dispatcher_state.hpp"
 #include "actors/messages.hpp"
-#include "model/consensus.hpp"
 
-namespace hishamos::actors {
-
-namespace {
-
-using model::task_reply;
-using steady = std::chrono::steady_clock;
-
-struct hosted_agent {
-  model::agent_def def;
-  caf::actor handle;
-  std::string node; ///< Hosting node; "" = this one.
-  int load = 0;     ///< Tasks this dispatcher runs on it.
-  /// Tasks other nodes' dispatchers run on it, by node, as they last
-  /// reported (directory_update).
-  std::map<std::string, int> elsewhere;
-  steady::time_point busy_until;
-  double latency_ms = 0; ///< Recent average time to answer.
-
-  /// The load of the whole cluster on this agent.
-  int cluster_load() const {
-    int n = load;
-    for (const auto& [node, k] : elsewhere)
-      n += k;
-    return n;
-  }
-};
-
-struct waiting_step {
-  assign_step step;
-  caf::typed_response_promise<task_reply> rp;
-  int requeued = 0;
-  steady::time_point since = steady::now();
-  /// Who held its locks when it last could not have them (task ids).
-  std::vector<std::string> lock_holders;
-  /// A candidate (or the judge) of this consensus group (its step's task
-  /// id); "" = a step of its own.
-  std::string group;
-  /// Which agents it may run on (agent id, or department and
-  /// capabilities), as a number: steps of one key share their candidates.
-  int key = 0;
-  /// A judge evaluator's task: the task id whose result it scores.
-  std::string evaluating;
-};
-
-struct running_task {
-  caf::actor_addr agent;
-  caf::typed_response_promise<task_reply> rp;
-  assign_step step; ///< Kept to run it elsewhere if the agent is lost.
-  int requeued = 0;
-  std::string agent_id;
-  std::string department; ///< The agent's, for its quota.
-  std::string category;
-  std::string decision; ///< JSON, returned with the reply.
-  steady::time_point started = steady::now();
-  std::string group;        ///< As waiting_step::group.
-  steady::time_point since; ///< When it first waited.
-  std::string evaluating;   ///< As waiting_step::evaluating.
-};
-
-/// A result waiting for its judge evaluator's score.
-struct pending_evaluation {
-  task_reply reply;
-  running_task task;
-};
-
-/// A step run on several distinct agents; one result is picked.
-struct consensus_group {
-  caf::typed_response_promise<task_reply> rp;
-  assign_step step;           ///< The step as its execution sent it.
-  std::set<std::string> used; ///< Agents that have a candidate.
-  std::vector<task_reply> results;
-  bool judging = false;
-};
-
-/// How often a task goes back to the queue (agent busy or lost) before
-/// its execution hears of it.
-constexpr int max_requeues = 20;
-/// How long a busy agent is skipped: its capacity is shared with the
-/// dispatchers of other nodes, whose load this one does not see.
-constexpr std::chrono::milliseconds busy_pause{50};
-
-using stats_key = std::pair<std::string, std::string>; // agent, category
-
-struct dispatcher_state {
-  static inline const char* name = "hishamos.dispatcher";
-  dispatch_settings cfg;
-  std::mt19937_64 rng;
-  std::vector<hosted_agent> agents;
-  /// By effective priority, highest first. Aging lifts every waiting step
-  /// at the same rate, so the order of priority + aging * waited never
-  /// changes: the key is priority - aging * arrival time, fixed at arrival
-  /// (ties keep arrival order). A requeued task goes first.
-  std::multimap<double, waiting_step, std::greater<>> waiting;
-  std::unordered_map<std::string, running_task> running; ///< by task id
-  std::map<std::string, int> running_per_workflow;
-  std::map<std::string, int> running_per_department;
-  std::map<stats_key, model::quality_stats> learned;
-  model::lock_table locks; ///< Held by running tasks (by task id).
-  std::unordered_map<std::string, consensus_group> groups; ///< by task id
-  std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
-  std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
-
-  std::string category_of(const std::string& template_id) const {
-    auto it = cfg.categories.find(template_id);
-    return it == cfg.categories.end() ? template_id : it->second;
-  }
-};
-
-using dispatcher_self = caf::stateful_actor<dispatcher_state>;
+namespace hishamos::actors::internal {
 
 bool matches(const hosted_agent& a, const assign_step& s) {
   if (!s.agent_id.empty())
@@ -207,8 +99,6 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
   return {static_cast<int>(index[static_cast<size_t>(d.chosen)]), why.dump()};
 }
 
-void pump(dispatcher_self* self);
-
 // Learned quality: a result that satisfies its evaluator (or has none) is
 // a success of its agent for the category, anything else a failure.
 void learn(dispatcher_self* self, const std::string& agent,
@@ -226,12 +116,6 @@ double outcome_of(const task_reply& r) {
     return 0.0;
   return r.quality < 0 || r.quality >= 1.0 - 1e-9 ? 1.0 : 0.0;
 }
-
-void group_result(dispatcher_self* self, const std::string& group,
-                  task_reply r);
-void evaluate(dispatcher_self* self, running_task t, task_reply r);
-void evaluated(dispatcher_self* self, const std::string& id, task_reply r);
-void enqueue(dispatcher_state& st, struct waiting_step w, bool first);
 
 // Frees what a running task held.
 running_task
@@ -280,55 +164,6 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   pump(self);
 }
 
-// Has the step's judge evaluator score a result before its execution
-// hears of it; its template gets the result as `output`.
-void evaluate(dispatcher_self* self, running_task t, task_reply r) {
-  auto& st = self->state;
-  auto id = t.step.task.task_id;
-  assign_step j;
-  j.task = t.step.task;
-  j.task.task_id = id + "#eval";
-  j.task.template_id = t.step.evaluator.template_id;
-  j.task.params = nlohmann::json{{"output", r.output}}.dump();
-  j.task.conversation.clear();
-  j.agent_id = t.step.evaluator.agent;
-  j.workflow = t.step.workflow;
-  j.priority = t.step.priority;
-  waiting_step w{std::move(j), t.rp};
-  w.evaluating = id;
-  st.evaluations.emplace(id, pending_evaluation{std::move(r), std::move(t)});
-  enqueue(st, std::move(w), true);
-  pump(self);
-}
-
-// The judge's answer: its score (fractional) is the result's quality and
-// what routing learns; without a usable score the rules' outcome counts.
-void evaluated(dispatcher_self* self, const std::string& id, task_reply r) {
-  auto& st = self->state;
-  auto it = st.evaluations.find(id);
-  if (it == st.evaluations.end())
-    return pump(self);
-  auto p = std::move(it->second);
-  st.evaluations.erase(it);
-  double score = r.ok ? model::judged_score(r.output) : -1;
-  auto decision = nlohmann::json::parse(p.reply.decision, nullptr, false);
-  if (decision.is_discarded())
-    decision = nlohmann::json::object();
-  decision["evaluation"] = {
-      {"judge", r.agent_id},
-      {"answer", r.output.substr(0, 200)},
-      {"score", score < 0 ? nlohmann::json(nullptr) : nlohmann::json(score)}};
-  p.reply.decision = decision.dump();
-  if (score >= 0) {
-    p.reply.quality = score;
-    learn(self, p.task.agent_id, p.task.category, score);
-  } else {
-    learn(self, p.task.agent_id, p.task.category, outcome_of(p.reply));
-  }
-  p.task.rp.deliver(std::move(p.reply));
-  pump(self);
-}
-
 std::string selector_key(const assign_step& s) {
   if (!s.agent_id.empty())
     return "id:" + s.agent_id;
@@ -339,7 +174,7 @@ std::string selector_key(const assign_step& s) {
 }
 
 // Queues a step in effective-priority order; `first` puts it ahead of all.
-void enqueue(dispatcher_state& st, waiting_step w, bool first = false) {
+void enqueue(dispatcher_state& st, waiting_step w, bool first) {
   auto [known, fresh] = st.selector_keys.emplace(
       selector_key(w.step), static_cast<int>(st.selector_keys.size()));
   w.key = known->second;
@@ -517,98 +352,6 @@ void lock_timeout(dispatcher_self* self, const std::string& task_id) {
   }
 }
 
-// The consensus outcome: the winner's reply with every candidate kept in
-// its decision.
-void resolve(dispatcher_self* self, consensus_group& g, int winner,
-             nlohmann::json judge) {
-  auto candidates = nlohmann::json::array();
-  for (const auto& r : g.results)
-    candidates.push_back(
-        {{"agent", r.agent_id},
-         {"ok", r.ok},
-         {"quality", r.quality},
-         {"output", r.output},
-         {"decision", nlohmann::json::parse(r.decision, nullptr, false)}});
-  task_reply out = g.results[static_cast<size_t>(winner)];
-  out.task_id = g.step.task.task_id;
-  nlohmann::json why{{"chosen", out.agent_id},
-                     {"consensus",
-                      {{"strategy", g.step.consensus.strategy},
-                       {"chosen_index", winner},
-                       {"candidates", candidates}}}};
-  if (!judge.is_null())
-    why["consensus"]["judge"] = std::move(judge);
-  out.decision = why.dump();
-  g.rp.deliver(std::move(out));
-}
-
-// Asks the judge agent which candidate wins; its task takes the judge
-// template with the candidates' outputs as `candidates`.
-void ask_judge(dispatcher_self* self, consensus_group& g) {
-  g.judging = true;
-  auto outputs = nlohmann::json::array();
-  for (const auto& r : g.results)
-    outputs.push_back(r.output);
-  assign_step j;
-  j.task = g.step.task;
-  j.task.task_id = g.step.task.task_id + "#judge";
-  j.task.template_id = g.step.consensus.judge_template;
-  j.task.params = nlohmann::json{{"candidates", outputs}}.dump();
-  j.agent_id = g.step.consensus.judge_agent;
-  j.workflow = g.step.workflow;
-  j.priority = g.step.priority;
-  waiting_step w{std::move(j), g.rp};
-  w.group = g.step.task.task_id;
-  enqueue(self->state, std::move(w), true);
-}
-
-// A candidate's (or the judge's) reply. Failed candidates drop out; when
-// all are in, the strategy picks among the ones that succeeded.
-void group_result(dispatcher_self* self, const std::string& id, task_reply r) {
-  auto& st = self->state;
-  auto it = st.groups.find(id);
-  if (it == st.groups.end())
-    return pump(self); // cancelled meanwhile
-  auto& g = it->second;
-  if (g.judging) {
-    int n = r.ok ? model::judged_choice(r.output, g.results.size()) : -1;
-    nlohmann::json judge{{"agent", r.agent_id}, {"answer", r.output}};
-    if (n < 0) { // a judge that names no candidate: the best score wins
-      judge["fallback"] = "best_quality";
-      std::vector<model::candidate_result> xs;
-      for (const auto& c : g.results)
-        xs.push_back({c.agent_id, c.output, c.quality});
-      n = model::pick_result("best_quality", xs);
-    }
-    resolve(self, g, n, std::move(judge));
-    st.groups.erase(it);
-    return pump(self);
-  }
-  g.results.push_back(std::move(r));
-  if (static_cast<int>(g.results.size()) < g.step.consensus.agents)
-    return pump(self);
-  auto failed = std::stable_partition(g.results.begin(), g.results.end(),
-                                      [](const task_reply& x) { return x.ok; });
-  if (failed == g.results.begin()) { // none succeeded
-    auto why = g.results.front();
-    why.task_id = id;
-    g.rp.deliver(std::move(why));
-    st.groups.erase(it);
-    return pump(self);
-  }
-  g.results.erase(failed, g.results.end());
-  if (g.step.consensus.strategy == "judge") {
-    ask_judge(self, g);
-    return pump(self);
-  }
-  std::vector<model::candidate_result> xs;
-  for (const auto& c : g.results)
-    xs.push_back({c.agent_id, c.output, c.quality});
-  resolve(self, g, model::pick_result(g.step.consensus.strategy, xs), nullptr);
-  st.groups.erase(it);
-  pump(self);
-}
-
 std::string describe(const assign_step& s) {
   if (!s.agent_id.empty())
     return "agent '" + s.agent_id + "'";
@@ -669,38 +412,6 @@ directory_update own_part(const dispatcher_state& st) {
 bool any_match(const dispatcher_state& st, const assign_step& s) {
   return std::any_of(st.agents.begin(), st.agents.end(),
                      [&](const hosted_agent& a) { return matches(a, s); });
-}
-
-// Queues one candidate per agent asked for; each goes to an agent the
-// others did not take.
-caf::result<task_reply>
-start_consensus(dispatcher_self* self, assign_step& s,
-                caf::typed_response_promise<task_reply> rp) {
-  auto& st = self->state;
-  std::set<std::string> distinct;
-  for (const auto& a : st.agents)
-    if (matches(a, s))
-      distinct.insert(a.def.id);
-  int wanted = s.consensus.agents;
-  if (static_cast<int>(distinct.size()) < wanted && !st.cfg.wait_for_peers) {
-    rp.deliver(task_reply::failure(
-        s.task.task_id,
-        "consensus needs " + std::to_string(wanted) + " distinct agents, but " +
-            std::to_string(distinct.size()) + " match " + describe(s),
-        false));
-    return rp; // the promise answers: a value returned now would be lost
-  }
-  auto id = s.task.task_id;
-  st.groups.emplace(id, consensus_group{rp, s});
-  for (int k = 1; k <= wanted; ++k) {
-    auto candidate = s;
-    candidate.task.task_id = id + "#" + std::to_string(k);
-    waiting_step w{std::move(candidate), rp};
-    w.group = id;
-    enqueue(st, std::move(w));
-  }
-  pump(self);
-  return rp;
 }
 
 // Queues the step and starts what can start: a new step takes its place
@@ -843,13 +554,16 @@ dispatcher_actor(dispatcher_self* self,
   };
 }
 
-} // namespace
+} // namespace hishamos::actors::internal
+
+namespace hishamos::actors {
 
 caf::actor
 spawn_dispatcher(caf::actor_system& sys,
                  std::vector<std::pair<model::agent_def, caf::actor>> agents,
                  dispatch_settings settings) {
-  return sys.spawn(dispatcher_actor, std::move(agents), std::move(settings));
+  return sys.spawn(internal::dispatcher_actor, std::move(agents),
+                   std::move(settings));
 }
 
 } // namespace hishamos::actors

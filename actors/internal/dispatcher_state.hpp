@@ -1,0 +1,157 @@
+#pragma once
+
+// The dispatcher's state and the helpers its two files share:
+// actors/dispatcher.cpp (queue, routing, the directory, messages) and
+// actors/dispatcher_results.cpp (consensus groups and judge evaluators).
+// Included by those two only: it pulls in CAF.
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/dispatcher.hpp"
+#include "actors/messages.hpp"
+#include "model/lock_table.hpp"
+#include "model/routing.hpp"
+
+namespace hishamos::actors::internal {
+
+using model::task_reply;
+using steady = std::chrono::steady_clock;
+
+struct hosted_agent {
+  model::agent_def def;
+  caf::actor handle;
+  std::string node; ///< Hosting node; "" = this one.
+  int load = 0;     ///< Tasks this dispatcher runs on it.
+  /// Tasks other nodes' dispatchers run on it, by node, as they last
+  /// reported (directory_update).
+  std::map<std::string, int> elsewhere;
+  steady::time_point busy_until;
+  double latency_ms = 0; ///< Recent average time to answer.
+
+  /// The load of the whole cluster on this agent.
+  int cluster_load() const {
+    int n = load;
+    for (const auto& [node, k] : elsewhere)
+      n += k;
+    return n;
+  }
+};
+
+struct waiting_step {
+  assign_step step;
+  caf::typed_response_promise<task_reply> rp;
+  int requeued = 0;
+  steady::time_point since = steady::now();
+  /// Who held its locks when it last could not have them (task ids).
+  std::vector<std::string> lock_holders;
+  /// A candidate (or the judge) of this consensus group (its step's task
+  /// id); "" = a step of its own.
+  std::string group;
+  /// Which agents it may run on (agent id, or department and
+  /// capabilities), as a number: steps of one key share their candidates.
+  int key = 0;
+  /// A judge evaluator's task: the task id whose result it scores.
+  std::string evaluating;
+};
+
+struct running_task {
+  caf::actor_addr agent;
+  caf::typed_response_promise<task_reply> rp;
+  assign_step step; ///< Kept to run it elsewhere if the agent is lost.
+  int requeued = 0;
+  std::string agent_id;
+  std::string department; ///< The agent's, for its quota.
+  std::string category;
+  std::string decision; ///< JSON, returned with the reply.
+  steady::time_point started = steady::now();
+  std::string group;        ///< As waiting_step::group.
+  steady::time_point since; ///< When it first waited.
+  std::string evaluating;   ///< As waiting_step::evaluating.
+};
+
+/// A result waiting for its judge evaluator's score.
+struct pending_evaluation {
+  task_reply reply;
+  running_task task;
+};
+
+/// A step run on several distinct agents; one result is picked.
+struct consensus_group {
+  caf::typed_response_promise<task_reply> rp;
+  assign_step step;           ///< The step as its execution sent it.
+  std::set<std::string> used; ///< Agents that have a candidate.
+  std::vector<task_reply> results;
+  bool judging = false;
+};
+
+/// How often a task goes back to the queue (agent busy or lost) before
+/// its execution hears of it.
+constexpr int max_requeues = 20;
+/// How long a busy agent is skipped: its capacity is shared with the
+/// dispatchers of other nodes, whose load this one does not see.
+constexpr std::chrono::milliseconds busy_pause{50};
+
+using stats_key = std::pair<std::string, std::string>; // agent, category
+
+struct dispatcher_state {
+  static inline const char* name = "hishamos.dispatcher";
+  dispatch_settings cfg;
+  std::mt19937_64 rng;
+  std::vector<hosted_agent> agents;
+  /// By effective priority, highest first. Aging lifts every waiting step
+  /// at the same rate, so the order of priority + aging * waited never
+  /// changes: the key is priority - aging * arrival time, fixed at arrival
+  /// (ties keep arrival order). A requeued task goes first.
+  std::multimap<double, waiting_step, std::greater<>> waiting;
+  std::unordered_map<std::string, running_task> running; ///< by task id
+  std::map<std::string, int> running_per_workflow;
+  std::map<std::string, int> running_per_department;
+  std::map<stats_key, model::quality_stats> learned;
+  model::lock_table locks; ///< Held by running tasks (by task id).
+  std::unordered_map<std::string, consensus_group> groups; ///< by task id
+  std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
+  std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
+
+  std::string category_of(const std::string& template_id) const {
+    auto it = cfg.categories.find(template_id);
+    return it == cfg.categories.end() ? template_id : it->second;
+  }
+};
+
+using dispatcher_self = caf::stateful_actor<dispatcher_state>;
+
+/// Queues a step in effective-priority order; `first` puts it ahead of all.
+void enqueue(dispatcher_state& st, waiting_step w, bool first = false);
+/// Starts every waiting step that can start now.
+void pump(dispatcher_self* self);
+/// Adds one result's score to what routing learned (and persists it).
+void learn(dispatcher_self* self, const std::string& agent,
+           const std::string& category, double score);
+/// 1 for a result that satisfies its evaluator (or has none), else 0.
+double outcome_of(const task_reply& r);
+/// Which agents a step asks for, in words.
+std::string describe(const assign_step& s);
+bool matches(const hosted_agent& a, const assign_step& s);
+
+/// Consensus: queues one candidate per agent asked for.
+caf::result<task_reply>
+start_consensus(dispatcher_self* self, assign_step& s,
+                caf::typed_response_promise<task_reply> rp);
+/// A candidate's (or the group judge's) reply.
+void group_result(dispatcher_self* self, const std::string& group,
+                  task_reply r);
+/// Has the step's judge evaluator score a result before its execution
+/// hears of it.
+void evaluate(dispatcher_self* self, running_task t, task_reply r);
+/// The judge evaluator's answer for the result of task `id`.
+void evaluated(dispatcher_self* self, const std::string& id, task_reply r);
+
+} // namespace hishamos::actors::internal
