@@ -247,12 +247,19 @@ void end(agent_self* self,
   start(self, std::move(next.task), std::move(next.rp));
 }
 
+// The answer to a cancelled task: it says nothing of the agent's quality.
+task_reply cancelled(const std::string& task_id) {
+  auto r = task_reply::failure(task_id, "cancelled", false);
+  r.judged = false;
+  return r;
+}
+
 // A cancelled task that still waited for its conversation.
 bool drop_queued(agent_self* self, const std::string& task_id) {
   for (auto& [conversation, q] : self->state.queued)
     for (auto it = q.begin(); it != q.end(); ++it)
       if (it->task.task_id == task_id) {
-        it->rp.deliver(task_reply::failure(task_id, "cancelled", false));
+        it->rp.deliver(cancelled(task_id));
         q.erase(it);
         return true;
       }
@@ -305,7 +312,7 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         auto it = self->state.in_flight.find(task_id);
         if (it == self->state.in_flight.end())
           return;
-        it->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
+        it->second.rp.deliver(cancelled(task_id));
         end(self, it);
       },
   };

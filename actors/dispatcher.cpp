@@ -145,7 +145,7 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   r.agent_id = t.agent_id;
   if (!t.evaluating.empty())
     return evaluated(self, t.evaluating, std::move(r)); // pumps
-  bool judged = from_agent && r.judged && r.output != "cancelled";
+  bool judged = from_agent && r.judged;
   if (judged)
     if (auto* a = find_agent(self->state, t.agent)) {
       double took =

@@ -15,26 +15,38 @@
 
 namespace hishamos::fuzz {
 
+/// `xs` serialized one after the other ("" when one cannot be).
+template <class... Ts>
+std::vector<char> encode(caf::actor_system& sys, Ts&... xs) {
+  std::vector<char> out;
+  caf::binary_serializer sink{sys, out};
+  if (sink(xs...))
+    return {};
+  return out;
+}
+
+/// A BASP frame: `hdr` (with payload_len set to the payload's size), then
+/// the payload.
+inline std::vector<char> frame(caf::actor_system& sys,
+                               caf::io::basp::header hdr,
+                               const std::vector<char>& payload) {
+  hdr.payload_len = static_cast<uint32_t>(payload.size());
+  auto out = encode(sys, hdr);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
 /// A direct message to actor 1 carrying `content`, framed as BASP frames it.
 inline std::vector<char> frame_direct(caf::actor_system& sys,
                                       const caf::message& content) {
-  std::vector<char> payload;
-  caf::binary_serializer body{sys, payload};
   std::vector<caf::strong_actor_ptr> stages;
-  if (body(stages, const_cast<caf::message&>(content)))
+  auto msg = content;
+  auto payload = encode(sys, stages, msg);
+  if (payload.empty())
     return {};
-  caf::io::basp::header hdr{caf::io::basp::message_type::direct_message,
-                            0,
-                            static_cast<uint32_t>(payload.size()),
-                            0,
-                            0,
-                            1};
-  std::vector<char> out;
-  caf::binary_serializer head{sys, out};
-  if (head(hdr))
-    return {};
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
+  return frame(sys,
+               {caf::io::basp::message_type::direct_message, 0, 0, 0, 0, 1},
+               payload);
 }
 
 } // namespace hishamos::fuzz

@@ -30,6 +30,7 @@
 
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
+#include "tests/fuzz/wire_input.hpp"
 
 namespace {
 
@@ -69,25 +70,8 @@ next_frame(caf::actor_system& sys, int fd) {
   return std::pair{hdr, std::move(body)};
 }
 
-std::vector<char> frame(caf::actor_system& sys, basp::header hdr,
-                        const std::vector<char>& payload) {
-  hdr.payload_len = static_cast<uint32_t>(payload.size());
-  std::vector<char> out;
-  caf::binary_serializer sink{sys, out};
-  if (sink(hdr))
-    return {};
-  out.insert(out.end(), payload.begin(), payload.end());
-  return out;
-}
-
-template <class... Ts>
-std::vector<char> encode(caf::actor_system& sys, Ts&... xs) {
-  std::vector<char> out;
-  caf::binary_serializer sink{sys, out};
-  if (sink(xs...))
-    return {};
-  return out;
-}
+using hishamos::fuzz::encode;
+using hishamos::fuzz::frame;
 
 // The file's frame, addressed to `target` (a frame too short for a header
 // goes as it is).
