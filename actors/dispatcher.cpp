@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/internal/dispatcher_state.hpp"
+#include "actors/lock_authority.hpp"
 #include "actors/messages.hpp"
 
 namespace hishamos::actors::internal {
@@ -21,6 +22,11 @@ bool matches(const hosted_agent& a, const assign_step& s) {
     return a.def.id == s.agent_id;
   return (s.department.empty() || a.def.department == s.department) &&
          a.def.has_capabilities(s.capabilities);
+}
+
+bool any_match(const dispatcher_state& st, const assign_step& s) {
+  return std::any_of(st.agents.begin(), st.agents.end(),
+                     [&](const hosted_agent& a) { return matches(a, s); });
 }
 
 hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr) {
@@ -117,14 +123,18 @@ double outcome_of(const task_reply& r) {
   return r.quality < 0 || r.quality >= 1.0 - 1e-9 ? 1.0 : 0.0;
 }
 
-// Frees what a running task held.
-running_task
-release(dispatcher_self* self,
-        std::unordered_map<std::string, running_task>::iterator it) {
+// Frees what a running task held: its agent's slot, and its locks unless
+// it keeps them to run again.
+running_task release(dispatcher_self* self,
+                     std::unordered_map<std::string, running_task>::iterator it,
+                     bool keep_locks = false) {
   auto& st = self->state;
   auto t = std::move(it->second);
   st.running.erase(it);
-  st.locks.release(t.step.task.task_id);
+  if (t.claim.phase == lock_phase::granted && !keep_locks) {
+    free_locks(self, t.step.task.task_id);
+    t.claim.phase = lock_phase::unasked;
+  }
   if (auto* a = find_agent(st, t.agent))
     --a->load;
   --st.running_per_workflow[t.step.workflow];
@@ -174,7 +184,9 @@ std::string selector_key(const assign_step& s) {
 }
 
 // Queues a step in effective-priority order; `first` puts it ahead of all.
-void enqueue(dispatcher_state& st, waiting_step w, bool first) {
+dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
+                                                  waiting_step w, bool first) {
+  auto& st = self->state;
   auto [known, fresh] = st.selector_keys.emplace(
       selector_key(w.step), static_cast<int>(st.selector_keys.size()));
   w.key = known->second;
@@ -183,24 +195,58 @@ void enqueue(dispatcher_state& st, waiting_step w, bool first) {
                                              std::chrono::duration<double>(
                                                  w.since.time_since_epoch())
                                                  .count();
-  st.waiting.emplace(key, std::move(w));
+  bool locks = !w.step.locks.empty();
+  if (locks && w.claim.phase == lock_phase::none) {
+    // Its place among the lock requests of the whole cluster: the same
+    // order as this queue's, on a clock that all nodes share.
+    auto wall = std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    w.claim = {lock_phase::unasked,
+               w.step.priority - st.cfg.aging_per_second * wall,
+               w.since + std::chrono::milliseconds{w.step.lock_timeout_ms}};
+  }
+  auto task_id = w.step.task.task_id;
+  auto it = st.waiting.emplace(key, std::move(w));
+  if (locks) {
+    st.lock_waiters[task_id] = it;
+    if (any_match(st, it->second.step))
+      ask_locks(self, it->second);
+  }
+  return it;
 }
 
-// Puts a running task back at the head of the queue (its agent was busy
-// or is gone), unless it went back too often: then its execution hears.
-void requeue(dispatcher_self* self, const std::string& task_id,
-             task_reply why) {
+dispatcher_state::waiting_queue::iterator
+unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
+        bool free) {
+  auto& st = self->state;
+  auto& claim = it->second.claim;
+  if (claim.phase != lock_phase::none) {
+    if (free && (claim.phase == lock_phase::asked ||
+                 claim.phase == lock_phase::granted))
+      free_locks(self, it->second.step.task.task_id);
+    st.lock_waiters.erase(it->second.step.task.task_id);
+  }
+  return st.waiting.erase(it);
+}
+
+// Puts a running task back at the head of the queue (its agent was busy,
+// then it keeps its locks, or is gone, then they are freed), unless it
+// went back too often: then its execution hears.
+void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
+             bool keep_locks) {
   auto it = self->state.running.find(task_id);
   if (it == self->state.running.end())
     return;
   if (it->second.requeued >= max_requeues)
     return finish(self, task_id, std::move(why), false);
-  auto t = release(self, it);
+  auto t = release(self, it, keep_locks);
   if (auto g = self->state.groups.find(t.group); g != self->state.groups.end())
     g->second.used.erase(t.agent_id); // another agent may take it
-  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1, t.since};
+  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1, t.since,
+                 t.claim};
   w.group = std::move(t.group);
-  enqueue(self->state, std::move(w), true);
+  enqueue(self, std::move(w), true);
   pump(self);
 }
 
@@ -211,7 +257,6 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   ++st.running_per_workflow[w.step.workflow];
   ++st.running_per_department[agent.def.department];
   auto task_id = w.step.task.task_id;
-  st.locks.grant(task_id, w.step.locks);
   auto task = w.step.task;
   auto category = st.category_of(task.template_id);
   if (auto g = st.groups.find(w.group); g != st.groups.end())
@@ -223,6 +268,7 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   t.group = w.group;
   t.since = w.since;
   t.evaluating = w.evaluating;
+  t.claim = w.claim;
   st.running.emplace(task_id, std::move(t));
   auto addr = agent.handle.address();
   self->request(agent.handle, caf::infinite, std::move(task))
@@ -233,7 +279,7 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
             if (auto* a = find_agent(self->state, addr))
               a->busy_until = steady::now() + busy_pause;
             self->delayed_send(self, busy_pause, retry_atom::value);
-            requeue(self, task_id, std::move(r));
+            requeue(self, task_id, std::move(r), true);
           },
           [self, task_id](caf::error& e) {
             finish(self, task_id,
@@ -263,7 +309,7 @@ void remove_agents(dispatcher_self* self, Pred gone, const std::string& why) {
   // Never started or lost with its agent: it runs again on another agent
   // (at least once per step), without using up one of its attempts.
   for (const auto& id : orphans)
-    requeue(self, id, task_reply::failure(id, why, true));
+    requeue(self, id, task_reply::failure(id, why, true), false);
 }
 
 bool any_free_slot(const dispatcher_state& st) {
@@ -272,83 +318,50 @@ bool any_free_slot(const dispatcher_state& st) {
       [](const hosted_agent& a) { return a.load < a.def.capacity; });
 }
 
-// Starts every waiting step that now has a free agent and its locks, in
-// effective-priority order. A step that cannot start keeps its locks
-// reserved against the steps behind it, so conflicting steps are granted
-// in that order too. Steps whose candidates turned out all busy in this
-// pass are not scored again: one pass costs O(waiting), not O(waiting x
-// agents).
+// Starts every waiting step that now has a free agent (and holds its
+// locks), in effective-priority order. Steps whose candidates turned out
+// all busy in this pass are not scored again: one pass costs O(waiting),
+// not O(waiting x agents).
 void pump(dispatcher_self* self) {
   auto& st = self->state;
   if (st.waiting.empty() || !any_free_slot(st))
     return;
-  model::lock_table reserved; // by steps ahead in the queue
-  // Selector keys without a free agent in this pass -> whether their steps
-  // hold back locks (not when no agent matches them at all).
+  // Selector keys without a free agent in this pass -> whether any agent
+  // matches them at all.
   std::unordered_map<int, bool> exhausted;
   for (auto it = st.waiting.begin(); it != st.waiting.end();) {
     auto cur = it++;
     auto& w = cur->second;
-    if (!w.step.locks.empty()) {
-      w.lock_holders = st.locks.blockers(w.step.locks);
-      auto ahead = reserved.blockers(w.step.locks);
-      if (!w.lock_holders.empty() || !ahead.empty()) {
-        reserved.grant(w.step.task.task_id, w.step.locks);
-        continue;
-      }
-    }
+    auto phase = w.claim.phase;
+    if (phase == lock_phase::unasked || phase == lock_phase::asked)
+      continue; // waits for the lock authority
+    bool matched = true;
     if (auto known = exhausted.find(w.key);
         w.group.empty() && known != exhausted.end()) {
-      if (known->second)
-        reserved.grant(w.step.task.task_id, w.step.locks);
-      continue;
-    }
-    auto p = pick(st, w);
-    if (p.agent < 0) {
+      matched = known->second;
+    } else {
+      auto p = pick(st, w);
+      if (p.agent >= 0) {
+        auto ready = std::move(w);
+        if (ready.claim.phase != lock_phase::none)
+          st.lock_waiters.erase(ready.step.task.task_id);
+        st.waiting.erase(cur);
+        run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
+               std::move(p.decision));
+        if (!any_free_slot(st))
+          return;
+        continue;
+      }
+      matched = p.agent != -2;
       if (w.group.empty() && !p.limited)
-        exhausted.emplace(w.key, p.agent != -2);
-      // A step no known agent matches (its node is gone, or not joined
-      // yet) cannot run soon: it holds back nobody's locks.
-      if (p.agent != -2)
-        reserved.grant(w.step.task.task_id, w.step.locks);
-      continue;
+        exhausted.emplace(w.key, matched);
     }
-    auto ready = std::move(w);
-    st.waiting.erase(cur);
-    run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
-           std::move(p.decision));
-    if (!any_free_slot(st))
-      return;
-  }
-}
-
-// Fails a step still waiting for its locks after its lock_timeout_ms,
-// naming who holds them.
-void lock_timeout(dispatcher_self* self, const std::string& task_id) {
-  auto& st = self->state;
-  for (auto entry = st.waiting.begin(); entry != st.waiting.end(); ++entry) {
-    auto* it = &entry->second;
-    if (it->step.task.task_id != task_id)
-      continue;
-    if (it->lock_holders.empty())
-      return; // it has its locks' resources free: it waits for an agent
-    std::string held;
-    for (const auto& h : it->lock_holders) {
-      auto r = st.running.find(h);
-      held += (held.empty() ? "" : ", ") +
-              (r == st.running.end()
-                   ? h
-                   : "step '" + r->second.step.task.step_id +
-                         "' of execution " + r->second.step.task.execution_id);
+    // A step no known agent matches (its node is gone, or not joined yet)
+    // cannot run soon: it holds nobody's locks back.
+    if (!matched && phase == lock_phase::granted) {
+      free_locks(self, w.step.task.task_id);
+      w.claim.phase = lock_phase::unasked;
     }
-    it->rp.deliver(task_reply::failure(
-        task_id,
-        "step '" + it->step.task.step_id + "' waited " +
-            std::to_string(it->step.lock_timeout_ms) + " ms for its locks " +
-            model::describe(it->step.locks) + ", held by " + held,
-        false));
-    st.waiting.erase(entry);
-    return;
   }
 }
 
@@ -384,6 +397,7 @@ void sync_peer(dispatcher_self* self, directory_update& u) {
     self->monitor(e.handle);
     st.agents.push_back({std::move(e.def), std::move(e.handle), u.node_id});
   }
+  ask_unasked(self);
   std::map<std::pair<std::string, std::string>, hosted_agent*> by_key;
   for (auto& a : st.agents) {
     a.elsewhere.erase(u.node_id);
@@ -409,11 +423,6 @@ directory_update own_part(const dispatcher_state& st) {
   return out;
 }
 
-bool any_match(const dispatcher_state& st, const assign_step& s) {
-  return std::any_of(st.agents.begin(), st.agents.end(),
-                     [&](const hosted_agent& a) { return matches(a, s); });
-}
-
 // Queues the step and starts what can start: a new step takes its place
 // in the priority order (and behind conflicting lock requests) at once.
 caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
@@ -424,10 +433,7 @@ caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
   auto rp = self->make_response_promise<task_reply>();
   if (s.consensus.agents > 1)
     return start_consensus(self, s, rp);
-  if (s.lock_timeout_ms > 0 && !s.locks.empty())
-    self->delayed_send(self, std::chrono::milliseconds{s.lock_timeout_ms},
-                       lock_timeout_atom::value, s.task.task_id);
-  enqueue(st, waiting_step{std::move(s), rp});
+  enqueue(self, waiting_step{std::move(s), rp});
   pump(self);
   return rp;
 }
@@ -440,7 +446,8 @@ void cancel(dispatcher_self* self, const std::string& task_id) {
     g->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
     self->state.groups.erase(g);
     for (auto it = q.begin(); it != q.end();)
-      it = it->second.group == task_id ? q.erase(it) : std::next(it);
+      it =
+          it->second.group == task_id ? unqueue(self, it, true) : std::next(it);
     for (const auto& [id, t] : self->state.running)
       if (t.group == task_id)
         if (auto* a = find_agent(self->state, t.agent))
@@ -450,7 +457,8 @@ void cancel(dispatcher_self* self, const std::string& task_id) {
   for (auto it = q.begin(); it != q.end(); ++it)
     if (it->second.step.task.task_id == task_id) {
       it->second.rp.deliver(task_reply::failure(task_id, "cancelled", false));
-      q.erase(it);
+      unqueue(self, it, true);
+      pump(self); // what it held back may run now
       return;
     }
   if (auto it = self->state.running.find(task_id);
@@ -473,6 +481,7 @@ void join_local(dispatcher_self* self, model::agent_def& def,
     }
   self->monitor(handle);
   xs.push_back({std::move(def), std::move(handle), ""});
+  ask_unasked(self);
   pump(self);
 }
 
@@ -514,6 +523,13 @@ dispatcher_actor(dispatcher_self* self,
                             : static_cast<std::uint64_t>(
                                   steady::now().time_since_epoch().count()));
   st.cfg = std::move(cfg);
+  if (!st.cfg.lock_authority) { // one of its own, that goes down with it
+    st.cfg.lock_authority = spawn_lock_authority(self->system());
+    self->link_to(st.cfg.lock_authority);
+  }
+  // A clustered node waits for membership to name the cluster's authority.
+  if (!st.cfg.wait_for_peers)
+    st.authority = st.cfg.lock_authority;
   for (auto& [def, handle] : agents) {
     self->monitor(handle);
     st.agents.push_back({std::move(def), std::move(handle), ""});
@@ -539,8 +555,15 @@ dispatcher_actor(dispatcher_self* self,
       // This node's part of the directory, for the peers.
       [self](sync_atom) { return own_part(self->state); },
       [self](retry_atom) { pump(self); }, // a busy pause ended
-      [self](lock_timeout_atom, const std::string& task_id) {
-        lock_timeout(self, task_id);
+      [self](lock_granted_atom, const std::string& task_id) {
+        locks_granted(self, task_id);
+      },
+      [self](lock_denied_atom, const std::string& task_id,
+             const std::string& holders) {
+        locks_denied(self, task_id, holders);
+      },
+      [self](authority_atom, caf::actor& authority) {
+        turn_to(self, std::move(authority));
       },
       [self](leave_atom, const std::string& node) {
         remove_agents(
@@ -550,6 +573,17 @@ dispatcher_actor(dispatcher_self* self,
           a.elsewhere.erase(node);
       },
       [self](directory_atom) { return directory(self->state); },
+      // The lock authority's state, from the one this node turns to.
+      [self](lock_release_atom, directory_atom) -> caf::result<std::string> {
+        if (!self->state.authority)
+          return std::string{R"({"authority": null})"};
+        auto rp = self->make_response_promise<std::string>();
+        self->request(self->state.authority, std::chrono::seconds{2},
+                      directory_atom::value)
+            .then([rp](std::string& s) mutable { rp.deliver(std::move(s)); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
       [self](stats_atom) { return learned_quality(self->state); },
   };
 }

@@ -19,6 +19,11 @@
 //                              so that none starves. No candidate at all is
 //                              a final failure (alone; a clustered node
 //                              waits for one to join).
+//                              A step that declares locks asks the lock
+//                              authority for them once an agent matches it,
+//                              runs only with all of them granted, and frees
+//                              them when it ends, fails, is cancelled or
+//                              loses its agent (actors/dispatcher_locks.cpp).
 //   (cancel_atom, task_id)  -> a waiting step is answered "cancelled"; a
 //                              running one is cancelled at its agent.
 //   (rate_atom, agent_id, category, score) -> a person's rating in [0, 1]
@@ -37,6 +42,11 @@
 //   (leave_atom, node)      -> removes a peer's agents and loads; their
 //                              running tasks fail as retryable (they run
 //                              again elsewhere).
+//   (authority_atom, actor) -> membership names the cluster's lock
+//                              authority: this node's held locks and
+//                              requests move to it (lock_sync).
+//   (lock_granted_atom, id), (lock_denied_atom, id, holders) -> the
+//                              authority's answers (from another one: ignored).
 //   directory_atom          -> std::string: the agent directory as JSON,
 //                              with cluster-wide and own load per agent.
 //   stats_atom              -> std::string: learned quality as JSON.
@@ -74,8 +84,12 @@ struct dispatch_settings {
   std::map<std::pair<std::string, std::string>, model::quality_stats> learned;
   caf::actor batch;       ///< Receives learned quality to persist; may be null.
   std::uint64_t seed = 0; ///< Routing randomness; 0 = from the clock.
-  /// A clustered node: a step no known agent matches waits for one to join.
+  /// A clustered node: a step no known agent matches waits for one to join,
+  /// and locks wait until membership names the cluster's lock authority.
   bool wait_for_peers = false;
+  std::string node_id; ///< This node's, in lock requests.
+  /// This node's lock authority; null = the dispatcher spawns its own.
+  caf::actor lock_authority;
 };
 
 /// Spawns the dispatcher with the node's agents.

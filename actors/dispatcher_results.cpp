@@ -56,7 +56,7 @@ void ask_judge(dispatcher_self* self, consensus_group& g) {
   j.priority = g.step.priority;
   waiting_step w{std::move(j), g.rp};
   w.group = g.step.task.task_id;
-  enqueue(self->state, std::move(w), true);
+  enqueue(self, std::move(w), true);
 }
 
 } // namespace
@@ -134,7 +134,7 @@ start_consensus(dispatcher_self* self, assign_step& s,
     candidate.task.task_id = id + "#" + std::to_string(k);
     waiting_step w{std::move(candidate), rp};
     w.group = id;
-    enqueue(st, std::move(w));
+    enqueue(self, std::move(w));
   }
   pump(self);
   return rp;
@@ -157,7 +157,7 @@ void evaluate(dispatcher_self* self, running_task t, task_reply r) {
   waiting_step w{std::move(j), t.rp};
   w.evaluating = id;
   st.evaluations.emplace(id, pending_evaluation{std::move(r), std::move(t)});
-  enqueue(st, std::move(w), true);
+  enqueue(self, std::move(w), true);
   pump(self);
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/lock_authority.hpp"
 #include "actors/wire_checks.hpp"
 
 namespace hishamos::actors {
@@ -20,6 +21,8 @@ struct peer {
   std::string http_address;
   size_t agents = 0;
   int joined_at = 0; ///< Heartbeats seen when it was accepted.
+  caf::actor lock_authority;
+  std::int64_t started_at_ms = 0;
 };
 
 struct membership_state {
@@ -31,7 +34,9 @@ struct membership_state {
   std::set<std::string> connecting;
   /// Which node each seed turned out to be.
   std::map<std::string, std::string> seed_nodes;
-  int heartbeats = 0; ///< Tables of live nodes seen (peers_atom).
+  int heartbeats = 0;   ///< Tables of live nodes seen (peers_atom).
+  int greeting = 0;     ///< Hellos sent and not answered yet.
+  caf::actor authority; ///< The lock authority named to the dispatcher.
 };
 
 using membership_self = caf::stateful_actor<membership_state>;
@@ -39,7 +44,45 @@ using membership_self = caf::stateful_actor<membership_state>;
 // cfg.agents follows the dispatcher (refreshed every heartbeat), so that a
 // node greeting this one learns agents registered after start too.
 hello own_hello(const membership_state& st) {
-  return {protocol_version, st.cfg.node_id, st.cfg.http_address, st.cfg.agents};
+  return {protocol_version, st.cfg.node_id,        st.cfg.http_address,
+          st.cfg.agents,    st.cfg.lock_authority, st.cfg.started_at_ms};
+}
+
+// The oldest member's lock authority grants the locks of the whole
+// cluster: a node that joins later never displaces it, so it moves only
+// when its node goes. Named once this node has tried every peer of its
+// first nodes table (or a heartbeat later), so that a node does not grant
+// locks alone before it sees the cluster; then again whenever the members
+// change.
+void name_authority(membership_self* self) {
+  auto& st = self->state;
+  bool settled = st.connecting.empty() && st.greeting == 0;
+  if (st.heartbeats == 0 || (!settled && st.heartbeats < 2))
+    return;
+  std::pair oldest{st.cfg.started_at_ms, st.cfg.node_id};
+  auto chosen = st.cfg.lock_authority;
+  for (const auto& [id, p] : st.peers)
+    if (std::pair{p.started_at_ms, id} < oldest) {
+      oldest = {p.started_at_ms, id};
+      chosen = p.lock_authority;
+    }
+  if (chosen == st.authority)
+    return;
+  st.authority = chosen;
+  spdlog::info("the lock authority of the cluster is node {}'s", oldest.second);
+  if (chosen == st.cfg.lock_authority) {
+    std::vector<std::string> members{st.cfg.node_id};
+    for (const auto& [id, p] : st.peers)
+      members.push_back(id);
+    self->send(chosen, authority_atom::value, std::move(members));
+  }
+  self->send(st.cfg.dispatcher, authority_atom::value, chosen);
+}
+
+// A peer is gone: its agents leave the directory, its locks are freed.
+void forget_peer(membership_self* self, const std::string& node) {
+  self->send(self->state.cfg.dispatcher, leave_atom::value, node);
+  self->send(self->state.cfg.lock_authority, leave_atom::value, node);
 }
 
 void accept(membership_self* self, hello& h, const caf::actor& remote) {
@@ -55,10 +98,12 @@ void accept(membership_self* self, hello& h, const caf::actor& remote) {
   int joined_at = known != st.peers.end() && known->second.membership == remote
                       ? known->second.joined_at
                       : st.heartbeats;
-  st.peers[h.node_id] = {remote, h.http_address, h.agents.size(), joined_at};
+  st.peers[h.node_id] = {remote,    h.http_address,   h.agents.size(),
+                         joined_at, h.lock_authority, h.started_at_ms};
   self->send(
       st.cfg.dispatcher,
       directory_update{protocol_version, h.node_id, std::move(h.agents), {}});
+  name_authority(self);
 }
 
 void connect(membership_self* self, const std::string& key,
@@ -77,19 +122,25 @@ void connect(membership_self* self, const std::string& key,
 
 void greet(membership_self* self, const std::string& key,
            const caf::actor& remote) {
+  ++self->state.greeting;
   self->request(remote, std::chrono::seconds{5}, own_hello(self->state))
       .then(
           [self, key, remote](hello& h) {
+            --self->state.greeting;
             if (auto why = check_hello(h, self->state.cfg.node_id);
-                !why.empty())
-              return spdlog::error("refusing {}: {}", key, why);
+                !why.empty()) {
+              spdlog::error("refusing {}: {}", key, why);
+              return name_authority(self);
+            }
             if (key.rfind("seed ", 0) == 0)
               self->state.seed_nodes[key] = h.node_id;
             accept(self, h, remote);
           },
           [self, key](caf::error& e) {
+            --self->state.greeting;
             spdlog::error("{} refused this node: {}", key,
                           self->system().render(e));
+            name_authority(self);
           });
 }
 
@@ -134,7 +185,7 @@ void drop_expired(membership_self* self,
                  "until it renews it",
                  it->first);
     self->demonitor(it->second.membership);
-    self->send(self->state.cfg.dispatcher, leave_atom::value, it->first);
+    forget_peer(self, it->first);
     it = peers.erase(it);
   }
 }
@@ -181,6 +232,10 @@ void take_update(membership_self* self, directory_update& u) {
 }
 
 caf::behavior membership(membership_self* self, membership_settings cfg) {
+  if (!cfg.lock_authority) { // a node's has one; a test's may not
+    cfg.lock_authority = spawn_lock_authority(self->system());
+    self->link_to(cfg.lock_authority);
+  }
   self->state.cfg = std::move(cfg);
   self->set_default_handler(
       [](caf::scheduled_actor*,
@@ -195,9 +250,9 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
       if (it->second.membership.address() == dm.source) {
         spdlog::warn("node {} is down: {}", it->first,
                      self->system().render(dm.reason));
-        self->send(self->state.cfg.dispatcher, leave_atom::value, it->first);
+        forget_peer(self, it->first);
         peers.erase(it);
-        return;
+        return name_authority(self);
       }
   });
   return {
@@ -206,12 +261,15 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
         drop_expired(self, table);
         reach(self, table);
         share_directory(self);
+        name_authority(self);
       },
       [self](connected_atom, const std::string& key, const caf::actor& remote,
              const std::string& error) {
         self->state.connecting.erase(key);
-        if (!remote)
-          return spdlog::warn("cannot reach {}: {}", key, error);
+        if (!remote) {
+          spdlog::warn("cannot reach {}: {}", key, error);
+          return name_authority(self);
+        }
         greet(self, key, remote);
       },
       [self](directory_update& u) { take_update(self, u); },

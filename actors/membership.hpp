@@ -20,6 +20,13 @@
 //       go to the dispatcher.
 //   directory_atom -> std::string: the peers as JSON (id, http_address,
 //       agent count).
+// Names the cluster's lock authority to the dispatcher, (authority_atom,
+// actor), once it has tried the peers of its first nodes table and
+// whenever the members change: the authority of the member that started
+// first. When that is this node's own, its authority hears
+// (authority_atom, member ids) and settles before it grants. A peer that
+// goes is also sent to this node's authority (leave_atom), which frees its
+// locks.
 // A peer whose membership actor goes down (process death, or no middleman
 // heartbeat for the connection timeout) is forgotten and its agents leave
 // the dispatcher. Messages it does not understand are logged and dropped.
@@ -48,6 +55,11 @@ struct membership_settings {
   /// Connect through CAF's openssl module (the system has it loaded and
   /// holds this node's certificate, key and CA).
   bool tls = false;
+  /// This node's lock authority (actors/lock_authority.hpp), and when the
+  /// node started (wall clock, ms): the oldest member's authority grants
+  /// the cluster's locks.
+  caf::actor lock_authority;
+  std::int64_t started_at_ms = 0;
 };
 
 caf::actor spawn_membership(caf::actor_system& sys,

@@ -21,6 +21,9 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_load>("hishamos.agent_load");
   cfg.add_message_type<std::vector<agent_load>>("hishamos.agent_loads");
   cfg.add_message_type<directory_update>("hishamos.directory_update");
+  cfg.add_message_type<lock_ask>("hishamos.lock_ask");
+  cfg.add_message_type<std::vector<lock_ask>>("hishamos.lock_asks");
+  cfg.add_message_type<lock_sync>("hishamos.lock_sync");
   cfg.add_message_type<peer_address>("hishamos.peer_address");
   cfg.add_message_type<std::vector<peer_address>>("hishamos.peer_addresses");
   cfg.add_message_type<persistence::checkpoint>("hishamos.checkpoint");

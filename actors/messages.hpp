@@ -40,14 +40,20 @@ using sync_atom = caf::atom_constant<caf::atom("hm_sync")>;
 using rate_atom = caf::atom_constant<caf::atom("hm_rate")>;
 using stats_atom = caf::atom_constant<caf::atom("hm_stats")>;
 using lock_timeout_atom = caf::atom_constant<caf::atom("hm_locktmo")>;
+using lock_granted_atom = caf::atom_constant<caf::atom("hm_lgrant")>;
+using lock_denied_atom = caf::atom_constant<caf::atom("hm_ldeny")>;
+using lock_release_atom = caf::atom_constant<caf::atom("hm_lrel")>;
+using authority_atom = caf::atom_constant<caf::atom("hm_lauth")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
 /// nodes has the same shape on both ends.
 /// Version 2 added directory_update; 3 added quality and decision to
 /// task_reply, price_per_call and overlap to agent_def, conversation to
-/// task_request and the routing fields of assign_step.
-constexpr int protocol_version = 3;
+/// task_request and the routing fields of assign_step; 4 the lock
+/// authority (lock_ask, lock_sync, and its handle and the node's start
+/// time in hello).
+constexpr int protocol_version = 4;
 
 /// An agent as the directory carries it between nodes.
 struct agent_entry {
@@ -61,6 +67,10 @@ struct hello {
   std::string node_id;
   std::string http_address;
   std::vector<agent_entry> agents;
+  /// The node's lock authority: the oldest node's one grants the locks
+  /// of the whole cluster.
+  caf::actor lock_authority;
+  std::int64_t started_at_ms = 0; ///< Wall clock; orders nodes by age.
 };
 
 /// The load one node's dispatcher has placed on one agent: the
@@ -106,6 +116,31 @@ struct assign_step {
   model::judge_evaluator evaluator;       ///< agent "" = template rules.
 };
 
+/// Dispatcher -> lock authority: grant all of `locks` to task `task_id`
+/// at once. Answered later, by a message to the asking dispatcher:
+/// (lock_granted_atom, task_id), or (lock_denied_atom, task_id, holders)
+/// after `timeout_ms`. (lock_release_atom, task_id) frees the locks, or
+/// withdraws the request.
+struct lock_ask {
+  std::string task_id;
+  std::string node_id; ///< The asking dispatcher's node (freed when it dies).
+  std::string holder;  ///< "step 'a' of execution X", for timeout errors.
+  std::vector<model::lock_request> locks;
+  /// Queue order across the cluster: priority - aging * wall-clock arrival
+  /// in seconds; higher is granted first.
+  double order = 0;
+  std::int64_t timeout_ms = 0; ///< 0 = wait as long as it takes.
+};
+
+/// Dispatcher -> a lock authority it has just turned to: every lock its
+/// node holds and every request it has waiting. Replaces all the authority
+/// knew of that node.
+struct lock_sync {
+  std::string node_id;
+  std::vector<lock_ask> held;
+  std::vector<lock_ask> waiting;
+};
+
 /// Writer's answer to a checkpoint or state change.
 struct store_ack {
   persistence::errc code = persistence::errc::ok;
@@ -127,7 +162,18 @@ typename Inspector::result_type inspect(Inspector& f, agent_entry& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello& x) {
   return f(caf::meta::type_name("hello"), x.protocol, x.node_id, x.http_address,
-           x.agents);
+           x.agents, x.lock_authority, x.started_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_ask& x) {
+  return f(caf::meta::type_name("lock_ask"), x.task_id, x.node_id, x.holder,
+           x.locks, x.order, x.timeout_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_sync& x) {
+  return f(caf::meta::type_name("lock_sync"), x.node_id, x.held, x.waiting);
 }
 
 template <class Inspector>

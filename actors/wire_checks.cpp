@@ -1,5 +1,7 @@
 #include "actors/wire_checks.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 namespace hishamos::actors {
@@ -21,6 +23,8 @@ std::string check_hello(const hello& h, const std::string& self_id) {
   if (h.node_id == self_id)
     return "it uses this node's id '" + self_id +
            "'; give every node its own node.id";
+  if (!h.lock_authority)
+    return "its hello names no lock authority";
   return check_agents(h.agents);
 }
 
@@ -32,6 +36,22 @@ std::string check_task(const model::task_request& t) {
            std::to_string(t.epoch);
   if (!nlohmann::json::accept(t.params))
     return "a task whose params are not JSON";
+  return {};
+}
+
+std::string check_lock_ask(const lock_ask& a) {
+  constexpr size_t max_locks = model::max_step_locks;
+  if (a.task_id.empty())
+    return "a lock request without task id";
+  if (a.locks.empty() || a.locks.size() > max_locks)
+    return "a lock request for " + std::to_string(a.locks.size()) +
+           " locks (1 to " + std::to_string(max_locks) + ")";
+  for (const auto& l : a.locks)
+    if (l.resource.empty())
+      return "a lock request for an unnamed resource";
+  if (!std::isfinite(a.order) || a.timeout_ms < 0)
+    return "a lock request with order " + std::to_string(a.order) +
+           " and timeout " + std::to_string(a.timeout_ms) + " ms";
   return {};
 }
 

@@ -25,4 +25,10 @@ namespace hishamos::actors {
 /// params that are JSON.
 [[nodiscard]] std::string check_task(const model::task_request& t);
 
+/// A lock request from any node's dispatcher: a task id, 1 to
+/// model::max_step_locks locks
+/// on named resources, a finite order (a NaN would break the queue's
+/// ordering) and a timeout >= 0.
+[[nodiscard]] std::string check_lock_ask(const lock_ask& a);
+
 } // namespace hishamos::actors

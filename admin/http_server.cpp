@@ -236,6 +236,10 @@ void http_server::impl::routes() {
                  return store_failed(res, got.st);
                reply(res, 200, got.value);
              });
+  server.Get("/api/v1/locks",
+             [this](const httplib::Request&, httplib::Response& res) {
+               reply(res, 200, n.locks());
+             });
   server.Get("/api/v1/agents/quality",
              [this](const httplib::Request&, httplib::Response& res) {
                reply(res, 200, {{"learned", n.learned_quality()}});

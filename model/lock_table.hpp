@@ -6,12 +6,17 @@
 // resource coexist, an exclusive one excludes every other. Pure: the
 // dispatcher decides who asks in which order (priority, then arrival).
 
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace hishamos::model {
+
+/// The most locks one step may declare (a lock request with more is
+/// refused on the wire).
+constexpr std::size_t max_step_locks = 64;
 
 /// One lock a step asks for.
 struct lock_request {

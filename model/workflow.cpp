@@ -62,6 +62,12 @@ void parse_locks(yaml_reader& in, const YAML::Node& node, step_def& s) {
               "list each resource once");
     s.locks.push_back(std::move(r));
   }
+  if (s.locks.size() > max_step_locks)
+    in.fail(node, s.id,
+            std::to_string(s.locks.size()) +
+                " locks; a step may take at most " +
+                std::to_string(max_step_locks),
+            "lock a resource that stands for the group instead");
 }
 
 void parse_consensus(yaml_reader& in, const YAML::Node& node, step_def& s) {

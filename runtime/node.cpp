@@ -17,6 +17,7 @@
 #include "actors/agent.hpp"
 #include "actors/batch_processor.hpp"
 #include "actors/dispatcher.hpp"
+#include "actors/lock_authority.hpp"
 #include "actors/membership.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
@@ -101,7 +102,9 @@ struct node::impl {
   caf::actor batch;
   caf::actor ledger;     ///< Effect recorder (tests); unset normally.
   caf::actor membership; ///< Set when the node listens for peers.
-  std::string address;   ///< host:port peers reach this node at.
+  caf::actor lock_authority;
+  std::int64_t started_at_ms = persistence::now_ms();
+  std::string address; ///< host:port peers reach this node at.
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys; // last: stops first
 
@@ -132,12 +135,14 @@ struct node::impl {
     all.push_back(supervisor);
     all.push_back(ledger);
     all.push_back(membership);
+    all.push_back(lock_authority);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
-    dispatcher = supervisor = batch = ledger = membership = nullptr;
+    dispatcher = supervisor = batch = ledger = membership = lock_authority =
+        nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -271,6 +276,9 @@ model::result<actors::dispatch_settings> node::impl::dispatch_settings() {
     ds.learned[{x.agent_id, x.category}] = {x.successes, x.failures};
   ds.batch = batch;
   ds.wait_for_peers = !opts.config.listen.empty();
+  ds.node_id = opts.config.node_id;
+  lock_authority = actors::spawn_lock_authority(*sys);
+  ds.lock_authority = lock_authority;
   return ds;
 }
 
@@ -294,6 +302,8 @@ model::result<bool> node::impl::join_cluster() {
   ms.http_address = c.http_listen;
   ms.dispatcher = dispatcher;
   ms.tls = !c.tls.certificate.empty();
+  ms.lock_authority = lock_authority;
+  ms.started_at_ms = started_at_ms;
   for (const auto& seed : c.seeds) {
     auto shp = config::split_host_port(seed, "node.seeds");
     if (!shp)
@@ -866,6 +876,16 @@ nlohmann::json node::learned_quality() {
   std::string text = "[]";
   self->request(impl_->dispatcher, std::chrono::seconds{2},
                 actors::stats_atom::value)
+      .receive([&](std::string& s) { text = std::move(s); },
+               [](caf::error&) {});
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+nlohmann::json node::locks() {
+  caf::scoped_actor self{*impl_->sys};
+  std::string text = R"({"authority": null})";
+  self->request(impl_->dispatcher, std::chrono::seconds{2},
+                actors::lock_release_atom::value, actors::directory_atom::value)
       .receive([&](std::string& s) { text = std::move(s); },
                [](caf::error&) {});
   return nlohmann::json::parse(text, nullptr, false);

@@ -45,13 +45,30 @@ struct hosted_agent {
   }
 };
 
+/// Where a step with locks is with the lock authority.
+enum class lock_phase {
+  none,    ///< It declares no locks.
+  unasked, ///< Not asked for yet: no agent matches, or no authority known.
+  asked,   ///< Waiting for the authority's grant.
+  granted, ///< Held: it may run.
+};
+
+/// A step's claim on its locks, kept while it waits, runs and is requeued.
+struct lock_claim {
+  lock_phase phase = lock_phase::none;
+  /// Its place in the cluster-wide lock queue (lock_ask::order).
+  double order = 0;
+  /// When it stops waiting for its locks (lock_timeout_ms after it first
+  /// waited); unused without a timeout.
+  steady::time_point deadline;
+};
+
 struct waiting_step {
   assign_step step;
   caf::typed_response_promise<task_reply> rp;
   int requeued = 0;
   steady::time_point since = steady::now();
-  /// Who held its locks when it last could not have them (task ids).
-  std::vector<std::string> lock_holders;
+  lock_claim claim;
   /// A candidate (or the judge) of this consensus group (its step's task
   /// id); "" = a step of its own.
   std::string group;
@@ -75,6 +92,7 @@ struct running_task {
   std::string group;        ///< As waiting_step::group.
   steady::time_point since; ///< When it first waited.
   std::string evaluating;   ///< As waiting_step::evaluating.
+  lock_claim claim;         ///< Granted, when it declares locks.
 };
 
 /// A result waiting for its judge evaluator's score.
@@ -110,12 +128,16 @@ struct dispatcher_state {
   /// at the same rate, so the order of priority + aging * waited never
   /// changes: the key is priority - aging * arrival time, fixed at arrival
   /// (ties keep arrival order). A requeued task goes first.
-  std::multimap<double, waiting_step, std::greater<>> waiting;
+  using waiting_queue = std::multimap<double, waiting_step, std::greater<>>;
+  waiting_queue waiting;
+  /// The waiting steps that declare locks, by task id.
+  std::unordered_map<std::string, waiting_queue::iterator> lock_waiters;
+  /// Grants this node's locks; null until membership names the cluster's.
+  caf::actor authority;
   std::unordered_map<std::string, running_task> running; ///< by task id
   std::map<std::string, int> running_per_workflow;
   std::map<std::string, int> running_per_department;
   std::map<stats_key, model::quality_stats> learned;
-  model::lock_table locks; ///< Held by running tasks (by task id).
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
   std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
@@ -129,7 +151,14 @@ struct dispatcher_state {
 using dispatcher_self = caf::stateful_actor<dispatcher_state>;
 
 /// Queues a step in effective-priority order; `first` puts it ahead of all.
-void enqueue(dispatcher_state& st, waiting_step w, bool first = false);
+/// A step with locks asks for them as soon as an agent matches it.
+dispatcher_state::waiting_queue::iterator
+enqueue(dispatcher_self* self, waiting_step w, bool first = false);
+/// Takes a step out of the queue; its locks (or its request for them) are
+/// freed when `free_locks`. Returns the next one.
+dispatcher_state::waiting_queue::iterator
+unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
+        bool free_locks);
 /// Starts every waiting step that can start now.
 void pump(dispatcher_self* self);
 /// Adds one result's score to what routing learned (and persists it).
@@ -140,6 +169,23 @@ double outcome_of(const task_reply& r);
 /// Which agents a step asks for, in words.
 std::string describe(const assign_step& s);
 bool matches(const hosted_agent& a, const assign_step& s);
+bool any_match(const dispatcher_state& st, const assign_step& s);
+
+// Locks (actors/dispatcher_locks.cpp): the lock authority grants them.
+/// Asks the authority for a waiting step's locks (when there is one).
+void ask_locks(dispatcher_self* self, waiting_step& w);
+/// Frees a task's locks, or withdraws its request for them.
+void free_locks(dispatcher_self* self, const std::string& task_id);
+/// Asks for the locks of every waiting step that has a matching agent now.
+void ask_unasked(dispatcher_self* self);
+/// The authority granted a waiting step's locks.
+void locks_granted(dispatcher_self* self, const std::string& task_id);
+/// A waiting step's lock_timeout_ms passed: it fails naming the holders.
+void locks_denied(dispatcher_self* self, const std::string& task_id,
+                  const std::string& holders);
+/// Membership named another authority: this node's locks and requests
+/// move to it.
+void turn_to(dispatcher_self* self, caf::actor authority);
 
 /// Consensus: queues one candidate per agent asked for.
 caf::result<task_reply>

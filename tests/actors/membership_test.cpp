@@ -80,8 +80,12 @@ struct membership_fixture {
     model::agent_def def;
     def.id = "a9";
     def.capacity = 3;
-    return {
-        actors::protocol_version, "n2", "127.0.0.1:2", {{def, remote_agent}}};
+    return {actors::protocol_version,
+            "n2",
+            "127.0.0.1:2",
+            {{def, remote_agent}},
+            remote_agent, // stands in for the peer's lock authority
+            1};
   }
 };
 

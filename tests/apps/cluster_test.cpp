@@ -457,3 +457,101 @@ SCENARIO("a lock held by a step running on another node's agent is released "
   REQUIRE(
       wait_until([&] { return completed() == 2; }, std::chrono::seconds{20}));
 }
+
+namespace {
+
+// The start times of the locked steps (`l`) the agents ran, oldest first.
+std::vector<std::int64_t> locked_starts(const test::node_cluster& c) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : c.effects())
+    if (e.step_id == "l")
+      out.push_back(e.at_ms);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every locked step started at least `latency_ms` after the one before:
+// it got the exclusive lock only once that one had finished.
+void check_one_at_a_time(const std::vector<std::int64_t>& starts,
+                         int latency_ms) {
+  for (size_t i = 1; i < starts.size(); ++i) {
+    INFO("locked step " << i << " started " << starts[i] - starts[i - 1]
+                        << " ms after the one before");
+    CHECK(starts[i] - starts[i - 1] >= latency_ms);
+  }
+}
+
+json locks_at(const member& m) {
+  httplib::Client client{m.host, m.http};
+  auto res = client.Get("/api/v1/locks");
+  return res && res->status == 200 ? json::parse(res->body) : json{};
+}
+
+} // namespace
+
+SCENARIO("steps owned by different nodes that take the same exclusive lock "
+         "run one at a time: the cluster has one lock authority",
+         "[cluster][pg][locks]") {
+  test::pg_database db;
+  constexpr int latency_ms = 300;
+  test::node_cluster c{db.url(), latency_ms};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  // Each node owns the executions submitted to it and runs them on its
+  // own agent: only the lock relates them.
+  c.submit(nodes[0].http, 3, "LockedA1");
+  c.submit(nodes[1].http, 3, "LockedA2");
+  c.submit(nodes[2].http, 3, "LockedA3");
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return test::all_completed(*store); },
+                     std::chrono::seconds{30}));
+  auto starts = locked_starts(c);
+  REQUIRE(starts.size() == 9);
+  check_one_at_a_time(starts, latency_ms);
+  // All three nodes see the same authority, and it holds nothing now.
+  for (const auto& m : nodes) {
+    auto l = locks_at(m);
+    CHECK(l["held"].empty());
+    CHECK(l["waiting"].empty());
+  }
+}
+
+SCENARIO("when the lock authority's node is killed, the next oldest node's "
+         "authority takes over the held lock before it grants the waiting "
+         "request",
+         "[cluster][pg][locks][chaos]") {
+  test::pg_database db;
+  constexpr int latency_ms = 2500; // the holder is mid-task at the kill
+  test::node_cluster c{db.url(), latency_ms};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  for (auto& m : nodes)
+    start(c, m); // n1 first: the oldest, whose authority grants
+  wait_for_mesh(nodes);
+  c.submit(nodes[1].http, 1, "LockedA2");
+  REQUIRE(wait_until([&] { return locked_starts(c).size() == 1; }));
+  c.submit(nodes[2].http, 1, "LockedA3");
+  REQUIRE(
+      wait_until([&] { return locks_at(nodes[2])["waiting"].size() == 1; }));
+  CHECK(locks_at(nodes[2])["held"][0]["node"] == "n2");
+  nodes[0].process->kill_and_wait(SIGKILL);
+  // n2's authority now: it holds n2's lock, and n3's request waits.
+  REQUIRE(wait_until([&] {
+    auto l = locks_at(nodes[2]);
+    return l.contains("held") && l["held"].size() == 1 &&
+           l["held"][0]["node"] == "n2";
+  }));
+  auto store = c.open_store();
+  REQUIRE(wait_until(
+      [&] {
+        size_t done = 0;
+        for (const auto& x : store->list_executions(10).value)
+          done += x.state == persistence::execution_state::completed;
+        return done == 2;
+      },
+      std::chrono::seconds{20}));
+  auto starts = locked_starts(c);
+  REQUIRE(starts.size() == 2);
+  check_one_at_a_time(starts, latency_ms);
+}

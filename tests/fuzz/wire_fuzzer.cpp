@@ -62,6 +62,11 @@ void act_on(const caf::message& msg) {
     (void)actors::check_agents(msg.get_as<actors::directory_update>(0).agents);
   else if (msg.match_elements<model::task_request>())
     (void)actors::check_task(msg.get_as<model::task_request>(0));
+  else if (msg.match_elements<actors::lock_ask>())
+    (void)actors::check_lock_ask(msg.get_as<actors::lock_ask>(0));
+  else if (msg.match_elements<actors::lock_sync>())
+    for (const auto& a : msg.get_as<actors::lock_sync>(0).held)
+      (void)actors::check_lock_ask(a);
   else
     (void)caf::to_string(msg); // the "dropped a message" log line
 }

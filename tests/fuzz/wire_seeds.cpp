@@ -55,12 +55,21 @@ int main(int argc, char** argv) {
   locked.consensus = {3, "judge", "agent_judge", "cmd_judge"};
   locked.evaluator = {"agent_judge", "cmd_grade"};
   batch.agent_stats.push_back({"a1", "c", 1, 2});
+  actors::lock_ask ask{"t1",         "n2",   "step 's1' of execution e1",
+                       locked.locks, -1.7e9, 250};
   // One seed per message type that crosses nodes or is registered to.
   const std::pair<const char*, caf::message> seeds[] = {
       {"hello", caf::make_message(actors::hello{actors::protocol_version,
                                                 "n2",
                                                 "127.0.0.1:8080",
-                                                {{def, caf::actor{}}}})},
+                                                {{def, caf::actor{}}},
+                                                caf::actor{},
+                                                1764547200000})},
+      {"lock_ask", caf::make_message(ask)},
+      {"lock_sync",
+       caf::make_message(actors::lock_sync{"n2", {ask}, {ask, ask}})},
+      {"lock_release",
+       caf::make_message(actors::lock_release_atom::value, std::string{"t1"})},
       {"directory_update",
        caf::make_message(actors::directory_update{actors::protocol_version,
                                                   "n2",

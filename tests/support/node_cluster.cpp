@@ -53,7 +53,8 @@ node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
   // Two workflows that lock the same resource, on agents of different
   // nodes in the cluster tests.
   for (auto [name, agent] :
-       {std::pair{"LockedA2", "a2"}, std::pair{"LockedA1", "a1"}})
+       {std::pair{"LockedA2", "a2"}, std::pair{"LockedA1", "a1"},
+        std::pair{"LockedA3", "a3"}})
     dir.write(std::string{"catalog/workflows/"} + name + ".yaml",
               std::string{"name: "} + name +
                   "\nsteps:\n  - {id: l, agent_id: " + agent +

@@ -36,8 +36,8 @@ struct node_spec {
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
 /// (capacity 8), all answering after `latency_ms`; workflows `Diamond`
 /// (a -> b, c -> d on worker, 4 steps), `Relay` (a1 -> a2 -> a3), `Pair`
-/// (a1 -> a2), and `LockedA2` / `LockedA1` (one step on a2 / a1 holding
-/// the exclusive lock repo:main).
+/// (a1 -> a2), and `LockedA1` / `LockedA2` / `LockedA3` (one step `l` on
+/// a1 / a2 / a3 holding the exclusive lock repo:main).
 struct node_cluster {
   temp_dir dir;
   std::string store_url;

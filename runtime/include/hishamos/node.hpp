@@ -137,6 +137,11 @@ public:
   /// Learned quality per (agent, category) as this node's dispatcher has
   /// it: [{agent, category, successes, failures, mean}].
   [[nodiscard]] nlohmann::json learned_quality();
+  /// The locks of the cluster's lock authority, as this node's dispatcher
+  /// turns to it: {held, waiting (in grant order), awaiting_sync}, entries
+  /// {task_id, node, holder, locks: [{resource, mode}]}; {authority: null}
+  /// before membership has named one.
+  [[nodiscard]] nlohmann::json locks();
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");
