@@ -84,12 +84,10 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
         (taken && taken->count(a.def.id)))
       continue;
     index.push_back(i);
-    auto learned = st.learned.find({a.def.id, category});
     candidates.push_back({a.def.id, a.node, a.cluster_load(), a.def.capacity,
                           capability_match(a, s), a.def.price_per_call,
                           a.latency_ms,
-                          learned == st.learned.end() ? model::quality_stats{}
-                                                      : learned->second});
+                          st.cluster_quality({a.def.id, category})});
   }
   if (!any)
     return {-2, {}};
@@ -113,8 +111,9 @@ void learn(dispatcher_self* self, const std::string& agent,
   auto& q = st.learned[{agent, category}];
   q.observe(score, st.cfg.weights.decay);
   if (st.cfg.batch)
-    self->send(st.cfg.batch, persistence::agent_stat_record{
-                                 agent, category, q.successes, q.failures});
+    self->send(st.cfg.batch,
+               persistence::agent_stat_record{agent, category, q.successes,
+                                              q.failures, st.cfg.node_id});
 }
 
 double outcome_of(const task_reply& r) {
@@ -407,6 +406,14 @@ void sync_peer(dispatcher_self* self, directory_update& u) {
     if (auto it = by_key.find({l.agent_id, l.node});
         it != by_key.end() && l.load > 0)
       it->second->elsewhere[u.node_id] = l.load;
+  // What the peer learned itself replaces what this node knew of it (a
+  // hello carries none: what was stored stays until its first update).
+  if (!u.learned.empty()) {
+    auto& theirs = st.learned_elsewhere[u.node_id];
+    theirs.clear();
+    for (const auto& x : u.learned)
+      theirs[{x.agent_id, x.category}] = {x.successes, x.failures};
+  }
   pump(self);
 }
 
@@ -420,6 +427,10 @@ directory_update own_part(const dispatcher_state& st) {
     if (a.load > 0)
       out.loads.push_back({a.def.id, a.node, a.load});
   }
+  for (const auto& [key, q] : st.learned)
+    if (q.successes + q.failures > 0)
+      out.learned.push_back(
+          {key.first, key.second, q.successes, q.failures, st.cfg.node_id});
   return out;
 }
 
@@ -501,15 +512,31 @@ std::string directory(const dispatcher_state& st) {
   return out.dump();
 }
 
+// Per (agent, category): what the cluster learned, and this node's part.
 std::string learned_quality(const dispatcher_state& st) {
-  auto out = nlohmann::json::array();
+  std::set<stats_key> keys;
   for (const auto& [key, q] : st.learned)
-    if (q.successes + q.failures > 0)
-      out.push_back({{"agent", key.first},
-                     {"category", key.second},
-                     {"successes", q.successes},
-                     {"failures", q.failures},
-                     {"mean", q.mean()}});
+    keys.insert(key);
+  for (const auto& [node, xs] : st.learned_elsewhere)
+    for (const auto& [key, q] : xs)
+      keys.insert(key);
+  auto out = nlohmann::json::array();
+  for (const auto& key : keys) {
+    auto q = st.cluster_quality(key);
+    if (q.successes + q.failures <= 0)
+      continue;
+    auto here = st.learned.find(key);
+    auto mine =
+        here == st.learned.end() ? model::quality_stats{} : here->second;
+    out.push_back(
+        {{"agent", key.first},
+         {"category", key.second},
+         {"successes", q.successes},
+         {"failures", q.failures},
+         {"mean", q.mean()},
+         {"here",
+          {{"successes", mine.successes}, {"failures", mine.failures}}}});
+  }
   return out.dump();
 }
 
@@ -519,6 +546,7 @@ dispatcher_actor(dispatcher_self* self,
                  dispatch_settings cfg) {
   auto& st = self->state;
   st.learned = cfg.learned;
+  st.learned_elsewhere = cfg.learned_elsewhere;
   st.rng.seed(cfg.seed != 0 ? cfg.seed
                             : static_cast<std::uint64_t>(
                                   steady::now().time_since_epoch().count()));

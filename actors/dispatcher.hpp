@@ -80,8 +80,12 @@ struct dispatch_settings {
   /// Command template id -> category (learned quality is per category);
   /// a template not listed is its own category.
   std::map<std::string, std::string> categories;
-  /// Learned quality stored before, by (agent id, category).
+  /// Learned quality this node stored before, by (agent id, category).
   std::map<std::pair<std::string, std::string>, model::quality_stats> learned;
+  /// What other nodes stored, by node: routing adds every node's evidence.
+  std::map<std::string,
+           std::map<std::pair<std::string, std::string>, model::quality_stats>>
+      learned_elsewhere;
   caf::actor batch;       ///< Receives learned quality to persist; may be null.
   std::uint64_t seed = 0; ///< Routing randomness; 0 = from the clock.
   /// A clustered node: a step no known agent matches waits for one to join,

@@ -218,8 +218,8 @@ void take_update(membership_self* self, directory_update& u) {
   else if (from == st.peers.end() ||
            from->second.membership.address() != self->current_sender())
     why = "not from a member";
-  else
-    why = check_agents(u.agents);
+  else if (why = check_agents(u.agents); why.empty())
+    why = check_learned(u.learned);
   if (!why.empty())
     return spdlog::warn("dropped a directory update claiming to be from node "
                         "{}: {}",

@@ -52,7 +52,7 @@ using authority_atom = caf::atom_constant<caf::atom("hm_lauth")>;
 /// task_reply, price_per_call and overlap to agent_def, conversation to
 /// task_request and the routing fields of assign_step; 4 the lock
 /// authority (lock_ask, lock_sync, and its handle and the node's start
-/// time in hello).
+/// time in hello) and learned quality in directory_update.
 constexpr int protocol_version = 4;
 
 /// An agent as the directory carries it between nodes.
@@ -91,6 +91,9 @@ struct directory_update {
   std::string node_id;
   std::vector<agent_entry> agents;
   std::vector<agent_load> loads;
+  /// The quality this node learned itself, per (agent, category): peers
+  /// add every node's evidence when they route.
+  std::vector<persistence::agent_stat_record> learned;
 };
 
 /// A peer to connect to, from the nodes table.
@@ -184,7 +187,7 @@ typename Inspector::result_type inspect(Inspector& f, agent_load& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, directory_update& x) {
   return f(caf::meta::type_name("directory_update"), x.protocol, x.node_id,
-           x.agents, x.loads);
+           x.agents, x.loads, x.learned);
 }
 
 template <class Inspector>
@@ -265,7 +268,7 @@ typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_stat_record& x) {
   return f(caf::meta::type_name("agent_stat_record"), x.agent_id, x.category,
-           x.successes, x.failures);
+           x.successes, x.failures, x.node_id);
 }
 
 template <class Inspector>

@@ -39,6 +39,17 @@ std::string check_task(const model::task_request& t) {
   return {};
 }
 
+std::string
+check_learned(const std::vector<persistence::agent_stat_record>& xs) {
+  auto bad = [](double x) { return !std::isfinite(x) || x < 0 || x > 1e9; };
+  for (const auto& x : xs)
+    if (x.agent_id.empty() || x.category.empty() || bad(x.successes) ||
+        bad(x.failures))
+      return "its learned quality holds an invalid entry ('" + x.agent_id +
+             "', '" + x.category + "')";
+  return {};
+}
+
 std::string check_lock_ask(const lock_ask& a) {
   constexpr size_t max_locks = model::max_step_locks;
   if (a.task_id.empty())

@@ -25,6 +25,11 @@ namespace hishamos::actors {
 /// params that are JSON.
 [[nodiscard]] std::string check_task(const model::task_request& t);
 
+/// A peer's learned quality: agent and category named, evidence finite,
+/// >= 0 and at most 1e9.
+[[nodiscard]] std::string
+check_learned(const std::vector<persistence::agent_stat_record>& xs);
+
 /// A lock request from any node's dispatcher: a task id, 1 to
 /// model::max_step_locks locks
 /// on named resources, a finite order (a NaN would break the queue's

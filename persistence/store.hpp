@@ -93,13 +93,15 @@ struct task_result_record {
   std::string decision; ///< Why its agent ran it (JSON); "" = unknown.
 };
 
-/// Learned quality of an agent for a command category (agent_stats),
-/// written with the batch: the newest values replace the stored ones.
+/// Learned quality of an agent for a command category (agent_stats), as
+/// one node observed it, written with the batch: the newest values replace
+/// the stored ones of that (agent, category, node).
 struct agent_stat_record {
   std::string agent_id;
   std::string category;
   double successes = 0;
   double failures = 0;
+  std::string node_id; ///< Whose evidence; "" = an unclustered node's.
 };
 
 /// One append-only audit event (audit_logs): who did what.

@@ -273,7 +273,15 @@ model::result<actors::dispatch_settings> node::impl::dispatch_settings() {
   if (!stats)
     return store_problem("cannot read learned agent quality", stats.st);
   for (const auto& x : stats.value)
-    ds.learned[{x.agent_id, x.category}] = {x.successes, x.failures};
+    if (x.node_id.empty() || x.node_id == opts.config.node_id) {
+      // "" = written before learned quality was kept per node: this node's.
+      auto& q = ds.learned[{x.agent_id, x.category}];
+      q.successes += x.successes;
+      q.failures += x.failures;
+    } else {
+      ds.learned_elsewhere[x.node_id][{x.agent_id, x.category}] = {x.successes,
+                                                                   x.failures};
+    }
   ds.batch = batch;
   ds.wait_for_peers = !opts.config.listen.empty();
   ds.node_id = opts.config.node_id;

@@ -137,10 +137,30 @@ struct dispatcher_state {
   std::unordered_map<std::string, running_task> running; ///< by task id
   std::map<std::string, int> running_per_workflow;
   std::map<std::string, int> running_per_department;
+  /// What this node learned itself (persisted under its node id).
   std::map<stats_key, model::quality_stats> learned;
+  /// What each peer learned, as it last reported it (directory_update), or
+  /// as stored when this node started.
+  std::map<std::string, std::map<stats_key, model::quality_stats>>
+      learned_elsewhere;
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
   std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
+
+  /// The evidence of every node for (agent, category), added up.
+  model::quality_stats cluster_quality(const stats_key& key) const {
+    model::quality_stats q;
+    auto add = [&](const std::map<stats_key, model::quality_stats>& xs) {
+      if (auto it = xs.find(key); it != xs.end()) {
+        q.successes += it->second.successes;
+        q.failures += it->second.failures;
+      }
+    };
+    add(learned);
+    for (const auto& [node, xs] : learned_elsewhere)
+      add(xs);
+    return q;
+  }
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);

@@ -1,5 +1,8 @@
 #include "persistence/pg/pg_store.hpp"
 
+#include <map>
+#include <tuple>
+
 #include <pqxx/pqxx>
 
 #include "persistence/checkpoint_codec.hpp"
@@ -271,23 +274,24 @@ public:
 
   static void upsert_agent_stats(pqxx::work& tx,
                                  const std::vector<agent_stat_record>& xs) {
-    // One row per pair, the newest: ON CONFLICT may not touch a row twice.
-    std::map<std::pair<std::string, std::string>, const agent_stat_record*>
+    // One row per key, the newest: ON CONFLICT may not touch a row twice.
+    std::map<std::tuple<std::string, std::string, std::string>,
+             const agent_stat_record*>
         newest;
     for (const auto& x : xs)
-      newest[{x.agent_id, x.category}] = &x;
+      newest[{x.agent_id, x.category, x.node_id}] = &x;
     if (newest.empty())
       return;
-    std::string sql = "INSERT INTO agent_stats (agent_id, category, "
+    std::string sql = "INSERT INTO agent_stats (agent_id, category, node_id, "
                       "successes, failures) VALUES ";
     bool first = true;
     for (const auto& [key, x] : newest) {
       sql += (first ? "(" : ",(") + tx.quote(x->agent_id) + "," +
-             tx.quote(x->category) + "," + tx.quote(x->successes) + "," +
-             tx.quote(x->failures) + ")";
+             tx.quote(x->category) + "," + tx.quote(x->node_id) + "," +
+             tx.quote(x->successes) + "," + tx.quote(x->failures) + ")";
       first = false;
     }
-    tx.exec0(sql + " ON CONFLICT (agent_id, category) DO UPDATE SET "
+    tx.exec0(sql + " ON CONFLICT (agent_id, category, node_id) DO UPDATE SET "
                    "successes = excluded.successes, failures = "
                    "excluded.failures, updated_at = now()");
   }
@@ -297,9 +301,10 @@ public:
     out.st = guarded("reading learned agent quality", [&]() -> status {
       pqxx::nontransaction tx{*conn_};
       for (const auto& row : tx.exec("SELECT agent_id, category, successes, "
-                                     "failures FROM agent_stats"))
+                                     "failures, node_id FROM agent_stats"))
         out.value.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                             row[2].as<double>(), row[3].as<double>()});
+                             row[2].as<double>(), row[3].as<double>(),
+                             row[4].as<std::string>()});
       return {};
     });
     return out;

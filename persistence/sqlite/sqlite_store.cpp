@@ -332,12 +332,13 @@ public:
       }
       for (const auto& x : batch.agent_stats) { // in order: the newest wins
         statement up{db_.get(),
-                     "INSERT INTO agent_stats (agent_id, category, successes, "
-                     "failures, updated_at) VALUES (?, ?, ?, ?, ?) ON "
-                     "CONFLICT (agent_id, category) DO UPDATE SET successes "
-                     "= excluded.successes, failures = excluded.failures, "
-                     "updated_at = excluded.updated_at"};
-        up.bind(x.agent_id, x.category, x.successes, x.failures, now_ms());
+                     "INSERT INTO agent_stats (agent_id, category, node_id, "
+                     "successes, failures, updated_at) VALUES (?, ?, ?, ?, ?, "
+                     "?) ON CONFLICT (agent_id, category, node_id) DO UPDATE "
+                     "SET successes = excluded.successes, failures = "
+                     "excluded.failures, updated_at = excluded.updated_at"};
+        up.bind(x.agent_id, x.category, x.node_id, x.successes, x.failures,
+                now_ms());
         if (int rc = up.step(); rc != SQLITE_DONE)
           return up.error("storing learned agent quality", rc);
       }
@@ -346,12 +347,13 @@ public:
   }
 
   outcome<std::vector<agent_stat_record>> agent_stats() override {
-    statement s{db_.get(), "SELECT agent_id, category, successes, failures "
-                           "FROM agent_stats"};
+    statement s{db_.get(), "SELECT agent_id, category, successes, failures, "
+                           "node_id FROM agent_stats"};
     outcome<std::vector<agent_stat_record>> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW)
-      out.value.push_back({s.text(0), s.text(1), s.real(2), s.real(3)});
+      out.value.push_back(
+          {s.text(0), s.text(1), s.real(2), s.real(3), s.text(4)});
     if (rc != SQLITE_DONE)
       out.st = s.error("reading learned agent quality", rc);
     return out;

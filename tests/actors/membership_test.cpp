@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
@@ -74,6 +76,16 @@ struct membership_fixture {
         .receive([&](std::string& s) { out = std::move(s); },
                  [](caf::error&) {});
     return out;
+  }
+
+  nlohmann::json learned() {
+    caf::scoped_actor self{*sys};
+    std::string out = "[]";
+    self->request(dispatcher, std::chrono::seconds{5},
+                  actors::stats_atom::value)
+        .receive([&](std::string& s) { out = std::move(s); },
+                 [](caf::error&) {});
+    return nlohmann::json::parse(out);
   }
 
   actors::hello peer_hello() {
@@ -172,6 +184,42 @@ TEST_CASE("a peer's periodic update adds the agents it registered since it "
   CHECK(dir[0]["load"] == 1); // placed by n2's dispatcher
   CHECK(dir[0]["load_from_here"] == 0);
   caf::anon_send_exit(later, caf::exit_reason::kill);
+}
+
+TEST_CASE("a peer's learned quality is added to this node's for routing; "
+          "an update with invalid evidence is dropped",
+          "[actors][membership][routing]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  caf::anon_send(f.dispatcher, actors::rate_atom::value, std::string{"a9"},
+                 std::string{"cat"}, 1.0); // this node's own evidence
+  auto with = [&](double successes) {
+    actors::directory_update u{actors::protocol_version,
+                               "n2",
+                               {{agent_def("a9", 3), f.remote_agent}},
+                               {}};
+    u.learned.push_back({"a9", "cat", successes, 2.0, "n2"});
+    return u;
+  };
+  (*f.peer)->send(f.membership, with(std::nan("")));
+  (*f.peer)->send(f.membership, with(4.0));
+  nlohmann::json learned;
+  REQUIRE(test::wait_until([&] {
+    learned = f.learned();
+    return learned.size() == 1 && learned[0]["failures"] == 2.0;
+  }));
+  CHECK(learned[0]["agent"] == "a9");
+  CHECK(learned[0]["successes"] == 5.0); // 1 here + 4 on n2, never NaN
+  CHECK(learned[0]["here"]["successes"] == 1.0);
+  // This node tells its peers its own part only.
+  caf::scoped_actor self{*f.sys};
+  actors::directory_update own;
+  self->request(f.dispatcher, std::chrono::seconds{5}, actors::sync_atom::value)
+      .receive([&](actors::directory_update& u) { own = std::move(u); },
+               [](caf::error&) {});
+  REQUIRE(own.learned.size() == 1);
+  CHECK(own.learned[0].successes == 1.0);
+  CHECK(own.learned[0].failures == 0.0);
 }
 
 TEST_CASE("a directory update from an actor that is not an accepted peer is "

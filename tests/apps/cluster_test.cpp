@@ -398,7 +398,6 @@ SCENARIO("a node whose traffic to its peers and the database is dropped "
   // its executions once its lease expires.
   bool done = wait_until([&] { return test::all_completed(*store); },
                          std::chrono::milliseconds{lease_ms * 2 + 15000});
-  INFO("n1: " << c.log("n1") << "\nn2: " << c.log("n2"));
   CHECK(nodes[1].process->running());
   REQUIRE(done);
   CHECK(owned_by_n2() == 0);
@@ -554,4 +553,41 @@ SCENARIO("when the lock authority's node is killed, the next oldest node's "
   auto starts = locked_starts(c);
   REQUIRE(starts.size() == 2);
   check_one_at_a_time(starts, latency_ms);
+}
+
+SCENARIO("what one node's dispatcher learns about an agent reaches the other "
+         "nodes, which route with the sum of every node's evidence",
+         "[cluster][pg][routing]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 20};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  start(c, nodes[0]);
+  start(c, nodes[1]);
+  std::vector<member> pair;
+  pair.push_back(std::move(nodes[0]));
+  pair.push_back(std::move(nodes[1]));
+  wait_for_mesh(pair);
+  c.submit(pair[0].http, 3, "Pair"); // n1 dispatches p1 to a1, p2 to n2's a2
+  auto quality_of = [](const member& m, const std::string& agent) {
+    httplib::Client client{m.host, m.http};
+    auto res = client.Get("/api/v1/agents/quality");
+    if (!res || res->status != 200)
+      return json{};
+    auto body = json::parse(res->body);
+    for (const auto& e : body["learned"])
+      if (e["agent"] == agent)
+        return e;
+    return json{};
+  };
+  json seen;
+  REQUIRE(wait_until(
+      [&] {
+        seen = quality_of(pair[1], "a1");
+        return !seen.is_null() && seen["successes"].get<double>() >= 2.5;
+      },
+      std::chrono::seconds{20}));
+  INFO(seen.dump());
+  CHECK(seen["here"]["successes"] == 0.0); // all of it learned on n1
+  auto on_n1 = quality_of(pair[0], "a1");
+  CHECK(on_n1["here"]["successes"] == seen["successes"]);
 }

@@ -58,9 +58,11 @@ world& the_world() {
 void act_on(const caf::message& msg) {
   if (msg.match_elements<actors::hello>())
     (void)actors::check_hello(msg.get_as<actors::hello>(0), "n1");
-  else if (msg.match_elements<actors::directory_update>())
-    (void)actors::check_agents(msg.get_as<actors::directory_update>(0).agents);
-  else if (msg.match_elements<model::task_request>())
+  else if (msg.match_elements<actors::directory_update>()) {
+    const auto& u = msg.get_as<actors::directory_update>(0);
+    (void)actors::check_agents(u.agents);
+    (void)actors::check_learned(u.learned);
+  } else if (msg.match_elements<model::task_request>())
     (void)actors::check_task(msg.get_as<model::task_request>(0));
   else if (msg.match_elements<actors::lock_ask>())
     (void)actors::check_lock_ask(msg.get_as<actors::lock_ask>(0));

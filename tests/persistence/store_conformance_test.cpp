@@ -374,6 +374,26 @@ TEST_CASE("learned agent quality is upserted with the batch, the newest "
   CHECK(got["a2"] == std::pair{5.0, 0.5});
 }
 
+TEST_CASE("learned agent quality is kept per node: one node's evidence "
+          "never replaces another's",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  record_batch batch;
+  batch.agent_stats.push_back({"a1", "cat", 1.0, 0.0, "n1"});
+  batch.agent_stats.push_back({"a1", "cat", 0.0, 4.0, "n2"});
+  REQUIRE(s->append_records(batch));
+  record_batch later;
+  later.agent_stats.push_back({"a1", "cat", 3.0, 0.0, "n1"});
+  REQUIRE(s->append_records(later));
+  std::map<std::string, std::pair<double, double>> by_node;
+  for (const auto& x : s->agent_stats().value)
+    by_node[x.node_id] = {x.successes, x.failures};
+  CHECK(by_node.size() == 2);
+  CHECK(by_node["n1"] == std::pair{3.0, 0.0});
+  CHECK(by_node["n2"] == std::pair{0.0, 4.0});
+}
+
 TEST_CASE("a step's newest result keeps its routing decision and takes a "
           "person's rating",
           BACKEND) {
