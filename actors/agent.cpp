@@ -124,11 +124,51 @@ void run_delegate(agent_self* self, const task_request& t) {
           });
 }
 
+// A model behind an HTTP provider, through the gateway: the agent waits
+// for a message, no thread waits for the network.
+void run_provider(agent_self* self, const task_request& t) {
+  const auto& def = self->state.cfg.def;
+  auto id = t.task_id;
+  if (!self->state.cfg.gateway)
+    return self->send(self, complete_atom::value,
+                      task_reply::failure(id,
+                                          "agent " + def.id +
+                                              " uses provider '" +
+                                              def.provider +
+                                              "' but this node has no provider "
+                                              "gateway",
+                                          false));
+  provider_call c{def.provider, def.fallback_providers, def.model,
+                  t.prompt,     def.temperature,        def.max_tokens};
+  self->request(self->state.cfg.gateway, caf::infinite, std::move(c))
+      .then(
+          [self, id](provider_answer& a) {
+            task_reply r;
+            r.task_id = id;
+            r.ok = a.ok;
+            r.output = std::move(a.text);
+            r.retryable = a.retryable;
+            r.tokens_in = a.tokens_in;
+            r.tokens_out = a.tokens_out;
+            r.cost = a.cost;
+            self->send(self, complete_atom::value, std::move(r));
+          },
+          [self, id](caf::error& e) {
+            self->send(self, complete_atom::value,
+                       task_reply::failure(id,
+                                           "provider gateway failed: " +
+                                               self->system().render(e),
+                                           true));
+          });
+}
+
 void run(agent_self* self, const task_request& t) {
   if (self->state.cfg.function)
     run_function(self, t);
   else if (self->state.cfg.delegate)
     run_delegate(self, t);
+  else if (self->state.cfg.def.provider != "local")
+    run_provider(self, t);
   else
     run_local(self, t);
 }

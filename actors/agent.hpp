@@ -43,6 +43,9 @@ struct agent_settings {
   /// When set (tests), every real start of a task is first committed to
   /// the effect ledger through this actor (see spawn_effect_recorder).
   caf::actor ledger;
+  /// Calls the agent's provider when it is not `local`
+  /// (actors/provider_gateway.hpp).
+  caf::actor gateway;
 };
 
 /// Spawns a detached actor that answers persistence::effect with a

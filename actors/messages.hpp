@@ -18,6 +18,7 @@
 #include "model/workflow.hpp"
 #include "persistence/effect_ledger.hpp"
 #include "persistence/store.hpp"
+#include "providers/http_client.hpp"
 
 namespace hishamos::actors {
 
@@ -44,6 +45,7 @@ using lock_granted_atom = caf::atom_constant<caf::atom("hm_lgrant")>;
 using lock_denied_atom = caf::atom_constant<caf::atom("hm_ldeny")>;
 using lock_release_atom = caf::atom_constant<caf::atom("hm_lrel")>;
 using authority_atom = caf::atom_constant<caf::atom("hm_lauth")>;
+using http_done_atom = caf::atom_constant<caf::atom("hm_http")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
@@ -144,6 +146,33 @@ struct lock_sync {
   std::vector<lock_ask> waiting;
 };
 
+/// Agent -> provider gateway: one model call. Reply: provider_answer.
+struct provider_call {
+  std::string provider; ///< A name of the node config's providers.
+  std::vector<std::string> fallbacks;
+  std::string model;
+  std::string prompt;
+  double temperature = 0;
+  int max_tokens = 1024;
+  /// Cache the answer even though temperature > 0 (temperature 0 always is).
+  bool cache = false;
+};
+
+/// The gateway's answer, with its accounting.
+struct provider_answer {
+  bool ok = false;
+  std::string text; ///< The output, or the error in words (no secrets).
+  bool retryable = false;
+  int tokens_in = 0;
+  int tokens_out = 0;
+  int cached_tokens = 0;
+  double cost = 0;         ///< Of the upstream call; 0 for a cache hit.
+  double cost_avoided = 0; ///< A cache hit: what the call would have cost.
+  std::string cache;       ///< "l1" for a hit, "" otherwise.
+  std::string provider;    ///< Which provider answered.
+  int attempts = 0;        ///< Upstream requests made for it.
+};
+
 /// Writer's answer to a checkpoint or state change.
 struct store_ack {
   persistence::errc code = persistence::errc::ok;
@@ -196,6 +225,19 @@ typename Inspector::result_type inspect(Inspector& f, peer_address& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_call& x) {
+  return f(caf::meta::type_name("provider_call"), x.provider, x.fallbacks,
+           x.model, x.prompt, x.temperature, x.max_tokens, x.cache);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_answer& x) {
+  return f(caf::meta::type_name("provider_answer"), x.ok, x.text, x.retryable,
+           x.tokens_in, x.tokens_out, x.cached_tokens, x.cost, x.cost_avoided,
+           x.cache, x.provider, x.attempts);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_ack& x) {
   return f(caf::meta::type_name("store_ack"), x.code, x.message);
 }
@@ -223,9 +265,9 @@ typename Inspector::result_type inspect(Inspector& f, lock_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_def& x) {
   return f(caf::meta::type_name("agent_def"), x.id, x.name, x.department,
-           x.capabilities, x.capacity, x.provider, x.model, x.temperature,
-           x.max_tokens, x.price_per_call, x.overlap, x.latency_ms, x.fail_rate,
-           x.quality);
+           x.capabilities, x.capacity, x.provider, x.model,
+           x.fallback_providers, x.temperature, x.max_tokens, x.price_per_call,
+           x.overlap, x.latency_ms, x.fail_rate, x.quality);
 }
 
 template <class Inspector>
@@ -251,10 +293,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
            x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
-           x.quality, x.judged, x.decision);
+           x.quality, x.judged, x.decision, x.cost);
 }
 
 } // namespace hishamos::model
+
+namespace hishamos::providers {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_response& x) {
+  return f(caf::meta::type_name("http_response"), x.status, x.body, x.headers,
+           x.error, x.timed_out, x.too_large);
+}
+
+} // namespace hishamos::providers
 
 namespace hishamos::persistence {
 

@@ -33,6 +33,7 @@ struct step_run {
   std::int64_t finished_at_ms = 0;
   std::chrono::steady_clock::time_point started;
   int tokens_in = 0;
+  double cost = 0;
   int tokens_out = 0;
   double quality = -1;  ///< The evaluator's score of the output.
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
@@ -192,7 +193,7 @@ void send_checkpoint(execution_self* self, int i) {
               self->send(batch,
                          persistence::task_result_record{
                              exec_id(self), def_of(self, i).id, r.agent_id,
-                             r.quality, 0, r.tokens_in, r.tokens_out,
+                             r.quality, r.cost, r.tokens_in, r.tokens_out,
                              r.finished_at_ms - r.started_at_ms,
                              persistence::now_ms(), r.decision});
             emit(self, i, "completed");
@@ -211,6 +212,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     r.quality = reply.quality;
     r.output = std::move(reply.output);
     r.tokens_in = reply.tokens_in;
+    r.cost = reply.cost;
     r.tokens_out = reply.tokens_out;
     r.finished_at_ms = persistence::now_ms();
     r.ph = phase::checkpointing;

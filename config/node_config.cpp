@@ -64,14 +64,61 @@ void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
     auto name = kv.first.as<std::string>();
     if (!in.expect_map(kv.second, "providers." + name))
       continue;
-    in.reject_unknown_keys(kv.second, {"type", "base_url", "api_key"},
-                           "providers." + name);
-    provider_settings p{in.string(kv.second, "type", "local"),
-                        in.string(kv.second, "base_url", ""),
-                        in.string(kv.second, "api_key", "")};
+    const auto& m = kv.second;
+    in.reject_unknown_keys(
+        m,
+        {"type", "base_url", "api_key", "connect_timeout_ms", "timeout_ms",
+         "max_retries", "backoff_ms", "max_backoff_ms", "breaker_failures",
+         "breaker_open_ms", "requests_per_minute", "tokens_per_minute",
+         "max_response_bytes", "prices", "limit_window_ms"},
+        "providers." + name);
+    provider_settings p;
+    p.type = in.string(m, "type", "local");
+    p.base_url = in.string(m, "base_url", "");
+    p.api_key = in.string(m, "api_key", "");
+    p.connect_timeout_ms =
+        in.integer(m, "connect_timeout_ms", p.connect_timeout_ms, 1);
+    p.timeout_ms = in.integer(m, "timeout_ms", p.timeout_ms, 1);
+    p.max_retries =
+        static_cast<int>(in.integer(m, "max_retries", p.max_retries, 0));
+    p.backoff_ms = in.integer(m, "backoff_ms", p.backoff_ms, 0);
+    p.max_backoff_ms = in.integer(m, "max_backoff_ms", p.max_backoff_ms, 0);
+    p.breaker_failures = static_cast<int>(
+        in.integer(m, "breaker_failures", p.breaker_failures, 1));
+    p.breaker_open_ms = in.integer(m, "breaker_open_ms", p.breaker_open_ms, 1);
+    p.requests_per_minute =
+        in.integer(m, "requests_per_minute", p.requests_per_minute, 0);
+    p.tokens_per_minute =
+        in.integer(m, "tokens_per_minute", p.tokens_per_minute, 0);
+    p.limit_window_ms = in.integer(m, "limit_window_ms", p.limit_window_ms, 1);
+    p.max_response_bytes =
+        in.integer(m, "max_response_bytes", p.max_response_bytes, 1024);
+    if (auto prices = m["prices"]; prices && in.expect_map(prices, "prices"))
+      for (const auto& pm : prices) {
+        auto model = pm.first.as<std::string>();
+        if (!in.expect_map(pm.second, "prices." + model))
+          continue;
+        in.reject_unknown_keys(pm.second, {"input", "output"},
+                               "prices." + model);
+        p.prices[model] = {in.number(pm.second, "input", 0, 0, 1e6),
+                           in.number(pm.second, "output", 0, 0, 1e6)};
+      }
     if (p.type != "local" && p.type != "openai" && p.type != "anthropic")
-      in.fail(kv.second["type"], "", "unknown provider type '" + p.type + "'",
+      in.fail(m["type"], "", "unknown provider type '" + p.type + "'",
               "use local, openai or anthropic");
+    if (p.type != "local" && p.base_url.rfind("http://", 0) != 0 &&
+        p.base_url.rfind("https://", 0) != 0)
+      in.fail(m, "",
+              "provider '" + name + "' (" + p.type +
+                  ") needs a base_url starting with http:// or https://",
+              "set base_url to the API's root, e.g. http://127.0.0.1:11434/v1 "
+              "for a local OpenAI-compatible server");
+    if (!p.api_key.empty() && p.api_key.rfind("secret://", 0) != 0 &&
+        p.api_key.rfind("env://", 0) != 0)
+      in.fail(m["api_key"], "",
+              "provider '" + name +
+                  "': api_key must be a reference, not the key itself",
+              "write api_key: env://OPENAI_API_KEY or secret://openai");
     cfg.providers[name] = p;
   }
 }
@@ -128,7 +175,7 @@ model::result<node_config> parse_node_config(const std::string& text,
     return errors;
   in.reject_unknown_keys(*root,
                          {"node", "http", "store", "cache", "catalog", "agents",
-                          "providers", "dispatch"},
+                          "providers", "dispatch", "secrets"},
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
@@ -148,8 +195,12 @@ model::result<node_config> parse_node_config(const std::string& text,
             cfg.batch_interval_ms =
                 in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
           });
-  section(in, *root, "cache", {"redis_url"}, [&](const auto& n) {
+  section(in, *root, "cache", {"redis_url", "l1_bytes"}, [&](const auto& n) {
     cfg.redis_url = in.string(n, "redis_url", "");
+    cfg.l1_cache_bytes = in.integer(n, "l1_bytes", cfg.l1_cache_bytes, 0);
+  });
+  section(in, *root, "secrets", {"dir"}, [&](const auto& n) {
+    cfg.secrets_dir = in.string(n, "dir", cfg.secrets_dir);
   });
   section(in, *root, "dispatch",
           {"weights", "exploration", "decay", "aging_per_second",

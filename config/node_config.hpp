@@ -21,9 +21,31 @@ struct tls_settings {
 /// ...}`.
 struct provider_settings {
   std::string type = "local"; ///< local | openai | anthropic.
-  std::string base_url;       ///< Endpoint for HTTP providers.
+  /// Endpoint for HTTP providers: the part before /chat/completions
+  /// (openai) or /v1/messages (anthropic).
+  std::string base_url;
   std::string
       api_key; ///< A reference (secret://name, env://NAME), never a key.
+  std::int64_t connect_timeout_ms = 5000;
+  std::int64_t timeout_ms = 120000; ///< Whole call, connect to last byte.
+  /// Retries of one call on 429, 5xx, timeouts and dropped connections,
+  /// with exponential backoff and full jitter (Retry-After honoured).
+  int max_retries = 3;
+  std::int64_t backoff_ms = 250;
+  std::int64_t max_backoff_ms = 20000;
+  /// Consecutive failed calls that open the endpoint's circuit breaker,
+  /// and how long it stays open before one trial call (half-open).
+  int breaker_failures = 5;
+  std::int64_t breaker_open_ms = 30000;
+  /// Admission limits per (provider, model, key); 0 = none.
+  std::int64_t requests_per_minute = 0;
+  std::int64_t tokens_per_minute = 0;
+  /// The window those limits count over: a minute, unless a test needs
+  /// one that passes quicker.
+  std::int64_t limit_window_ms = 60000;
+  std::int64_t max_response_bytes = 4 << 20; ///< Larger answers fail.
+  /// Price per 1,000 tokens by model: {input, output}.
+  std::map<std::string, std::pair<double, double>> prices;
 };
 
 /// How the dispatcher routes and queues (`dispatch:`).
@@ -73,6 +95,11 @@ struct node_config {
   std::vector<std::string>
       agents; ///< Hosted agent ids; empty = all in the catalog.
   std::map<std::string, provider_settings> providers{{"local", {}}};
+  /// secrets.dir: where secret://NAME references are read from (one file
+  /// per secret, as container platforms mount them).
+  std::string secrets_dir = "/run/secrets/hishamos";
+  /// cache.l1_bytes: the in-process response cache's bound.
+  std::int64_t l1_cache_bytes = 64 << 20;
   dispatch_config dispatch;
 };
 

@@ -22,12 +22,12 @@ result<agent_def> parse_agent(const std::string& text,
     return errors;
   if (!in.expect_map(*root, "an agent file"))
     return errors;
-  in.reject_unknown_keys(*root,
-                         {"id", "name", "department", "capabilities",
-                          "capacity", "provider", "model", "temperature",
-                          "max_tokens", "latency_ms", "fail_rate", "quality",
-                          "price_per_call", "description"},
-                         "agent");
+  in.reject_unknown_keys(
+      *root,
+      {"id", "name", "department", "capabilities", "capacity", "provider",
+       "model", "temperature", "max_tokens", "latency_ms", "fail_rate",
+       "quality", "price_per_call", "description", "fallback_providers"},
+      "agent");
   agent_def a;
   a.id = in.required_string(*root, "id");
   a.name = in.string(*root, "name", a.id);
@@ -36,6 +36,7 @@ result<agent_def> parse_agent(const std::string& text,
   a.capacity = static_cast<int>(in.integer(*root, "capacity", 1, 1));
   a.provider = in.string(*root, "provider", "local");
   a.model = in.string(*root, "model", "local-echo");
+  a.fallback_providers = in.strings(*root, "fallback_providers");
   a.temperature = in.number(*root, "temperature", 0.0, 0.0, 2.0);
   a.max_tokens = static_cast<int>(in.integer(*root, "max_tokens", 1024, 1));
   a.latency_ms = in.integer(*root, "latency_ms", 0, 0);

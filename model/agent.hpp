@@ -18,9 +18,12 @@ struct agent_def {
   int capacity = 1;                      ///< Concurrent tasks (>= 1).
   std::string provider = "local";   ///< Provider name from the node config.
   std::string model = "local-echo"; ///< Model name passed to the provider.
-  double temperature = 0.0;         ///< 0 = deterministic (cacheable).
-  int max_tokens = 1024;            ///< Upper bound on output tokens.
-  double price_per_call = 0;        ///< What one call costs; routing weighs it.
+  /// Providers tried in order when `provider` fails a call for good (its
+  /// retries used up, or its circuit breaker open); same model name.
+  std::vector<std::string> fallback_providers;
+  double temperature = 0.0;  ///< 0 = deterministic (cacheable).
+  int max_tokens = 1024;     ///< Upper bound on output tokens.
+  double price_per_call = 0; ///< What one call costs; routing weighs it.
   /// What a task for a conversation this agent already works on does:
   /// enqueue (wait for it), reject (fail at once), interrupt (the running
   /// task stops with a retryable failure, so its step runs again later,

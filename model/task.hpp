@@ -32,6 +32,7 @@ struct task_reply {
   std::string agent_id;
   int tokens_in = 0;
   int tokens_out = 0;
+  double cost = 0; ///< What the model call cost (the provider's price table).
   /// The agent was at capacity and did not start the task: the dispatcher
   /// tries again (another agent, or later), the attempt is not used up.
   bool busy = false;

@@ -22,6 +22,7 @@
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/persistence_supervisor.hpp"
+#include "actors/provider_gateway.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
 #include "persistence/store_pool.hpp"
@@ -103,6 +104,7 @@ struct node::impl {
   caf::actor ledger;     ///< Effect recorder (tests); unset normally.
   caf::actor membership; ///< Set when the node listens for peers.
   caf::actor lock_authority;
+  caf::actor gateway; ///< Set when a provider of the config is HTTP.
   std::int64_t started_at_ms = persistence::now_ms();
   std::string address; ///< host:port peers reach this node at.
   caf::actor_system_config cfg;
@@ -136,13 +138,14 @@ struct node::impl {
     all.push_back(ledger);
     all.push_back(membership);
     all.push_back(lock_authority);
+    all.push_back(gateway);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
     dispatcher = supervisor = batch = ledger = membership = lock_authority =
-        nullptr;
+        gateway = nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -161,6 +164,7 @@ struct node::impl {
     actors::agent_settings s{std::move(def),      catalog,
                              std::move(fn),       std::move(delegate),
                              opts.config.node_id, ledger};
+    s.gateway = gateway;
     return actors::spawn_agent(*sys, std::move(s));
   }
 
@@ -219,6 +223,7 @@ struct node::impl {
   }
 
   model::result<bool> host_agents();
+  model::result<bool> start_gateway();
   model::result<actors::dispatch_settings> dispatch_settings();
   model::result<bool> join_cluster();
   model::result<bool> resume();
@@ -235,6 +240,34 @@ struct node::impl {
          caf::actor listener);
   void overlay_live(execution_status& out);
 };
+
+// Spawns the provider gateway when the config has an HTTP provider, and
+// checks that every agent's providers are configured.
+model::result<bool> node::impl::start_gateway() {
+  const auto& providers = opts.config.providers;
+  for (const auto& [id, a] : catalog->agents) {
+    std::vector<std::string> names{a.provider};
+    names.insert(names.end(), a.fallback_providers.begin(),
+                 a.fallback_providers.end());
+    for (const auto& name : names)
+      if (name != "local" && !providers.count(name))
+        return model::problem{"", 0, "",
+                              "agent '" + id + "' uses provider '" + name +
+                                  "', which the node config does not define",
+                              "add providers." + name +
+                                  " {type: openai|anthropic, base_url: ...} to "
+                                  "the node config"};
+  }
+  bool http = false;
+  for (const auto& [name, p] : providers)
+    http = http || p.type != "local";
+  if (!http)
+    return true;
+  actors::gateway_settings gs{providers, opts.config.secrets_dir,
+                              opts.config.l1_cache_bytes};
+  gateway = actors::spawn_provider_gateway(*sys, std::move(gs));
+  return true;
+}
 
 model::result<bool> node::impl::host_agents() {
   std::vector<std::string> ids = opts.config.agents;
@@ -503,6 +536,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->batch = actors::spawn_batch_processor(*p->sys, std::move(bs));
   if (!o.effect_ledger.empty())
     p->ledger = actors::spawn_effect_recorder(*p->sys, o.effect_ledger);
+  if (auto ok = p->start_gateway(); !ok)
+    return ok.errors();
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->join_cluster(); !ok)

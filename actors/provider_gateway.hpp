@@ -1,0 +1,44 @@
+#pragma once
+
+// Provider gateway: every model call of the node's agents to the HTTP
+// providers (openai, anthropic) goes through it.
+//
+// Accepts:
+//   provider_call -> provider_answer. In order: the L1 cache (calls at
+//       temperature 0, or that opt in) answers a repeated call at no
+//       cost; an identical call already upstream is joined (coalesced),
+//       not repeated; the provider's admission limits (requests and tokens
+//       per minute, per provider, model and key) make it wait its turn,
+//       never fail; its circuit breaker fails it at once while open; then
+//       the request goes out through the HTTP client (libcurl multi, on a
+//       thread of its own). 429, 5xx, timeouts and dropped connections are
+//       retried with exponential backoff and full jitter, honouring
+//       Retry-After; a provider that fails for good hands the call to the
+//       next fallback. The key is resolved at call time and redacted from
+//       every error.
+//   stats_atom -> std::string: JSON {in_flight, upstream_requests, l1:
+//       {entries, bytes, hits, misses}, coalesced, breakers: {provider:
+//       state}}.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "config/node_config.hpp"
+
+namespace hishamos::actors {
+
+struct gateway_settings {
+  std::map<std::string, config::provider_settings> providers;
+  std::string secrets_dir;
+  std::int64_t l1_cache_bytes = 64 << 20;
+  std::uint64_t seed = 0; ///< Backoff jitter; 0 = from the clock.
+};
+
+caf::actor spawn_provider_gateway(caf::actor_system& sys,
+                                  gateway_settings settings);
+
+} // namespace hishamos::actors
