@@ -335,3 +335,47 @@ TEST_CASE("a key reference that does not resolve fails the call naming the "
   CHECK_THAT(a.text, Catch::Contains("env://HISHAMOS_UNSET_KEY_FOR_TEST"));
   CHECK(f.server.request_count() == 0);
 }
+
+#include <ctime>
+
+#include "persistence/store.hpp"
+#include "tests/support/node_fixture.hpp"
+
+TEST_CASE("a node's agent on an openai provider runs its step through the "
+          "fake server, and the call's cost reaches the agent's daily "
+          "rollup",
+          "[providers][actors]") {
+  test::fake_model_server server;
+  ::setenv("HISHAMOS_GATEWAY_TEST_KEY", test_key, 1);
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  auto gpt = *model::parse_agent(
+      "{id: gpt, capacity: 4, provider: fake, model: m1, max_tokens: 50}", "t");
+  cat->agents[gpt.id] = gpt;
+  auto o = test::test_options(dir, cat);
+  o.config.providers["fake"] = http_provider("openai", server.base_url());
+  o.config.batch_interval_ms = 20;
+  auto n = test::start_node(std::move(o));
+  test::event_log log;
+  REQUIRE(n->submit(test::workflow("name: G\nsteps:\n  - {id: s, agent_id: "
+                                   "gpt, command_template_id: cmd_echo, "
+                                   "params: {text: hi}}\n"),
+                    {}, log.observer()));
+  REQUIRE(test::wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "completed");
+  CHECK_THAT(log.outcome().output, Catch::Contains("from the fake model"));
+  auto body = nlohmann::json::parse(server.requests().at(0).body);
+  CHECK(body["max_tokens"] == 50);
+  auto store = persistence::open_store("sqlite:" + (dir / "store.db"));
+  REQUIRE(store);
+  char day[11];
+  auto now = std::time(nullptr);
+  std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&now));
+  double cost = 0;
+  CHECK(test::wait_until([&] {
+    auto days = store.value->agent_daily_series("gpt", day, day);
+    cost = days && !days.value.empty() ? days.value[0].cost : 0;
+    return cost > 0;
+  }));
+  CHECK(cost == Approx(12 / 1000.0 * 1.0 + 7 / 1000.0 * 2.0));
+}

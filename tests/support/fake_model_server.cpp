@@ -33,7 +33,7 @@ std::string answer(bool anthropic, const std::string& text) {
 
 } // namespace
 
-fake_model_server::fake_model_server() {
+fake_model_server::fake_model_server(std::size_t threads) {
   server_.Post("/chat/completions",
                [this](const httplib::Request& q, httplib::Response& r) {
                  handle(q, r, false);
@@ -42,7 +42,9 @@ fake_model_server::fake_model_server() {
                [this](const httplib::Request& q, httplib::Response& r) {
                  handle(q, r, true);
                });
-  server_.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  server_.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
   port_ = server_.bind_to_any_port("127.0.0.1");
   thread_ = std::thread{[this] { server_.listen_after_bind(); }};
 }

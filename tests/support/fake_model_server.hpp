@@ -46,7 +46,8 @@ struct recorded_request {
 
 class fake_model_server {
 public:
-  fake_model_server();
+  /// `threads`: requests it serves at once (a pool made up front).
+  explicit fake_model_server(std::size_t threads = 16);
   ~fake_model_server();
 
   /// http://127.0.0.1:<port>
