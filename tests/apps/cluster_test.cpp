@@ -84,6 +84,16 @@ void wait_for_mesh(const std::vector<member>& all) {
   }
 }
 
+// Nodes n1 (hosting a1) and n2 (a2), started in that order and meshed.
+std::vector<member> meshed_pair(test::node_cluster& c) {
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  nodes.pop_back();
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  return nodes;
+}
+
 // Three meshed nodes with every agent on two of them (so that any one node
 // may die), running 10 Relay executions owned by n1 and 10 by n2.
 std::vector<member> replicated_and_busy(test::node_cluster& c) {
@@ -418,13 +428,7 @@ SCENARIO("a lock held by a step running on another node's agent is released "
          "[cluster][pg][locks]") {
   test::pg_database db;
   test::node_cluster c{db.url(), 3000}; // the holder is mid-task when killed
-  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
-  start(c, nodes[0]);
-  start(c, nodes[1]);
-  std::vector<member> pair;
-  pair.push_back(std::move(nodes[0]));
-  pair.push_back(std::move(nodes[1]));
-  wait_for_mesh(pair);
+  auto pair = meshed_pair(c);
   // n1 owns both; the holder runs on n2's a2, the waiter needs n1's a1.
   c.submit(pair[0].http, 1, "LockedA2");
   auto store = c.open_store();
@@ -560,13 +564,7 @@ SCENARIO("what one node's dispatcher learns about an agent reaches the other "
          "[cluster][pg][routing]") {
   test::pg_database db;
   test::node_cluster c{db.url(), 20};
-  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
-  start(c, nodes[0]);
-  start(c, nodes[1]);
-  std::vector<member> pair;
-  pair.push_back(std::move(nodes[0]));
-  pair.push_back(std::move(nodes[1]));
-  wait_for_mesh(pair);
+  auto pair = meshed_pair(c);
   c.submit(pair[0].http, 3, "Pair"); // n1 dispatches p1 to a1, p2 to n2's a2
   auto quality_of = [](const member& m, const std::string& agent) {
     httplib::Client client{m.host, m.http};
