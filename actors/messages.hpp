@@ -46,6 +46,8 @@ using lock_denied_atom = caf::atom_constant<caf::atom("hm_ldeny")>;
 using lock_release_atom = caf::atom_constant<caf::atom("hm_lrel")>;
 using authority_atom = caf::atom_constant<caf::atom("hm_lauth")>;
 using http_done_atom = caf::atom_constant<caf::atom("hm_http")>;
+using l2_get_atom = caf::atom_constant<caf::atom("hm_l2get")>;
+using l2_put_atom = caf::atom_constant<caf::atom("hm_l2put")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
@@ -173,6 +175,16 @@ struct provider_answer {
   int attempts = 0;        ///< Upstream requests made for it.
 };
 
+/// The L2 (Redis) cache actor's answer to a lookup, and what it stores.
+struct l2_entry {
+  bool found = false;
+  std::string text;
+  int tokens_in = 0;
+  int tokens_out = 0;
+  double cost = 0;
+  std::string down; ///< Why Redis is not used now ("" = it is).
+};
+
 /// Writer's answer to a checkpoint or state change.
 struct store_ack {
   persistence::errc code = persistence::errc::ok;
@@ -222,6 +234,12 @@ typename Inspector::result_type inspect(Inspector& f, directory_update& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_address& x) {
   return f(caf::meta::type_name("peer_address"), x.node_id, x.host, x.port);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, l2_entry& x) {
+  return f(caf::meta::type_name("l2_entry"), x.found, x.text, x.tokens_in,
+           x.tokens_out, x.cost, x.down);
 }
 
 template <class Inspector>

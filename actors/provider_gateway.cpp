@@ -12,6 +12,7 @@
 #include "providers/adapters.hpp"
 #include "providers/http_client.hpp"
 #include "providers/local_provider.hpp"
+#include "providers/redis_cache.hpp"
 #include "providers/resilience.hpp"
 #include "providers/response_cache.hpp"
 #include "providers/secrets.hpp"
@@ -51,6 +52,9 @@ struct gateway_state {
   std::uint64_t next_id = 0;
   std::mt19937_64 rng;
   std::uint64_t upstream_requests = 0, hits = 0, misses = 0, coalesced = 0;
+  caf::actor l2; ///< null = no Redis configured.
+  std::uint64_t l2_hits = 0, l2_misses = 0;
+  std::string l2_down; ///< Why Redis is not used now, as last heard.
 };
 
 using gateway_self = caf::stateful_actor<gateway_state>;
@@ -202,8 +206,12 @@ void answered(gateway_self* self, std::uint64_t id,
                       "",
                       name,
                       pc.attempts};
-    if (!pc.key.empty())
+    if (!pc.key.empty()) {
       st.l1->put(pc.key, {a.text, a.tokens_in, a.tokens_out, a.cost});
+      if (st.l2)
+        self->send(st.l2, l2_put_atom::value, pc.key,
+                   l2_entry{true, a.text, a.tokens_in, a.tokens_out, a.cost});
+    }
     return deliver(self, id, std::move(a));
   }
   if (!r.retryable)
@@ -220,6 +228,46 @@ void answered(gateway_self* self, std::uint64_t id,
   spdlog::info("provider '{}' call failed ({}); retry {} in {} ms", name,
                r.text.substr(0, 120), pc.retry, delay.count());
   self->delayed_send(self, delay, retry_atom::value, id);
+}
+
+// Logs when Redis goes away and comes back; calls go on with L1 alone.
+void note_l2(gateway_self* self, const std::string& down) {
+  auto& st = self->state;
+  if (down == st.l2_down)
+    return;
+  if (down.empty())
+    spdlog::info("the L2 cache (Redis) is back");
+  else if (st.l2_down.empty())
+    spdlog::warn("the L2 cache (Redis) is unavailable, calls use L1 only: {}",
+                 down);
+  st.l2_down = down;
+}
+
+struct l2_state {
+  static inline const char* name = "hishamos.l2_cache";
+  std::unique_ptr<providers::redis_cache> redis;
+};
+
+// Redis calls block: this actor has a thread of its own.
+caf::behavior l2_actor(caf::stateful_actor<l2_state>* self,
+                       providers::redis_address where,
+                       std::chrono::milliseconds ttl) {
+  self->state.redis = std::make_unique<providers::redis_cache>(where, ttl);
+  return {
+      [self](l2_get_atom, const std::string& key) {
+        auto& r = *self->state.redis;
+        l2_entry e;
+        if (auto hit = r.get(key))
+          e = {true, std::move(hit->text), hit->tokens_in, hit->tokens_out,
+               hit->cost};
+        e.down = r.down();
+        return e;
+      },
+      [self](l2_put_atom, const std::string& key, const l2_entry& e) {
+        self->state.redis->put(key,
+                               {e.text, e.tokens_in, e.tokens_out, e.cost});
+      },
+  };
 }
 
 caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
@@ -258,7 +306,39 @@ caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
   st.calls.emplace(id, std::move(pc));
   if (!key.empty())
     st.upstream[key] = id;
-  attempt(self, id);
+  if (key.empty() || !st.l2) {
+    attempt(self, id);
+    return rp;
+  }
+  self->request(st.l2, std::chrono::seconds{2}, l2_get_atom::value, key)
+      .then(
+          [self, id, key](l2_entry& e) {
+            auto& st = self->state;
+            note_l2(self, e.down);
+            if (!e.found) {
+              ++st.l2_misses;
+              return attempt(self, id);
+            }
+            ++st.l2_hits;
+            st.l1->put(key, {e.text, e.tokens_in, e.tokens_out, e.cost});
+            provider_answer a{true,
+                              std::move(e.text),
+                              false,
+                              e.tokens_in,
+                              e.tokens_out,
+                              0,
+                              0,
+                              e.cost,
+                              "l2",
+                              st.calls.at(id).call.provider,
+                              0};
+            deliver(self, id, std::move(a));
+          },
+          [self, id](caf::error& e) {
+            note_l2(self, "the cache actor did not answer: " +
+                              self->system().render(e));
+            attempt(self, id);
+          });
   return rp;
 }
 
@@ -267,15 +347,18 @@ std::string stats(const gateway_state& st) {
   auto now = clock::now();
   for (const auto& [name, b] : st.breakers)
     breakers[name] = providers::circuit_breaker::name(b.current(now));
-  return nlohmann::json{{"in_flight", st.http->in_flight()},
-                        {"upstream_requests", st.upstream_requests},
-                        {"coalesced", st.coalesced},
-                        {"l1",
-                         {{"entries", st.l1->size()},
-                          {"bytes", st.l1->bytes()},
-                          {"hits", st.hits},
-                          {"misses", st.misses}}},
-                        {"breakers", breakers}}
+  return nlohmann::json{
+      {"in_flight", st.http->in_flight()},
+      {"upstream_requests", st.upstream_requests},
+      {"coalesced", st.coalesced},
+      {"l1",
+       {{"entries", st.l1->size()},
+        {"bytes", st.l1->bytes()},
+        {"hits", st.hits},
+        {"misses", st.misses}}},
+      {"l2",
+       {{"hits", st.l2_hits}, {"misses", st.l2_misses}, {"down", st.l2_down}}},
+      {"breakers", breakers}}
       .dump();
 }
 
@@ -288,6 +371,13 @@ caf::behavior gateway(gateway_self* self, gateway_settings cfg) {
       static_cast<size_t>(cfg.l1_cache_bytes));
   st.cfg = std::move(cfg);
   st.http = std::make_unique<providers::http_client>();
+  if (!st.cfg.redis_url.empty()) {
+    if (auto where = providers::parse_redis_url(st.cfg.redis_url))
+      st.l2 = self->spawn<caf::detached + caf::linked>(l2_actor, *where,
+                                                       st.cfg.l2_ttl);
+    else
+      spdlog::error("no L2 cache: {}", where.errors().front().to_string());
+  }
   return {
       [self](provider_call& c) { return call(self, c); },
       [self](http_done_atom, std::uint64_t id, providers::http_response& r) {

@@ -6,20 +6,22 @@
 // Accepts:
 //   provider_call -> provider_answer. In order: the L1 cache (calls at
 //       temperature 0, or that opt in) answers a repeated call at no
-//       cost; an identical call already upstream is joined (coalesced),
-//       not repeated; the provider's admission limits (requests and tokens
-//       per minute, per provider, model and key) make it wait its turn,
-//       never fail; its circuit breaker fails it at once while open; then
-//       the request goes out through the HTTP client (libcurl multi, on a
-//       thread of its own). 429, 5xx, timeouts and dropped connections are
-//       retried with exponential backoff and full jitter, honouring
-//       Retry-After; a provider that fails for good hands the call to the
-//       next fallback. The key is resolved at call time and redacted from
-//       every error.
+//       cost; an identical call already on its way is joined (coalesced),
+//       not repeated; the L2 cache (Redis, shared by the cluster, on a
+//       detached actor; an outage degrades to L1 with a warning); the
+//       provider's admission limits (requests and tokens per minute, per
+//       provider, model and key) make it wait its turn, never fail; its circuit
+//       breaker fails it at once while open; then the request goes out through
+//       the HTTP client (libcurl multi, on a thread of its own). 429, 5xx,
+//       timeouts and dropped connections are retried with exponential backoff
+//       and full jitter, honouring Retry-After; a provider that fails for good
+//       hands the call to the next fallback. The key is resolved at call time
+//       and redacted from every error.
 //   stats_atom -> std::string: JSON {in_flight, upstream_requests, l1:
-//       {entries, bytes, hits, misses}, coalesced, breakers: {provider:
-//       state}}.
+//       {entries, bytes, hits, misses}, l2: {hits, misses, down},
+//       coalesced, breakers: {provider: state}}.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -35,6 +37,9 @@ struct gateway_settings {
   std::map<std::string, config::provider_settings> providers;
   std::string secrets_dir;
   std::int64_t l1_cache_bytes = 64 << 20;
+  /// L2: Redis shared by the cluster (cache.redis_url); "" = L1 only.
+  std::string redis_url;
+  std::chrono::milliseconds l2_ttl = std::chrono::hours{24};
   std::uint64_t seed = 0; ///< Backoff jitter; 0 = from the clock.
 };
 

@@ -26,6 +26,7 @@
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
 #include "persistence/store_pool.hpp"
+#include "providers/redis_cache.hpp"
 #include "runtime/lease_keeper.hpp"
 #include "runtime/store_lock.hpp"
 
@@ -258,13 +259,17 @@ model::result<bool> node::impl::start_gateway() {
                                   " {type: openai|anthropic, base_url: ...} to "
                                   "the node config"};
   }
+  if (const auto& url = opts.config.redis_url; !url.empty())
+    if (auto where = providers::parse_redis_url(url); !where)
+      return where.errors();
   bool http = false;
   for (const auto& [name, p] : providers)
     http = http || p.type != "local";
   if (!http)
     return true;
   actors::gateway_settings gs{providers, opts.config.secrets_dir,
-                              opts.config.l1_cache_bytes};
+                              opts.config.l1_cache_bytes,
+                              opts.config.redis_url};
   gateway = actors::spawn_provider_gateway(*sys, std::move(gs));
   return true;
 }

@@ -379,3 +379,87 @@ TEST_CASE("a node's agent on an openai provider runs its step through the "
   }));
   CHECK(cost == Approx(12 / 1000.0 * 1.0 + 7 / 1000.0 * 2.0));
 }
+
+#include <csignal>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace {
+
+// A Redis server of the test's own, so that it can be killed.
+struct private_redis {
+  int port = test::free_port();
+  test::temp_dir dir;
+  std::unique_ptr<test::background_process> process;
+
+  private_redis() {
+    process = std::make_unique<test::background_process>(
+        std::vector<std::string>{"redis-server", "--port", std::to_string(port),
+                                 "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", dir.path()},
+        std::map<std::string, std::string>{}, dir / "redis.log");
+    REQUIRE(test::wait_until([&] {
+      return test::run_process(
+                 {"redis-cli", "-p", std::to_string(port), "ping"})
+                 .out.find("PONG") != std::string::npos;
+    }));
+  }
+  std::string url() const {
+    return "redis://127.0.0.1:" + std::to_string(port) + "/0";
+  }
+};
+
+actors::provider_call deterministic(const std::string& prompt) {
+  return {"primary", {}, "m1", prompt, 0, 100, false};
+}
+
+} // namespace
+
+TEST_CASE("an answer one node's gateway got is an L2 hit for another node's, "
+          "through Redis",
+          "[providers][redis]") {
+  private_redis redis;
+  auto with_redis = [&](actors::gateway_settings& gs) {
+    gs.redis_url = redis.url();
+  };
+  gateway_fixture a{with_redis};
+  auto first = a.ask(deterministic("shared question"));
+  REQUIRE(first.ok);
+  // A second node: its own gateway and L1, the same Redis and upstream.
+  auto gs = actors::gateway_settings{};
+  gs.providers["primary"] = http_provider("openai", a.server.base_url());
+  gs.redis_url = redis.url();
+  auto other = actors::spawn_provider_gateway(*a.sys, gs);
+  actors::provider_answer second;
+  CHECK(test::wait_until([&] { // the first gateway's put is asynchronous
+    caf::scoped_actor self{*a.sys};
+    self->request(other, std::chrono::seconds{5},
+                  deterministic("shared question"))
+        .receive([&](actors::provider_answer& x) { second = std::move(x); },
+                 [](caf::error&) {});
+    return second.cache == "l2";
+  }));
+  CHECK(second.text == first.text);
+  CHECK(second.cost_avoided == Approx(first.cost));
+  CHECK(a.server.request_count() == 1);
+  caf::anon_send_exit(other, caf::exit_reason::kill);
+}
+
+TEST_CASE("when Redis is killed mid-run, calls go on with L1 and the upstream "
+          "and a warning says so",
+          "[providers][redis][chaos]") {
+  private_redis redis;
+  gateway_fixture f{
+      [&](actors::gateway_settings& gs) { gs.redis_url = redis.url(); }};
+  REQUIRE(f.ask(deterministic("before")).ok);
+  CHECK(f.stats()["l2"]["misses"] == 1);
+  redis.process->kill_and_wait(SIGKILL);
+  auto during = f.ask(deterministic("during"));
+  CHECK(during.ok);
+  CHECK(during.cache.empty());
+  CHECK(f.ask(deterministic("before")).cache == "l1");
+  CHECK_FALSE(f.stats()["l2"]["down"].get<std::string>().empty());
+  spdlog::default_logger()->flush();
+  CHECK_THAT(f.logs.str(), Catch::Contains("L2 cache (Redis) is unavailable"));
+}

@@ -1,0 +1,59 @@
+#pragma once
+
+// L2: provider answers in Redis, shared by every node of the cluster.
+// Values are msgpack-encoded cached_answer, with a TTL. Blocking (hiredis),
+// so it runs on a detached actor of its own (actors/provider_gateway.cpp),
+// never on the cooperative scheduler. An outage is never an error of a
+// call: the cache answers "miss" and, for a while, does not try Redis.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "model/result.hpp"
+#include "providers/response_cache.hpp"
+
+struct redisContext;
+
+namespace hishamos::providers {
+
+/// redis://host[:port][/db]
+struct redis_address {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+};
+[[nodiscard]] model::result<redis_address>
+parse_redis_url(const std::string& url);
+
+/// cached_answer <-> msgpack bytes; nullopt for bytes that do not decode.
+[[nodiscard]] std::string encode(const cached_answer& a);
+[[nodiscard]] std::optional<cached_answer> decode(const std::string& bytes);
+
+class redis_cache {
+public:
+  redis_cache(redis_address where, std::chrono::milliseconds ttl,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds{
+                  250});
+  ~redis_cache();
+  redis_cache(const redis_cache&) = delete;
+  redis_cache& operator=(const redis_cache&) = delete;
+
+  /// A hit, or nullopt for a miss or an outage (then `down()` says why).
+  [[nodiscard]] std::optional<cached_answer> get(const std::string& key);
+  void put(const std::string& key, const cached_answer& value);
+  /// Why Redis is not used right now ("" = it is).
+  [[nodiscard]] const std::string& down() const { return down_; }
+
+private:
+  bool ready(); // connected, or reconnected after the pause
+  void fail(const std::string& why);
+  redis_address where_;
+  std::chrono::milliseconds ttl_, timeout_;
+  redisContext* ctx_ = nullptr;
+  std::string down_;
+  std::chrono::steady_clock::time_point retry_at_;
+};
+
+} // namespace hishamos::providers
