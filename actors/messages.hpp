@@ -48,6 +48,8 @@ using authority_atom = caf::atom_constant<caf::atom("hm_lauth")>;
 using http_done_atom = caf::atom_constant<caf::atom("hm_http")>;
 using l2_get_atom = caf::atom_constant<caf::atom("hm_l2get")>;
 using l2_put_atom = caf::atom_constant<caf::atom("hm_l2put")>;
+using limit_atom = caf::atom_constant<caf::atom("hm_limit")>;
+using settle_atom = caf::atom_constant<caf::atom("hm_settle")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two

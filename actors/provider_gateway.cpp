@@ -34,8 +34,9 @@ struct pending_call {
   int retry = 0;       ///< Retries on the current provider.
   int attempts = 0;    ///< Upstream requests, all providers.
   std::string api_key; ///< Resolved for the request under way only.
-  std::int64_t reservation = -1;
-  std::string window; ///< Admission window of the reservation.
+  std::int64_t reservation = -1;  ///< In this node's window.
+  std::string shared_reservation; ///< In Redis's window; "" = none.
+  std::string window;             ///< Admission window of the reservation.
   std::string last_error;
   bool last_retryable = false;
 };
@@ -54,8 +55,14 @@ struct gateway_state {
   std::uint64_t upstream_requests = 0, hits = 0, misses = 0, coalesced = 0;
   caf::actor l2; ///< null = no Redis configured.
   std::uint64_t l2_hits = 0, l2_misses = 0;
-  std::string l2_down; ///< Why Redis is not used now, as last heard.
+  std::string l2_down;  ///< Why Redis is not used now, as last heard.
+  std::string instance; ///< Names this gateway's reservations in Redis.
+  std::uint64_t reservations = 0;
 };
+
+std::int64_t estimate_of(const provider_call& c) {
+  return providers::estimate_tokens(c.prompt) + c.max_tokens;
+}
 
 using gateway_self = caf::stateful_actor<gateway_state>;
 
@@ -98,6 +105,7 @@ void deliver(gateway_self* self, std::uint64_t id, provider_answer a) {
 }
 
 void attempt(gateway_self* self, std::uint64_t id);
+void note_l2(gateway_self* self, const std::string& down);
 
 // The current provider failed the call for good: the next fallback takes
 // it, or its agents hear the last error.
@@ -125,36 +133,13 @@ void fail_here(gateway_self* self, std::uint64_t id, std::string why,
   next_provider(self, id);
 }
 
-void attempt(gateway_self* self, std::uint64_t id) {
+// Past admission: the breaker, the key, then the request.
+void send_upstream(gateway_self* self, std::uint64_t id) {
   auto& st = self->state;
   auto& pc = st.calls.at(id);
   const auto& name = provider_name(pc);
-  auto p = st.cfg.providers.find(name);
-  if (p == st.cfg.providers.end() || p->second.type == "local")
-    return fail_here(self, id, "not an HTTP provider of this node's config",
-                     false);
-  const auto& ps = p->second;
+  const auto& ps = st.cfg.providers.at(name);
   auto now = clock::now();
-  // Admission first: a call that waits its turn holds no breaker trial.
-  pc.window = name + "/" + pc.call.model + "/" + ps.api_key;
-  auto w = st.windows.find(pc.window);
-  if (w == st.windows.end())
-    w = st.windows
-            .emplace(pc.window,
-                     providers::minute_window{ps.requests_per_minute,
-                                              ps.tokens_per_minute,
-                                              milliseconds{ps.limit_window_ms}})
-            .first;
-  if (w->second.limited()) {
-    milliseconds wait{0};
-    auto estimate =
-        providers::estimate_tokens(pc.call.prompt) + pc.call.max_tokens;
-    pc.reservation = w->second.reserve(estimate, now, wait);
-    if (pc.reservation < 0) {
-      self->delayed_send(self, wait, retry_atom::value, id);
-      return;
-    }
-  }
   if (!breaker_of(st, name, ps).allow(now))
     return fail_here(self, id, "circuit breaker open after repeated failures",
                      true);
@@ -176,6 +161,73 @@ void attempt(gateway_self* self, std::uint64_t id) {
                   });
 }
 
+// This node's own window: the limits hold per node (no Redis, or Redis
+// unavailable).
+void admit_locally(gateway_self* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto& pc = st.calls.at(id);
+  const auto& ps = st.cfg.providers.at(provider_name(pc));
+  auto w = st.windows.find(pc.window);
+  if (w == st.windows.end())
+    w = st.windows
+            .emplace(pc.window,
+                     providers::minute_window{ps.requests_per_minute,
+                                              ps.tokens_per_minute,
+                                              milliseconds{ps.limit_window_ms}})
+            .first;
+  milliseconds wait{0};
+  pc.reservation = w->second.reserve(estimate_of(pc.call), clock::now(), wait);
+  if (pc.reservation < 0)
+    return self->delayed_send(self, wait, retry_atom::value, id);
+  send_upstream(self, id);
+}
+
+// Admission first: a call that waits its turn holds no breaker trial. With
+// Redis, one window for the whole cluster; it waits, it is never failed.
+void attempt(gateway_self* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto& pc = st.calls.at(id);
+  const auto& name = provider_name(pc);
+  auto p = st.cfg.providers.find(name);
+  if (p == st.cfg.providers.end() || p->second.type == "local")
+    return fail_here(self, id, "not an HTTP provider of this node's config",
+                     false);
+  const auto& ps = p->second;
+  pc.window = name + "/" + pc.call.model + "/" + ps.api_key;
+  if (ps.requests_per_minute <= 0 && ps.tokens_per_minute <= 0)
+    return send_upstream(self, id);
+  if (!st.l2 || !st.l2_down.empty())
+    return admit_locally(self, id);
+  pc.shared_reservation = st.instance + "-" + std::to_string(st.reservations++);
+  self->request(st.l2, std::chrono::seconds{2}, limit_atom::value, pc.window,
+                pc.shared_reservation, estimate_of(pc.call),
+                ps.requests_per_minute, ps.tokens_per_minute,
+                ps.limit_window_ms)
+      .then(
+          [self, id](std::int64_t wait, std::string& down) {
+            note_l2(self, down);
+            auto it = self->state.calls.find(id);
+            if (it == self->state.calls.end())
+              return;
+            if (wait == 0)
+              return send_upstream(self, id);
+            if (wait > 0)
+              return self->delayed_send(self, milliseconds{wait},
+                                        retry_atom::value, id);
+            it->second.shared_reservation.clear();
+            admit_locally(self, id);
+          },
+          [self, id](caf::error& e) {
+            note_l2(self, "the cache actor did not answer: " +
+                              self->system().render(e));
+            if (auto it = self->state.calls.find(id);
+                it != self->state.calls.end()) {
+              it->second.shared_reservation.clear();
+              admit_locally(self, id);
+            }
+          });
+}
+
 void answered(gateway_self* self, std::uint64_t id,
               providers::http_response& res) {
   auto& st = self->state;
@@ -188,9 +240,13 @@ void answered(gateway_self* self, std::uint64_t id,
   auto r = providers::parse_response(ps.type, res);
   r.text = providers::redact(std::move(r.text), pc.api_key);
   pc.api_key.clear();
-  if (pc.reservation >= 0 && r.ok)
+  if (r.ok && pc.reservation >= 0)
     st.windows.at(pc.window).settle(pc.reservation, r.tokens_in + r.tokens_out);
+  if (r.ok && !pc.shared_reservation.empty() && st.l2)
+    self->send(st.l2, settle_atom::value, pc.window, pc.shared_reservation,
+               static_cast<std::int64_t>(r.tokens_in + r.tokens_out));
   pc.reservation = -1;
+  pc.shared_reservation.clear();
   auto& breaker = breaker_of(st, name, ps);
   auto now = clock::now();
   if (r.ok) {
@@ -262,6 +318,17 @@ caf::behavior l2_actor(caf::stateful_actor<l2_state>* self,
                hit->cost};
         e.down = r.down();
         return e;
+      },
+      [self](limit_atom, const std::string& window, const std::string& id,
+             std::int64_t tokens, std::int64_t rpm, std::int64_t tpm,
+             std::int64_t window_ms) {
+        auto& r = *self->state.redis;
+        auto wait = r.reserve(window, id, tokens, rpm, tpm, window_ms);
+        return std::make_tuple(wait, r.down());
+      },
+      [self](settle_atom, const std::string& window, const std::string& id,
+             std::int64_t tokens) {
+        self->state.redis->settle(window, id, tokens);
       },
       [self](l2_put_atom, const std::string& key, const l2_entry& e) {
         self->state.redis->put(key,
@@ -367,6 +434,7 @@ caf::behavior gateway(gateway_self* self, gateway_settings cfg) {
   st.rng.seed(cfg.seed != 0 ? cfg.seed
                             : static_cast<std::uint64_t>(
                                   clock::now().time_since_epoch().count()));
+  st.instance = std::to_string(st.rng());
   st.l1 = std::make_unique<providers::response_cache>(
       static_cast<size_t>(cfg.l1_cache_bytes));
   st.cfg = std::move(cfg);

@@ -1,6 +1,7 @@
 #include "providers/redis_cache.hpp"
 
 #include <tuple>
+#include <vector>
 
 #include <hiredis/hiredis.h>
 #include <msgpack.hpp>
@@ -19,6 +20,44 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 }
 
 using wire = std::tuple<int, std::string, int, int, double>; // version first
+
+// The window is a sorted set: member "<id>:<tokens>", score = admission
+// time in ms by the Redis server's clock (one clock for all nodes).
+// ARGV: id, tokens, requests limit, tokens limit, window ms.
+const char* reserve_script = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local count = #entries / 2
+local sum = 0
+for i = 1, #entries, 2 do
+  sum = sum + tonumber(string.match(entries[i], ':(%d+)$'))
+end
+local tokens, rpm, tpm = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if (rpm > 0 and count >= rpm) or (tpm > 0 and count > 0 and sum + tokens > tpm) then
+  local wait = tonumber(entries[2]) + window - now
+  if wait < 1 then wait = 1 end
+  return wait
+end
+redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. ARGV[2])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+)lua";
+
+// ARGV: id, real tokens. Keeps the admission time.
+const char* settle_script = R"lua(
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #entries, 2 do
+  if string.match(entries[i], '^(.*):%d+$') == ARGV[1] then
+    redis.call('ZREM', KEYS[1], entries[i])
+    redis.call('ZADD', KEYS[1], entries[i + 1], ARGV[1] .. ':' .. ARGV[2])
+    return 1
+  end
+end
+return 0
+)lua";
 
 } // namespace
 
@@ -135,6 +174,54 @@ std::optional<cached_answer> redis_cache::get(const std::string& key) {
     out = decode(std::string{r->str, r->len});
   freeReplyObject(r);
   return out;
+}
+
+std::int64_t redis_cache::reserve(const std::string& window,
+                                  const std::string& id, std::int64_t tokens,
+                                  std::int64_t requests_limit,
+                                  std::int64_t tokens_limit,
+                                  std::int64_t window_ms) {
+  if (!ready())
+    return -1;
+  auto key = "hishamos:limit:" + window;
+  auto args = {std::to_string(tokens), std::to_string(requests_limit),
+               std::to_string(tokens_limit), std::to_string(window_ms)};
+  std::vector<std::string> argv{"EVAL", reserve_script, "1", key, id};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(redisCommandArgv(
+      ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
+  if (!r) {
+    fail(ctx_->errstr);
+    return -1;
+  }
+  std::int64_t out = -1;
+  if (r->type == REDIS_REPLY_INTEGER)
+    out = r->integer;
+  else
+    down_ = r->type == REDIS_REPLY_ERROR ? std::string{r->str, r->len}
+                                         : "unexpected reply to the script";
+  freeReplyObject(r);
+  return out;
+}
+
+void redis_cache::settle(const std::string& window, const std::string& id,
+                         std::int64_t tokens) {
+  if (!ready())
+    return;
+  auto key = "hishamos:limit:" + window;
+  auto t = std::to_string(tokens);
+  auto* r = static_cast<redisReply*>(
+      redisCommand(ctx_, "EVAL %s 1 %b %b %b", settle_script, key.data(),
+                   key.size(), id.data(), id.size(), t.data(), t.size()));
+  if (!r)
+    return fail(ctx_->errstr);
+  freeReplyObject(r);
 }
 
 void redis_cache::put(const std::string& key, const cached_answer& value) {

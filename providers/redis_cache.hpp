@@ -7,6 +7,7 @@
 // call: the cache answers "miss" and, for a while, does not try Redis.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,16 @@ public:
   /// A hit, or nullopt for a miss or an outage (then `down()` says why).
   [[nodiscard]] std::optional<cached_answer> get(const std::string& key);
   void put(const std::string& key, const cached_answer& value);
+  /// Cluster-wide admission (resilience.hpp's minute_window, held in
+  /// Redis and decided by one server-side script, so that every node sees
+  /// the same window): admits `tokens` for reservation `id` and returns 0,
+  /// or returns how many ms to wait; -1 when Redis is unavailable.
+  std::int64_t reserve(const std::string& window, const std::string& id,
+                       std::int64_t tokens, std::int64_t requests_limit,
+                       std::int64_t tokens_limit, std::int64_t window_ms);
+  /// Replaces reservation `id`'s tokens by the real usage.
+  void settle(const std::string& window, const std::string& id,
+              std::int64_t tokens);
   /// Why Redis is not used right now ("" = it is).
   [[nodiscard]] const std::string& down() const { return down_; }
 

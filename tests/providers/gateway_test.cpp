@@ -463,3 +463,53 @@ TEST_CASE("when Redis is killed mid-run, calls go on with L1 and the upstream "
   spdlog::default_logger()->flush();
   CHECK_THAT(f.logs.str(), Catch::Contains("L2 cache (Redis) is unavailable"));
 }
+
+TEST_CASE("with Redis, three nodes' gateways share one token limit: the "
+          "upstream never sees more than it in any window, and no call fails",
+          "[providers][redis]") {
+  private_redis redis;
+  constexpr std::int64_t limit = 100; // tokens per window
+  constexpr int window_ms = 1000;     // the window, shortened for the test
+  auto limited = [&](actors::gateway_settings& gs) {
+    auto& p = gs.providers["primary"];
+    p.tokens_per_minute = limit;
+    p.limit_window_ms = window_ms;
+    gs.redis_url = redis.url();
+  };
+  gateway_fixture f{limited};
+  std::vector<caf::actor> nodes{f.gateway};
+  for (int i = 0; i < 2; ++i) {
+    actors::gateway_settings gs;
+    gs.providers["primary"] = http_provider("openai", f.server.base_url());
+    limited(gs);
+    nodes.push_back(actors::spawn_provider_gateway(*f.sys, gs));
+  }
+  caf::scoped_actor self{*f.sys};
+  constexpr int per_node = 6;
+  for (int k = 0; k < per_node; ++k)
+    for (size_t n = 0; n < nodes.size(); ++n)
+      self->send(nodes[n], actors::provider_call{"primary",
+                                                 {},
+                                                 "m1",
+                                                 "q" + std::to_string(n) + "-" +
+                                                     std::to_string(k),
+                                                 0.5,
+                                                 20,
+                                                 false});
+  int answered = 0;
+  self->receive_for(answered, per_node * 3)(
+      [&](actors::provider_answer& a) { CHECK(a.ok); },
+      caf::after(std::chrono::seconds{30}) >> [&] { FAIL("no answer"); });
+  auto reqs = f.server.requests();
+  REQUIRE(reqs.size() == per_node * 3);
+  // Each answer uses 19 tokens: at most 5 fit in a window. Requests reach
+  // the server a few ms after their admission: the window checked here is
+  // 30 ms shorter.
+  constexpr size_t fit = limit / 19;
+  for (size_t i = 0; i + fit < reqs.size(); ++i) {
+    INFO("request " << i);
+    CHECK(reqs[i + fit].at - reqs[i].at >= milliseconds{window_ms - 30});
+  }
+  for (size_t n = 1; n < nodes.size(); ++n)
+    caf::anon_send_exit(nodes[n], caf::exit_reason::kill);
+}
