@@ -69,7 +69,18 @@ node_metrics::node_metrics()
                          "Read pool connections in use")),
       pool_failed_connects_(
           gauge(*registry_, "hishamos_store_pool_failed_connects",
-                "Failed connection attempts of the read pool since start")) {
+                "Failed connection attempts of the read pool since start")),
+      breaker_state_(prometheus::BuildGauge()
+                         .Name("hishamos_provider_breaker_state")
+                         .Help("1 for the circuit breaker state each provider "
+                               "is in (closed, open, half_open)")
+                         .Register(*registry_)),
+      provider_calls_(prometheus::BuildGauge()
+                          .Name("hishamos_provider_calls")
+                          .Help("Provider gateway calls: in_flight now; "
+                                "upstream requests, coalesced calls, L1 and L2 "
+                                "hits and cache misses since start")
+                          .Register(*registry_)) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }
@@ -85,6 +96,20 @@ void node_metrics::execution_entered(const std::string& state) {
 void node_metrics::step_completed(double seconds) {
   steps_completed_.Increment();
   step_duration_.Observe(seconds);
+}
+
+void node_metrics::providers(const provider_sample& s) {
+  for (const auto& [what, v] : {std::pair{"in_flight", s.in_flight},
+                                {"upstream_requests", s.upstream_requests},
+                                {"coalesced", s.coalesced},
+                                {"l1_hits", s.l1_hits},
+                                {"l2_hits", s.l2_hits},
+                                {"cache_misses", s.cache_misses}})
+    provider_calls_.Add({{"kind", what}}).Set(v);
+  for (const auto& [provider, state] : s.breakers)
+    for (const char* x : {"closed", "open", "half_open"})
+      breaker_state_.Add({{"provider", provider}, {"state", x}})
+          .Set(state == x ? 1 : 0);
 }
 
 std::string node_metrics::serialize() const {

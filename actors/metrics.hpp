@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,15 @@ public:
     pool_failed_connects_.Set(failed_connects);
   }
 
+  /// The provider gateway's state, sampled when metrics are scraped:
+  /// breaker state per provider ("closed", "open", "half_open").
+  struct provider_sample {
+    double in_flight = 0, upstream_requests = 0, coalesced = 0;
+    double l1_hits = 0, l2_hits = 0, cache_misses = 0;
+    std::map<std::string, std::string> breakers;
+  };
+  void providers(const provider_sample& s);
+
   /// The registry in Prometheus text format.
   [[nodiscard]] std::string serialize() const;
 
@@ -57,6 +67,8 @@ private:
   prometheus::Gauge& pool_open_;
   prometheus::Gauge& pool_in_use_;
   prometheus::Gauge& pool_failed_connects_;
+  prometheus::Family<prometheus::Gauge>& breaker_state_;
+  prometheus::Family<prometheus::Gauge>& provider_calls_;
 };
 
 } // namespace hishamos::actors

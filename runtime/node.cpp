@@ -572,6 +572,27 @@ std::string node::metrics_text() const {
   auto pool = impl_->pool->snapshot();
   impl_->metrics->store_pool(pool.open, pool.in_use,
                              static_cast<double>(pool.failed_connects));
+  if (impl_->gateway) {
+    caf::scoped_actor self{*impl_->sys};
+    std::string text = "{}";
+    self->request(impl_->gateway, std::chrono::seconds{2},
+                  actors::stats_atom::value)
+        .receive([&](std::string& s) { text = std::move(s); },
+                 [](caf::error&) {});
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.contains("l1")) {
+      actors::node_metrics::provider_sample s;
+      s.in_flight = j.value("in_flight", 0.0);
+      s.upstream_requests = j.value("upstream_requests", 0.0);
+      s.coalesced = j.value("coalesced", 0.0);
+      s.l1_hits = j["l1"].value("hits", 0.0);
+      s.l2_hits = j["l2"].value("hits", 0.0);
+      s.cache_misses = j["l1"].value("misses", 0.0);
+      for (const auto& [name, state] : j["breakers"].items())
+        s.breakers[name] = state.get<std::string>();
+      impl_->metrics->providers(s);
+    }
+  }
   return impl_->metrics->serialize();
 }
 

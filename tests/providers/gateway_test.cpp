@@ -378,6 +378,12 @@ TEST_CASE("a node's agent on an openai provider runs its step through the "
     return cost > 0;
   }));
   CHECK(cost == Approx(12 / 1000.0 * 1.0 + 7 / 1000.0 * 2.0));
+  auto metrics = n->metrics_text();
+  CHECK_THAT(metrics, Catch::Contains("hishamos_provider_breaker_state{"
+                                      "provider=\"fake\",state=\"closed\"} 1"));
+  CHECK_THAT(
+      metrics,
+      Catch::Contains("hishamos_provider_calls{kind=\"upstream_requests\"} 1"));
 }
 
 #include <csignal>
