@@ -60,8 +60,10 @@ struct http_client::impl {
   std::atomic<std::size_t> pending{0};
   std::thread loop;
 
-  impl() {
+  explicit impl(long max_host_connections) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      max_host_connections);
     loop = std::thread{[this] { run(); }};
   }
 
@@ -162,7 +164,8 @@ struct http_client::impl {
   }
 };
 
-http_client::http_client() : impl_(std::make_unique<impl>()) {}
+http_client::http_client(long max_host_connections)
+    : impl_(std::make_unique<impl>(max_host_connections)) {}
 
 http_client::~http_client() = default;
 

@@ -39,7 +39,10 @@ class http_client {
 public:
   using callback = std::function<void(http_response)>;
 
-  http_client();
+  /// `max_host_connections`: connections open to one host at once; more
+  /// calls wait inside curl for one to free, instead of flooding the
+  /// provider with connection attempts.
+  explicit http_client(long max_host_connections = 256);
   ~http_client(); ///< Stops the thread; unfinished calls are answered.
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
