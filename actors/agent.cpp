@@ -342,6 +342,11 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         if (it == self->state.in_flight.end())
           return; // cancelled or stopped meanwhile
         r.agent_id = self->state.cfg.def.id;
+        if (const auto* tpl = self->state.cfg.catalog
+                                  ? self->state.cfg.catalog->find_template(
+                                        it->second.template_id)
+                                  : nullptr)
+          r.template_version = tpl->version; // the one it rendered
         score(self->state.cfg, it->second.template_id, r);
         it->second.rp.deliver(std::move(r));
         end(self, it);

@@ -313,7 +313,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
            x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
-           x.quality, x.judged, x.decision, x.cost);
+           x.quality, x.judged, x.decision, x.cost, x.template_version);
 }
 
 } // namespace hishamos::model
@@ -334,7 +334,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
   return f(caf::meta::type_name("task_result_record"), x.execution_id,
            x.step_id, x.agent_id, x.quality_score, x.cost, x.tokens_in,
-           x.tokens_out, x.latency_ms, x.created_at_ms, x.decision);
+           x.tokens_out, x.latency_ms, x.created_at_ms, x.decision,
+           x.template_version);
 }
 
 template <class Inspector>

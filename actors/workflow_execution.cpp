@@ -37,6 +37,7 @@ struct step_run {
   int tokens_out = 0;
   double quality = -1;  ///< The evaluator's score of the output.
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
+  int template_version = 0;
 };
 
 struct execution_state {
@@ -195,7 +196,8 @@ void send_checkpoint(execution_self* self, int i) {
                              exec_id(self), def_of(self, i).id, r.agent_id,
                              r.quality, r.cost, r.tokens_in, r.tokens_out,
                              r.finished_at_ms - r.started_at_ms,
-                             persistence::now_ms(), r.decision});
+                             persistence::now_ms(), r.decision,
+                             r.template_version});
             emit(self, i, "completed");
             advance(self);
           },
@@ -208,6 +210,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     return; // an answer to an attempt that was given up
   r.agent_id = reply.agent_id.empty() ? r.agent_id : reply.agent_id;
   r.decision = std::move(reply.decision);
+  r.template_version = reply.template_version;
   if (reply.ok) {
     r.quality = reply.quality;
     r.output = std::move(reply.output);
@@ -326,6 +329,8 @@ std::string snapshot(execution_self* self) {
     if (!r.decision.empty())
       steps.back()["decision"] =
           nlohmann::json::parse(r.decision, nullptr, false);
+    if (r.template_version > 0)
+      steps.back()["template_version"] = r.template_version;
   }
   auto state = self->state.finishing
                    ? persistence::to_string(self->state.final_change.state)

@@ -51,7 +51,8 @@ json to_json(const step_status& s) {
           {"error", s.error},
           {"started_at_ms", s.started_at_ms},
           {"finished_at_ms", s.finished_at_ms},
-          {"decision", s.decision}};
+          {"decision", s.decision},
+          {"template_version", s.template_version}};
 }
 
 json step_json(const execution_status& x, const step_status& s) {

@@ -33,6 +33,8 @@ struct task_reply {
   int tokens_in = 0;
   int tokens_out = 0;
   double cost = 0; ///< What the model call cost (the provider's price table).
+  /// The version of the command template the agent rendered; 0 = unknown.
+  int template_version = 0;
   /// The agent was at capacity and did not start the task: the dispatcher
   /// tries again (another agent, or later), the attempt is not used up.
   bool busy = false;

@@ -90,7 +90,14 @@ struct task_result_record {
   int tokens_out = 0;
   std::int64_t latency_ms = 0;
   std::int64_t created_at_ms = 0;
-  std::string decision; ///< Why its agent ran it (JSON); "" = unknown.
+  std::string decision;     ///< Why its agent ran it (JSON); "" = unknown.
+  int template_version = 0; ///< Of the template rendered; 0 = unknown.
+};
+
+/// What a step's newest result says beyond its checkpoint.
+struct step_result_meta {
+  std::string decision;     ///< "" = none stored.
+  int template_version = 0; ///< 0 = unknown.
 };
 
 /// Learned quality of an agent for a command category (agent_stats), as
@@ -265,8 +272,9 @@ public:
   virtual status append_records(const record_batch& xs) = 0;
   /// Every learned quality (agent_stats), for the dispatcher at start.
   virtual outcome<std::vector<agent_stat_record>> agent_stats() = 0;
-  /// Step id -> the decision of its newest result, for one execution.
-  virtual outcome<std::map<std::string, std::string>>
+  /// Step id -> the routing decision and template version of its newest
+  /// result, for one execution.
+  virtual outcome<std::map<std::string, step_result_meta>>
   decisions_of(const std::string& execution_id) = 0;
   /// Sets the quality score of a step's newest result (a person's
   /// rating); not_found when the step has no result.

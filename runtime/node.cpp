@@ -756,8 +756,12 @@ void node::impl::overlay_live(execution_status& out) {
       }
   for (const auto& s : j["steps"])
     for (auto& step : out.steps)
-      if (step.id == s["id"] && s.contains("decision"))
-        step.decision = s["decision"];
+      if (step.id == s["id"]) {
+        if (s.contains("decision"))
+          step.decision = s["decision"];
+        if (s.contains("template_version"))
+          step.template_version = s["template_version"];
+      }
 }
 
 namespace {
@@ -783,7 +787,7 @@ node::execution(const std::string& id) {
   struct stored {
     std::optional<persistence::execution_record> record;
     std::vector<persistence::checkpoint> checkpoints;
-    std::map<std::string, std::string> decisions;
+    std::map<std::string, persistence::step_result_meta> decisions;
   };
   auto got = impl_->pool->with([&](persistence::store& db) {
     persistence::outcome<stored> out;
@@ -820,8 +824,12 @@ node::execution(const std::string& id) {
       }
   for (auto& step : out.steps)
     if (auto d = got.value.decisions.find(step.id);
-        d != got.value.decisions.end())
-      step.decision = nlohmann::json::parse(d->second, nullptr, false);
+        d != got.value.decisions.end()) {
+      if (!d->second.decision.empty())
+        step.decision =
+            nlohmann::json::parse(d->second.decision, nullptr, false);
+      step.template_version = d->second.template_version;
+    }
   if (out.state == "failed") // the error names the failed step first
     for (auto& step : out.steps)
       if (out.error.rfind("step '" + step.id + "'", 0) == 0)

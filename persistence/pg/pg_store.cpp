@@ -310,17 +310,18 @@ public:
     return out;
   }
 
-  outcome<std::map<std::string, std::string>>
+  outcome<std::map<std::string, step_result_meta>>
   decisions_of(const std::string& execution_id) override {
-    outcome<std::map<std::string, std::string>> out;
+    outcome<std::map<std::string, step_result_meta>> out;
     out.st = guarded("reading routing decisions", [&]() -> status {
       pqxx::nontransaction tx{*conn_};
       for (const auto& row : tx.exec_params(
-               "SELECT DISTINCT ON (step_id) step_id, decision FROM "
-               "task_results WHERE execution_id = $1 AND decision IS NOT "
-               "NULL ORDER BY step_id, id DESC",
+               "SELECT DISTINCT ON (step_id) step_id, coalesce(decision, ''), "
+               "coalesce(template_version, 0) FROM task_results WHERE "
+               "execution_id = $1 ORDER BY step_id, id DESC",
                execution_id))
-        out.value[row[0].as<std::string>()] = row[1].as<std::string>();
+        out.value[row[0].as<std::string>()] = {row[1].as<std::string>(),
+                                               row[2].as<int>()};
       return {};
     });
     return out;
@@ -382,7 +383,7 @@ public:
       std::string sql =
           "INSERT INTO task_results (execution_id, step_id, agent_id, "
           "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-          "created_at, decision) VALUES ";
+          "created_at, decision, template_version) VALUES ";
       for (size_t i = 0; i < xs.size(); ++i) {
         const auto& r = xs[i];
         sql +=
@@ -394,6 +395,9 @@ public:
             tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
             ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0)," +
             (r.decision.empty() ? std::string{"NULL"} : tx.quote(r.decision)) +
+            "," +
+            (r.template_version > 0 ? tx.quote(r.template_version)
+                                    : std::string{"NULL"}) +
             ")";
       }
       tx.exec0(sql);

@@ -65,6 +65,10 @@ public:
       sqlite3_bind_null(stmt_.get(), base + 10);
     else
       bind_one(base + 10, r.decision);
+    if (r.template_version > 0)
+      bind_one(base + 11, r.template_version);
+    else
+      sqlite3_bind_null(stmt_.get(), base + 11);
   }
   int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
   std::string text(int col) const {
@@ -321,12 +325,13 @@ public:
         std::string sql =
             "INSERT INTO task_results (execution_id, step_id, agent_id, "
             "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-            "created_at, decision) VALUES ";
+            "created_at, decision, template_version) VALUES ";
         for (auto i = from; i < to; ++i)
-          sql += i == from ? "(?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?)";
+          sql += i == from ? "(?,?,?,?,?,?,?,?,?,?,?)"
+                           : ",(?,?,?,?,?,?,?,?,?,?,?)";
         statement ins{db_.get(), sql.c_str()};
         for (auto i = from; i < to; ++i)
-          ins.bind_row(static_cast<int>((i - from) * 10), xs[i]);
+          ins.bind_row(static_cast<int>((i - from) * 11), xs[i]);
         if (int rc = ins.step(); rc != SQLITE_DONE)
           return ins.error("appending task results", rc);
       }
@@ -359,16 +364,17 @@ public:
     return out;
   }
 
-  outcome<std::map<std::string, std::string>>
+  outcome<std::map<std::string, step_result_meta>>
   decisions_of(const std::string& execution_id) override {
-    statement s{db_.get(), "SELECT step_id, decision FROM task_results WHERE "
-                           "execution_id = ? AND decision IS NOT NULL ORDER "
-                           "BY id"};
+    statement s{db_.get(),
+                "SELECT step_id, coalesce(decision, ''), "
+                "coalesce(template_version, 0) FROM task_results WHERE "
+                "execution_id = ? ORDER BY id"};
     s.bind(execution_id);
-    outcome<std::map<std::string, std::string>> out;
+    outcome<std::map<std::string, step_result_meta>> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) // newest last: it stays
-      out.value[s.text(0)] = s.text(1);
+      out.value[s.text(0)] = {s.text(1), static_cast<int>(s.integer(2))};
     if (rc != SQLITE_DONE)
       out.st = s.error("reading routing decisions", rc);
     return out;

@@ -149,6 +149,27 @@ TEST_CASE("each step's routing decision names the chosen agent and every "
   }
 }
 
+TEST_CASE("a step's result records the version of the command template it "
+          "was rendered from, live and once stored",
+          "[actors][templates]") {
+  test::temp_dir dir;
+  auto cat = research_catalog(1.0, 1.0);
+  cat->templates.at("cmd_report").version = 7;
+  auto opts = test::test_options(dir, cat);
+  opts.config.batch_interval_ms = 10;
+  auto n = test::start_node(opts);
+  test::event_log log;
+  auto id = n->submit(test::workflow(report_workflow), {{"topic", "x"}},
+                      log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  // Once the execution is over, only the store can say it.
+  CHECK(wait_until([&] {
+    auto x = n->execution(*id);
+    return x.value && x.value->steps.at(0).template_version == 7;
+  }));
+}
+
 namespace {
 
 // A function agent that counts how many of its calls run at once.

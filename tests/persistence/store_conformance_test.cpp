@@ -403,13 +403,16 @@ TEST_CASE("a step's newest result keeps its routing decision and takes a "
   batch.task_results.push_back(
       {"e1", "a", "w1", 1, 0, 0, 0, 0, now_ms(), R"({"chosen": "w1"})"});
   batch.task_results.push_back(
-      {"e1", "a", "w2", 1, 0, 0, 0, 0, now_ms(), R"({"chosen": "w2"})"});
+      {"e1", "a", "w2", 1, 0, 0, 0, 0, now_ms(), R"({"chosen": "w2"})", 3});
   batch.task_results.push_back({"e1", "b", "w1", 1, 0, 0, 0, 0, now_ms()});
   REQUIRE(s->append_records(batch));
   auto d = s->decisions_of("e1");
   REQUIRE(d);
-  CHECK(d.value.size() == 1); // b has none
-  CHECK(d.value["a"] == R"({"chosen": "w2"})");
+  CHECK(d.value.size() == 2);
+  CHECK(d.value["a"].decision == R"({"chosen": "w2"})");
+  CHECK(d.value["a"].template_version == 3); // of the newest result
+  CHECK(d.value["b"].decision.empty());      // b has none
+  CHECK(d.value["b"].template_version == 0);
   CHECK(s->rate_result("e1", "a", 0.25));
   CHECK(s->rate_result("e1", "zz", 0.5).code == errc::not_found);
   CHECK(s->rate_result("e9", "a", 0.5).code == errc::not_found);

@@ -135,7 +135,7 @@ public:
   agent_stats() override {
     return inner_->agent_stats();
   }
-  persistence::outcome<std::map<std::string, std::string>>
+  persistence::outcome<std::map<std::string, persistence::step_result_meta>>
   decisions_of(const std::string& id) override {
     return inner_->decisions_of(id);
   }

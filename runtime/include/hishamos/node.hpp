@@ -43,6 +43,9 @@ struct step_status {
   /// Why its agent was chosen: the dispatcher's decision (candidates and
   /// their scores); null until known.
   nlohmann::json decision;
+  /// The version of the command template its result was rendered from;
+  /// 0 = not known (no result yet).
+  int template_version = 0;
 };
 
 /// An execution as seen from outside: stored state plus live step states.
