@@ -121,25 +121,40 @@ TEST_CASE("learned quality is stored and a restarted node routes with it",
   CHECK(restored == Approx(good_mean));
 }
 
+namespace {
+
+// One report run to its end on a node that stores results every 10 ms.
+struct finished_report {
+  test::temp_dir dir;
+  std::unique_ptr<node> n;
+  test::event_log log;
+  std::string id;
+
+  explicit finished_report(std::shared_ptr<model::catalog> cat) {
+    auto opts = test::test_options(dir, std::move(cat));
+    opts.config.batch_interval_ms = 10;
+    n = test::start_node(opts);
+    auto submitted = n->submit(test::workflow(report_workflow),
+                               {{"topic", "x"}}, log.observer());
+    REQUIRE(submitted);
+    id = *submitted;
+    REQUIRE(wait_until([&] { return log.finished(); }));
+  }
+};
+
+} // namespace
+
 TEST_CASE("each step's routing decision names the chosen agent and every "
           "candidate's scores, live and once stored",
           "[actors][dispatch]") {
-  test::temp_dir dir;
-  auto opts = test::test_options(dir, research_catalog(1.0, 1.0));
-  opts.config.batch_interval_ms = 10;
-  auto n = test::start_node(opts);
-  test::event_log log;
-  auto id = n->submit(test::workflow(report_workflow), {{"topic", "x"}},
-                      log.observer());
-  REQUIRE(id);
-  REQUIRE(wait_until([&] { return log.finished(); }));
+  finished_report run{research_catalog(1.0, 1.0)};
   nlohmann::json decision;
   REQUIRE(wait_until([&] {
-    auto x = n->execution(*id);
+    auto x = run.n->execution(run.id);
     decision = x.value ? x.value->steps.at(0).decision : nullptr;
     return !decision.is_null();
   }));
-  CHECK(decision["chosen"] == log.of("r", "completed").at(0).agent_id);
+  CHECK(decision["chosen"] == run.log.of("r", "completed").at(0).agent_id);
   CHECK(decision["category"] == "research.analysis");
   REQUIRE(decision["candidates"].size() == 2);
   for (const auto& c : decision["candidates"]) {
@@ -150,22 +165,14 @@ TEST_CASE("each step's routing decision names the chosen agent and every "
 }
 
 TEST_CASE("a step's result records the version of the command template it "
-          "was rendered from, live and once stored",
+          "was rendered from, and the store keeps it",
           "[actors][templates]") {
-  test::temp_dir dir;
   auto cat = research_catalog(1.0, 1.0);
   cat->templates.at("cmd_report").version = 7;
-  auto opts = test::test_options(dir, cat);
-  opts.config.batch_interval_ms = 10;
-  auto n = test::start_node(opts);
-  test::event_log log;
-  auto id = n->submit(test::workflow(report_workflow), {{"topic", "x"}},
-                      log.observer());
-  REQUIRE(id);
-  REQUIRE(wait_until([&] { return log.finished(); }));
+  finished_report run{cat};
   // Once the execution is over, only the store can say it.
   CHECK(wait_until([&] {
-    auto x = n->execution(*id);
+    auto x = run.n->execution(run.id);
     return x.value && x.value->steps.at(0).template_version == 7;
   }));
 }
