@@ -42,6 +42,7 @@ struct authority_state {
   /// Members whose sync a new authority waits for before it grants.
   std::set<std::string> awaiting;
   std::uint64_t settle_round = 0;
+  bool named = false; ///< Membership named it the cluster's (or no cluster).
 };
 
 using authority_self = caf::stateful_actor<authority_state>;
@@ -52,7 +53,7 @@ using authority_self = caf::stateful_actor<authority_state>;
 // order too.
 void grant_pass(authority_self* self) {
   auto& st = self->state;
-  if (!st.awaiting.empty())
+  if (!st.named || !st.awaiting.empty())
     return; // settling: a member may still hold what it has not synced
   model::lock_table ahead;
   for (auto it = st.waiting.begin(); it != st.waiting.end();) {
@@ -174,6 +175,7 @@ void timeout(authority_self* self, const std::string& task_id,
 void become_authority(authority_self* self,
                       const std::vector<std::string>& members) {
   auto& st = self->state;
+  st.named = true;
   st.awaiting.clear();
   for (const auto& m : members)
     if (!st.synced.count(m))
@@ -214,6 +216,7 @@ std::string describe(const authority_state& st) {
 caf::behavior lock_authority(authority_self* self,
                              lock_authority_settings cfg) {
   self->state.cfg = cfg;
+  self->state.named = !cfg.wait_to_be_named;
   auto sender = [self] {
     return caf::actor_cast<caf::actor>(self->current_sender());
   };

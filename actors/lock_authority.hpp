@@ -22,7 +22,8 @@
 //   (leave_atom, node) -> the node is gone: its locks are freed, its
 //       requests dropped.
 //   (authority_atom, vector<string> members) -> this authority has just
-//       become the cluster's: it grants nothing until every member has
+//       become the cluster's (with `wait_to_be_named`, it grants nothing
+//       before that): it grants nothing until every member has
 //       synced (or `settle_timeout` passed), so a lock held under the
 //       previous authority is never granted to another step meanwhile.
 //   directory_atom -> std::string: JSON {held: [...], waiting: [...] in
@@ -40,6 +41,11 @@ namespace hishamos::actors {
 struct lock_authority_settings {
   /// How long a new authority waits for members' syncs before it grants.
   std::chrono::milliseconds settle_timeout{3000};
+  /// In a cluster, an authority grants nothing until membership has named
+  /// it the cluster's: a peer that turned to it early (it saw the previous
+  /// authority's node go first) must not be granted what a member that has
+  /// not synced yet still holds. A lone node's grants from the start.
+  bool wait_to_be_named = false;
 };
 
 caf::actor spawn_lock_authority(caf::actor_system& sys,

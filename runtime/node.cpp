@@ -323,7 +323,9 @@ model::result<actors::dispatch_settings> node::impl::dispatch_settings() {
   ds.batch = batch;
   ds.wait_for_peers = !opts.config.listen.empty();
   ds.node_id = opts.config.node_id;
-  lock_authority = actors::spawn_lock_authority(*sys);
+  actors::lock_authority_settings las;
+  las.wait_to_be_named = ds.wait_for_peers;
+  lock_authority = actors::spawn_lock_authority(*sys, las);
   ds.lock_authority = lock_authority;
   return ds;
 }

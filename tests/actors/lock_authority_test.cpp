@@ -26,10 +26,11 @@ struct authority_fixture {
   std::unique_ptr<caf::scoped_actor> n1, n2;
 
   explicit authority_fixture(
-      std::chrono::milliseconds settle = std::chrono::seconds{3}) {
+      std::chrono::milliseconds settle = std::chrono::seconds{3},
+      bool wait_to_be_named = false) {
     actors::add_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
-    authority = actors::spawn_lock_authority(*sys, {settle});
+    authority = actors::spawn_lock_authority(*sys, {settle, wait_to_be_named});
     n1 = std::make_unique<caf::scoped_actor>(*sys);
     n2 = std::make_unique<caf::scoped_actor>(*sys);
   }
@@ -183,6 +184,27 @@ TEST_CASE("a new authority grants nothing until every member synced what "
   (*f.n2)->send(f.authority, actors::lock_release_atom::value,
                 std::string{"h"});
   CHECK(f.next_grant(*f.n1) == "w");
+}
+
+TEST_CASE("a cluster node's authority that a peer syncs with before "
+          "membership named it grants nothing until named, then waits for "
+          "the other members",
+          "[actors][locks][unit]") {
+  authority_fixture f{std::chrono::seconds{3}, true};
+  // n2 saw the old authority's node go first and turned here at once.
+  (*f.n2)->send(f.authority,
+                actors::lock_sync{"n2", {}, {f.ask("w", "n2", "repo")}});
+  CHECK(f.state() == std::pair{ids{}, ids{"w"}});
+  // Named: n1, this authority's own node, still holds repo unsynced.
+  caf::anon_send(f.authority, actors::authority_atom::value,
+                 std::vector<std::string>{"n1", "n2"});
+  CHECK(f.state() == std::pair{ids{}, ids{"w"}});
+  (*f.n1)->send(f.authority,
+                actors::lock_sync{"n1", {f.ask("h", "n1", "repo")}, {}});
+  CHECK(f.state() == std::pair{ids{"h"}, ids{"w"}});
+  (*f.n1)->send(f.authority, actors::lock_release_atom::value,
+                std::string{"h"});
+  CHECK(f.next_grant(*f.n2) == "w");
 }
 
 TEST_CASE("a new authority that hears nothing from a member grants after "
