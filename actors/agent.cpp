@@ -86,6 +86,10 @@ void run_local(agent_self* self, const task_request& t) {
   r.retryable = answer.retryable;
   r.tokens_in = answer.tokens_in;
   r.tokens_out = answer.tokens_out;
+  // A simulated model charges what the agent says one call costs.
+  r.cost = answer.ok ? self->state.cfg.def.price_per_call : 0;
+  r.provider = "local";
+  r.model = self->state.cfg.def.model;
   // Simulated latency is a timer: no thread waits for it.
   self->delayed_send(self, std::chrono::milliseconds{answer.latency_ms},
                      complete_atom::value, std::move(r));
@@ -138,8 +142,12 @@ void run_provider(agent_self* self, const task_request& t) {
                                               "' but this node has no provider "
                                               "gateway",
                                           false));
-  provider_call c{def.provider, def.fallback_providers, def.model,
-                  t.prompt,     def.temperature,        def.max_tokens};
+  provider_call c{def.provider,
+                  def.fallback_providers,
+                  t.model.empty() ? def.model : t.model,
+                  t.prompt,
+                  def.temperature,
+                  def.max_tokens};
   self->request(self->state.cfg.gateway, caf::infinite, std::move(c))
       .then(
           [self, id](provider_answer& a) {
@@ -151,6 +159,10 @@ void run_provider(agent_self* self, const task_request& t) {
             r.tokens_in = a.tokens_in;
             r.tokens_out = a.tokens_out;
             r.cost = a.cost;
+            r.tokens_cached = a.cached_tokens;
+            r.cost_avoided = a.cost_avoided;
+            r.provider = std::move(a.provider);
+            r.model = std::move(a.model);
             self->send(self, complete_atom::value, std::move(r));
           },
           [self, id](caf::error& e) {

@@ -50,6 +50,10 @@ using l2_get_atom = caf::atom_constant<caf::atom("hm_l2get")>;
 using l2_put_atom = caf::atom_constant<caf::atom("hm_l2put")>;
 using limit_atom = caf::atom_constant<caf::atom("hm_limit")>;
 using settle_atom = caf::atom_constant<caf::atom("hm_settle")>;
+using budget_atom = caf::atom_constant<caf::atom("hm_budget")>;
+using spent_atom = caf::atom_constant<caf::atom("hm_spent")>;
+using approve_atom = caf::atom_constant<caf::atom("hm_approve")>;
+using refresh_atom = caf::atom_constant<caf::atom("hm_refresh")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
@@ -58,8 +62,10 @@ using settle_atom = caf::atom_constant<caf::atom("hm_settle")>;
 /// task_reply, price_per_call and overlap to agent_def, conversation to
 /// task_request and the routing fields of assign_step; 4 the lock
 /// authority (lock_ask, lock_sync, and its handle and the node's start
-/// time in hello) and learned quality in directory_update.
-constexpr int protocol_version = 4;
+/// time in hello) and learned quality in directory_update; 5 the model
+/// override of task_request and the cache and model accounting of
+/// task_reply.
+constexpr int protocol_version = 5;
 
 /// An agent as the directory carries it between nodes.
 struct agent_entry {
@@ -175,6 +181,7 @@ struct provider_answer {
   std::string cache;       ///< "l1" for a hit, "" otherwise.
   std::string provider;    ///< Which provider answered.
   int attempts = 0;        ///< Upstream requests made for it.
+  std::string model;       ///< The model asked.
 };
 
 /// The L2 (Redis) cache actor's answer to a lookup, and what it stores.
@@ -254,7 +261,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_answer& x) {
   return f(caf::meta::type_name("provider_answer"), x.ok, x.text, x.retryable,
            x.tokens_in, x.tokens_out, x.cached_tokens, x.cost, x.cost_avoided,
-           x.cache, x.provider, x.attempts);
+           x.cache, x.provider, x.attempts, x.model);
 }
 
 template <class Inspector>
@@ -306,14 +313,15 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_request& x) {
   return f(caf::meta::type_name("task_request"), x.task_id, x.execution_id,
            x.step_id, x.attempt, x.agent_id, x.template_id, x.params, x.prompt,
-           x.epoch, x.owner_node, x.conversation);
+           x.epoch, x.owner_node, x.conversation, x.model);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
   return f(caf::meta::type_name("task_reply"), x.task_id, x.ok, x.output,
            x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
-           x.quality, x.judged, x.decision, x.cost, x.template_version);
+           x.quality, x.judged, x.decision, x.cost, x.template_version,
+           x.tokens_cached, x.cost_avoided, x.provider, x.model);
 }
 
 } // namespace hishamos::model
@@ -366,7 +374,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
   return f(caf::meta::type_name("checkpoint"), x.execution_id, x.step_id,
            x.attempt, x.epoch, x.output, x.agent_id, x.started_at_ms,
-           x.finished_at_ms);
+           x.finished_at_ms, x.cost);
 }
 
 template <class Inspector>

@@ -80,6 +80,11 @@ node_metrics::node_metrics()
                           .Help("Provider gateway calls: in_flight now; "
                                 "upstream requests, coalesced calls, L1 and L2 "
                                 "hits and cache misses since start")
+                          .Register(*registry_)),
+      budget_actions_(prometheus::BuildCounter()
+                          .Name("hishamos_budget_actions_total")
+                          .Help("Budget actions taken: warn, downgrade, "
+                                "pause, and approvals")
                           .Register(*registry_)) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});

@@ -23,6 +23,10 @@ public:
   /// Counts a completed step and its duration from start to checkpoint.
   void step_completed(double seconds);
   void step_retried() { step_retries_.Increment(); }
+  /// Counts a budget action taken (warn, downgrade, pause, approve).
+  void budget_action(const std::string& action) {
+    budget_actions_.Add({{"action", action}}).Increment();
+  }
   void checkpoint_resent() { checkpoint_resends_.Increment(); }
   void writer_restarted() { writer_restarts_.Increment(); }
   /// Counts one group commit of `n` checkpoints.
@@ -69,6 +73,7 @@ private:
   prometheus::Gauge& pool_failed_connects_;
   prometheus::Family<prometheus::Gauge>& breaker_state_;
   prometheus::Family<prometheus::Gauge>& provider_calls_;
+  prometheus::Family<prometheus::Counter>& budget_actions_;
 };
 
 } // namespace hishamos::actors

@@ -261,7 +261,8 @@ void answered(gateway_self* self, std::uint64_t id,
                       0,
                       "",
                       name,
-                      pc.attempts};
+                      pc.attempts,
+                      pc.call.model};
     if (!pc.key.empty()) {
       st.l1->put(pc.key, {a.text, a.tokens_in, a.tokens_out, a.cost});
       if (st.l2)
@@ -353,9 +354,19 @@ caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
   if (!key.empty()) {
     if (auto hit = st.l1->get(key)) {
       ++st.hits;
-      rp.deliver(provider_answer{true, std::move(hit->text), false,
-                                 hit->tokens_in, hit->tokens_out, 0, 0,
-                                 hit->cost, "l1", c.provider, 0});
+      provider_answer a{true,
+                        std::move(hit->text),
+                        false,
+                        hit->tokens_in,
+                        hit->tokens_out,
+                        hit->tokens_in,
+                        0,
+                        hit->cost,
+                        "l1",
+                        c.provider,
+                        0,
+                        c.model};
+      rp.deliver(std::move(a));
       return rp;
     }
     ++st.misses;
@@ -393,12 +404,13 @@ caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
                               false,
                               e.tokens_in,
                               e.tokens_out,
-                              0,
+                              e.tokens_in,
                               0,
                               e.cost,
                               "l2",
                               st.calls.at(id).call.provider,
-                              0};
+                              0,
+                              st.calls.at(id).call.model};
             deliver(self, id, std::move(a));
           },
           [self, id](caf::error& e) {

@@ -1,12 +1,14 @@
 #include "actors/workflow_execution.hpp"
 
 #include <map>
+#include <set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "model/budget.hpp"
 #include "model/dag.hpp"
 #include "model/references.hpp"
 
@@ -35,6 +37,9 @@ struct step_run {
   int tokens_in = 0;
   double cost = 0;
   int tokens_out = 0;
+  int tokens_cached = 0;
+  double cost_avoided = 0;
+  std::string provider, model;
   double quality = -1;  ///< The evaluator's score of the output.
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
   int template_version = 0;
@@ -49,6 +54,19 @@ struct execution_state {
   bool finishing = false;
   bool draining = false; ///< Node shutting down: start nothing new.
   persistence::state_change final_change;
+  // Budgets (when the node has a budget keeper): asked before steps start.
+  bool judging = false;       ///< A question to the keeper is out.
+  bool paused = false;        ///< A budget paused it: it waits for approval.
+  bool stored_paused = false; ///< The store says `paused`.
+  std::string pause_reason;
+  double pause_limit = 0;
+  double approved_until = 0;
+  std::string model_override;   ///< A downgrade's cheaper model.
+  std::set<std::string> warned; ///< Warnings already given.
+  bool state_writing = false;   ///< A paused/running change is out.
+  persistence::state_change pending_state;
+  /// An approval waiting for its state change to commit.
+  std::optional<caf::response_promise> approval;
 };
 
 using execution_self = caf::stateful_actor<execution_state>;
@@ -131,6 +149,7 @@ std::string leaf_outputs(execution_self* self) {
 }
 
 void start_step(execution_self* self, int i);
+void start_ready(execution_self* self);
 
 // While draining, the execution stops once no step is running or waiting
 // for its checkpoint: it stays `running` in the store, and the node that
@@ -162,8 +181,190 @@ void advance(execution_self* self) {
            "");
     return;
   }
+  start_ready(self);
+}
+
+// --- Budgets: a keeper judges before steps start --------------------------
+
+double spent(execution_self* self) {
+  double x = 0;
+  for (const auto& r : self->state.steps)
+    if (r.ph == phase::done)
+      x += r.cost;
+  return x;
+}
+
+void audit(execution_self* self, const char* action, nlohmann::json details) {
+  if (const auto& batch = self->state.cfg.batch) {
+    details["execution_id"] = exec_id(self);
+    self->send(batch, persistence::audit_event{"", action, details.dump(),
+                                               persistence::now_ms()});
+  }
+}
+
+void send_state(execution_self* self);
+
+// Stores `paused` or `running`, as the execution is now, with what was
+// approved. One change at a time: the answer to one checks whether the
+// execution changed again meanwhile.
+void write_state(execution_self* self) {
+  auto& st = self->state;
+  if (st.state_writing || st.finishing)
+    return;
+  st.state_writing = true;
+  st.pending_state = {
+      exec_id(self),
+      st.cfg.record.epoch,
+      st.paused ? persistence::execution_state::paused
+                : persistence::execution_state::running,
+      "",
+      st.paused ? "paused: " + st.pause_reason +
+                      "; approve more through POST /api/v1/executions/" +
+                      exec_id(self) + "/approve"
+                : "",
+      st.approved_until};
+  send_state(self);
+}
+
+void send_state(execution_self* self) {
+  auto& st = self->state;
+  auto resend = [self] {
+    self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
+                       -2);
+  };
+  self->request(st.cfg.persistence, std::chrono::seconds{30}, st.pending_state)
+      .then(
+          [self, resend](store_ack& ack) {
+            auto& st = self->state;
+            if (ack.code == errc::stale_epoch || ack.code == errc::not_found)
+              return abandon(self, ack.message);
+            if (ack.code != errc::ok)
+              return resend();
+            st.state_writing = false;
+            st.stored_paused =
+                st.pending_state.state == persistence::execution_state::paused;
+            if (st.approval && !st.stored_paused && !st.paused) {
+              st.approval->deliver(st.approved_until);
+              st.approval.reset();
+            }
+            if (st.stored_paused != st.paused)
+              write_state(self);
+          },
+          [resend](caf::error&) { resend(); });
+}
+
+void pause(execution_self* self, const model::budget_verdict& v) {
+  auto& st = self->state;
+  st.paused = true;
+  st.pause_reason = v.reason;
+  st.pause_limit = v.limit_usd;
+  spdlog::warn("execution {} paused: {}", exec_id(self), v.reason);
+  st.cfg.metrics->budget_action("pause");
+  audit(self, "execution.budget_pause", {{"reason", v.reason}});
+  write_state(self);
+}
+
+void act_on(execution_self* self, const model::budget_verdict& v) {
+  auto& st = self->state;
+  if (st.finishing || st.draining)
+    return advance(self);
+  if (v.action == model::budget_action::pause)
+    return pause(self, v);
+  if (v.action == model::budget_action::warn &&
+      st.warned.insert(v.budget).second) {
+    spdlog::warn("execution {}: {}", exec_id(self), v.reason);
+    st.cfg.metrics->budget_action("warn");
+    audit(self, "execution.budget_warn", {{"reason", v.reason}});
+  }
+  auto model = v.action == model::budget_action::downgrade ? v.model : "";
+  if (model != st.model_override) {
+    spdlog::warn("execution {} runs on with model {}: {}", exec_id(self), model,
+                 v.reason);
+    st.cfg.metrics->budget_action("downgrade");
+    audit(self, "execution.budget_downgrade",
+          {{"reason", v.reason}, {"model", model}});
+    st.model_override = model;
+  }
+  if (st.stored_paused)
+    write_state(self); // resumed paused, and no budget holds it now
+  std::vector<bool> done, started;
+  for (const auto& r : st.steps) {
+    done.push_back(r.ph == phase::done);
+    started.push_back(r.ph != phase::waiting);
+  }
   for (int i : st.graph.ready_set(done, started))
     start_step(self, i);
+}
+
+// Starts the steps whose parents are done, once the budget keeper (if the
+// node has one) has said whether the execution may spend more.
+void start_ready(execution_self* self) {
+  auto& st = self->state;
+  if (!st.cfg.budgets)
+    return act_on(self, {});
+  if (st.paused || st.judging)
+    return; // the answer pending starts whatever is ready then
+  st.judging = true;
+  const auto& wf = *st.cfg.workflow;
+  self->request(st.cfg.budgets, std::chrono::seconds{10}, budget_atom::value,
+                wf.name, wf.department, spent(self), st.approved_until)
+      .then(
+          [self](int action, std::string& reason, std::string& budget,
+                 std::string& model, double limit) {
+            self->state.judging = false;
+            act_on(self, {static_cast<model::budget_action>(action),
+                          std::move(reason), std::move(budget),
+                          std::move(model), limit});
+          },
+          [self](caf::error& e) {
+            // The keeper lives on this node; if it cannot answer, work
+            // goes on rather than stalling every execution.
+            spdlog::warn("execution {}: the budget keeper did not answer ({}); "
+                         "running on",
+                         exec_id(self), self->system().render(e));
+            self->state.judging = false;
+            act_on(self, {});
+          });
+}
+
+// A person approved more: the execution may spend `extra_usd` more (0 =
+// the limit of the budget that paused it) before a budget pauses it again.
+void approve(execution_self* self, double extra_usd, caf::response_promise rp) {
+  auto& st = self->state;
+  if (!st.paused || st.finishing)
+    return rp.deliver(caf::make_error(caf::sec::unexpected_message));
+  auto extra = extra_usd > 0 ? extra_usd : st.pause_limit;
+  st.approved_until = spent(self) + std::max(extra, 1e-6);
+  st.paused = false;
+  st.cfg.metrics->budget_action("approve"); // audited by who asked
+  st.approval = rp;
+  write_state(self);
+  start_ready(self);
+}
+
+// The step's line in the cost ledger (task_results).
+persistence::task_result_record result_record(execution_self* self, int i) {
+  const auto& r = self->state.steps[i];
+  const auto& wf = *self->state.cfg.workflow;
+  persistence::task_result_record x;
+  x.execution_id = exec_id(self);
+  x.step_id = def_of(self, i).id;
+  x.agent_id = r.agent_id;
+  x.quality_score = r.quality;
+  x.cost = r.cost;
+  x.tokens_in = r.tokens_in;
+  x.tokens_out = r.tokens_out;
+  x.latency_ms = r.finished_at_ms - r.started_at_ms;
+  x.created_at_ms = persistence::now_ms();
+  x.decision = r.decision;
+  x.template_version = r.template_version;
+  x.tokens_cached = r.tokens_cached;
+  x.cost_avoided = r.cost_avoided;
+  x.provider = r.provider;
+  x.model = r.model;
+  x.workflow = wf.name;
+  x.department = wf.department;
+  return x;
 }
 
 void send_checkpoint(execution_self* self, int i) {
@@ -171,7 +372,8 @@ void send_checkpoint(execution_self* self, int i) {
   persistence::checkpoint cp{exec_id(self),   def_of(self, i).id,
                              r.attempt,       self->state.cfg.record.epoch,
                              r.output,        r.agent_id,
-                             r.started_at_ms, r.finished_at_ms};
+                             r.started_at_ms, r.finished_at_ms,
+                             r.cost};
   auto resend = [self, i] {
     self->state.cfg.metrics->checkpoint_resent();
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
@@ -190,14 +392,13 @@ void send_checkpoint(execution_self* self, int i) {
             std::chrono::duration<double> took =
                 std::chrono::steady_clock::now() - r.started;
             self->state.cfg.metrics->step_completed(took.count());
+            if (const auto& keeper = self->state.cfg.budgets;
+                keeper && r.cost > 0)
+              self->send(keeper, spent_atom::value,
+                         self->state.cfg.workflow->name,
+                         self->state.cfg.workflow->department, r.cost);
             if (const auto& batch = self->state.cfg.batch)
-              self->send(batch,
-                         persistence::task_result_record{
-                             exec_id(self), def_of(self, i).id, r.agent_id,
-                             r.quality, r.cost, r.tokens_in, r.tokens_out,
-                             r.finished_at_ms - r.started_at_ms,
-                             persistence::now_ms(), r.decision,
-                             r.template_version});
+              self->send(batch, result_record(self, i));
             emit(self, i, "completed");
             advance(self);
           },
@@ -217,6 +418,10 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     r.tokens_in = reply.tokens_in;
     r.cost = reply.cost;
     r.tokens_out = reply.tokens_out;
+    r.tokens_cached = reply.tokens_cached;
+    r.cost_avoided = reply.cost_avoided;
+    r.provider = std::move(reply.provider);
+    r.model = std::move(reply.model);
     r.finished_at_ms = persistence::now_ms();
     r.ph = phase::checkpointing;
     send_checkpoint(self, i);
@@ -266,6 +471,7 @@ assign_step make_assignment(execution_self* self, int i) {
     a.task.conversation = c.is_string() ? c.get<std::string>() : c.dump();
   }
   a.task.owner_node = self->state.cfg.record.owner_node;
+  a.task.model = self->state.model_override;
   a.agent_id = def.agent_id;
   const auto& wf = *self->state.cfg.workflow;
   a.workflow = wf.name;
@@ -332,10 +538,17 @@ std::string snapshot(execution_self* self) {
     if (r.template_version > 0)
       steps.back()["template_version"] = r.template_version;
   }
-  auto state = self->state.finishing
-                   ? persistence::to_string(self->state.final_change.state)
-                   : "running";
-  return nlohmann::json{{"state", state}, {"steps", steps}}.dump();
+  const auto& st = self->state;
+  auto state = st.finishing ? persistence::to_string(st.final_change.state)
+               : st.paused  ? "paused"
+                            : "running";
+  nlohmann::json out{
+      {"state", state}, {"steps", steps}, {"spent_usd", spent(self)}};
+  if (st.paused)
+    out["budget"] = st.pause_reason;
+  if (!st.model_override.empty())
+    out["downgraded_to"] = st.model_override;
+  return out.dump();
 }
 
 caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
@@ -352,7 +565,11 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
     auto& r = st.steps[i];
     r = {phase::done,      cp.attempt,        "", cp.agent_id, cp.output, "",
          cp.started_at_ms, cp.finished_at_ms, {}};
+    r.cost = cp.cost;
   }
+  st.approved_until = st.cfg.record.budget_approved_until;
+  st.stored_paused =
+      st.cfg.record.state == persistence::execution_state::paused;
   st.cfg.metrics->execution_entered("running");
   return {
       [self](start_atom) { advance(self); },
@@ -367,7 +584,10 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
         stop_if_idle(self);
       },
       [self](resend_atom, int i) {
-        if (i < 0)
+        if (i == -2) {
+          if (!self->state.finishing)
+            send_state(self);
+        } else if (i < 0)
           send_final(self);
         else if (self->state.steps[i].ph == phase::checkpointing)
           send_checkpoint(self, i);
@@ -378,6 +598,11 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
                  "cancelled by request");
       },
       [self](snapshot_atom) { return snapshot(self); },
+      [self](approve_atom, double extra_usd) {
+        auto rp = self->make_response_promise();
+        approve(self, extra_usd, rp);
+        return rp;
+      },
   };
 }
 

@@ -17,7 +17,16 @@
 //                            checkpointing, quits without a state change (the
 //                            next owner resumes it from its checkpoints).
 //   snapshot_atom         -> std::string: JSON {state, steps: [{id, state,
-//                            attempt, agent_id, error}]}.
+//                            attempt, agent_id, error}], spent_usd, budget
+//                            (why it is paused), downgraded_to}.
+//   (approve_atom, double extra_usd) -> double approved_until, once stored:
+//                            a paused execution may spend extra_usd more
+//                            (0 = the pausing budget's limit) and runs on;
+//                            an error when it is not paused.
+// Budgets: with a budget keeper, it asks before starting ready steps; a
+// `pause` verdict stores `paused` and starts nothing until approved, a
+// `downgrade` verdict sends the cheaper model with each task, `warn` logs
+// and audits once.
 // Emits: step events to its observer; execution_finished to its observer
 // and listener once the terminal state is committed.
 // Persists: checkpoints, then the terminal state (both fenced by epoch; a
@@ -51,6 +60,7 @@ struct execution_settings {
   std::shared_ptr<node_metrics> metrics;
   std::shared_ptr<const model::execution_observer> observer; ///< May be null.
   caf::actor listener; ///< May be null; receives execution_finished.
+  caf::actor budgets;  ///< May be null (no budgets): the budget keeper.
   std::chrono::milliseconds resend_delay{200};
 };
 

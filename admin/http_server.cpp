@@ -107,7 +107,106 @@ struct http_server::impl {
   void list_workflows(const httplib::Request& req, httplib::Response& res);
   void agent_daily(const httplib::Request& req, httplib::Response& res);
   void rate(const httplib::Request& req, httplib::Response& res);
+  void costs(const httplib::Request& req, httplib::Response& res);
+  void approve(const httplib::Request& req, httplib::Response& res);
 };
+
+json to_json(const persistence::cost_row& r) {
+  return {{"key", r.key},
+          {"calls", r.calls},
+          {"tokens_in", r.tokens_in},
+          {"tokens_out", r.tokens_out},
+          {"tokens_cached", r.tokens_cached},
+          {"cost_usd", r.cost},
+          {"cost_avoided_usd", r.cost_avoided},
+          {"avg_latency_ms", r.avg_latency_ms}};
+}
+
+// GET /api/v1/costs?by=step|execution|agent|workflow|department|day
+// &from=YYYY-MM-DD&to=YYYY-MM-DD (UTC days, both included)
+// &execution_id=&workflow=&limit=1..1000
+void http_server::impl::costs(const httplib::Request& req,
+                              httplib::Response& res) {
+  persistence::cost_query q;
+  auto by = req.has_param("by") ? req.get_param_value("by") : "day";
+  auto grouping = persistence::parse_cost_grouping(by);
+  if (!grouping)
+    return fail(res, 400, "invalid_query",
+                "by must be step, execution, agent, workflow, department or "
+                "day (got '" +
+                    by + "')");
+  q.by = *grouping;
+  for (auto [name, field, end] : {std::tuple{"from", &q.from_ms, false},
+                                  std::tuple{"to", &q.to_ms, true}})
+    if (req.has_param(name)) {
+      auto day = req.get_param_value(name);
+      auto ms = persistence::day_start_ms(day);
+      if (!ms)
+        return fail(res, 400, "invalid_query",
+                    std::string{name} + " must be a day YYYY-MM-DD (got '" +
+                        day + "')");
+      *field = *ms + (end ? 86400 * 1000 : 0);
+    }
+  q.execution_id = req.get_param_value("execution_id");
+  q.workflow = req.get_param_value("workflow");
+  if (req.has_param("limit")) {
+    auto text = req.get_param_value("limit");
+    char* stop = nullptr;
+    long v = std::strtol(text.c_str(), &stop, 10);
+    q.limit = text.empty() || *stop != '\0' ? -1 : static_cast<int>(v);
+  }
+  auto got = n.costs(q);
+  if (got.st.code == persistence::errc::invalid)
+    return fail(res, 400, "invalid_query", got.st.message,
+                {{"fix", "limit is 1 to 1000; to is not before from"}});
+  if (!got)
+    return store_failed(res, got.st);
+  auto rows = json::array();
+  for (const auto& r : got.value)
+    rows.push_back(to_json(r));
+  reply(res, 200, {{"by", by}, {"rows", rows}});
+}
+
+// POST /api/v1/executions/{id}/approve [{"extra_usd": N}]: a person lets
+// an execution a budget paused spend N USD more (default: that budget's
+// limit).
+void http_server::impl::approve(const httplib::Request& req,
+                                httplib::Response& res) {
+  std::string id = req.matches[1];
+  auto body =
+      req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() ||
+      (body.contains("extra_usd") && !body["extra_usd"].is_number()))
+    return fail(res, 400, "invalid_json",
+                "the body must be empty or a JSON object like "
+                "{\"extra_usd\": 2.5}");
+  double extra = body.value("extra_usd", 0.0);
+  auto got = n.approve_budget(id, extra, req.remote_addr);
+  if (got.st.code == persistence::errc::invalid)
+    return fail(res, 422, "invalid_amount", got.st.message);
+  if (got.st.code == persistence::errc::conflict)
+    return fail(res, 409, "not_paused", got.st.message);
+  if (got.st.code == persistence::errc::not_found) {
+    auto x = n.execution(id);
+    if (!x)
+      return store_failed(res, x.st);
+    if (!x.value)
+      return fail(res, 404, "execution_not_found",
+                  "no execution with id '" + id + "'");
+    return fail(res, 409, "not_here",
+                "execution " + id + " is " + x.value->state +
+                    (x.value->owner_node.empty()
+                         ? std::string{}
+                         : " on node " + x.value->owner_node),
+                {{"fix", "approve it through the node that owns it"}});
+  }
+  if (!got)
+    return store_failed(res, got.st);
+  reply(res, 200,
+        {{"execution_id", id},
+         {"state", "running"},
+         {"approved_until_usd", got.value}});
+}
 
 // POST /api/v1/results/{execution_id}.{step_id}/rating {"score": 0..1}: a
 // result is named by its execution and step (the execution's API lists
@@ -287,8 +386,22 @@ void http_server::impl::routes() {
                  return fail(res, 404, "execution_not_found",
                              "no execution with id '" +
                                  std::string{req.matches[1]} + "'");
-               reply(res, 200, to_json(*x.value, true));
+               auto out = to_json(*x.value, true);
+               persistence::cost_query q;
+               q.by = persistence::cost_grouping::execution;
+               q.execution_id = x.value->id;
+               if (auto c = n.costs(q); c && !c.value.empty())
+                 out["cost"] = to_json(c.value.front());
+               reply(res, 200, out);
              });
+  server.Get("/api/v1/costs",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               costs(req, res);
+             });
+  server.Post(R"(/api/v1/executions/([^/]+)/approve)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                approve(req, res);
+              });
   server.Post(R"(/api/v1/executions/([^/]+)/cancel)", [this](const httplib::
                                                                  Request& req,
                                                              httplib::Response&

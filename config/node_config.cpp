@@ -149,6 +149,68 @@ void parse_dispatch(yaml_reader& in, const YAML::Node& n, dispatch_config& d) {
     }
 }
 
+// budgets: a list of {scope, name, limit_usd, action, period,
+// downgrade_model}.
+void parse_budgets(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
+  if (!n.IsSequence())
+    return in.fail(n, "", "budgets must be a list",
+                   "write budgets: [{scope: execution, limit_usd: 1.0, "
+                   "action: pause}]");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const auto& m = n[i];
+    auto where = "budgets[" + std::to_string(i) + "]";
+    if (!in.expect_map(m, where))
+      continue;
+    in.reject_unknown_keys(
+        m,
+        {"scope", "name", "limit_usd", "action", "period", "downgrade_model"},
+        where);
+    model::budget b;
+    auto scope = in.required_string(m, "scope");
+    if (scope == "execution")
+      b.scope = model::budget_scope::execution;
+    else if (scope == "workflow")
+      b.scope = model::budget_scope::workflow;
+    else if (scope == "department")
+      b.scope = model::budget_scope::department;
+    else if (!scope.empty())
+      in.fail(m["scope"], "", where + ": unknown scope '" + scope + "'",
+              "use execution, workflow or department");
+    b.name = in.string(m, "name", "");
+    if (!m["limit_usd"])
+      in.fail(m, "", where + " has no limit_usd",
+              "say how many USD it may spend, e.g. limit_usd: 5");
+    b.limit_usd = in.number(m, "limit_usd", 0, 0, 1e9);
+    auto action = in.string(m, "action", "warn");
+    if (action == "warn")
+      b.action = model::budget_action::warn;
+    else if (action == "downgrade")
+      b.action = model::budget_action::downgrade;
+    else if (action == "pause")
+      b.action = model::budget_action::pause;
+    else
+      in.fail(m["action"], "", where + ": unknown action '" + action + "'",
+              "use warn, downgrade or pause");
+    b.downgrade_model = in.string(m, "downgrade_model", "");
+    if (b.action == model::budget_action::downgrade &&
+        b.downgrade_model.empty())
+      in.fail(m, "", where + " downgrades but names no model",
+              "add downgrade_model: the cheaper model to switch to");
+    auto period = in.string(m, "period", "day");
+    if (period == "month")
+      b.period = model::budget_period::month;
+    else if (period != "day")
+      in.fail(m["period"], "", where + ": unknown period '" + period + "'",
+              "use day or month");
+    if (b.scope == model::budget_scope::execution && m["period"])
+      in.fail(m["period"], "",
+              where + ": an execution budget counts the execution's whole "
+                      "life, it has no period",
+              "remove period, or use scope: workflow");
+    cfg.budgets.push_back(std::move(b));
+  }
+}
+
 template <class F>
 void section(yaml_reader& in, const YAML::Node& root, const char* key,
              std::initializer_list<const char*> known, F read) {
@@ -175,7 +237,7 @@ model::result<node_config> parse_node_config(const std::string& text,
     return errors;
   in.reject_unknown_keys(*root,
                          {"node", "http", "store", "cache", "catalog", "agents",
-                          "providers", "dispatch", "secrets"},
+                          "providers", "dispatch", "secrets", "budgets"},
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
@@ -211,6 +273,8 @@ model::result<node_config> parse_node_config(const std::string& text,
   cfg.agents = in.strings(*root, "agents");
   if (auto n = (*root)["providers"]; n)
     parse_providers(in, n, cfg);
+  if (auto n = (*root)["budgets"]; n && !n.IsNull())
+    parse_budgets(in, n, cfg);
   if (!errors.empty())
     return errors;
   return cfg;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/budget.hpp"
 #include <cstdint>
 #include <map>
 #include <string>
@@ -101,6 +102,8 @@ struct node_config {
   /// cache.l1_bytes: the in-process response cache's bound.
   std::int64_t l1_cache_bytes = 64 << 20;
   dispatch_config dispatch;
+  /// budgets: what executions, workflows and departments may spend.
+  std::vector<model::budget> budgets;
 };
 
 /// Reads a node config file. Unknown keys are errors naming the file, line

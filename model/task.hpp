@@ -21,6 +21,9 @@ struct task_request {
   /// The conversation or resource the task belongs to ("" = none): an
   /// agent already working on it applies its overlap policy.
   std::string conversation;
+  /// A model to use instead of the agent's own ("" = its own): a budget
+  /// with the `downgrade` action names a cheaper one.
+  std::string model;
 };
 
 /// What an agent answers for a task.
@@ -33,6 +36,10 @@ struct task_reply {
   int tokens_in = 0;
   int tokens_out = 0;
   double cost = 0; ///< What the model call cost (the provider's price table).
+  int tokens_cached = 0;   ///< Of tokens_in, served from a provider cache.
+  double cost_avoided = 0; ///< A cache hit: what the call would have cost.
+  std::string provider;    ///< Which provider answered ("" = none).
+  std::string model;       ///< Which model answered ("" = unknown).
   /// The version of the command template the agent rendered; 0 = unknown.
   int template_version = 0;
   /// The agent was at capacity and did not start the task: the dispatcher

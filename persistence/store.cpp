@@ -40,6 +40,13 @@ std::optional<std::int64_t> day_number(const std::string& text) {
 
 } // namespace
 
+std::optional<std::int64_t> day_start_ms(const std::string& day) {
+  auto n = day_number(day);
+  if (!n)
+    return std::nullopt;
+  return *n * 86400 * 1000;
+}
+
 status check_day_range(const std::string& from_day, const std::string& to_day) {
   auto from = day_number(from_day);
   auto to = day_number(to_day);
@@ -52,6 +59,31 @@ status check_day_range(const std::string& from_day, const std::string& to_day) {
   if (*to - *from > 365)
     return {errc::invalid, "the range spans more than 366 days; ask for a "
                            "year or less at a time"};
+  return {};
+}
+
+namespace {
+constexpr const char* cost_grouping_names[] = {
+    "step", "execution", "agent", "workflow", "department", "day"};
+}
+
+const char* to_string(cost_grouping x) {
+  return cost_grouping_names[static_cast<int>(x)];
+}
+
+std::optional<cost_grouping> parse_cost_grouping(const std::string& x) {
+  for (int i = 0; i < 6; ++i)
+    if (x == cost_grouping_names[i])
+      return static_cast<cost_grouping>(i);
+  return std::nullopt;
+}
+
+status check_cost_query(const cost_query& q) {
+  if (q.limit < 1 || q.limit > 1000)
+    return {errc::invalid,
+            "limit must be 1..1000 (got " + std::to_string(q.limit) + ")"};
+  if (q.from_ms < 0 || q.to_ms < 0 || (q.to_ms > 0 && q.to_ms < q.from_ms))
+    return {errc::invalid, "the time range ends before it starts"};
   return {};
 }
 

@@ -17,6 +17,7 @@ enum class errc {
   not_found,   ///< Final: no such execution.
   invalid,     ///< Final: bad input (e.g. an unsupported store URL).
   corrupt,     ///< Final: stored data could not be decoded.
+  conflict,    ///< Final: the request does not fit the current state.
 };
 
 /// True for errors worth retrying (the same call may succeed later).
@@ -65,6 +66,9 @@ struct execution_record {
   std::string error;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  /// A person approved spending beyond its budgets until the execution's
+  /// own spend reaches this (USD); 0 = nothing approved.
+  double budget_approved_until = 0;
 };
 
 /// A finished step: the result an execution never recomputes once stored.
@@ -77,6 +81,7 @@ struct checkpoint {
   std::string agent_id;
   std::int64_t started_at_ms = 0;
   std::int64_t finished_at_ms = 0;
+  double cost = 0; ///< What its model call cost: budgets count it on resume.
 };
 
 /// One append-only record of a step attempt's result (task_results).
@@ -92,6 +97,12 @@ struct task_result_record {
   std::int64_t created_at_ms = 0;
   std::string decision;     ///< Why its agent ran it (JSON); "" = unknown.
   int template_version = 0; ///< Of the template rendered; 0 = unknown.
+  int tokens_cached = 0;    ///< Of tokens_in, served from a cache.
+  double cost_avoided = 0;  ///< A cache hit: what the call would have cost.
+  std::string provider;     ///< "" = no model call (a function agent).
+  std::string model;
+  std::string workflow;   ///< The execution's workflow, for roll-ups.
+  std::string department; ///< The workflow's department ("" = none).
 };
 
 /// What a step's newest result says beyond its checkpoint.
@@ -147,6 +158,8 @@ struct state_change {
   execution_state state = execution_state::running;
   std::string output; ///< JSON, for completed executions.
   std::string error;  ///< For failed or cancelled executions.
+  /// Replaces the execution's budget_approved_until; < 0 = leaves it.
+  double budget_approved_until = -1;
 };
 
 /// A node as the nodes table knows it.
@@ -200,6 +213,36 @@ struct daily_point {
   std::int64_t tasks = 0;      ///< Task results.
   double avg_quality = 0;      ///< Over scored results; 0 when none.
   double cost = 0;
+};
+
+/// What a cost roll-up sums by. `step` rows are keyed
+/// "execution_id/step_id", `day` rows YYYY-MM-DD (UTC).
+enum class cost_grouping { step, execution, agent, workflow, department, day };
+[[nodiscard]] const char* to_string(cost_grouping x);
+[[nodiscard]] std::optional<cost_grouping>
+parse_cost_grouping(const std::string& x);
+
+/// Which ledger lines a roll-up sums (check with check_cost_query).
+struct cost_query {
+  cost_grouping by = cost_grouping::day;
+  std::int64_t from_ms = 0; ///< created_at >= from; 0 = from the first.
+  std::int64_t to_ms = 0;   ///< created_at < to; 0 = no end.
+  std::string execution_id; ///< "" = every execution.
+  std::string workflow;     ///< "" = every workflow.
+  int limit = 100;          ///< 1..1000 rows, the costliest first (days:
+                            ///< oldest first).
+};
+
+/// The ledger summed over one group.
+struct cost_row {
+  std::string key;
+  std::int64_t calls = 0; ///< Task results.
+  std::int64_t tokens_in = 0;
+  std::int64_t tokens_out = 0;
+  std::int64_t tokens_cached = 0;
+  double cost = 0;
+  double cost_avoided = 0;
+  double avg_latency_ms = 0;
 };
 
 /// What `hishamos db optimize` did and found.
@@ -294,6 +337,8 @@ public:
   virtual outcome<std::vector<daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day) = 0;
+  /// The cost ledger (task_results) summed per `q.by`.
+  virtual outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) = 0;
   /// Refreshes planner statistics and reports expected indexes that are
   /// missing or invalid.
   virtual outcome<optimize_report> optimize() = 0;
@@ -307,6 +352,12 @@ status check_workflow_query(const workflow_query& q);
 /// Rejects days that are not YYYY-MM-DD, an end before the start, or a
 /// range longer than 366 days (invalid).
 status check_day_range(const std::string& from_day, const std::string& to_day);
+
+/// Midnight UTC of a YYYY-MM-DD day in ms; nullopt when it is no such day.
+[[nodiscard]] std::optional<std::int64_t> day_start_ms(const std::string& day);
+
+/// Rejects a cost query the API should answer with 400 (invalid).
+status check_cost_query(const cost_query& q);
 
 /// A URL with any password replaced by "***", for messages and logs.
 [[nodiscard]] std::string redact_url(const std::string& url);

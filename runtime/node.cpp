@@ -16,6 +16,7 @@
 
 #include "actors/agent.hpp"
 #include "actors/batch_processor.hpp"
+#include "actors/budget_keeper.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/lock_authority.hpp"
 #include "actors/membership.hpp"
@@ -106,6 +107,7 @@ struct node::impl {
   caf::actor membership; ///< Set when the node listens for peers.
   caf::actor lock_authority;
   caf::actor gateway; ///< Set when a provider of the config is HTTP.
+  caf::actor budgets; ///< Set when the config has budgets.
   std::int64_t started_at_ms = persistence::now_ms();
   std::string address; ///< host:port peers reach this node at.
   caf::actor_system_config cfg;
@@ -140,13 +142,14 @@ struct node::impl {
     all.push_back(membership);
     all.push_back(lock_authority);
     all.push_back(gateway);
+    all.push_back(budgets);
     for (auto& a : all)
       if (a) // a failed start leaves some unset
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // CAF waits until detached actors are destroyed: hold no handles.
     all.clear();
     dispatcher = supervisor = batch = ledger = membership = lock_authority =
-        gateway = nullptr;
+        gateway = budgets = nullptr;
     {
       std::lock_guard<std::mutex> guard{mx};
       hosted.clear();
@@ -186,6 +189,7 @@ struct node::impl {
       s.observer = std::make_shared<const model::execution_observer>(
           std::move(observer));
     s.listener = std::move(listener);
+    s.budgets = budgets;
     auto id = s.record.id;
     // Registered under the lock before the actor can run, so that its
     // removal on exit cannot come before its insertion.
@@ -225,6 +229,7 @@ struct node::impl {
 
   model::result<bool> host_agents();
   model::result<bool> start_gateway();
+  void start_budget_keeper();
   model::result<actors::dispatch_settings> dispatch_settings();
   model::result<bool> join_cluster();
   model::result<bool> resume();
@@ -272,6 +277,20 @@ model::result<bool> node::impl::start_gateway() {
                               opts.config.redis_url};
   gateway = actors::spawn_provider_gateway(*sys, std::move(gs));
   return true;
+}
+
+void node::impl::start_budget_keeper() {
+  if (opts.config.budgets.empty())
+    return;
+  actors::budget_keeper_settings bs;
+  bs.budgets = opts.config.budgets;
+  bs.read_ledger = [p = pool.get()](const persistence::cost_query& q) {
+    return p->with([&](persistence::store& db) { return db.cost_rollup(q); });
+  };
+  // The batch processor writes the ledger at least this often.
+  bs.flush_window =
+      std::chrono::milliseconds{2 * opts.config.batch_interval_ms + 1000};
+  budgets = actors::spawn_budget_keeper(*sys, std::move(bs));
 }
 
 model::result<bool> node::impl::host_agents() {
@@ -545,6 +564,7 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
     p->ledger = actors::spawn_effect_recorder(*p->sys, o.effect_ledger);
   if (auto ok = p->start_gateway(); !ok)
     return ok.errors();
+  p->start_budget_keeper();
   if (auto ok = p->host_agents(); !ok)
     return ok.errors();
   if (auto ok = p->join_cluster(); !ok)
@@ -984,6 +1004,59 @@ bool node::cancel(const std::string& id) {
     return false;
   caf::anon_send(it->second, actors::cancel_atom::value);
   return true;
+}
+
+persistence::outcome<double> node::approve_budget(const std::string& id,
+                                                  double extra_usd,
+                                                  const std::string& user_id) {
+  using persistence::errc;
+  if (!(extra_usd >= 0) || extra_usd > 1e9)
+    return {{errc::invalid, "extra_usd must be a number of USD from 0 to 1e9 "
+                            "(0 = the limit of the budget that paused it)"},
+            0};
+  caf::actor execution;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mx};
+    if (auto it = impl_->live.find(id); it != impl_->live.end())
+      execution = it->second;
+  }
+  if (!execution)
+    return {{errc::not_found, "execution " + id +
+                                  " is not running on this node; approve it "
+                                  "on the node that owns it"},
+            0};
+  persistence::outcome<double> out{{errc::unavailable, "no answer"}, 0};
+  caf::scoped_actor self{*impl_->sys};
+  self->request(execution, std::chrono::seconds{10},
+                actors::approve_atom::value, extra_usd)
+      .receive(
+          [&](double until) {
+            out = {{}, until};
+          },
+          [&](caf::error& e) {
+            out.st = e == caf::sec::unexpected_message
+                         ? persistence::status{errc::conflict,
+                                               "execution " + id +
+                                                   " is not paused by a "
+                                                   "budget"}
+                         : persistence::status{errc::unavailable,
+                                               "the execution did not "
+                                               "confirm the approval: " +
+                                                   impl_->sys->render(e)};
+          });
+  if (out)
+    audit("execution.budget_approve",
+          {{"execution_id", id},
+           {"extra_usd", extra_usd},
+           {"approved_until", out.value}},
+          user_id);
+  return out;
+}
+
+persistence::outcome<std::vector<persistence::cost_row>>
+node::costs(const persistence::cost_query& q) {
+  return impl_->pool->with(
+      [&](persistence::store& db) { return db.cost_rollup(q); });
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {

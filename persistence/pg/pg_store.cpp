@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/checkpoint_codec.hpp"
+#include "persistence/ledger_sql.hpp"
 #include "persistence/migrations.hpp"
 
 namespace hishamos::persistence::pg {
@@ -41,7 +42,8 @@ constexpr const char* execution_columns =
     "COALESCE(e.owner_node, ''), "
     "e.epoch, e.output, e.error, (extract(epoch FROM e.created_at) * "
     "1000)::bigint, "
-    "(extract(epoch FROM e.updated_at) * 1000)::bigint";
+    "(extract(epoch FROM e.updated_at) * 1000)::bigint, "
+    "e.budget_approved_until";
 
 execution_record read_execution(const pqxx::row& r) {
   execution_record x;
@@ -57,6 +59,7 @@ execution_record read_execution(const pqxx::row& r) {
   x.error = r[8].c_str();
   x.created_at_ms = r[9].as<std::int64_t>();
   x.updated_at_ms = r[10].as<std::int64_t>();
+  x.budget_approved_until = r[11].as<double>();
   return x;
 }
 
@@ -73,7 +76,7 @@ std::string claim_sql(const std::string& who) {
   return std::string{
              "WITH claimable AS (SELECT e.id FROM workflow_executions e "
              "LEFT JOIN nodes n ON n.id = e.owner_node "
-             "WHERE e.state IN ('pending', 'running') AND ("} +
+             "WHERE e.state IN ('pending', 'running', 'paused') AND ("} +
          who +
          ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED) "
          "UPDATE workflow_executions e SET owner_node = $1, epoch = e.epoch + "
@@ -172,8 +175,12 @@ public:
       pqxx::work tx{*conn_};
       auto r = tx.exec_params(
           "UPDATE workflow_executions SET state = $1, output = $2, "
-          "error = $3, updated_at = now() WHERE id = $4 AND epoch = $5",
-          to_string(x.state), x.output, x.error, x.execution_id, x.epoch);
+          "error = $3, updated_at = now(), budget_approved_until = CASE "
+          "WHEN $6::float8 < 0 THEN budget_approved_until ELSE $6::float8 END "
+          "WHERE id = $4 "
+          "AND epoch = $5",
+          to_string(x.state), x.output, x.error, x.execution_id, x.epoch,
+          x.budget_approved_until);
       tx.commit();
       if (r.affected_rows() == 0)
         return {errc::stale_epoch, "execution " + x.execution_id +
@@ -216,7 +223,7 @@ public:
         in += (in.empty() ? "" : ",") + tx.quote(id);
       auto rows = tx.exec(
           "SELECT execution_id, step_id, attempt, epoch, output, agent_id, "
-          "started_at, finished_at FROM execution_steps "
+          "started_at, finished_at, cost::float8 FROM execution_steps "
           "WHERE execution_id IN (" +
           in + ") ORDER BY execution_id, finished_at, step_id");
       for (const auto& r : rows) {
@@ -225,9 +232,10 @@ public:
         if (!output)
           return {errc::corrupt, "checkpoint " + id + "/" + r[1].c_str() +
                                      " has an unknown encoding"};
-        out.value[id].push_back(
-            {id, r[1].c_str(), r[2].as<int>(), r[3].as<std::int64_t>(), *output,
-             r[5].c_str(), r[6].as<std::int64_t>(), r[7].as<std::int64_t>()});
+        out.value[id].push_back({id, r[1].c_str(), r[2].as<int>(),
+                                 r[3].as<std::int64_t>(), *output, r[5].c_str(),
+                                 r[6].as<std::int64_t>(),
+                                 r[7].as<std::int64_t>(), r[8].as<double>()});
       }
       return {};
     });
@@ -383,7 +391,8 @@ public:
       std::string sql =
           "INSERT INTO task_results (execution_id, step_id, agent_id, "
           "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-          "created_at, decision, template_version) VALUES ";
+          "created_at, decision, template_version, tokens_cached, "
+          "cost_avoided, provider, model, workflow, department) VALUES ";
       for (size_t i = 0; i < xs.size(); ++i) {
         const auto& r = xs[i];
         sql +=
@@ -398,7 +407,9 @@ public:
             "," +
             (r.template_version > 0 ? tx.quote(r.template_version)
                                     : std::string{"NULL"}) +
-            ")";
+            "," + tx.quote(r.tokens_cached) + "," + tx.quote(r.cost_avoided) +
+            "," + tx.quote(r.provider) + "," + tx.quote(r.model) + "," +
+            tx.quote(r.workflow) + "," + tx.quote(r.department) + ")";
       }
       tx.exec0(sql);
     }
@@ -558,6 +569,27 @@ public:
     return out;
   }
 
+  outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override {
+    outcome<std::vector<cost_row>> out;
+    if (out.st = check_cost_query(q); !out.st)
+      return out;
+    out.st = guarded("summing the cost ledger", [&]() -> status {
+      pqxx::work tx{*conn_};
+      sql_dialect d{"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+                    [&](std::int64_t ms) {
+                      return "to_timestamp(" + tx.quote(ms) + " / 1000.0)";
+                    },
+                    [&](const std::string& x) { return tx.quote(x); }};
+      for (const auto& r : tx.exec(cost_rollup_sql(q, d)))
+        out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
+                             r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
+                             r[4].as<std::int64_t>(), r[5].as<double>(),
+                             r[6].as<double>(), r[7].as<double>()});
+      return {};
+    });
+    return out;
+  }
+
   outcome<optimize_report> optimize() override {
     outcome<optimize_report> out;
     out.st = guarded("optimizing", [&]() -> status {
@@ -620,11 +652,11 @@ private:
                   " but the execution is at epoch " + std::to_string(epoch)};
     tx.exec_params0(
         "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
-        "output, agent_id, started_at, finished_at) VALUES "
-        "($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "output, agent_id, started_at, finished_at, cost) VALUES "
+        "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
         pqxx::binarystring{encode_output(cp.output)}, cp.agent_id,
-        cp.started_at_ms, cp.finished_at_ms);
+        cp.started_at_ms, cp.finished_at_ms, cp.cost);
     return {};
   }
 

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "persistence/checkpoint_codec.hpp"
+#include "persistence/ledger_sql.hpp"
 #include "persistence/migrations.hpp"
 
 namespace hishamos::persistence::sqlite {
@@ -69,6 +70,12 @@ public:
       bind_one(base + 11, r.template_version);
     else
       sqlite3_bind_null(stmt_.get(), base + 11);
+    bind_one(base + 12, r.tokens_cached);
+    sqlite3_bind_double(stmt_.get(), base + 13, r.cost_avoided);
+    bind_one(base + 14, r.provider);
+    bind_one(base + 15, r.model);
+    bind_one(base + 16, r.workflow);
+    bind_one(base + 17, r.department);
   }
   int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
   std::string text(int col) const {
@@ -107,7 +114,8 @@ private:
 
 constexpr const char* execution_columns =
     "id, workflow_name, definition, input, state, owner_node, epoch, "
-    "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at";
+    "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at, "
+    "budget_approved_until";
 
 execution_record read_execution(const statement& s) {
   execution_record x;
@@ -122,6 +130,7 @@ execution_record read_execution(const statement& s) {
   x.error = s.text(8);
   x.created_at_ms = s.integer(9);
   x.updated_at_ms = s.integer(10);
+  x.budget_approved_until = s.real(11);
   return x;
 }
 
@@ -217,8 +226,10 @@ public:
     statement s{
         db_.get(),
         "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
-        "updated_at = ? WHERE id = ? AND epoch = ?"};
-    s.bind(to_string(x.state), x.output, x.error, now_ms(), x.execution_id,
+        "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
+        "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?"};
+    s.bind(to_string(x.state), x.output, x.error, now_ms(),
+           x.budget_approved_until, x.budget_approved_until, x.execution_id,
            x.epoch);
     if (int rc = s.step(); rc != SQLITE_DONE)
       return s.error("changing state of " + x.execution_id, rc);
@@ -246,7 +257,7 @@ public:
   outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override {
     statement s{db_.get(),
                 "SELECT step_id, attempt, epoch, output, agent_id, started_at, "
-                "finished_at FROM execution_steps WHERE execution_id = ? "
+                "finished_at, cost FROM execution_steps WHERE execution_id = ? "
                 "ORDER BY finished_at, step_id"};
     s.bind(id);
     std::vector<checkpoint> out;
@@ -258,7 +269,7 @@ public:
                                     " has an unknown encoding"}};
       out.push_back({id, s.text(0), static_cast<int>(s.integer(1)),
                      s.integer(2), *output, s.text(4), s.integer(5),
-                     s.integer(6)});
+                     s.integer(6), s.real(7)});
     }
     if (rc != SQLITE_DONE)
       return {s.error("reading checkpoints of " + id, rc)};
@@ -293,14 +304,14 @@ public:
       statement up{
           db_.get(),
           "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
-          "updated_at = ? WHERE state IN ('pending', 'running')"};
+          "updated_at = ? WHERE state IN ('pending', 'running', 'paused')"};
       up.bind(node_id, now_ms());
       if (int rc = up.step(); rc != SQLITE_DONE)
         return up.error("claiming unfinished executions", rc);
-      auto rows =
-          select_executions(std::string{"SELECT "} + execution_columns +
-                            " FROM workflow_executions WHERE state IN "
-                            "('pending', 'running') ORDER BY created_at");
+      auto rows = select_executions(
+          std::string{"SELECT "} + execution_columns +
+          " FROM workflow_executions WHERE state IN "
+          "('pending', 'running', 'paused') ORDER BY created_at");
       out.value = std::move(rows.value);
       return rows.st;
     });
@@ -325,13 +336,14 @@ public:
         std::string sql =
             "INSERT INTO task_results (execution_id, step_id, agent_id, "
             "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-            "created_at, decision, template_version) VALUES ";
+            "created_at, decision, template_version, tokens_cached, "
+            "cost_avoided, provider, model, workflow, department) VALUES ";
         for (auto i = from; i < to; ++i)
-          sql += i == from ? "(?,?,?,?,?,?,?,?,?,?,?)"
-                           : ",(?,?,?,?,?,?,?,?,?,?,?)";
+          sql += i == from ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                           : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
         statement ins{db_.get(), sql.c_str()};
         for (auto i = from; i < to; ++i)
-          ins.bind_row(static_cast<int>((i - from) * 11), xs[i]);
+          ins.bind_row(static_cast<int>((i - from) * 17), xs[i]);
         if (int rc = ins.step(); rc != SQLITE_DONE)
           return ins.error("appending task results", rc);
       }
@@ -485,6 +497,28 @@ public:
     return out;
   }
 
+  outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override {
+    if (auto st = check_cost_query(q); !st)
+      return {st};
+    sql_dialect d{"strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')",
+                  [](std::int64_t ms) { return std::to_string(ms); },
+                  [](const std::string& x) {
+                    std::string out = "'";
+                    for (char c : x)
+                      out += c == '\'' ? std::string{"''"} : std::string{c};
+                    return out + "'";
+                  }};
+    statement s{db_.get(), cost_rollup_sql(q, d).c_str()};
+    outcome<std::vector<cost_row>> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.integer(3),
+                           s.integer(4), s.real(5), s.real(6), s.real(7)});
+    if (rc != SQLITE_DONE)
+      return {s.error("summing the cost ledger", rc)};
+    return out;
+  }
+
   outcome<optimize_report> optimize() override {
     outcome<optimize_report> out;
     if (out.st = exec("ANALYZE"); !out.st)
@@ -576,11 +610,11 @@ private:
     statement ins{
         db_.get(),
         "INSERT INTO execution_steps (execution_id, step_id, attempt, "
-        "epoch, output, agent_id, started_at, finished_at) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
+        "epoch, output, agent_id, started_at, finished_at, cost) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
     ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
              blob{encode_output(cp.output)}, cp.agent_id, cp.started_at_ms,
-             cp.finished_at_ms);
+             cp.finished_at_ms, cp.cost);
     if (rc = ins.step(); rc != SQLITE_DONE)
       return ins.error("saving checkpoint", rc);
     return {};

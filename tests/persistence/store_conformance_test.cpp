@@ -417,3 +417,114 @@ TEST_CASE("a step's newest result keeps its routing decision and takes a "
   CHECK(s->rate_result("e1", "zz", 0.5).code == errc::not_found);
   CHECK(s->rate_result("e9", "a", 0.5).code == errc::not_found);
 }
+
+namespace {
+
+task_result_record ledger_line(const std::string& exec, const std::string& step,
+                               const std::string& agent,
+                               const std::string& workflow,
+                               const std::string& department, double cost,
+                               double avoided, int cached, std::int64_t at_ms) {
+  task_result_record r = result(exec, agent, -1, cost, at_ms);
+  r.step_id = step;
+  r.workflow = workflow;
+  r.department = department;
+  r.cost_avoided = avoided;
+  r.tokens_cached = cached;
+  r.provider = "p";
+  r.model = "m";
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("the cost ledger rolls up per step, execution, agent, workflow, "
+          "department and day, within a time range",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  auto nov1 = utc_ms(2026, 11, 1, 10);
+  auto nov2 = utc_ms(2026, 11, 2, 10);
+  REQUIRE(s->append_records(
+      {{ledger_line("e1", "a", "x", "W1", "eng", 0.5, 0, 0, nov1),
+        ledger_line("e1", "b", "y", "W1", "eng", 0.25, 0, 0, nov1),
+        ledger_line("e2", "a", "x", "W1", "eng", 0, 0.5, 10, nov2), // a hit
+        ledger_line("e3", "a", "y", "W2", "ops", 2.0, 0, 0, nov2)}}));
+  auto by = [&](cost_grouping g, std::int64_t from = 0, std::int64_t to = 0) {
+    cost_query q;
+    q.by = g;
+    q.from_ms = from;
+    q.to_ms = to;
+    auto got = s->cost_rollup(q);
+    INFO(got.st.message);
+    REQUIRE(got);
+    return got.value;
+  };
+  auto wf = by(cost_grouping::workflow);
+  REQUIRE(wf.size() == 2);
+  CHECK(wf[0].key == "W2"); // the costliest first
+  CHECK(wf[1].key == "W1");
+  CHECK(wf[1].calls == 3);
+  CHECK(wf[1].cost == Approx(0.75));
+  CHECK(wf[1].cost_avoided == Approx(0.5));
+  CHECK(wf[1].tokens_cached == 10);
+  CHECK(wf[1].tokens_in == 30);
+  CHECK(wf[1].tokens_out == 60);
+  CHECK(wf[1].avg_latency_ms == Approx(5));
+  auto dep = by(cost_grouping::department);
+  REQUIRE(dep.size() == 2);
+  CHECK(dep[1].key == "eng");
+  auto agents = by(cost_grouping::agent);
+  REQUIRE(agents.size() == 2);
+  CHECK(agents[0].key == "y");
+  CHECK(agents[0].cost == Approx(2.25));
+  auto steps = by(cost_grouping::step);
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0].key == "e3/a");
+  auto days = by(cost_grouping::day);
+  REQUIRE(days.size() == 2);
+  CHECK(days[0].key == "2026-11-01");
+  CHECK(days[0].cost == Approx(0.75));
+  CHECK(days[1].key == "2026-11-02");
+  CHECK(days[1].cost == Approx(2.0));
+  auto second_day = by(cost_grouping::execution, nov2 - 3600000);
+  REQUIRE(second_day.size() == 2);
+  CHECK(second_day[0].key == "e3");
+  CHECK(second_day[1].key == "e2");
+  auto first_day = by(cost_grouping::execution, 0, nov2 - 3600000);
+  REQUIRE(first_day.size() == 1);
+  CHECK(first_day[0].key == "e1");
+  cost_query one;
+  one.by = cost_grouping::step;
+  one.execution_id = "e1";
+  one.workflow = "W1'); DROP TABLE task_results; --"; // quoted, matches none
+  CHECK(s->cost_rollup(one).value.empty());
+  one.workflow = "W1";
+  CHECK(s->cost_rollup(one).value.size() == 2);
+  one.limit = 0;
+  CHECK(s->cost_rollup(one).st.code == errc::invalid);
+}
+
+TEST_CASE("a checkpoint keeps its step's cost, and a state change can set "
+          "what was approved beyond the budgets",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1")));
+  auto c = cp("e1", "a", 1);
+  c.cost = 0.125;
+  REQUIRE(s->save_checkpoints({c}));
+  CHECK(s->checkpoints("e1").value.at(0).cost == Approx(0.125));
+  state_change paused{"e1", 1, execution_state::paused, "", "paused: budget"};
+  REQUIRE(s->change_state(paused));
+  CHECK(s->find_execution("e1").value->budget_approved_until == 0);
+  state_change approved{"e1", 1, execution_state::running, "", ""};
+  approved.budget_approved_until = 1.5;
+  REQUIRE(s->change_state(approved));
+  auto x = s->find_execution("e1").value;
+  CHECK(x->state == execution_state::running);
+  CHECK(x->budget_approved_until == Approx(1.5));
+  // A change that does not say keeps it.
+  REQUIRE(s->change_state({"e1", 1, execution_state::paused, "", ""}));
+  CHECK(s->find_execution("e1").value->budget_approved_until == Approx(1.5));
+}

@@ -163,6 +163,10 @@ public:
                      const std::string& to) override {
     return inner_->agent_daily_series(agent, from, to);
   }
+  persistence::outcome<std::vector<persistence::cost_row>>
+  cost_rollup(const persistence::cost_query& q) override {
+    return inner_->cost_rollup(q);
+  }
   persistence::outcome<persistence::optimize_report> optimize() override {
     return inner_->optimize();
   }

@@ -148,6 +148,17 @@ public:
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");
+  /// A person approves more spending for an execution a budget paused: it
+  /// may spend `extra_usd` more (0 = the pausing budget's limit) and runs
+  /// on. Answers how far its spend may now go (USD); `not_found` when it
+  /// does not run here, `conflict` when no budget paused it, `invalid` for
+  /// a bad amount.
+  persistence::outcome<double> approve_budget(const std::string& id,
+                                              double extra_usd,
+                                              const std::string& user_id = "");
+  /// The cost ledger summed as `q` says; `invalid` for a bad query.
+  [[nodiscard]] persistence::outcome<std::vector<persistence::cost_row>>
+  costs(const persistence::cost_query& q);
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.
