@@ -2,6 +2,9 @@
 // server in this process:
 //   - L1 hits: calls per second and p50 / p99 latency of deterministic
 //     calls answered from the in-process cache (--window in flight);
+//   - L2 hits (with --redis URL or HISHAMOS_BENCH_REDIS_URL): the same
+//     through a gateway without L1, so every call is a Redis lookup; 256
+//     distinct primed prompts in turn, so no two calls in flight coalesce;
 //   - 1,000 concurrent calls in flight against a server that answers after
 //     --slow-ms: the process's threads and resident memory before the
 //     calls and at their peak. The gateway uses one HTTP thread however
@@ -9,11 +12,12 @@
 //     the first measurement.
 //
 //   bench_provider_calls [--calls N] [--window N] [--concurrent N]
-//                        [--slow-ms N]
+//                        [--slow-ms N] [--redis URL]
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -49,12 +53,61 @@ actors::provider_call call(const std::string& prompt, double temperature) {
   return {"fake", {}, "m1", prompt, temperature, 64, false};
 }
 
+// `calls` deterministic calls, `window` in flight, prompts taken in turn
+// from `prompts` (all already cached at `layer`): throughput and latency.
+void measure_hits(caf::scoped_actor& self, const caf::actor& gateway,
+                  const std::vector<std::string>& prompts, int calls,
+                  int window, const std::string& layer) {
+  std::vector<double> latency;
+  latency.reserve(static_cast<size_t>(calls));
+  std::vector<clock_type::time_point> sent;
+  sent.reserve(static_cast<size_t>(calls));
+  auto start = clock_type::now();
+  int issued = 0, answered = 0, missed = 0;
+  auto issue = [&] {
+    sent.push_back(clock_type::now());
+    self->send(gateway,
+               call(prompts[static_cast<size_t>(issued) % prompts.size()], 0));
+    ++issued;
+  };
+  while (issued < std::min(window, calls))
+    issue();
+  // Answers come back in any order: latency is measured per answer
+  // against the oldest unanswered send, which is exact for one in flight
+  // and an upper bound otherwise.
+  while (answered < calls)
+    self->receive([&](actors::provider_answer& a) {
+      latency.push_back(
+          std::chrono::duration<double, std::micro>(
+              clock_type::now() - sent[static_cast<size_t>(answered)])
+              .count());
+      ++answered;
+      missed += a.cache != layer;
+      if (issued < calls)
+        issue();
+    });
+  double secs =
+      std::chrono::duration<double>(clock_type::now() - start).count();
+  std::printf("%s calls=%d window=%d calls/s=%.0f latency p50=%.0fus "
+              "p99=%.0fus not_%s_hits=%d\n",
+              layer.c_str(), calls, window, calls / secs,
+              percentile(latency, 0.5), percentile(latency, 0.99),
+              layer.c_str(), missed);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   int calls = 50000, window = 64, concurrent = 1000, slow_ms = 2000;
+  std::string redis_url;
+  if (const char* env = std::getenv("HISHAMOS_BENCH_REDIS_URL"))
+    redis_url = env;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--redis") {
+      redis_url = argv[i + 1];
+      continue;
+    }
     int v = std::stoi(argv[i + 1]);
     if (k == "--calls")
       calls = v;
@@ -81,36 +134,28 @@ int main(int argc, char** argv) {
   // L1: one call primes the cache, then every call is a hit.
   self->request(gateway, std::chrono::seconds{10}, call("cached", 0))
       .receive([](actors::provider_answer&) {}, [](caf::error&) {});
-  std::vector<double> latency;
-  latency.reserve(static_cast<size_t>(calls));
-  std::vector<clock_type::time_point> sent;
-  auto start = clock_type::now();
-  int issued = 0, answered = 0;
-  auto issue = [&] {
-    sent.push_back(clock_type::now());
-    self->send(gateway, call("cached", 0));
-    ++issued;
-  };
-  while (issued < std::min(window, calls))
-    issue();
-  while (answered < calls)
-    self->receive([&](actors::provider_answer& a) {
-      latency.push_back(
-          std::chrono::duration<double, std::micro>(
-              clock_type::now() - sent[static_cast<size_t>(answered)])
-              .count());
-      ++answered;
-      if (a.cache != "l1")
-        std::fprintf(stderr, "not a cache hit: %s\n", a.text.c_str());
-      if (issued < calls)
-        issue();
-    });
-  double secs =
-      std::chrono::duration<double>(clock_type::now() - start).count();
-  std::printf("l1 calls=%d window=%d calls/s=%.0f latency p50=%.0fus "
-              "p99=%.0fus\n",
-              calls, window, calls / secs, percentile(latency, 0.5),
-              percentile(latency, 0.99));
+  measure_hits(self, gateway, {"cached"}, calls, window, "l1");
+  measure_hits(self, gateway, {"cached"}, calls / 10, 1, "l1");
+
+  if (!redis_url.empty()) {
+    // L2: a gateway without L1; a first pass fills Redis.
+    auto l2_settings = gs;
+    l2_settings.l1_cache_bytes = 0;
+    l2_settings.redis_url = redis_url;
+    auto l2 = actors::spawn_provider_gateway(sys, l2_settings);
+    std::vector<std::string> prompts;
+    for (int i = 0; i < 256; ++i)
+      prompts.push_back("l2 prompt " + std::to_string(i) + " " +
+                        std::to_string(clock_type::now()
+                                           .time_since_epoch()
+                                           .count()));
+    for (const auto& prompt : prompts)
+      self->request(l2, std::chrono::seconds{10}, call(prompt, 0))
+          .receive([](actors::provider_answer&) {}, [](caf::error&) {});
+    measure_hits(self, l2, prompts, calls / 5, window, "l2");
+    measure_hits(self, l2, prompts, calls / 25, 1, "l2");
+    anon_send_exit(l2, caf::exit_reason::user_shutdown);
+  }
 
   // 1,000 calls open at once against a slow upstream.
   test::scripted_reply slow{test::scripted_reply::kind::slow};
@@ -127,7 +172,8 @@ int main(int argc, char** argv) {
     self->receive(
         [&](actors::provider_answer& a) {
           ++done;
-          failed += !a.ok;
+          if (!a.ok && failed++ == 0)
+            std::fprintf(stderr, "first failure: %s\n", a.text.c_str());
         },
         caf::after(std::chrono::milliseconds{100}) >> [] {});
     threads_peak = std::max(threads_peak, status_field("Threads:"));

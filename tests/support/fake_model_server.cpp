@@ -1,5 +1,7 @@
 #include "tests/support/fake_model_server.hpp"
 
+#include <sys/socket.h>
+
 #include <nlohmann/json.hpp>
 
 namespace hishamos::test {
@@ -45,7 +47,18 @@ fake_model_server::fake_model_server(std::size_t threads) {
   server_.new_task_queue = [threads] {
     return new httplib::ThreadPool(threads);
   };
+  // httplib listens with a backlog of 5: hundreds of clients connecting
+  // at once would see their SYNs dropped and retried seconds later, which
+  // is the fake's limit, not the client's. A second listen() on the bound
+  // socket raises the backlog to what a real API front accepts.
+  int listening = -1;
+  server_.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
   port_ = server_.bind_to_any_port("127.0.0.1");
+  if (listening >= 0)
+    ::listen(listening, 4096);
   thread_ = std::thread{[this] { server_.listen_after_bind(); }};
 }
 
