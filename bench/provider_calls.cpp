@@ -145,10 +145,9 @@ int main(int argc, char** argv) {
     auto l2 = actors::spawn_provider_gateway(sys, l2_settings);
     std::vector<std::string> prompts;
     for (int i = 0; i < 256; ++i)
-      prompts.push_back("l2 prompt " + std::to_string(i) + " " +
-                        std::to_string(clock_type::now()
-                                           .time_since_epoch()
-                                           .count()));
+      prompts.push_back(
+          "l2 prompt " + std::to_string(i) + " " +
+          std::to_string(clock_type::now().time_since_epoch().count()));
     for (const auto& prompt : prompts)
       self->request(l2, std::chrono::seconds{10}, call(prompt, 0))
           .receive([](actors::provider_answer&) {}, [](caf::error&) {});

@@ -386,6 +386,54 @@ TEST_CASE("a node's agent on an openai provider runs its step through the "
       Catch::Contains("hishamos_provider_calls{kind=\"upstream_requests\"} 1"));
 }
 
+TEST_CASE("three concurrent executions on a node with a token limit: the "
+          "upstream never sees more than it in any window, and all complete",
+          "[providers][actors]") {
+  test::fake_model_server server;
+  ::setenv("HISHAMOS_GATEWAY_TEST_KEY", test_key, 1);
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  auto gpt = *model::parse_agent(
+      "{id: gpt, capacity: 8, provider: fake, model: m1, max_tokens: 20}", "t");
+  cat->agents[gpt.id] = gpt;
+  auto o = test::test_options(dir, cat);
+  constexpr std::int64_t limit = 120; // tokens per window
+  constexpr int window_ms = 1000;     // the window, shortened for the test
+  auto p = http_provider("openai", server.base_url());
+  p.tokens_per_minute = limit;
+  p.limit_window_ms = window_ms;
+  o.config.providers["fake"] = p;
+  auto n = test::start_node(std::move(o));
+  // Three steps each, one after another; every prompt differs (no hits).
+  std::vector<test::event_log> logs(3);
+  for (int e = 0; e < 3; ++e) {
+    std::string yaml = "name: T" + std::to_string(e) + "\nsteps:\n";
+    for (int k = 0; k < 3; ++k)
+      yaml += "  - {id: s" + std::to_string(k) +
+              ", agent_id: gpt, command_template_id: cmd_echo, params: "
+              "{text: e" +
+              std::to_string(e) + "k" + std::to_string(k) + "}" +
+              (k ? ", depends_on: [s" + std::to_string(k - 1) + "]" : "") +
+              "}\n";
+    REQUIRE(n->submit(test::workflow(yaml), {}, logs[e].observer()));
+  }
+  for (auto& log : logs) {
+    REQUIRE(test::wait_until([&] { return log.finished(); },
+                             std::chrono::seconds{30}));
+    CHECK(log.outcome().state == "completed");
+  }
+  auto reqs = server.requests();
+  REQUIRE(reqs.size() == 9);
+  // Each answer uses 19 tokens: at most 6 fit in a window (requests reach
+  // the server a few ms after admission: the window checked is 30 ms
+  // shorter).
+  constexpr size_t fit = limit / 19;
+  for (size_t i = 0; i + fit < reqs.size(); ++i) {
+    INFO("request " << i);
+    CHECK(reqs[i + fit].at - reqs[i].at >= milliseconds{window_ms - 30});
+  }
+}
+
 #include <csignal>
 
 #include "tests/support/process.hpp"
