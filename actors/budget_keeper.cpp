@@ -3,9 +3,11 @@
 #include <ctime>
 #include <deque>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -111,6 +113,40 @@ double spent(const keeper_state& st, budget_scope scope,
   return total;
 }
 
+// Each budget with what counts against it now, as JSON.
+std::string describe(const keeper_state& st) {
+  auto out = nlohmann::json::array();
+  for (const auto& b : st.cfg.budgets) {
+    nlohmann::json x{{"scope", model::to_string(b.scope)},
+                     {"name", b.name},
+                     {"limit_usd", b.limit_usd},
+                     {"action", model::to_string(b.action)}};
+    if (!b.downgrade_model.empty())
+      x["downgrade_model"] = b.downgrade_model;
+    if (b.scope != budget_scope::execution) {
+      x["period"] = model::to_string(b.period);
+      // Every workflow or department with spend in the period.
+      std::set<std::string> names;
+      for (const auto& [k, usd] : st.ledger)
+        if (std::get<0>(k) == b.scope && std::get<2>(k) == b.period)
+          names.insert(std::get<1>(k));
+      for (const auto& s : st.recent)
+        names.insert(b.scope == budget_scope::workflow ? s.workflow
+                                                       : s.department);
+      auto spent_usd = nlohmann::json::object();
+      for (const auto& n : names)
+        if (!n.empty() && (b.name.empty() || n == b.name))
+          spent_usd[n] = spent(st, b.scope, n, b.period);
+      x["spent_usd"] = spent_usd;
+    }
+    out.push_back(std::move(x));
+  }
+  return nlohmann::json{{"budgets", out},
+                        {"ledger_read_at_ms", st.refreshed_at_ms},
+                        {"ledger_error", st.read_error}}
+      .dump();
+}
+
 caf::behavior budget_keeper(keeper_self* self, budget_keeper_settings cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -154,6 +190,7 @@ caf::behavior budget_keeper(keeper_self* self, budget_keeper_settings cfg) {
         while (st.recent.front().at_ms < month)
           st.recent.pop_front();
       },
+      [self](directory_atom) { return describe(self->state); },
       [self](refresh_atom) {
         refresh(self);
         self->delayed_send(self, self->state.cfg.refresh, refresh_atom::value);

@@ -13,6 +13,9 @@
 //          (model::budget_verdict; action is a model::budget_action).
 //   (spent_atom, workflow, department, double usd) -> a finished step of
 //       this node cost that much.
+//   directory_atom -> std::string: JSON {budgets: [{scope, name, limit_usd,
+//       action, downgrade_model, period, spent_usd: {workflow or
+//       department: USD}}], ledger_read_at_ms, ledger_error}.
 // The ledger is written in batches, so this node's spend is counted on
 // top of the ledger for `flush_window` after it happened (spend then may
 // count twice for a moment, never zero times); another node's spend shows

@@ -394,6 +394,10 @@ void http_server::impl::routes() {
                  out["cost"] = to_json(c.value.front());
                reply(res, 200, out);
              });
+  server.Get("/api/v1/budgets",
+             [this](const httplib::Request&, httplib::Response& res) {
+               reply(res, 200, n.budgets());
+             });
   server.Get("/api/v1/costs",
              [this](const httplib::Request& req, httplib::Response& res) {
                costs(req, res);

@@ -1053,6 +1053,19 @@ persistence::outcome<double> node::approve_budget(const std::string& id,
   return out;
 }
 
+nlohmann::json node::budgets() {
+  if (!impl_->budgets)
+    return {{"budgets", nlohmann::json::array()}};
+  caf::scoped_actor self{*impl_->sys};
+  std::string text =
+      R"({"budgets": null, "error": "the budget keeper did not answer"})";
+  self->request(impl_->budgets, std::chrono::seconds{2},
+                actors::directory_atom::value)
+      .receive([&](std::string& s) { text = std::move(s); },
+               [](caf::error&) {});
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
 persistence::outcome<std::vector<persistence::cost_row>>
 node::costs(const persistence::cost_query& q) {
   return impl_->pool->with(

@@ -179,6 +179,10 @@ TEST_CASE("an execution that reaches its budget pauses before its next "
   CHECK(by_workflow["rows"][0]["key"] == "Spend");
   auto by_department = f.call("GET", "/api/v1/costs?by=department", 200);
   CHECK(by_department["rows"][0]["key"] == "research");
+  auto listed = f.call("GET", "/api/v1/budgets", 200);
+  REQUIRE(listed["budgets"].size() == 1);
+  CHECK(listed["budgets"][0]["scope"] == "execution");
+  CHECK(listed["budgets"][0]["action"] == "pause");
   f.call("GET", "/api/v1/costs?by=team", 400);
   f.call("GET", "/api/v1/costs?from=yesterday", 400);
   auto metrics = f.n->metrics_text();
@@ -242,6 +246,9 @@ TEST_CASE("a workflow budget another node's spend already reached (in the "
       test::wait_until([&] { return f.execution(*id)["state"] == "paused"; }));
   CHECK_THAT(f.execution(*id)["error"].get<std::string>(),
              Catch::Contains("workflow Spend's daily budget"));
+  auto listed = f.call("GET", "/api/v1/budgets", 200);
+  CHECK(listed["budgets"][0]["spent_usd"]["Spend"].get<double>() ==
+        Approx(1.5));
   CHECK(log.events().empty()); // not even a started
   // Another workflow has its own spend: it runs.
   test::event_log other;

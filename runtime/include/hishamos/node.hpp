@@ -156,6 +156,10 @@ public:
   persistence::outcome<double> approve_budget(const std::string& id,
                                               double extra_usd,
                                               const std::string& user_id = "");
+  /// The configured budgets with what counts against each now:
+  /// {budgets: [{scope, name, limit_usd, action, period, spent_usd:
+  /// {name: USD}}], ledger_read_at_ms}; an empty list without budgets.
+  [[nodiscard]] nlohmann::json budgets();
   /// The cost ledger summed as `q` says; `invalid` for a bad query.
   [[nodiscard]] persistence::outcome<std::vector<persistence::cost_row>>
   costs(const persistence::cost_query& q);
