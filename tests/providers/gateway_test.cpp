@@ -424,13 +424,14 @@ TEST_CASE("three concurrent executions on a node with a token limit: the "
   }
   auto reqs = server.requests();
   REQUIRE(reqs.size() == 9);
-  // Each answer uses 19 tokens: at most 6 fit in a window (requests reach
-  // the server a few ms after admission: the window checked is 30 ms
-  // shorter).
+  // Each answer uses 19 tokens: at most 6 fit in a window. Requests reach
+  // the server a little after admission, later on a loaded machine: the
+  // window checked is 200 ms shorter. Without the limit all 9 arrive
+  // within a few ms.
   constexpr size_t fit = limit / 19;
   for (size_t i = 0; i + fit < reqs.size(); ++i) {
     INFO("request " << i);
-    CHECK(reqs[i + fit].at - reqs[i].at >= milliseconds{window_ms - 30});
+    CHECK(reqs[i + fit].at - reqs[i].at >= milliseconds{window_ms - 200});
   }
 }
 
