@@ -462,9 +462,13 @@ void http_server::impl::execute(const httplib::Request& req,
       "execution.start",
       {{"execution_id", *id}, {"workflow", name}, {"from", req.remote_addr}});
   res.set_header("Location", "/api/v1/executions/" + *id);
+  // A node at node.max_executions stores it `pending` for a node with room.
+  std::string state = "running";
+  if (auto x = n.execution(*id); x && x.value)
+    state = x.value->state;
   reply(res, 202,
         {{"execution_id", *id},
-         {"state", "running"},
+         {"state", state},
          {"links", {{"self", "/api/v1/executions/" + *id}}}});
 }
 

@@ -23,8 +23,9 @@ struct server_fixture {
   std::unique_ptr<admin::http_server> http;
   std::unique_ptr<httplib::Client> client;
 
-  server_fixture() {
+  explicit server_fixture(int max_executions = 0) {
     auto options = test::test_options(dir);
+    options.config.max_executions = max_executions;
     auto cat = config::load_catalog({config::builtin_catalog_path()});
     REQUIRE(cat);
     options.catalog = *cat;
@@ -303,4 +304,16 @@ TEST_CASE("a person's rating of a step's result is stored and joins the "
                             ".nosuchstep/rating",
                         R"({"score": 1})", 404);
   CHECK(missing["error"] == "result_not_found");
+}
+
+TEST_CASE("an execution a node at its limit stores for later is answered as "
+          "pending, not running, and runs once there is room",
+          "[http]") {
+  server_fixture f{1};
+  auto first = f.post(execute_path, R"({"input": {"feature": "a"}})", 202);
+  CHECK(first["state"] == "running");
+  // The first takes over a second (its agents' latencies): still running.
+  auto second = f.post(execute_path, R"({"input": {"feature": "b"}})", 202);
+  CHECK(second["state"] == "pending");
+  wait_completed(f, second["execution_id"]);
 }
