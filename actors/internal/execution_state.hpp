@@ -1,0 +1,102 @@
+#pragma once
+
+// A workflow execution's state and what its two files share:
+// actors/workflow_execution.cpp (the DAG, attempts, checkpoints) and
+// actors/execution_budgets.cpp (asking the budget keeper, pausing,
+// approval). Included by those two only: it pulls in CAF.
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/workflow_execution.hpp"
+#include "model/budget.hpp"
+#include "model/dag.hpp"
+
+namespace hishamos::actors::execution_internal {
+
+enum class phase { waiting, running, backoff, checkpointing, done };
+constexpr const char* phase_names[] = {"pending", "running", "retrying",
+                                       "checkpointing", "completed"};
+
+struct step_run {
+  phase ph = phase::waiting;
+  int attempt = 0;
+  std::string task_id;
+  std::string agent_id;
+  std::string output;
+  std::string error;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  std::chrono::steady_clock::time_point started;
+  int tokens_in = 0;
+  double cost = 0;
+  int tokens_out = 0;
+  int tokens_cached = 0;
+  double cost_avoided = 0;
+  std::string provider, model;
+  double quality = -1;  ///< The evaluator's score of the output.
+  std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
+  int template_version = 0;
+};
+
+struct execution_state {
+  static inline const char* name = "hishamos.execution";
+  execution_settings cfg;
+  model::dag graph;
+  nlohmann::json input;
+  std::vector<step_run> steps;
+  bool finishing = false;
+  bool draining = false; ///< Node shutting down: start nothing new.
+  persistence::state_change final_change;
+  // Budgets (when the node has a budget keeper): asked before steps start.
+  bool judging = false;       ///< A question to the keeper is out.
+  bool paused = false;        ///< A budget paused it: it waits for approval.
+  bool stored_paused = false; ///< The store says `paused`.
+  std::string pause_reason;
+  double pause_limit = 0;
+  double approved_until = 0;
+  std::string model_override;   ///< A downgrade's cheaper model.
+  std::set<std::string> warned; ///< Warnings already given.
+  bool state_writing = false;   ///< A paused/running change is out.
+  persistence::state_change pending_state;
+  /// An approval waiting for its state change to commit.
+  std::optional<caf::response_promise> approval;
+};
+
+using execution_self = caf::stateful_actor<execution_state>;
+
+inline const model::step_def& def_of(execution_self* self, int i) {
+  return self->state.cfg.workflow->steps[i];
+}
+
+inline const std::string& exec_id(execution_self* self) {
+  return self->state.cfg.record.id;
+}
+
+// workflow_execution.cpp
+void abandon(execution_self* self, const std::string& why);
+/// Finishes the execution when every step is done, else starts what is
+/// ready (through start_ready).
+void advance(execution_self* self);
+void start_step(execution_self* self, int i);
+
+// execution_budgets.cpp
+/// What its finished steps cost (USD).
+double spent(execution_self* self);
+/// Starts the steps whose parents are done, once the budget keeper (if the
+/// node has one) said whether the execution may spend more.
+void start_ready(execution_self* self);
+/// Sends the pending paused/running state change (again).
+void send_state(execution_self* self);
+/// A person approved `extra_usd` more (0 = the pausing budget's limit);
+/// `rp` gets the new approved_until once it is stored.
+void approve(execution_self* self, double extra_usd, caf::response_promise rp);
+
+} // namespace hishamos::actors::execution_internal
