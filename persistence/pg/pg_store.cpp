@@ -80,7 +80,8 @@ std::string claim_sql(const std::string& who) {
          who +
          ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED) "
          "UPDATE workflow_executions e SET owner_node = $1, epoch = e.epoch + "
-         "1, state = 'running', "
+         "1, state = CASE WHEN e.state = 'paused' THEN 'paused' ELSE "
+         "'running' END, "
          "updated_at = now() FROM claimable c WHERE e.id = c.id RETURNING " +
          execution_columns;
 }

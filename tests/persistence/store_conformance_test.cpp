@@ -527,4 +527,10 @@ TEST_CASE("a checkpoint keeps its step's cost, and a state change can set "
   // A change that does not say keeps it.
   REQUIRE(s->change_state({"e1", 1, execution_state::paused, "", ""}));
   CHECK(s->find_execution("e1").value->budget_approved_until == Approx(1.5));
+  // Another node that claims it resumes it paused, with the approval.
+  auto claimed = s->claim_unfinished("n2");
+  REQUIRE(claimed);
+  REQUIRE(claimed.value.size() == 1);
+  CHECK(claimed.value[0].state == execution_state::paused);
+  CHECK(claimed.value[0].budget_approved_until == Approx(1.5));
 }
