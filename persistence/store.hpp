@@ -299,6 +299,12 @@ public:
   /// transaction holds are skipped, not waited for.
   virtual outcome<std::vector<execution_record>>
   claim_expired(const std::string& node_id, int limit) = 0;
+  /// Gives up this node's ownership of executions it claimed but will not
+  /// run now (more than node.max_executions): they become unowned (running
+  /// ones `pending`, paused ones stay paused) for the first node with room,
+  /// which claims them as claim_expired does.
+  virtual status release_executions(const std::string& node_id,
+                                    const std::vector<std::string>& ids) = 0;
   /// Renews this node's lease until database time + `lease_ms`.
   virtual status heartbeat(const std::string& node_id,
                            std::int64_t lease_ms) = 0;

@@ -1,5 +1,6 @@
 #include "hishamos/node.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -441,6 +442,25 @@ model::result<bool> node::impl::resume() {
     auto recs = db.claim_unfinished(c.node_id);
     if (out.st = recs.st; !out.st)
       return out;
+    // Oldest first: beyond node.max_executions, the rest go back unowned
+    // for the first node with room (this one too, later).
+    std::stable_sort(recs.value.begin(), recs.value.end(),
+                     [](const auto& x, const auto& y) {
+                       return x.created_at_ms < y.created_at_ms;
+                     });
+    if (c.max_executions > 0 &&
+        recs.value.size() > static_cast<size_t>(c.max_executions)) {
+      std::vector<std::string> extra;
+      for (auto i = static_cast<size_t>(c.max_executions);
+           i < recs.value.size(); ++i)
+        extra.push_back(recs.value[i].id);
+      if (out.st = db.release_executions(c.node_id, extra); !out.st)
+        return out;
+      spdlog::info("node.max_executions is {}: {} unfinished execution(s) "
+                   "wait for a node with room",
+                   c.max_executions, extra.size());
+      recs.value.resize(static_cast<size_t>(c.max_executions));
+    }
     std::vector<std::string> ids;
     for (const auto& rec : recs.value)
       ids.push_back(rec.id);

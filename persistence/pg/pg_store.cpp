@@ -268,6 +268,26 @@ public:
     return claim(expired_owner, node_id, limit);
   }
 
+  status release_executions(const std::string& node_id,
+                            const std::vector<std::string>& ids) override {
+    if (ids.empty())
+      return {};
+    return guarded("releasing executions", [&]() -> status {
+      pqxx::work tx{*conn_};
+      std::string in;
+      for (const auto& id : ids)
+        in += (in.empty() ? "" : ",") + tx.quote(id);
+      tx.exec_params0("UPDATE workflow_executions SET owner_node = NULL, "
+                      "state = CASE WHEN state = 'running' THEN 'pending' "
+                      "ELSE state END, updated_at = now() WHERE owner_node = "
+                      "$1 AND id IN (" +
+                          in + ")",
+                      node_id);
+      tx.commit();
+      return {};
+    });
+  }
+
   status append_records(const record_batch& batch) override {
     return guarded("appending records", [&]() -> status {
       if (batch.empty())

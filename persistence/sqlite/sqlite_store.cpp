@@ -553,9 +553,11 @@ public:
   claim_expired(const std::string& node_id, int limit) override {
     statement s{db_.get(),
                 (std::string{"UPDATE workflow_executions SET owner_node = ?, "
-                             "epoch = epoch + 1, state = 'running', "
+                             "epoch = epoch + 1, state = CASE WHEN state = "
+                             "'paused' THEN 'paused' ELSE 'running' END, "
                              "updated_at = ? WHERE id IN (SELECT id FROM "
-                             "workflow_executions WHERE state = 'pending' AND "
+                             "workflow_executions WHERE state IN ('pending', "
+                             "'paused') AND "
                              "COALESCE(owner_node, '') = '' ORDER BY "
                              "created_at, id LIMIT ?) RETURNING "} +
                  execution_columns)
@@ -568,6 +570,21 @@ public:
     if (rc != SQLITE_DONE)
       return {s.error("claiming queued executions", rc)};
     return {{}, std::move(out)};
+  }
+  status release_executions(const std::string& node_id,
+                            const std::vector<std::string>& ids) override {
+    return transaction([&]() -> status {
+      for (const auto& id : ids) {
+        statement s{db_.get(),
+                    "UPDATE workflow_executions SET owner_node = NULL, state = "
+                    "CASE WHEN state = 'running' THEN 'pending' ELSE state "
+                    "END, updated_at = ? WHERE owner_node = ? AND id = ?"};
+        s.bind(now_ms(), node_id, id);
+        if (int rc = s.step(); rc != SQLITE_DONE)
+          return s.error("releasing execution " + id, rc);
+      }
+      return {};
+    });
   }
   status heartbeat(const std::string&, std::int64_t) override { return {}; }
   status release_lease(const std::string&) override { return {}; }

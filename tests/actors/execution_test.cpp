@@ -397,3 +397,49 @@ TEST_CASE("a node at its execution limit queues new executions in the store "
   CHECK(most_running <= 2);
   CHECK(most_running >= 1);
 }
+
+TEST_CASE("a node restarted with an execution limit resumes only that many "
+          "of its unfinished executions; the rest wait unowned and run as "
+          "others end",
+          "[actors][placement]") {
+  test::temp_dir dir;
+  auto wf = test::workflow("name: Q\nsteps:\n" + step_yaml("a", "slow") +
+                           "  - {id: b, depends_on: [a], agent_id: slow, "
+                           "command_template_id: cmd_echo, params: {text: "
+                           "b}}\n");
+  std::vector<std::string> ids;
+  {
+    auto n = test::start_node(test::test_options(dir));
+    std::vector<test::event_log> logs(3);
+    for (auto& log : logs) {
+      auto id = n->submit(wf, {}, log.observer());
+      REQUIRE(id);
+      ids.push_back(*id);
+    }
+    // All three are mid-run when the node goes.
+    REQUIRE(wait_until([&] {
+      for (auto& log : logs)
+        if (log.of("a", "started").empty())
+          return false;
+      return true;
+    }));
+  }
+  auto o = test::test_options(dir);
+  o.config.max_executions = 1;
+  auto n = test::start_node(std::move(o));
+  CHECK(n->resumed() == 1);
+  int unowned = 0;
+  for (const auto& id : ids) {
+    auto x = n->execution(id).value;
+    unowned += x->owner_node.empty() && x->state == "pending";
+  }
+  CHECK(unowned == 2);
+  REQUIRE(wait_until(
+      [&] {
+        for (const auto& id : ids)
+          if (n->execution(id).value->state != "completed")
+            return false;
+        return true;
+      },
+      std::chrono::seconds{20}));
+}

@@ -534,3 +534,28 @@ TEST_CASE("a checkpoint keeps its step's cost, and a state change can set "
   CHECK(claimed.value[0].state == execution_state::paused);
   CHECK(claimed.value[0].budget_approved_until == Approx(1.5));
 }
+
+TEST_CASE("executions a node released are unowned and pending, and another "
+          "node claims them",
+          BACKEND) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1")));
+  REQUIRE(s->create_execution(sample("e2")));
+  REQUIRE(s->heartbeat("n1", 60000)); // n1 is alive: only e2 is free
+  REQUIRE(s->claim_unfinished("n1"));
+  REQUIRE(s->release_executions("n1", {"e2"}));
+  REQUIRE(s->release_executions("n9", {"e1"})); // not n9's: unchanged
+  auto e1 = s->find_execution("e1").value;
+  CHECK(e1->owner_node == "n1");
+  CHECK(e1->state == execution_state::running);
+  auto e2 = s->find_execution("e2").value;
+  CHECK(e2->owner_node.empty());
+  CHECK(e2->state == execution_state::pending);
+  auto taken = s->claim_expired("n2", 10);
+  REQUIRE(taken);
+  REQUIRE(taken.value.size() == 1);
+  CHECK(taken.value[0].id == "e2");
+  CHECK(taken.value[0].owner_node == "n2");
+  CHECK(taken.value[0].state == execution_state::running);
+}

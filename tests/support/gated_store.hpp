@@ -106,6 +106,11 @@ public:
   claim_expired(const std::string& node_id, int limit) override {
     return inner_->claim_expired(node_id, limit);
   }
+  persistence::status
+  release_executions(const std::string& node_id,
+                     const std::vector<std::string>& ids) override {
+    return inner_->release_executions(node_id, ids);
+  }
   persistence::status heartbeat(const std::string& id,
                                 std::int64_t ms) override {
     return inner_->heartbeat(id, ms);
