@@ -2,12 +2,15 @@
 // step checkpointed (group commit) before the steps after it start.
 //
 //   bench_step_throughput [--store URL] [--shape chain|fan] [--workflows N]
+//                         [--budgets on]
 //
 // chain: N workflows x 5 sequential steps (default N = 1000)
 // fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
 // Prints steps/s, workflows/s, p50/p99 step latency (start to committed
 // checkpoint), average group-commit batch, transactions per step and, on
-// PostgreSQL, WAL bytes per step.
+// PostgreSQL, WAL bytes per step. With --budgets on, an execution budget
+// and a workflow budget that are never reached are configured: every batch
+// of ready steps asks the budget keeper first (its cost per step).
 
 #include <algorithm>
 #include <chrono>
@@ -74,6 +77,7 @@ long long wal_lsn(const std::string& url) {
 
 int main(int argc, char** argv) {
   std::string store, shape = "chain";
+  bool budgets = false;
   int workflows = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -83,6 +87,8 @@ int main(int argc, char** argv) {
       shape = v;
     else if (k == "--workflows")
       workflows = std::stoi(v);
+    else if (k == "--budgets")
+      budgets = v == "on";
   }
   if (workflows == 0)
     workflows = shape == "chain" ? 1000 : 200;
@@ -100,6 +106,13 @@ int main(int argc, char** argv) {
   options.config.store_url = store;
   options.config.node_id = "bench";
   options.catalog = cat;
+  if (budgets) {
+    model::budget per_execution, per_workflow;
+    per_execution.limit_usd = per_workflow.limit_usd = 1e9;
+    per_execution.action = model::budget_action::pause;
+    per_workflow.scope = model::budget_scope::workflow;
+    options.config.budgets = {per_execution, per_workflow};
+  }
   auto started = node::start(options);
   if (!started) {
     std::fprintf(stderr, "%s\n", model::to_string(started.errors()).c_str());
