@@ -76,14 +76,18 @@ void act_on(execution_self* self, const model::budget_verdict& v) {
     audit(self, "execution.budget_warn", {{"reason", v.reason}});
   }
   auto model = v.action == model::budget_action::downgrade ? v.model : "";
-  if (model != st.model_override) {
+  if (model != st.model_override && !model.empty()) {
     spdlog::warn("execution {} runs on with model {}: {}", exec_id(self), model,
                  v.reason);
     st.cfg.metrics->budget_action("downgrade");
     audit(self, "execution.budget_downgrade",
           {{"reason", v.reason}, {"model", model}});
-    st.model_override = model;
+  } else if (model != st.model_override) {
+    spdlog::info("execution {}: no budget downgrades it any more (a new "
+                 "period began); its agents' own models run again",
+                 exec_id(self));
   }
+  st.model_override = model;
   if (st.stored_paused)
     write_state(self); // resumed paused, and no budget holds it now
   std::vector<bool> done, started;
