@@ -28,6 +28,7 @@ void resolve(dispatcher_self* self, consensus_group& g, int winner,
          {"decision", nlohmann::json::parse(r.decision, nullptr, false)}});
   task_reply out = g.results[static_cast<size_t>(winner)];
   out.task_id = g.step.task.task_id;
+  model::set_spend(out, g.spent);
   nlohmann::json why{{"chosen", out.agent_id},
                      {"consensus",
                       {{"strategy", g.step.consensus.strategy},
@@ -69,6 +70,7 @@ void group_result(dispatcher_self* self, const std::string& id, task_reply r) {
   if (it == st.groups.end())
     return pump(self); // cancelled meanwhile
   auto& g = it->second;
+  model::add_spend(g.spent, r);
   if (g.judging) {
     int n = r.ok ? model::judged_choice(r.output, g.results.size()) : -1;
     nlohmann::json judge{{"agent", r.agent_id}, {"answer", r.output}};
@@ -91,6 +93,7 @@ void group_result(dispatcher_self* self, const std::string& id, task_reply r) {
   if (failed == g.results.begin()) { // none succeeded
     auto why = g.results.front();
     why.task_id = id;
+    model::set_spend(why, g.spent);
     g.rp.deliver(std::move(why));
     st.groups.erase(it);
     return pump(self);
@@ -179,6 +182,7 @@ void evaluated(dispatcher_self* self, const std::string& id, task_reply r) {
       {"answer", r.output.substr(0, 200)},
       {"score", score < 0 ? nlohmann::json(nullptr) : nlohmann::json(score)}};
   p.reply.decision = decision.dump();
+  model::add_spend(p.reply, r); // the judge's call is the step's too
   if (score >= 0) {
     p.reply.quality = score;
     learn(self, p.task.agent_id, p.task.category, score);

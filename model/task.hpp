@@ -64,4 +64,22 @@ struct task_reply {
   }
 };
 
+/// Adds what `other` spent (tokens, cost, cost avoided) to `into`: a step
+/// that made several calls (consensus candidates, a judge, a judging
+/// evaluator) costs all of them.
+inline void add_spend(task_reply& into, const task_reply& other) {
+  into.tokens_in += other.tokens_in;
+  into.tokens_out += other.tokens_out;
+  into.tokens_cached += other.tokens_cached;
+  into.cost += other.cost;
+  into.cost_avoided += other.cost_avoided;
+}
+
+/// Makes what `into` spent exactly `total`'s.
+inline void set_spend(task_reply& into, const task_reply& total) {
+  into.tokens_in = into.tokens_out = into.tokens_cached = 0;
+  into.cost = into.cost_avoided = 0;
+  add_spend(into, total);
+}
+
 } // namespace hishamos::model

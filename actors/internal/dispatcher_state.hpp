@@ -108,6 +108,7 @@ struct consensus_group {
   std::set<std::string> used; ///< Agents that have a candidate.
   std::vector<task_reply> results;
   bool judging = false;
+  task_reply spent; ///< What every candidate and the judge cost together.
 };
 
 /// How often a task goes back to the queue (agent busy or lost) before

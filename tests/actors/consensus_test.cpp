@@ -23,13 +23,15 @@ model::agent_def panelist(const std::string& id) {
   return def;
 }
 
-// An agent that always answers `text`.
-model::agent_function answers(std::string text) {
-  return [text](const model::task_request& t) {
+// An agent that always answers `text`, at `cost` USD a call.
+model::agent_function answers(std::string text, double cost = 0) {
+  return [text, cost](const model::task_request& t) {
     model::task_reply r;
     r.task_id = t.task_id;
     r.ok = true;
     r.output = text;
+    r.cost = cost;
+    r.tokens_in = 10;
     return r;
   };
 }
@@ -178,4 +180,37 @@ TEST_CASE("a consensus step that asks for more distinct agents than the "
   CHECK(log.outcome().state == "failed");
   CHECK_THAT(log.outcome().error,
              Catch::Contains("consensus needs 3 distinct agents, but 1 match"));
+}
+
+TEST_CASE("a consensus step costs every candidate and the judge it ran: the "
+          "cost ledger has their sum",
+          "[actors][consensus][budgets]") {
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  auto judge_tpl = *model::parse_command_template(
+      "id: cmd_judge\nparams: {candidates: {type: array, required: true}}\n"
+      "prompt: 'Which is best? {{candidates}}'\noutput: {format: text}\n",
+      "t");
+  cat->templates[judge_tpl.id] = judge_tpl;
+  auto opts = test::test_options(dir, cat);
+  opts.config.batch_interval_ms = 10;
+  auto n = test::start_node(opts);
+  n->register_agent(panelist("p1"), answers("## Answer\nfirst", 0.25));
+  n->register_agent(panelist("p2"), answers("## Answer\nsecond", 0.5));
+  model::agent_def judge;
+  judge.id = "judge";
+  n->register_agent(judge, answers("Candidate 2 is best.", 0.125));
+  auto r = run(*n, "{agents: 2, strategy: judge, judge_agent: judge, "
+                   "judge_template: cmd_judge}");
+  REQUIRE(r.state == "completed");
+  persistence::cost_query q;
+  q.by = persistence::cost_grouping::step;
+  std::vector<persistence::cost_row> rows;
+  REQUIRE(wait_until([&] {
+    auto got = n->costs(q);
+    rows = got.value;
+    return got && rows.size() == 1;
+  }));
+  CHECK(rows[0].cost == Approx(0.875));
+  CHECK(rows[0].tokens_in == 30);
 }
