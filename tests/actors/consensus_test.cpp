@@ -73,6 +73,19 @@ std::unique_ptr<node> panel_node(const test::temp_dir& dir) {
   return test::start_node(opts);
 }
 
+// A panel node whose catalog has the judge template `cmd_judge`.
+std::unique_ptr<node> judge_panel_node(const test::temp_dir& dir) {
+  auto cat = test::make_catalog();
+  auto judge_tpl = *model::parse_command_template(
+      "id: cmd_judge\nparams: {candidates: {type: array, required: true}}\n"
+      "prompt: 'Which is best? {{candidates}}'\noutput: {format: text}\n",
+      "t");
+  cat->templates[judge_tpl.id] = judge_tpl;
+  auto opts = test::test_options(dir, cat);
+  opts.config.batch_interval_ms = 10;
+  return test::start_node(opts);
+}
+
 } // namespace
 
 TEST_CASE("majority consensus runs on distinct agents and takes the answer "
@@ -115,15 +128,7 @@ TEST_CASE("judge consensus asks the judge agent which candidate wins, and "
           "falls back to the best score when the judge names none",
           "[actors][consensus]") {
   test::temp_dir dir;
-  auto cat = test::make_catalog();
-  auto judge_tpl = *model::parse_command_template(
-      "id: cmd_judge\nparams: {candidates: {type: array, required: true}}\n"
-      "prompt: 'Which is best? {{candidates}}'\noutput: {format: text}\n",
-      "t");
-  cat->templates[judge_tpl.id] = judge_tpl;
-  auto opts = test::test_options(dir, cat);
-  opts.config.batch_interval_ms = 10;
-  auto n = test::start_node(opts);
+  auto n = judge_panel_node(dir);
   n->register_agent(panelist("p1"), answers("## Answer\nfirst"));
   n->register_agent(panelist("p2"), answers("## Answer\nsecond"));
   model::agent_def judge;
@@ -186,15 +191,7 @@ TEST_CASE("a consensus step costs every candidate and the judge it ran: the "
           "cost ledger has their sum",
           "[actors][consensus][budgets]") {
   test::temp_dir dir;
-  auto cat = test::make_catalog();
-  auto judge_tpl = *model::parse_command_template(
-      "id: cmd_judge\nparams: {candidates: {type: array, required: true}}\n"
-      "prompt: 'Which is best? {{candidates}}'\noutput: {format: text}\n",
-      "t");
-  cat->templates[judge_tpl.id] = judge_tpl;
-  auto opts = test::test_options(dir, cat);
-  opts.config.batch_interval_ms = 10;
-  auto n = test::start_node(opts);
+  auto n = judge_panel_node(dir);
   n->register_agent(panelist("p1"), answers("## Answer\nfirst", 0.25));
   n->register_agent(panelist("p2"), answers("## Answer\nsecond", 0.5));
   model::agent_def judge;

@@ -341,18 +341,29 @@ TEST_CASE("a key reference that does not resolve fails the call naming the "
 #include "persistence/store.hpp"
 #include "tests/support/node_fixture.hpp"
 
+namespace {
+
+// Node options whose catalog has agent `gpt` on provider `fake`, model m1,
+// and `settings` (YAML map entries); the test adds the provider.
+node_options gpt_options(const test::temp_dir& dir,
+                         const std::string& settings) {
+  ::setenv("HISHAMOS_GATEWAY_TEST_KEY", test_key, 1);
+  auto cat = test::make_catalog();
+  auto gpt = *model::parse_agent(
+      "{id: gpt, provider: fake, model: m1, " + settings + "}", "t");
+  cat->agents[gpt.id] = gpt;
+  return test::test_options(dir, cat);
+}
+
+} // namespace
+
 TEST_CASE("a node's agent on an openai provider runs its step through the "
           "fake server, and the call's cost reaches the agent's daily "
           "rollup",
           "[providers][actors]") {
   test::fake_model_server server;
-  ::setenv("HISHAMOS_GATEWAY_TEST_KEY", test_key, 1);
   test::temp_dir dir;
-  auto cat = test::make_catalog();
-  auto gpt = *model::parse_agent(
-      "{id: gpt, capacity: 4, provider: fake, model: m1, max_tokens: 50}", "t");
-  cat->agents[gpt.id] = gpt;
-  auto o = test::test_options(dir, cat);
+  auto o = gpt_options(dir, "capacity: 4, max_tokens: 50");
   o.config.providers["fake"] = http_provider("openai", server.base_url());
   o.config.batch_interval_ms = 20;
   auto n = test::start_node(std::move(o));
@@ -390,13 +401,8 @@ TEST_CASE("three concurrent executions on a node with a token limit: the "
           "upstream never sees more than it in any window, and all complete",
           "[providers][actors]") {
   test::fake_model_server server;
-  ::setenv("HISHAMOS_GATEWAY_TEST_KEY", test_key, 1);
   test::temp_dir dir;
-  auto cat = test::make_catalog();
-  auto gpt = *model::parse_agent(
-      "{id: gpt, capacity: 8, provider: fake, model: m1, max_tokens: 20}", "t");
-  cat->agents[gpt.id] = gpt;
-  auto o = test::test_options(dir, cat);
+  auto o = gpt_options(dir, "capacity: 8, max_tokens: 20");
   constexpr std::int64_t limit = 120; // tokens per window
   constexpr int window_ms = 1000;     // the window, shortened for the test
   auto p = http_provider("openai", server.base_url());
