@@ -90,12 +90,7 @@ void act_on(execution_self* self, const model::budget_verdict& v) {
   st.model_override = model;
   if (st.stored_paused)
     write_state(self); // resumed paused, and no budget holds it now
-  std::vector<bool> done, started;
-  for (const auto& r : st.steps) {
-    done.push_back(r.ph == phase::done);
-    started.push_back(r.ph != phase::waiting);
-  }
-  for (int i : st.graph.ready_set(done, started))
+  for (int i : ready_steps(self))
     start_step(self, i);
 }
 
@@ -105,7 +100,7 @@ void send_state(execution_self* self) {
   auto& st = self->state;
   auto resend = [self] {
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
-                       -2);
+                       resend_state);
   };
   self->request(st.cfg.persistence, std::chrono::seconds{30}, st.pending_state)
       .then(

@@ -57,11 +57,11 @@ void send_final(execution_self* self) {
               abandon(self, ack.message);
             else
               self->delayed_send(self, self->state.cfg.resend_delay,
-                                 resend_atom::value, -1);
+                                 resend_atom::value, resend_final);
           },
           [self](caf::error&) {
             self->delayed_send(self, self->state.cfg.resend_delay,
-                               resend_atom::value, -1);
+                               resend_atom::value, resend_final);
           });
 }
 
@@ -98,18 +98,23 @@ void stop_if_idle(execution_self* self) {
   self->quit();
 }
 
+std::vector<int> ready_steps(execution_self* self) {
+  std::vector<bool> done, started;
+  for (const auto& r : self->state.steps) {
+    done.push_back(r.ph == phase::done);
+    started.push_back(r.ph != phase::waiting);
+  }
+  return self->state.graph.ready_set(done, started);
+}
+
 void advance(execution_self* self) {
   auto& st = self->state;
   if (st.finishing)
     return;
   if (st.draining)
     return stop_if_idle(self);
-  std::vector<bool> done, started;
-  for (const auto& r : st.steps) {
-    done.push_back(r.ph == phase::done);
-    started.push_back(r.ph != phase::waiting);
-  }
-  if (std::all_of(done.begin(), done.end(), [](bool b) { return b; })) {
+  if (std::all_of(st.steps.begin(), st.steps.end(),
+                  [](const step_run& r) { return r.ph == phase::done; })) {
     finish(self, persistence::execution_state::completed, leaf_outputs(self),
            "");
     return;
@@ -359,10 +364,10 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
         stop_if_idle(self);
       },
       [self](resend_atom, int i) {
-        if (i == -2) {
+        if (i == resend_state) {
           if (!self->state.finishing)
             send_state(self);
-        } else if (i < 0)
+        } else if (i == resend_final)
           send_final(self);
         else if (self->state.steps[i].ph == phase::checkpointing)
           send_checkpoint(self, i);

@@ -181,7 +181,7 @@ void http_server::impl::approve(const httplib::Request& req,
                 "the body must be empty or a JSON object like "
                 "{\"extra_usd\": 2.5}");
   double extra = body.value("extra_usd", 0.0);
-  auto got = n.approve_budget(id, extra, req.remote_addr);
+  auto got = n.approve_budget(id, extra);
   if (got.st.code == persistence::errc::invalid)
     return fail(res, 422, "invalid_amount", got.st.message);
   if (got.st.code == persistence::errc::conflict)
@@ -202,6 +202,10 @@ void http_server::impl::approve(const httplib::Request& req,
   }
   if (!got)
     return store_failed(res, got.st);
+  n.audit("execution.budget_approve", {{"execution_id", id},
+                                       {"extra_usd", extra},
+                                       {"approved_until", got.value},
+                                       {"from", req.remote_addr}});
   reply(res, 200,
         {{"execution_id", id},
          {"state", "running"},

@@ -1027,8 +1027,7 @@ bool node::cancel(const std::string& id) {
 }
 
 persistence::outcome<double> node::approve_budget(const std::string& id,
-                                                  double extra_usd,
-                                                  const std::string& user_id) {
+                                                  double extra_usd) {
   using persistence::errc;
   if (!(extra_usd >= 0) || extra_usd > 1e9)
     return {{errc::invalid, "extra_usd must be a number of USD from 0 to 1e9 "
@@ -1064,12 +1063,6 @@ persistence::outcome<double> node::approve_budget(const std::string& id,
                                                "confirm the approval: " +
                                                    impl_->sys->render(e)};
           });
-  if (out)
-    audit("execution.budget_approve",
-          {{"execution_id", id},
-           {"extra_usd", extra_usd},
-           {"approved_until", out.value}},
-          user_id);
   return out;
 }
 

@@ -80,8 +80,14 @@ inline const std::string& exec_id(execution_self* self) {
   return self->state.cfg.record.id;
 }
 
+/// What (resend_atom, i) sends again besides step i's checkpoint.
+constexpr int resend_final = -1; ///< The terminal state change.
+constexpr int resend_state = -2; ///< The paused/running state change.
+
 // workflow_execution.cpp
 void abandon(execution_self* self, const std::string& why);
+/// The steps whose parents are all done and that have not started.
+std::vector<int> ready_steps(execution_self* self);
 /// Finishes the execution when every step is done, else starts what is
 /// ready (through start_ready).
 void advance(execution_self* self);

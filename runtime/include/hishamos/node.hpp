@@ -154,8 +154,7 @@ public:
   /// does not run here, `conflict` when no budget paused it, `invalid` for
   /// a bad amount.
   persistence::outcome<double> approve_budget(const std::string& id,
-                                              double extra_usd,
-                                              const std::string& user_id = "");
+                                              double extra_usd);
   /// The configured budgets with what counts against each now:
   /// {budgets: [{scope, name, limit_usd, action, period, spent_usd:
   /// {name: USD}}], ledger_read_at_ms}; an empty list without budgets.
