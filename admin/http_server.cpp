@@ -129,7 +129,7 @@ void http_server::impl::costs(const httplib::Request& req,
                               httplib::Response& res) {
   persistence::cost_query q;
   auto by = req.has_param("by") ? req.get_param_value("by") : "day";
-  auto grouping = persistence::parse_cost_grouping(by);
+  auto grouping = model::parse_cost_grouping(by);
   if (!grouping)
     return fail(res, 400, "invalid_query",
                 "by must be step, execution, agent, workflow, department or "
@@ -140,7 +140,7 @@ void http_server::impl::costs(const httplib::Request& req,
                                   std::tuple{"to", &q.to_ms, true}})
     if (req.has_param(name)) {
       auto day = req.get_param_value(name);
-      auto ms = persistence::day_start_ms(day);
+      auto ms = model::day_start_ms(day);
       if (!ms)
         return fail(res, 400, "invalid_query",
                     std::string{name} + " must be a day YYYY-MM-DD (got '" +

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bench/bench_catalog.hpp"
+#include "persistence/open_store.hpp"
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto& db = *opened.value;
-    if (!db.heartbeat(node_id, 60000))
+    if (auto* leases = db.leases(); leases && !leases->heartbeat(node_id, 60000))
       return 1;
     auto definition = model::to_json(wf).dump();
     std::vector<persistence::checkpoint> cps;

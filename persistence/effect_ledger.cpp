@@ -1,5 +1,7 @@
 #include "persistence/effect_ledger.hpp"
 
+#include "persistence/open_store.hpp"
+
 #include <pqxx/pqxx>
 #include <sqlite3.h>
 

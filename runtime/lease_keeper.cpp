@@ -56,15 +56,18 @@ void lease_keeper::tick() {
       take_over_expired();
     return;
   }
-  if (auto hb = db_->heartbeat(cfg_.node_id, cfg_.lease.count()); !hb) {
-    spdlog::warn("lease keeper: {}", hb.message);
-    if (persistence::is_retryable(hb.code))
-      db_.reset();
-    return;
-  }
+  // An embedded store has no leases: there is nothing to renew.
+  auto* leases = db_->leases();
+  if (leases)
+    if (auto hb = leases->heartbeat(cfg_.node_id, cfg_.lease.count()); !hb) {
+      spdlog::warn("lease keeper: {}", hb.message);
+      if (persistence::is_retryable(hb.code))
+        db_.reset();
+      return;
+    }
   next_heartbeat_ = now + cfg_.heartbeat;
-  if (cfg_.on_nodes) {
-    if (auto nodes = db_->nodes(); nodes)
+  if (cfg_.on_nodes && leases) {
+    if (auto nodes = leases->nodes(); nodes)
       cfg_.on_nodes(std::move(nodes.value));
     else
       spdlog::warn("lease keeper: {}", nodes.st.message);

@@ -27,6 +27,7 @@
 #include "actors/provider_gateway.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
+#include "persistence/open_store.hpp"
 #include "persistence/store_pool.hpp"
 #include "providers/redis_cache.hpp"
 #include "runtime/lease_keeper.hpp"
@@ -159,7 +160,11 @@ struct node::impl {
     // Nothing of ours writes any more: let another node take over at once.
     if (pool)
       if (auto st = pool->with(
-              [&](auto& db) { return db.release_lease(opts.config.node_id); });
+              [&](persistence::store& db) -> persistence::status {
+                if (auto* leases = db.leases())
+                  return leases->release_lease(opts.config.node_id);
+                return {};
+              });
           !st)
         spdlog::warn("could not release the lease: {}", st.message);
   }
@@ -400,7 +405,11 @@ model::result<bool> node::impl::join_cluster() {
   address = hp->first + ":" + std::to_string(*port);
   persistence::node_row me{c.node_id, address, c.http_listen};
   if (auto st = pool->with(
-          [&](auto& db) { return db.register_node(me, c.lease_ms); });
+          [&](persistence::store& db) -> persistence::status {
+            if (auto* leases = db.leases())
+              return leases->register_node(me, c.lease_ms);
+            return {};
+          });
       !st)
     return store_problem("cannot register this node", st);
   spdlog::info("node {} listens for peers on {}", c.node_id, address);
@@ -437,8 +446,9 @@ model::result<bool> node::impl::resume() {
                                       std::vector<persistence::checkpoint>>;
   auto claimed = pool->with([&](persistence::store& db) {
     persistence::outcome<std::vector<claimed_execution>> out;
-    if (out.st = db.heartbeat(c.node_id, c.lease_ms); !out.st)
-      return out;
+    if (auto* leases = db.leases())
+      if (out.st = leases->heartbeat(c.node_id, c.lease_ms); !out.st)
+        return out;
     auto recs = db.claim_unfinished(c.node_id);
     if (out.st = recs.st; !out.st)
       return out;
@@ -906,7 +916,12 @@ node::agent_daily_series(const std::string& agent_id,
 }
 
 persistence::outcome<nlohmann::json> node::cluster() {
-  auto rows = impl_->pool->with([](auto& db) { return db.nodes(); });
+  auto rows = impl_->pool->with(
+      [](persistence::store& db) -> persistence::outcome<std::vector<persistence::node_row>> {
+        if (auto* leases = db.leases())
+          return leases->nodes();
+        return {};
+      });
   if (!rows)
     return {rows.st, {}};
   caf::scoped_actor self{*impl_->sys};

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/batch_processor.hpp"
+#include "persistence/open_store.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "tests/support/gated_store.hpp"

@@ -4,6 +4,7 @@
 // kind of violation, or those tests would pass for the wrong reason.
 
 #include "persistence/effect_ledger.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/invariants.hpp"
 #include "tests/support/temp_dir.hpp"
 

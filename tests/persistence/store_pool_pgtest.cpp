@@ -3,6 +3,7 @@
 // The store pool against PostgreSQL connections the server ends.
 
 #include "persistence/store_pool.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/pg_fixture.hpp"
 
 using namespace hishamos;

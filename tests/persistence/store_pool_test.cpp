@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "persistence/store_pool.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 

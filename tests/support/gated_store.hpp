@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "persistence/open_store.hpp"
 #include "persistence/store.hpp"
 
 namespace hishamos::test {
@@ -48,7 +49,7 @@ gated_factory(std::string url, std::shared_ptr<gate> g);
 /// A store that forwards to a real one but blocks save_checkpoints while
 /// its gate is closed (it runs on the writer's own thread, so blocking is
 /// what a slow disk would do).
-class gated_store : public persistence::store {
+class gated_store : public persistence::store, public persistence::lease_store {
 public:
   gated_store(std::unique_ptr<persistence::store> inner,
               std::shared_ptr<gate> g)
@@ -111,19 +112,23 @@ public:
                      const std::vector<std::string>& ids) override {
     return inner_->release_executions(node_id, ids);
   }
+  /// Leases as the wrapped store has them (none on SQLite).
+  persistence::lease_store* leases() override {
+    return inner_->leases() ? this : nullptr;
+  }
   persistence::status heartbeat(const std::string& id,
                                 std::int64_t ms) override {
-    return inner_->heartbeat(id, ms);
+    return inner_->leases()->heartbeat(id, ms);
   }
   persistence::status register_node(const persistence::node_row& x,
                                     std::int64_t lease_ms) override {
-    return inner_->register_node(x, lease_ms);
+    return inner_->leases()->register_node(x, lease_ms);
   }
   persistence::outcome<std::vector<persistence::node_row>> nodes() override {
-    return inner_->nodes();
+    return inner_->leases()->nodes();
   }
   persistence::status release_lease(const std::string& id) override {
-    return inner_->release_lease(id);
+    return inner_->leases()->release_lease(id);
   }
   persistence::status
   append_records(const persistence::record_batch& xs) override {

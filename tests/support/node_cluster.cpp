@@ -1,4 +1,5 @@
 #include "tests/support/node_cluster.hpp"
+#include "persistence/open_store.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
-// The execution states' names: kept apart from store.cpp (which opens the
-// backends) so that code that only names states, like the wire fuzzer,
-// links without them.
+// The records' few behaviours. Kept apart from the backends, so that code
+// that only names states, like the wire fuzzer, links without them.
 
-#include "persistence/store.hpp"
+#include "persistence/records.hpp"
 
+#include <chrono>
 #include <iterator>
 
 namespace hishamos::persistence {
@@ -30,6 +30,22 @@ std::optional<execution_state> parse_execution_state(const std::string& x) {
 bool is_terminal(execution_state x) {
   return x == execution_state::completed || x == execution_state::failed ||
          x == execution_state::cancelled;
+}
+
+void record_batch::prepend(record_batch earlier) {
+  earlier.task_results.insert(earlier.task_results.end(), task_results.begin(),
+                              task_results.end());
+  earlier.audit_events.insert(earlier.audit_events.end(), audit_events.begin(),
+                              audit_events.end());
+  earlier.agent_stats.insert(earlier.agent_stats.end(), agent_stats.begin(),
+                             agent_stats.end());
+  *this = std::move(earlier);
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace hishamos::persistence

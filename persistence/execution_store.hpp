@@ -1,0 +1,61 @@
+#pragma once
+
+// Role: executions and their checkpoints, and who owns them. Every write
+// here is fenced by the execution's epoch, so a stale owner cannot write.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "persistence/errors.hpp"
+#include "persistence/records.hpp"
+
+namespace hishamos::persistence {
+
+class execution_store {
+public:
+  virtual ~execution_store() = default;
+
+  /// Stores a new execution (state, owner and epoch as given). Creating an
+  /// existing id again changes nothing, so a create whose commit outcome
+  /// was unknown can simply be retried.
+  virtual status create_execution(const execution_record& x) = 0;
+  /// Commits all checkpoints in one transaction. Saving a step twice keeps
+  /// the first row. A checkpoint whose epoch is not the execution's current
+  /// epoch is rejected (stale_epoch) inside the same transaction; the
+  /// result has one status per checkpoint.
+  virtual outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) = 0;
+  /// Changes an execution's state if `x.epoch` is current.
+  virtual status change_state(const state_change& x) = 0;
+
+  virtual outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) = 0;
+  virtual outcome<std::vector<checkpoint>>
+  checkpoints(const std::string& execution_id) = 0;
+  /// The checkpoints of many executions in one round trip (recovery reads
+  /// hundreds at once): execution id -> its checkpoints, as checkpoints().
+  virtual outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& execution_ids) = 0;
+
+  /// At a node's start: takes its own unfinished executions and those no
+  /// live node owns: sets the owner, bumps the epoch (fencing any previous
+  /// owner) and returns them.
+  virtual outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) = 0;
+  /// While running: takes up to `limit` unfinished executions that no live
+  /// node owns (queued unowned, or owned by a node whose lease expired), as
+  /// claim_unfinished does. Rows another transaction holds are skipped,
+  /// not waited for.
+  virtual outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) = 0;
+  /// Gives up this node's ownership of executions it claimed but will not
+  /// run now (more than node.max_executions): they become unowned (running
+  /// ones `pending`, paused ones stay paused) for the first node with room,
+  /// which claims them as claim_expired does.
+  virtual status release_executions(const std::string& node_id,
+                                    const std::vector<std::string>& ids) = 0;
+};
+
+} // namespace hishamos::persistence

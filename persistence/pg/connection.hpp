@@ -1,0 +1,118 @@
+#pragma once
+
+// The PostgreSQL backend's one class and the helpers its role files share
+// (pg/executions.cpp, pg/leases.cpp, pg/records.cpp, pg/reports.cpp,
+// pg/workflows.cpp, pg/schema.cpp). Included by those files only: it pulls
+// in libpqxx, whose exceptions never leave them (see guarded()).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "persistence/migrations.hpp"
+#include "persistence/store.hpp"
+
+namespace hishamos::persistence::pg {
+
+/// SQLSTATE classes worth retrying: connection (08), transaction rollback
+/// (40: serialization, deadlock), operator intervention (57: shutdown),
+/// insufficient resources (53).
+bool retryable_state(const std::string& sqlstate);
+
+/// Runs `body`, translating libpqxx exceptions into a status once, here.
+template <class F> status guarded(const std::string& what, F body) {
+  try {
+    return body();
+  } catch (const pqxx::broken_connection& e) {
+    return {errc::unavailable, what + ": no connection: " + e.what()};
+  } catch (const pqxx::in_doubt_error& e) {
+    return {errc::unavailable, what + ": commit outcome unknown: " + e.what()};
+  } catch (const pqxx::sql_error& e) {
+    return {retryable_state(e.sqlstate()) ? errc::unavailable : errc::invalid,
+            what + ": " + e.what()};
+  } catch (const std::exception& e) {
+    return {errc::unavailable, what + ": " + e.what()};
+  }
+}
+
+/// `'a','b'` of quoted ids, for an IN list.
+std::string quoted_list(pqxx::transaction_base& tx,
+                        const std::vector<std::string>& ids);
+
+/// The columns of an execution row, qualified by `e` (every query names
+/// workflow_executions `e`), in the order read_execution reads them.
+extern const char* const execution_columns;
+execution_record read_execution(const pqxx::row& r);
+std::vector<execution_record> read_executions(const pqxx::result& rows);
+
+/// One connection to PostgreSQL, with every role, leases included.
+class pg_store final : public store, public lease_store {
+public:
+  explicit pg_store(std::unique_ptr<pqxx::connection> c)
+      : conn_(std::move(c)) {}
+
+  lease_store* leases() override { return this; }
+
+  // schema (pg/schema.cpp)
+  status migrate() override;
+  outcome<int> schema_version() override;
+  status ping() override;
+  outcome<optimize_report> optimize() override;
+  status check_durability() override;
+
+  // executions and checkpoints (pg/executions.cpp)
+  status create_execution(const execution_record& x) override;
+  outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) override;
+  status change_state(const state_change& x) override;
+  outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) override;
+  outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override;
+  outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& ids) override;
+  outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) override;
+  outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) override;
+  status release_executions(const std::string& node_id,
+                            const std::vector<std::string>& ids) override;
+
+  // leases (pg/leases.cpp)
+  status heartbeat(const std::string& node_id, std::int64_t lease_ms) override;
+  status register_node(const node_row& x, std::int64_t lease_ms) override;
+  outcome<std::vector<node_row>> nodes() override;
+  status release_lease(const std::string& node_id) override;
+
+  // append-only records (pg/records.cpp)
+  status append_records(const record_batch& batch) override;
+  outcome<std::vector<agent_stat_record>> agent_stats() override;
+  outcome<std::map<std::string, step_result_meta>>
+  decisions_of(const std::string& execution_id) override;
+  status rate_result(const std::string& execution_id,
+                     const std::string& step_id, double score) override;
+  outcome<std::int64_t> count_task_results() override;
+  outcome<std::int64_t> count_audit_events() override;
+
+  // reports (pg/reports.cpp)
+  outcome<std::vector<execution_record>> list_executions(int limit) override;
+  outcome<workflow_page> list_workflows(const workflow_query& q) override;
+  outcome<std::vector<daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day) override;
+  outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override;
+
+  // workflows (pg/workflows.cpp)
+  status sync_workflows(const std::vector<workflow_row>& xs) override;
+
+private:
+  status save_one(pqxx::work& tx, const checkpoint& cp);
+  outcome<std::vector<execution_record>>
+  claim(const std::string& who, const std::string& node_id, int limit);
+  status apply(const migration& m);
+
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+} // namespace hishamos::persistence::pg

@@ -1,0 +1,230 @@
+// PostgreSQL: executions, checkpoints and their ownership. Every write is
+// fenced by the execution's epoch inside its own transaction.
+
+#include "persistence/checkpoint_codec.hpp"
+#include "persistence/pg/connection.hpp"
+
+namespace hishamos::persistence::pg {
+
+const char* const execution_columns =
+    "e.id, e.workflow_id, e.definition, e.input, e.state, "
+    "COALESCE(e.owner_node, ''), "
+    "e.epoch, e.output, e.error, (extract(epoch FROM e.created_at) * "
+    "1000)::bigint, "
+    "(extract(epoch FROM e.updated_at) * 1000)::bigint, "
+    "e.budget_approved_until";
+
+execution_record read_execution(const pqxx::row& r) {
+  execution_record x;
+  x.id = r[0].c_str();
+  x.workflow_name = r[1].c_str();
+  x.definition = r[2].c_str();
+  x.input = r[3].c_str();
+  x.state =
+      parse_execution_state(r[4].c_str()).value_or(execution_state::failed);
+  x.owner_node = r[5].c_str();
+  x.epoch = r[6].as<std::int64_t>();
+  x.output = r[7].c_str();
+  x.error = r[8].c_str();
+  x.created_at_ms = r[9].as<std::int64_t>();
+  x.updated_at_ms = r[10].as<std::int64_t>();
+  x.budget_approved_until = r[11].as<double>();
+  return x;
+}
+
+std::vector<execution_record> read_executions(const pqxx::result& rows) {
+  std::vector<execution_record> out;
+  for (const auto& r : rows)
+    out.push_back(read_execution(r));
+  return out;
+}
+
+namespace {
+
+// The claim shared by start-up and takeover: lock unfinished rows that
+// match `who`, skipping rows others hold, then bump epoch and owner.
+std::string claim_sql(const std::string& who) {
+  return std::string{
+             "WITH claimable AS (SELECT e.id FROM workflow_executions e "
+             "LEFT JOIN nodes n ON n.id = e.owner_node "
+             "WHERE e.state IN ('pending', 'running', 'paused') AND ("} +
+         who +
+         ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED) "
+         "UPDATE workflow_executions e SET owner_node = $1, epoch = e.epoch + "
+         "1, state = CASE WHEN e.state = 'paused' THEN 'paused' ELSE "
+         "'running' END, "
+         "updated_at = now() FROM claimable c WHERE e.id = c.id RETURNING " +
+         execution_columns;
+}
+
+constexpr const char* expired_owner =
+    "e.owner_node IS DISTINCT FROM $1 AND (n.id IS NULL OR n.lease_expires_at "
+    "< now())";
+
+} // namespace
+
+status pg_store::create_execution(const execution_record& x) {
+  return guarded("creating execution " + x.id, [&]() -> status {
+    pqxx::work tx{*conn_};
+    tx.exec_params0(
+        "INSERT INTO workflow_executions (id, workflow_id, definition, "
+        "input, state, owner_node, epoch) VALUES ($1, $2, $3, $4, $5, $6, "
+        "$7) ON CONFLICT (id) DO NOTHING",
+        x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
+        x.owner_node, x.epoch);
+    tx.commit();
+    return {};
+  });
+}
+
+outcome<std::vector<status>>
+pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
+  outcome<std::vector<status>> out;
+  out.st = guarded("saving checkpoints", [&]() -> status {
+    out.value.clear();
+    pqxx::work tx{*conn_};
+    for (const auto& cp : xs)
+      out.value.push_back(save_one(tx, cp));
+    tx.commit(); // one commit (one WAL flush) for the whole group
+    return {};
+  });
+  if (!out.st)
+    out.value.clear();
+  return out;
+}
+
+// Under a shared row lock the epoch cannot change until commit, so a
+// claim by another node waits for this transaction or skips the row.
+status pg_store::save_one(pqxx::work& tx, const checkpoint& cp) {
+  auto owner = tx.exec_params(
+      "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE",
+      cp.execution_id);
+  if (owner.empty())
+    return {errc::not_found, "no execution " + cp.execution_id};
+  auto epoch = owner[0][0].as<std::int64_t>();
+  if (epoch != cp.epoch)
+    return {errc::stale_epoch,
+            "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                " carries epoch " + std::to_string(cp.epoch) +
+                " but the execution is at epoch " + std::to_string(epoch)};
+  tx.exec_params0(
+      "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
+      "output, agent_id, started_at, finished_at, cost) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+      cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
+      pqxx::binarystring{encode_output(cp.output)}, cp.agent_id,
+      cp.started_at_ms, cp.finished_at_ms, cp.cost);
+  return {};
+}
+
+status pg_store::change_state(const state_change& x) {
+  return guarded("changing state of " + x.execution_id, [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec_params(
+        "UPDATE workflow_executions SET state = $1, output = $2, "
+        "error = $3, updated_at = now(), budget_approved_until = CASE "
+        "WHEN $6::float8 < 0 THEN budget_approved_until ELSE $6::float8 END "
+        "WHERE id = $4 "
+        "AND epoch = $5",
+        to_string(x.state), x.output, x.error, x.execution_id, x.epoch,
+        x.budget_approved_until);
+    tx.commit();
+    if (r.affected_rows() == 0)
+      return {errc::stale_epoch, "execution " + x.execution_id +
+                                     " is not owned at epoch " +
+                                     std::to_string(x.epoch)};
+    return {};
+  });
+}
+
+outcome<std::optional<execution_record>>
+pg_store::find_execution(const std::string& id) {
+  outcome<std::optional<execution_record>> out;
+  out.st = guarded("reading execution " + id, [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec_params(std::string{"SELECT "} + execution_columns +
+                                " FROM workflow_executions e WHERE e.id = $1",
+                            id);
+    if (!r.empty())
+      out.value = read_execution(r[0]);
+    return {};
+  });
+  return out;
+}
+
+outcome<std::vector<checkpoint>> pg_store::checkpoints(const std::string& id) {
+  auto all = checkpoints_of({id});
+  return {all.st, std::move(all.value[id])};
+}
+
+outcome<std::map<std::string, std::vector<checkpoint>>>
+pg_store::checkpoints_of(const std::vector<std::string>& ids) {
+  outcome<std::map<std::string, std::vector<checkpoint>>> out;
+  if (ids.empty())
+    return out;
+  out.st = guarded("reading checkpoints", [&]() -> status {
+    out.value.clear();
+    pqxx::work tx{*conn_};
+    auto rows = tx.exec(
+        "SELECT execution_id, step_id, attempt, epoch, output, agent_id, "
+        "started_at, finished_at, cost::float8 FROM execution_steps "
+        "WHERE execution_id IN (" +
+        quoted_list(tx, ids) + ") ORDER BY execution_id, finished_at, step_id");
+    for (const auto& r : rows) {
+      std::string id = r[0].c_str();
+      auto output = decode_output(pqxx::binarystring{r[4]}.str());
+      if (!output)
+        return {errc::corrupt, "checkpoint " + id + "/" + r[1].c_str() +
+                                   " has an unknown encoding"};
+      out.value[id].push_back({id, r[1].c_str(), r[2].as<int>(),
+                               r[3].as<std::int64_t>(), *output, r[5].c_str(),
+                               r[6].as<std::int64_t>(), r[7].as<std::int64_t>(),
+                               r[8].as<double>()});
+    }
+    return {};
+  });
+  return out;
+}
+
+outcome<std::vector<execution_record>>
+pg_store::claim_unfinished(const std::string& node_id) {
+  return claim("e.owner_node = $1 OR (" + std::string{expired_owner} + ")",
+               node_id, 1000000);
+}
+
+outcome<std::vector<execution_record>>
+pg_store::claim_expired(const std::string& node_id, int limit) {
+  return claim(expired_owner, node_id, limit);
+}
+
+outcome<std::vector<execution_record>>
+pg_store::claim(const std::string& who, const std::string& node_id,
+                int limit) {
+  outcome<std::vector<execution_record>> out;
+  out.st = guarded("claiming executions", [&]() -> status {
+    pqxx::work tx{*conn_};
+    out.value = read_executions(tx.exec_params(claim_sql(who), node_id, limit));
+    tx.commit();
+    return {};
+  });
+  return out;
+}
+
+status pg_store::release_executions(const std::string& node_id,
+                                    const std::vector<std::string>& ids) {
+  if (ids.empty())
+    return {};
+  return guarded("releasing executions", [&]() -> status {
+    pqxx::work tx{*conn_};
+    tx.exec_params0("UPDATE workflow_executions SET owner_node = NULL, "
+                    "state = CASE WHEN state = 'running' THEN 'pending' "
+                    "ELSE state END, updated_at = now() WHERE owner_node = "
+                    "$1 AND id IN (" +
+                        quoted_list(tx, ids) + ")",
+                    node_id);
+    tx.commit();
+    return {};
+  });
+}
+
+} // namespace hishamos::persistence::pg

@@ -1,0 +1,169 @@
+// PostgreSQL: append-only records (task results, audit events), learned
+// quality and ratings. One batch is one transaction with one multi-row
+// INSERT per table.
+
+#include <map>
+#include <tuple>
+
+#include "persistence/pg/connection.hpp"
+
+namespace hishamos::persistence::pg {
+
+namespace {
+
+std::string null_or(pqxx::work& tx, bool null, const std::string& quoted) {
+  return null ? std::string{"NULL"} : quoted;
+}
+
+void insert_task_results(pqxx::work& tx,
+                         const std::vector<task_result_record>& xs) {
+  if (xs.empty())
+    return;
+  // One multi-row INSERT; values are quoted by libpqxx.
+  std::string sql =
+      "INSERT INTO task_results (execution_id, step_id, agent_id, "
+      "quality_score, cost, tokens_in, tokens_out, latency_ms, "
+      "created_at, decision, template_version, tokens_cached, "
+      "cost_avoided, provider, model, workflow, department) VALUES ";
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto& r = xs[i];
+    sql += (i ? ",(" : "(") + tx.quote(r.execution_id) + "," +
+           tx.quote(r.step_id) + "," + tx.quote(r.agent_id) + "," +
+           null_or(tx, r.quality_score < 0, tx.quote(r.quality_score)) + "," +
+           tx.quote(r.cost) + "," + tx.quote(r.tokens_in) + "," +
+           tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
+           ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0)," +
+           null_or(tx, r.decision.empty(), tx.quote(r.decision)) + "," +
+           null_or(tx, r.template_version <= 0, tx.quote(r.template_version)) +
+           "," + tx.quote(r.tokens_cached) + "," + tx.quote(r.cost_avoided) +
+           "," + tx.quote(r.provider) + "," + tx.quote(r.model) + "," +
+           tx.quote(r.workflow) + "," + tx.quote(r.department) + ")";
+  }
+  tx.exec0(sql);
+}
+
+void insert_audit_events(pqxx::work& tx, const std::vector<audit_event>& xs) {
+  if (xs.empty())
+    return;
+  std::string sql = "INSERT INTO audit_logs (user_id, action, details, "
+                    "created_at) VALUES ";
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto& e = xs[i];
+    sql += (i ? ",(" : "(") +
+           null_or(tx, e.user_id.empty(), tx.quote(e.user_id)) + "," +
+           tx.quote(e.action) + "," + tx.quote(e.details) +
+           "::jsonb,to_timestamp(" + tx.quote(e.created_at_ms) + " / 1000.0))";
+  }
+  tx.exec0(sql);
+}
+
+void upsert_agent_stats(pqxx::work& tx,
+                        const std::vector<agent_stat_record>& xs) {
+  // One row per key, the newest: ON CONFLICT may not touch a row twice.
+  std::map<std::tuple<std::string, std::string, std::string>,
+           const agent_stat_record*>
+      newest;
+  for (const auto& x : xs)
+    newest[{x.agent_id, x.category, x.node_id}] = &x;
+  if (newest.empty())
+    return;
+  std::string sql = "INSERT INTO agent_stats (agent_id, category, node_id, "
+                    "successes, failures) VALUES ";
+  bool first = true;
+  for (const auto& [key, x] : newest) {
+    sql += (first ? "(" : ",(") + tx.quote(x->agent_id) + "," +
+           tx.quote(x->category) + "," + tx.quote(x->node_id) + "," +
+           tx.quote(x->successes) + "," + tx.quote(x->failures) + ")";
+    first = false;
+  }
+  tx.exec0(sql + " ON CONFLICT (agent_id, category, node_id) DO UPDATE SET "
+                 "successes = excluded.successes, failures = "
+                 "excluded.failures, updated_at = now()");
+}
+
+outcome<std::int64_t> count_rows(pqxx::connection& conn, const char* what,
+                                 const char* sql) {
+  outcome<std::int64_t> out;
+  out.st = guarded(what, [&]() -> status {
+    pqxx::nontransaction tx{conn};
+    out.value = tx.exec1(sql)[0].as<std::int64_t>();
+    return {};
+  });
+  return out;
+}
+
+} // namespace
+
+status pg_store::append_records(const record_batch& batch) {
+  return guarded("appending records", [&]() -> status {
+    if (batch.empty())
+      return {};
+    pqxx::work tx{*conn_};
+    insert_task_results(tx, batch.task_results);
+    insert_audit_events(tx, batch.audit_events);
+    upsert_agent_stats(tx, batch.agent_stats);
+    tx.commit();
+    return {};
+  });
+}
+
+outcome<std::vector<agent_stat_record>> pg_store::agent_stats() {
+  outcome<std::vector<agent_stat_record>> out;
+  out.st = guarded("reading learned agent quality", [&]() -> status {
+    pqxx::nontransaction tx{*conn_};
+    for (const auto& row : tx.exec("SELECT agent_id, category, successes, "
+                                   "failures, node_id FROM agent_stats"))
+      out.value.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                           row[2].as<double>(), row[3].as<double>(),
+                           row[4].as<std::string>()});
+    return {};
+  });
+  return out;
+}
+
+outcome<std::map<std::string, step_result_meta>>
+pg_store::decisions_of(const std::string& execution_id) {
+  outcome<std::map<std::string, step_result_meta>> out;
+  out.st = guarded("reading routing decisions", [&]() -> status {
+    pqxx::nontransaction tx{*conn_};
+    for (const auto& row : tx.exec_params(
+             "SELECT DISTINCT ON (step_id) step_id, coalesce(decision, ''), "
+             "coalesce(template_version, 0) FROM task_results WHERE "
+             "execution_id = $1 ORDER BY step_id, id DESC",
+             execution_id))
+      out.value[row[0].as<std::string>()] = {row[1].as<std::string>(),
+                                             row[2].as<int>()};
+    return {};
+  });
+  return out;
+}
+
+status pg_store::rate_result(const std::string& execution_id,
+                             const std::string& step_id, double score) {
+  return guarded("rating a result", [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec_params(
+        "UPDATE task_results SET quality_score = $3 WHERE id = (SELECT "
+        "max(id) FROM task_results WHERE execution_id = $1 AND step_id = "
+        "$2)",
+        execution_id, step_id, score);
+    tx.commit();
+    if (r.affected_rows() == 0)
+      return {errc::not_found, "execution " + execution_id +
+                                   " has no result for step '" + step_id +
+                                   "'"};
+    return {};
+  });
+}
+
+outcome<std::int64_t> pg_store::count_task_results() {
+  return count_rows(*conn_, "counting task results",
+                    "SELECT count(*) FROM task_results");
+}
+
+outcome<std::int64_t> pg_store::count_audit_events() {
+  return count_rows(*conn_, "counting audit events",
+                    "SELECT count(*) FROM audit_logs");
+}
+
+} // namespace hishamos::persistence::pg

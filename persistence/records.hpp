@@ -1,0 +1,159 @@
+#pragma once
+
+// The rows the store keeps, as the rest of the runtime sees them: an
+// execution, its checkpoints and state changes, the append-only records
+// of every step (task results, audit events, learned quality) and the
+// nodes of a cluster. Plain data: the store roles read and write them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hishamos::persistence {
+
+/// Lifecycle states of an execution.
+enum class execution_state {
+  pending,
+  running,
+  paused,
+  completed,
+  failed,
+  cancelled
+};
+[[nodiscard]] const char* to_string(execution_state x);
+[[nodiscard]] std::optional<execution_state>
+parse_execution_state(const std::string& x);
+[[nodiscard]] bool is_terminal(execution_state x);
+
+/// One row of workflow_executions.
+struct execution_record {
+  std::string id;
+  std::string workflow_name;
+  std::string definition; ///< The workflow as JSON, as it was when started.
+  std::string input;      ///< JSON object.
+  execution_state state = execution_state::pending;
+  std::string owner_node;
+  std::int64_t epoch = 1; ///< Fences writes from a stale owner.
+  std::string output;     ///< JSON object of leaf-step outputs when completed.
+  std::string error;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  /// A person approved spending beyond its budgets until the execution's
+  /// own spend reaches this (USD); 0 = nothing approved.
+  double budget_approved_until = 0;
+};
+
+/// A finished step: the result an execution never recomputes once stored.
+struct checkpoint {
+  std::string execution_id;
+  std::string step_id;
+  int attempt = 1;
+  std::int64_t epoch = 1;
+  std::string output;
+  std::string agent_id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  double cost = 0; ///< What its model call cost: budgets count it on resume.
+};
+
+/// A fenced change of an execution's state.
+struct state_change {
+  std::string execution_id;
+  std::int64_t epoch = 1;
+  execution_state state = execution_state::running;
+  std::string output; ///< JSON, for completed executions.
+  std::string error;  ///< For failed or cancelled executions.
+  /// Replaces the execution's budget_approved_until; < 0 = leaves it.
+  double budget_approved_until = -1;
+};
+
+/// One append-only record of a step attempt's result (task_results).
+struct task_result_record {
+  std::string execution_id;
+  std::string step_id;
+  std::string agent_id;
+  double quality_score = -1; ///< -1: not scored (stored as NULL).
+  double cost = 0;
+  int tokens_in = 0;
+  int tokens_out = 0;
+  std::int64_t latency_ms = 0;
+  std::int64_t created_at_ms = 0;
+  std::string decision;     ///< Why its agent ran it (JSON); "" = unknown.
+  int template_version = 0; ///< Of the template rendered; 0 = unknown.
+  int tokens_cached = 0;    ///< Of tokens_in, served from a cache.
+  double cost_avoided = 0;  ///< A cache hit: what the call would have cost.
+  std::string provider;     ///< "" = no model call (a function agent).
+  std::string model;
+  std::string workflow;   ///< The execution's workflow, for roll-ups.
+  std::string department; ///< The workflow's department ("" = none).
+};
+
+/// What a step's newest result says beyond its checkpoint.
+struct step_result_meta {
+  std::string decision;     ///< "" = none stored.
+  int template_version = 0; ///< 0 = unknown.
+};
+
+/// Learned quality of an agent for a command category (agent_stats), as
+/// one node observed it, written with the batch: the newest values replace
+/// the stored ones of that (agent, category, node).
+struct agent_stat_record {
+  std::string agent_id;
+  std::string category;
+  double successes = 0;
+  double failures = 0;
+  std::string node_id; ///< Whose evidence; "" = an unclustered node's.
+};
+
+/// One append-only audit event (audit_logs): who did what.
+struct audit_event {
+  std::string user_id;        ///< "" when no user is known (no auth yet).
+  std::string action;         ///< e.g. execution.start, execution.cancel
+  std::string details = "{}"; ///< JSON object.
+  std::int64_t created_at_ms = 0;
+};
+
+/// Append-only records written together by the batch processor.
+struct record_batch {
+  std::vector<task_result_record> task_results;
+  std::vector<audit_event> audit_events;
+  std::vector<agent_stat_record> agent_stats;
+  [[nodiscard]] size_t size() const {
+    return task_results.size() + audit_events.size() + agent_stats.size();
+  }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  /// Puts `earlier` in front of these records (a failed write goes back).
+  void prepend(record_batch earlier);
+};
+
+/// A node as the nodes table knows it.
+struct node_row {
+  std::string id;
+  std::string address;      ///< host:port of its middleman; "" = none.
+  std::string http_address; ///< host:port of its admin HTTP server.
+  std::int64_t lease_expires_at_ms = 0;
+  std::int64_t started_at_ms = 0;
+  bool alive = false; ///< Its lease has not expired (database time).
+};
+
+/// A catalog workflow as stored in the workflows table.
+struct workflow_row {
+  std::string name;
+  int version = 1;
+  std::string status = "active";
+  std::string department;
+  std::string definition; ///< JSON.
+};
+
+/// What `hishamos db optimize` did and found.
+struct optimize_report {
+  std::vector<std::string>
+      analyzed; ///< Tables whose statistics were refreshed.
+  std::vector<std::string> missing_indexes; ///< "name on table (columns)".
+};
+
+/// Milliseconds since the Unix epoch (wall clock, for timestamps).
+[[nodiscard]] std::int64_t now_ms();
+
+} // namespace hishamos::persistence

@@ -1,0 +1,28 @@
+#pragma once
+
+// Role: the store's own upkeep: its schema, its liveness, its settings.
+
+#include "persistence/errors.hpp"
+#include "persistence/records.hpp"
+
+namespace hishamos::persistence {
+
+class schema_store {
+public:
+  virtual ~schema_store() = default;
+
+  /// Applies pending forward-only migrations.
+  virtual status migrate() = 0;
+  /// Highest applied migration version.
+  virtual outcome<int> schema_version() = 0;
+  /// Cheap liveness check.
+  virtual status ping() = 0;
+  /// Refreshes planner statistics and reports expected indexes that are
+  /// missing or invalid.
+  virtual outcome<optimize_report> optimize() = 0;
+  /// Refuses settings that lose committed data (fsync off, asynchronous
+  /// commit), saying what to change.
+  virtual status check_durability() = 0;
+};
+
+} // namespace hishamos::persistence

@@ -1,0 +1,157 @@
+#pragma once
+
+// The SQLite backend's one class and the helpers its role files share
+// (sqlite/executions.cpp, sqlite/records.cpp, sqlite/reports.cpp,
+// sqlite/workflows.cpp, sqlite/schema.cpp). Included by those files only.
+// The embedded store is single-node: it has no lease role.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <sqlite3.h>
+
+#include "persistence/store.hpp"
+
+namespace hishamos::persistence::sqlite {
+
+struct db_closer {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct stmt_finalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
+
+/// Busy and locked mean another connection holds the write lock: retryable.
+errc code_of(int rc);
+
+/// Marks bytes to bind as a BLOB rather than TEXT.
+struct blob {
+  std::string bytes;
+};
+
+/// A prepared statement with positional binding and column access.
+class statement {
+public:
+  statement(sqlite3* db, const char* sql);
+  template <class... Ts> statement& bind(const Ts&... xs) {
+    int i = 0;
+    (bind_one(++i, xs), ...);
+    return *this;
+  }
+  /// Binds one task_results row at parameter offset `base` (17 values).
+  void bind_row(int base, const task_result_record& r);
+  /// Binds NULL at `i`.
+  void bind_null(int i);
+  /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
+  std::string text(int col) const;
+  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+  std::int64_t integer(int col) const {
+    return sqlite3_column_int64(stmt_.get(), col);
+  }
+  status error(const std::string& what, int rc) const {
+    return {code_of(rc), what + " failed: " + sqlite3_errmsg(db_)};
+  }
+
+  void bind_one(int i, const std::string& x);
+  void bind_one(int i, const char* x) { bind_one(i, std::string{x}); }
+  void bind_one(int i, std::int64_t x) {
+    sqlite3_bind_int64(stmt_.get(), i, x);
+  }
+  void bind_one(int i, int x) { sqlite3_bind_int64(stmt_.get(), i, x); }
+  void bind_one(int i, double x) { sqlite3_bind_double(stmt_.get(), i, x); }
+  void bind_one(int i, const blob& x);
+
+private:
+  sqlite3* db_;
+  stmt_ptr stmt_;
+  int rc_ = SQLITE_OK;
+};
+
+/// The columns of an execution row, in the order read_execution reads them.
+extern const char* const execution_columns;
+execution_record read_execution(const statement& s);
+
+/// One connection to the embedded store.
+class sqlite_store final : public store {
+public:
+  explicit sqlite_store(db_ptr db) : db_(std::move(db)) {}
+
+  /// Runs SQL without results (pragmas, migrations).
+  status exec(const std::string& sql);
+
+  // schema (sqlite/schema.cpp)
+  status migrate() override;
+  outcome<int> schema_version() override;
+  status ping() override;
+  outcome<optimize_report> optimize() override;
+  /// synchronous=FULL is set when the store is opened.
+  status check_durability() override { return {}; }
+
+  // executions and checkpoints (sqlite/executions.cpp)
+  status create_execution(const execution_record& x) override;
+  outcome<std::vector<status>>
+  save_checkpoints(const std::vector<checkpoint>& xs) override;
+  status change_state(const state_change& x) override;
+  outcome<std::optional<execution_record>>
+  find_execution(const std::string& id) override;
+  outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override;
+  outcome<std::map<std::string, std::vector<checkpoint>>>
+  checkpoints_of(const std::vector<std::string>& ids) override;
+  outcome<std::vector<execution_record>>
+  claim_unfinished(const std::string& node_id) override;
+  outcome<std::vector<execution_record>>
+  claim_expired(const std::string& node_id, int limit) override;
+  status release_executions(const std::string& node_id,
+                            const std::vector<std::string>& ids) override;
+
+  // append-only records (sqlite/records.cpp)
+  status append_records(const record_batch& batch) override;
+  outcome<std::vector<agent_stat_record>> agent_stats() override;
+  outcome<std::map<std::string, step_result_meta>>
+  decisions_of(const std::string& execution_id) override;
+  status rate_result(const std::string& execution_id,
+                     const std::string& step_id, double score) override;
+  outcome<std::int64_t> count_task_results() override;
+  outcome<std::int64_t> count_audit_events() override;
+
+  // reports (sqlite/reports.cpp)
+  outcome<std::vector<execution_record>> list_executions(int limit) override;
+  outcome<workflow_page> list_workflows(const workflow_query& q) override;
+  outcome<std::vector<daily_point>>
+  agent_daily_series(const std::string& agent_id, const std::string& from_day,
+                     const std::string& to_day) override;
+  outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override;
+
+  // workflows (sqlite/workflows.cpp)
+  status sync_workflows(const std::vector<workflow_row>& xs) override;
+
+private:
+  /// Runs `body` in BEGIN IMMEDIATE ... COMMIT; rolls back on failure.
+  template <class F> status transaction(F body) {
+    if (auto st = exec("BEGIN IMMEDIATE"); !st)
+      return st;
+    auto st = body();
+    if (!st) {
+      (void)exec("ROLLBACK"); // the original error is the one to report
+      return st;
+    }
+    if (auto commit = exec("COMMIT"); !commit) {
+      (void)exec("ROLLBACK"); // the original error is the one to report
+      return commit;
+    }
+    return {};
+  }
+  status save_one(const checkpoint& cp);
+  outcome<std::vector<execution_record>>
+  select_executions(const std::string& sql);
+  outcome<std::int64_t> count(const char* what, const char* sql);
+  status insert_task_results(const std::vector<task_result_record>& xs);
+
+  db_ptr db_;
+};
+
+} // namespace hishamos::persistence::sqlite

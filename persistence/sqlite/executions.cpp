@@ -1,0 +1,229 @@
+// SQLite: executions, checkpoints and their ownership. The embedded store
+// is single-node (the node holds a file lock), so ownership only moves
+// between this node and "unowned" (queued while the node was at its limit).
+
+#include "persistence/checkpoint_codec.hpp"
+#include "persistence/sqlite/connection.hpp"
+
+namespace hishamos::persistence::sqlite {
+
+const char* const execution_columns =
+    "id, workflow_name, definition, input, state, owner_node, epoch, "
+    "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at, "
+    "budget_approved_until";
+
+execution_record read_execution(const statement& s) {
+  execution_record x;
+  x.id = s.text(0);
+  x.workflow_name = s.text(1);
+  x.definition = s.text(2);
+  x.input = s.text(3);
+  x.state = parse_execution_state(s.text(4)).value_or(execution_state::failed);
+  x.owner_node = s.text(5);
+  x.epoch = s.integer(6);
+  x.output = s.text(7);
+  x.error = s.text(8);
+  x.created_at_ms = s.integer(9);
+  x.updated_at_ms = s.integer(10);
+  x.budget_approved_until = s.real(11);
+  return x;
+}
+
+status sqlite_store::create_execution(const execution_record& x) {
+  statement s{db_.get(),
+              "INSERT OR IGNORE INTO workflow_executions (id, workflow_name, "
+              "definition, input, state, owner_node, epoch, created_at, "
+              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+  auto now = now_ms();
+  s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
+         x.owner_node, x.epoch, now, now);
+  if (int rc = s.step(); rc != SQLITE_DONE)
+    return s.error("creating execution " + x.id, rc);
+  return {};
+}
+
+outcome<std::vector<status>>
+sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
+  std::vector<status> each;
+  auto st = transaction([&]() -> status {
+    each.clear();
+    for (const auto& cp : xs) {
+      auto one = save_one(cp);
+      if (!one && is_retryable(one.code))
+        return one;
+      each.push_back(std::move(one));
+    }
+    return {};
+  });
+  return {st, st ? each : std::vector<status>{}};
+}
+
+status sqlite_store::save_one(const checkpoint& cp) {
+  statement check{db_.get(),
+                  "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
+  check.bind(cp.execution_id);
+  int rc = check.step();
+  if (rc == SQLITE_DONE)
+    return {errc::not_found, "no execution " + cp.execution_id};
+  if (rc != SQLITE_ROW)
+    return check.error("checking epoch", rc);
+  if (check.integer(0) != cp.epoch)
+    return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" +
+                                   cp.step_id + " carries epoch " +
+                                   std::to_string(cp.epoch) +
+                                   " but the execution is at epoch " +
+                                   std::to_string(check.integer(0))};
+  statement ins{db_.get(),
+                "INSERT INTO execution_steps (execution_id, step_id, attempt, "
+                "epoch, output, agent_id, started_at, finished_at, cost) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
+  ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
+           blob{encode_output(cp.output)}, cp.agent_id, cp.started_at_ms,
+           cp.finished_at_ms, cp.cost);
+  if (rc = ins.step(); rc != SQLITE_DONE)
+    return ins.error("saving checkpoint", rc);
+  return {};
+}
+
+status sqlite_store::change_state(const state_change& x) {
+  statement s{db_.get(),
+              "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
+              "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
+              "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?"};
+  s.bind(to_string(x.state), x.output, x.error, now_ms(),
+         x.budget_approved_until, x.budget_approved_until, x.execution_id,
+         x.epoch);
+  if (int rc = s.step(); rc != SQLITE_DONE)
+    return s.error("changing state of " + x.execution_id, rc);
+  if (sqlite3_changes(db_.get()) == 0)
+    return {errc::stale_epoch, "execution " + x.execution_id +
+                                   " is not owned at epoch " +
+                                   std::to_string(x.epoch)};
+  return {};
+}
+
+outcome<std::optional<execution_record>>
+sqlite_store::find_execution(const std::string& id) {
+  statement s{db_.get(), (std::string{"SELECT "} + execution_columns +
+                          " FROM workflow_executions WHERE id = ?")
+                             .c_str()};
+  s.bind(id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE)
+    return {{}, std::nullopt};
+  if (rc != SQLITE_ROW)
+    return {s.error("reading execution " + id, rc)};
+  return {{}, read_execution(s)};
+}
+
+outcome<std::vector<checkpoint>>
+sqlite_store::checkpoints(const std::string& id) {
+  statement s{db_.get(),
+              "SELECT step_id, attempt, epoch, output, agent_id, started_at, "
+              "finished_at, cost FROM execution_steps WHERE execution_id = ? "
+              "ORDER BY finished_at, step_id"};
+  s.bind(id);
+  std::vector<checkpoint> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto output = decode_output(s.text(3));
+    if (!output)
+      return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0) +
+                                  " has an unknown encoding"}};
+    out.push_back({id, s.text(0), static_cast<int>(s.integer(1)),
+                   s.integer(2), *output, s.text(4), s.integer(5),
+                   s.integer(6), s.real(7)});
+  }
+  if (rc != SQLITE_DONE)
+    return {s.error("reading checkpoints of " + id, rc)};
+  return {{}, std::move(out)};
+}
+
+// Local reads cost no round trip: one query per execution is fine.
+outcome<std::map<std::string, std::vector<checkpoint>>>
+sqlite_store::checkpoints_of(const std::vector<std::string>& ids) {
+  outcome<std::map<std::string, std::vector<checkpoint>>> out;
+  for (const auto& id : ids) {
+    auto one = checkpoints(id);
+    if (!one)
+      return {one.st};
+    if (!one.value.empty())
+      out.value[id] = std::move(one.value);
+  }
+  return out;
+}
+
+outcome<std::vector<execution_record>>
+sqlite_store::select_executions(const std::string& sql) {
+  statement s{db_.get(), sql.c_str()};
+  std::vector<execution_record> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.push_back(read_execution(s));
+  if (rc != SQLITE_DONE)
+    return {s.error("listing executions", rc)};
+  return {{}, std::move(out)};
+}
+
+outcome<std::vector<execution_record>>
+sqlite_store::claim_unfinished(const std::string& node_id) {
+  outcome<std::vector<execution_record>> out;
+  out.st = transaction([&]() -> status {
+    statement up{
+        db_.get(),
+        "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
+        "updated_at = ? WHERE state IN ('pending', 'running', 'paused')"};
+    up.bind(node_id, now_ms());
+    if (int rc = up.step(); rc != SQLITE_DONE)
+      return up.error("claiming unfinished executions", rc);
+    auto rows = select_executions(std::string{"SELECT "} + execution_columns +
+                                  " FROM workflow_executions WHERE state IN "
+                                  "('pending', 'running', 'paused') ORDER BY "
+                                  "created_at");
+    out.value = std::move(rows.value);
+    return rows.st;
+  });
+  return out;
+}
+
+// There are no other owners to fence or leases to keep: what no live node
+// owns are the executions queued unowned while the node was at its limit.
+outcome<std::vector<execution_record>>
+sqlite_store::claim_expired(const std::string& node_id, int limit) {
+  statement s{db_.get(),
+              (std::string{"UPDATE workflow_executions SET owner_node = ?, "
+                           "epoch = epoch + 1, state = CASE WHEN state = "
+                           "'paused' THEN 'paused' ELSE 'running' END, "
+                           "updated_at = ? WHERE id IN (SELECT id FROM "
+                           "workflow_executions WHERE state IN ('pending', "
+                           "'paused') AND COALESCE(owner_node, '') = '' "
+                           "ORDER BY created_at, id LIMIT ?) RETURNING "} +
+               execution_columns)
+                  .c_str()};
+  s.bind(node_id, now_ms(), limit);
+  std::vector<execution_record> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.push_back(read_execution(s));
+  if (rc != SQLITE_DONE)
+    return {s.error("claiming queued executions", rc)};
+  return {{}, std::move(out)};
+}
+
+status sqlite_store::release_executions(const std::string& node_id,
+                                        const std::vector<std::string>& ids) {
+  return transaction([&]() -> status {
+    for (const auto& id : ids) {
+      statement s{db_.get(),
+                  "UPDATE workflow_executions SET owner_node = NULL, state = "
+                  "CASE WHEN state = 'running' THEN 'pending' ELSE state "
+                  "END, updated_at = ? WHERE owner_node = ? AND id = ?"};
+      s.bind(now_ms(), node_id, id);
+      if (int rc = s.step(); rc != SQLITE_DONE)
+        return s.error("releasing execution " + id, rc);
+    }
+    return {};
+  });
+}
+
+} // namespace hishamos::persistence::sqlite

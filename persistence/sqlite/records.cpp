@@ -1,0 +1,116 @@
+// SQLite: append-only records (task results, audit events), learned
+// quality and ratings; one batch is one transaction.
+
+#include <algorithm>
+
+#include "persistence/sqlite/connection.hpp"
+
+namespace hishamos::persistence::sqlite {
+
+namespace {
+constexpr size_t rows_per_insert = 100;
+constexpr int task_result_columns = 17;
+} // namespace
+
+status sqlite_store::insert_task_results(
+    const std::vector<task_result_record>& xs) {
+  for (size_t from = 0; from < xs.size(); from += rows_per_insert) {
+    auto to = std::min(xs.size(), from + rows_per_insert);
+    std::string sql =
+        "INSERT INTO task_results (execution_id, step_id, agent_id, "
+        "quality_score, cost, tokens_in, tokens_out, latency_ms, "
+        "created_at, decision, template_version, tokens_cached, "
+        "cost_avoided, provider, model, workflow, department) VALUES ";
+    for (auto i = from; i < to; ++i)
+      sql += i == from ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                       : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    statement ins{db_.get(), sql.c_str()};
+    for (auto i = from; i < to; ++i)
+      ins.bind_row(static_cast<int>((i - from) * task_result_columns), xs[i]);
+    if (int rc = ins.step(); rc != SQLITE_DONE)
+      return ins.error("appending task results", rc);
+  }
+  return {};
+}
+
+status sqlite_store::append_records(const record_batch& batch) {
+  if (batch.empty())
+    return {};
+  return transaction([&]() -> status {
+    for (const auto& e : batch.audit_events) {
+      statement ins{db_.get(), "INSERT INTO audit_logs (user_id, action, "
+                               "details, created_at) VALUES (NULLIF(?, ''), "
+                               "?, ?, ?)"};
+      ins.bind(e.user_id, e.action, e.details, e.created_at_ms);
+      if (int rc = ins.step(); rc != SQLITE_DONE)
+        return ins.error("appending audit events", rc);
+    }
+    if (auto st = insert_task_results(batch.task_results); !st)
+      return st;
+    for (const auto& x : batch.agent_stats) { // in order: the newest wins
+      statement up{db_.get(),
+                   "INSERT INTO agent_stats (agent_id, category, node_id, "
+                   "successes, failures, updated_at) VALUES (?, ?, ?, ?, ?, "
+                   "?) ON CONFLICT (agent_id, category, node_id) DO UPDATE "
+                   "SET successes = excluded.successes, failures = "
+                   "excluded.failures, updated_at = excluded.updated_at"};
+      up.bind(x.agent_id, x.category, x.node_id, x.successes, x.failures,
+              now_ms());
+      if (int rc = up.step(); rc != SQLITE_DONE)
+        return up.error("storing learned agent quality", rc);
+    }
+    return {};
+  });
+}
+
+outcome<std::vector<agent_stat_record>> sqlite_store::agent_stats() {
+  statement s{db_.get(), "SELECT agent_id, category, successes, failures, "
+                         "node_id FROM agent_stats"};
+  outcome<std::vector<agent_stat_record>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.push_back(
+        {s.text(0), s.text(1), s.real(2), s.real(3), s.text(4)});
+  if (rc != SQLITE_DONE)
+    out.st = s.error("reading learned agent quality", rc);
+  return out;
+}
+
+outcome<std::map<std::string, step_result_meta>>
+sqlite_store::decisions_of(const std::string& execution_id) {
+  statement s{db_.get(), "SELECT step_id, coalesce(decision, ''), "
+                         "coalesce(template_version, 0) FROM task_results "
+                         "WHERE execution_id = ? ORDER BY id"};
+  s.bind(execution_id);
+  outcome<std::map<std::string, step_result_meta>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) // newest last: it stays
+    out.value[s.text(0)] = {s.text(1), static_cast<int>(s.integer(2))};
+  if (rc != SQLITE_DONE)
+    out.st = s.error("reading routing decisions", rc);
+  return out;
+}
+
+status sqlite_store::rate_result(const std::string& execution_id,
+                                 const std::string& step_id, double score) {
+  statement s{db_.get(), "UPDATE task_results SET quality_score = ?3 WHERE "
+                         "id = (SELECT max(id) FROM task_results WHERE "
+                         "execution_id = ?1 AND step_id = ?2)"};
+  s.bind(execution_id, step_id, score);
+  if (int rc = s.step(); rc != SQLITE_DONE)
+    return s.error("rating a result", rc);
+  if (sqlite3_changes(db_.get()) == 0)
+    return {errc::not_found, "execution " + execution_id +
+                                 " has no result for step '" + step_id + "'"};
+  return {};
+}
+
+outcome<std::int64_t> sqlite_store::count_audit_events() {
+  return count("counting audit events", "SELECT count(*) FROM audit_logs");
+}
+
+outcome<std::int64_t> sqlite_store::count_task_results() {
+  return count("counting task results", "SELECT count(*) FROM task_results");
+}
+
+} // namespace hishamos::persistence::sqlite

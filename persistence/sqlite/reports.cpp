@@ -1,0 +1,103 @@
+// SQLite: the reports operators read (lists, daily series, cost roll-ups).
+
+#include "persistence/ledger_sql.hpp"
+#include "persistence/sqlite/connection.hpp"
+
+namespace hishamos::persistence::sqlite {
+
+outcome<std::vector<execution_record>>
+sqlite_store::list_executions(int limit) {
+  return select_executions(std::string{"SELECT "} + execution_columns +
+                           " FROM workflow_executions ORDER BY created_at "
+                           "DESC, id LIMIT " +
+                           std::to_string(limit));
+}
+
+outcome<workflow_page> sqlite_store::list_workflows(const workflow_query& q) {
+  if (auto st = invalid_if(model::check(q)); !st)
+    return {st};
+  constexpr const char* filter =
+      " WHERE (?1 = '' OR w.status = ?1) AND (?2 = '' OR w.department = ?2)";
+  statement count{
+      db_.get(),
+      (std::string{"SELECT count(*) FROM workflows w"} + filter).c_str()};
+  count.bind(q.status, q.department);
+  if (int rc = count.step(); rc != SQLITE_ROW)
+    return {count.error("counting workflows", rc)};
+  outcome<workflow_page> out;
+  out.value.total = count.integer(0);
+  statement s{db_.get(),
+              (std::string{"SELECT w.id, w.version, w.status, w.department, "
+                           "(SELECT count(*) FROM workflow_executions e "
+                           "WHERE e.workflow_name = w.id), "
+                           "(SELECT COALESCE(max(e.created_at), 0) FROM "
+                           "workflow_executions e WHERE e.workflow_name = "
+                           "w.id), w.created_at FROM workflows w"} +
+               filter + " ORDER BY w.created_at DESC, w.id LIMIT ?3 OFFSET ?4")
+                  .c_str()};
+  s.bind(q.status, q.department, q.limit, (q.page - 1) * q.limit);
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.items.push_back({s.text(0), static_cast<int>(s.integer(1)),
+                               s.text(2), s.text(3), s.integer(4),
+                               s.integer(5), s.integer(6)});
+  if (rc != SQLITE_DONE)
+    return {s.error("listing workflows", rc)};
+  return out;
+}
+
+outcome<std::vector<daily_point>>
+sqlite_store::agent_daily_series(const std::string& agent_id,
+                                 const std::string& from_day,
+                                 const std::string& to_day) {
+  if (auto st = invalid_if(model::check_day_range(from_day, to_day)); !st)
+    return {st};
+  // A recursive CTE stands in for generate_series.
+  statement s{db_.get(),
+              "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
+              "date(d, '+1 day') FROM days WHERE d < date(?3)) "
+              "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
+              "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0) "
+              "FROM days LEFT JOIN task_results t ON t.agent_id = ?1 AND "
+              "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
+              "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
+  s.bind(agent_id, from_day, to_day);
+  outcome<std::vector<daily_point>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.push_back(
+        {s.text(0), s.integer(1), s.integer(2), s.real(3), s.real(4)});
+  if (rc != SQLITE_DONE)
+    return {s.error("reading the daily series of " + agent_id, rc)};
+  return out;
+}
+
+namespace {
+
+std::string quote_text(const std::string& x) {
+  std::string out = "'";
+  for (char c : x)
+    out += c == '\'' ? std::string{"''"} : std::string{c};
+  return out + "'";
+}
+
+} // namespace
+
+outcome<std::vector<cost_row>> sqlite_store::cost_rollup(const cost_query& q) {
+  if (auto st = invalid_if(model::check(q)); !st)
+    return {st};
+  sql_dialect d{"strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')",
+                [](std::int64_t ms) { return std::to_string(ms); },
+                quote_text};
+  statement s{db_.get(), cost_rollup_sql(q, d).c_str()};
+  outcome<std::vector<cost_row>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.integer(3),
+                         s.integer(4), s.real(5), s.real(6), s.real(7)});
+  if (rc != SQLITE_DONE)
+    return {s.error("summing the cost ledger", rc)};
+  return out;
+}
+
+} // namespace hishamos::persistence::sqlite
