@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 
 namespace hishamos::actors {
@@ -49,7 +50,7 @@ struct batch_state {
   std::chrono::milliseconds backoff{100};
 };
 
-using batch_self = caf::stateful_actor<batch_state>;
+using batch_self = caf::stateful_actor<batch_state, batch_actor::base>;
 
 // Keeps one pending flush: a sooner deadline (a retry's backoff) replaces a
 // later one (the interval); a stale timer's message is ignored.
@@ -123,7 +124,8 @@ void buffered(batch_self* self) {
     arm_timer(self, st.cfg.interval);
 }
 
-caf::behavior batch_processor(batch_self* self, batch_settings cfg) {
+batch_actor::behavior_type batch_processor(batch_self* self,
+                                           batch_settings cfg) {
   self->state.cfg = std::move(cfg);
   self->state.sink =
       self->spawn<caf::detached>(batch_writer, self->state.cfg.factory);
@@ -158,8 +160,8 @@ caf::behavior batch_processor(batch_self* self, batch_settings cfg) {
 
 } // namespace
 
-caf::actor spawn_batch_processor(caf::actor_system& sys,
-                                 batch_settings settings) {
+batch_actor spawn_batch_processor(caf::actor_system& sys,
+                                  batch_settings settings) {
   return sys.spawn(batch_processor, std::move(settings));
 }
 

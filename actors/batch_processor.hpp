@@ -9,7 +9,9 @@
 //   persistence::agent_stat_record (learned quality, upserted) -> buffered
 //       (no reply). A batch is written when `max_batch` records wait or
 //       `interval` passed since the first of them arrived.
+//   (flush_atom, timer id) -> (from itself) the batch's time is up.
 //   exit (node shutdown)  -> writes what is buffered, then quits.
+// The interface is checked by the compiler (actors/interfaces.hpp).
 // A failed write keeps the records and tries again with doubling backoff
 // (100 ms to 5 s), logging how many wait; they are never dropped silently.
 // At shutdown it gives up after `shutdown_attempts` failed writes and logs
@@ -24,6 +26,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "actors/persistence_supervisor.hpp"
 
@@ -39,7 +42,7 @@ struct batch_settings {
 };
 
 /// Spawns a batch processor (and its detached writer).
-caf::actor spawn_batch_processor(caf::actor_system& sys,
-                                 batch_settings settings);
+batch_actor spawn_batch_processor(caf::actor_system& sys,
+                                  batch_settings settings);
 
 } // namespace hishamos::actors

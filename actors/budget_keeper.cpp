@@ -7,7 +7,6 @@
 #include <tuple>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -113,18 +112,12 @@ double spent(const keeper_state& st, budget_scope scope,
   return total;
 }
 
-// Each budget with what counts against it now, as JSON.
-std::string describe(const keeper_state& st) {
-  auto out = nlohmann::json::array();
+// Each budget with what counts against it now.
+model::budget_snapshot describe(const keeper_state& st) {
+  model::budget_snapshot out{true, {}, st.refreshed_at_ms, st.read_error};
   for (const auto& b : st.cfg.budgets) {
-    nlohmann::json x{{"scope", model::to_string(b.scope)},
-                     {"name", b.name},
-                     {"limit_usd", b.limit_usd},
-                     {"action", model::to_string(b.action)}};
-    if (!b.downgrade_model.empty())
-      x["downgrade_model"] = b.downgrade_model;
+    model::budget_status x{b, {}};
     if (b.scope != budget_scope::execution) {
-      x["period"] = model::to_string(b.period);
       // Every workflow or department with spend in the period.
       std::set<std::string> names;
       for (const auto& [k, usd] : st.ledger)
@@ -133,18 +126,13 @@ std::string describe(const keeper_state& st) {
       for (const auto& s : st.recent)
         names.insert(b.scope == budget_scope::workflow ? s.workflow
                                                        : s.department);
-      auto spent_usd = nlohmann::json::object();
       for (const auto& n : names)
         if (!n.empty() && (b.name.empty() || n == b.name))
-          spent_usd[n] = spent(st, b.scope, n, b.period);
-      x["spent_usd"] = spent_usd;
+          x.spent_usd[n] = spent(st, b.scope, n, b.period);
     }
-    out.push_back(std::move(x));
+    out.budgets.push_back(std::move(x));
   }
-  return nlohmann::json{{"budgets", out},
-                        {"ledger_read_at_ms", st.refreshed_at_ms},
-                        {"ledger_error", st.read_error}}
-      .dump();
+  return out;
 }
 
 caf::behavior budget_keeper(keeper_self* self, budget_keeper_settings cfg) {
@@ -164,19 +152,14 @@ caf::behavior budget_keeper(keeper_self* self, budget_keeper_settings cfg) {
     self->delayed_send(self, st.cfg.refresh, refresh_atom::value);
   }
   return {
-      [self](budget_atom, const std::string& workflow,
-             const std::string& department, double execution_spent,
-             double approved_until) {
+      [self](const model::budget_question& q) {
         auto& st = self->state;
-        auto v = model::judge_budgets(
-            st.cfg.budgets,
-            {workflow, department, execution_spent, approved_until},
-            [&](budget_scope scope, const std::string& name,
-                budget_period period) {
-              return spent(st, scope, name, period);
-            });
-        return caf::make_message(static_cast<int>(v.action), v.reason, v.budget,
-                                 v.model, v.limit_usd);
+        return model::judge_budgets(st.cfg.budgets, q,
+                                    [&](budget_scope scope,
+                                        const std::string& name,
+                                        budget_period period) {
+                                      return spent(st, scope, name, period);
+                                    });
       },
       [self](spent_atom, const std::string& workflow,
              const std::string& department, double usd) {

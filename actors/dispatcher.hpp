@@ -47,14 +47,22 @@
 //                              requests move to it (lock_sync).
 //   (lock_granted_atom, id), (lock_denied_atom, id, holders) -> the
 //                              authority's answers (from another one: ignored).
-//   directory_atom          -> std::string: the agent directory as JSON,
-//                              with cluster-wide and own load per agent.
-//   stats_atom              -> std::string: learned quality as JSON.
+//   directory_atom          -> vector<model::agent_directory_entry>: the
+//                              agent directory, with cluster-wide and own
+//                              load per agent.
+//   (lock_release_atom, directory_atom) -> model::lock_table_snapshot: the
+//                              lock authority this node turns to, and what
+//                              it holds and who waits.
+//   stats_atom              -> vector<model::quality_entry>: learned
+//                              quality, the cluster's and this node's part.
+// The interface is checked by the compiler (actors/interfaces.hpp).
 // Learns from every result: an output that satisfies its evaluator counts
 // as a success for (agent, category), any other result or failure of the
 // agent as a failure. Persists the learned quality through the batch
 // processor (agent_stats); a restart starts from what was stored. Waiting
 // steps are not persisted: their executions time out or are resumed.
+// A crash of the dispatcher takes the node down with it (its executions
+// are resumed from their checkpoints by the next owner).
 
 #include <cstdint>
 #include <map>
@@ -65,7 +73,10 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
+
 #include "model/agent.hpp"
+#include "model/quality_book.hpp"
 #include "model/routing.hpp"
 
 namespace hishamos::actors {
@@ -81,12 +92,10 @@ struct dispatch_settings {
   /// a template not listed is its own category.
   std::map<std::string, std::string> categories;
   /// Learned quality this node stored before, by (agent id, category).
-  std::map<std::pair<std::string, std::string>, model::quality_stats> learned;
+  model::quality_map learned;
   /// What other nodes stored, by node: routing adds every node's evidence.
-  std::map<std::string,
-           std::map<std::pair<std::string, std::string>, model::quality_stats>>
-      learned_elsewhere;
-  caf::actor batch;       ///< Receives learned quality to persist; may be null.
+  std::map<std::string, model::quality_map> learned_elsewhere;
+  batch_actor batch; ///< Receives learned quality to persist; may be null.
   std::uint64_t seed = 0; ///< Routing randomness; 0 = from the clock.
   /// A clustered node: a step no known agent matches waits for one to join,
   /// and locks wait until membership names the cluster's lock authority.
@@ -97,7 +106,7 @@ struct dispatch_settings {
 };
 
 /// Spawns the dispatcher with the node's agents.
-caf::actor
+dispatcher_actor
 spawn_dispatcher(caf::actor_system& sys,
                  std::vector<std::pair<model::agent_def, caf::actor>> agents,
                  dispatch_settings settings = {});

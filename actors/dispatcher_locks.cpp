@@ -42,13 +42,13 @@ void ask_locks(dispatcher_self* self, waiting_step& w) {
   auto& st = self->state;
   if (!st.authority || w.claim.phase != lock_phase::unasked)
     return;
-  self->send(st.authority, ask_of(st, w.step, w.claim));
+  tell(self, st.authority, ask_of(st, w.step, w.claim));
   w.claim.phase = lock_phase::asked;
 }
 
 void free_locks(dispatcher_self* self, const std::string& task_id) {
   if (self->state.authority)
-    self->send(self->state.authority, lock_release_atom::value, task_id);
+    tell(self, self->state.authority, lock_release_atom::value, task_id);
 }
 
 void ask_unasked(dispatcher_self* self) {
@@ -107,7 +107,7 @@ void turn_to(dispatcher_self* self, caf::actor authority) {
     else if (w.claim.phase == lock_phase::asked)
       sync.waiting.push_back(ask_of(st, w.step, w.claim));
   }
-  self->send(st.authority, std::move(sync));
+  tell(self, st.authority, std::move(sync));
   ask_unasked(self);
 }
 

@@ -133,15 +133,13 @@ void start_ready(execution_self* self) {
     return; // the answer pending starts whatever is ready then
   st.judging = true;
   const auto& wf = *st.cfg.workflow;
-  self->request(st.cfg.budgets, std::chrono::seconds{10}, budget_atom::value,
-                wf.name, wf.department, spent(self), st.approved_until)
+  model::budget_question q{wf.name, wf.department, spent(self),
+                           st.approved_until};
+  self->request(st.cfg.budgets, std::chrono::seconds{10}, std::move(q))
       .then(
-          [self](int action, std::string& reason, std::string& budget,
-                 std::string& model, double limit) {
+          [self](model::budget_verdict& v) {
             self->state.judging = false;
-            act_on(self, {static_cast<model::budget_action>(action),
-                          std::move(reason), std::move(budget),
-                          std::move(model), limit});
+            act_on(self, v);
           },
           [self](caf::error& e) {
             // The keeper lives on this node; if it cannot answer, work
@@ -156,10 +154,13 @@ void start_ready(execution_self* self) {
 
 // A person approved more: the execution may spend `extra_usd` more (0 =
 // the limit of the budget that paused it) before a budget pauses it again.
-void approve(execution_self* self, double extra_usd, caf::response_promise rp) {
+void approve(execution_self* self, double extra_usd,
+             caf::typed_response_promise<double> rp) {
   auto& st = self->state;
-  if (!st.paused || st.finishing)
-    return rp.deliver(caf::make_error(caf::sec::unexpected_message));
+  if (!st.paused || st.finishing) {
+    rp.deliver(not_paused_error());
+    return;
+  }
   auto extra = extra_usd > 0 ? extra_usd : st.pause_limit;
   st.approved_until = spent(self) + std::max(extra, 1e-6);
   st.paused = false;

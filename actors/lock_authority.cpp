@@ -5,7 +5,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -189,28 +188,20 @@ void become_authority(authority_self* self,
                      ++st.settle_round);
 }
 
-nlohmann::json to_json(const lock_ask& a) {
-  auto locks = nlohmann::json::array();
-  for (const auto& l : a.locks)
-    locks.push_back({{"resource", l.resource},
-                     {"mode", l.exclusive ? "exclusive" : "shared"}});
-  return {{"task_id", a.task_id},
-          {"node", a.node_id},
-          {"holder", a.holder},
-          {"locks", locks}};
+model::lock_entry entry_of(const lock_ask& a) {
+  return {a.task_id, a.node_id, a.holder, a.locks};
 }
 
-// What it holds and who waits, in queue order, as JSON.
-std::string describe(const authority_state& st) {
-  auto held = nlohmann::json::array();
+// What it holds and who waits, in queue order.
+model::lock_table_snapshot describe(const authority_state& st) {
+  model::lock_table_snapshot out;
+  out.authority = true;
   for (const auto& [id, e] : st.held)
-    held.push_back(to_json(e.ask));
-  auto waiting = nlohmann::json::array();
+    out.held.push_back(entry_of(e.ask));
   for (const auto& [key, e] : st.waiting)
-    waiting.push_back(to_json(e.ask));
-  return nlohmann::json{
-      {"held", held}, {"waiting", waiting}, {"awaiting_sync", st.awaiting}}
-      .dump();
+    out.waiting.push_back(entry_of(e.ask));
+  out.awaiting_sync.assign(st.awaiting.begin(), st.awaiting.end());
+  return out;
 }
 
 caf::behavior lock_authority(authority_self* self,

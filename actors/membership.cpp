@@ -6,7 +6,6 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/remote_actor.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/lock_authority.hpp"
@@ -284,12 +283,10 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
         return own_hello(self->state);
       },
       [self](directory_atom) {
-        auto out = nlohmann::json::array();
+        std::vector<model::peer_entry> out;
         for (const auto& [id, p] : self->state.peers)
-          out.push_back({{"id", id},
-                         {"http_address", p.http_address},
-                         {"agents", p.agents}});
-        return out.dump();
+          out.push_back({id, p.http_address, static_cast<int>(p.agents)});
+        return out;
       },
   };
 }

@@ -39,6 +39,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 
 namespace hishamos::actors {
@@ -46,7 +47,7 @@ namespace hishamos::actors {
 struct membership_settings {
   std::string node_id;
   std::string http_address;
-  caf::actor dispatcher;
+  dispatcher_actor dispatcher;
   std::vector<agent_entry> agents; ///< Hosted here at start (then: the
                                    ///< dispatcher's, every heartbeat).
   /// node.seeds: addresses to connect to besides the nodes table's (their

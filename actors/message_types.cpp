@@ -6,6 +6,10 @@
 
 namespace hishamos::actors {
 
+namespace {
+void add_snapshot_types(caf::actor_system_config& cfg);
+} // namespace
+
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<assign_step>("hishamos.assign_step");
   cfg.add_message_type<store_ack>("hishamos.store_ack");
@@ -45,8 +49,36 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
   cfg.add_message_type<persistence::execution_record>(
       "hishamos.execution_record");
+  add_snapshot_types(cfg);
   refuse_unbounded_decoding(cfg);
 }
+
+namespace {
+
+// Answers to "how do things stand" (model/snapshots.hpp): local only, but
+// registered like every message so that a missing one is a type error, not
+// an "unexpected message" at run time.
+void add_snapshot_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<model::step_snapshot>("hishamos.step_snapshot");
+  cfg.add_message_type<model::execution_snapshot>(
+      "hishamos.execution_snapshot");
+  cfg.add_message_type<model::agent_directory_entry>(
+      "hishamos.agent_directory_entry");
+  cfg.add_message_type<std::vector<model::agent_directory_entry>>(
+      "hishamos.agent_directory");
+  cfg.add_message_type<model::peer_entry>("hishamos.peer_entry");
+  cfg.add_message_type<std::vector<model::peer_entry>>("hishamos.peers");
+  cfg.add_message_type<model::lock_table_snapshot>("hishamos.lock_table");
+  cfg.add_message_type<model::quality_entry>("hishamos.quality_entry");
+  cfg.add_message_type<std::vector<model::quality_entry>>(
+      "hishamos.quality_entries");
+  cfg.add_message_type<model::budget_snapshot>("hishamos.budget_snapshot");
+  cfg.add_message_type<model::budget_question>("hishamos.budget_question");
+  cfg.add_message_type<model::budget_verdict>("hishamos.budget_verdict");
+  cfg.add_message_type<model::gateway_stats>("hishamos.gateway_stats");
+}
+
+} // namespace
 
 void refuse_unbounded_decoding(caf::actor_system_config& cfg) {
   // CAF 0.17 registers these built-in types for decoding from peers, and

@@ -13,7 +13,9 @@
 
 #include "model/agent.hpp"
 #include "model/events.hpp"
+#include "model/budget.hpp"
 #include "model/lock_table.hpp"
+#include "model/snapshots.hpp"
 #include "model/task.hpp"
 #include "model/workflow.hpp"
 #include "persistence/effect_ledger.hpp"
@@ -322,6 +324,88 @@ typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
            x.retryable, x.agent_id, x.tokens_in, x.tokens_out, x.busy,
            x.quality, x.judged, x.decision, x.cost, x.template_version,
            x.tokens_cached, x.cost_avoided, x.provider, x.model);
+}
+
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, step_snapshot& x) {
+  return f(caf::meta::type_name("step_snapshot"), x.id, x.state, x.attempt,
+           x.agent_id, x.error, x.decision, x.template_version);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_snapshot& x) {
+  return f(caf::meta::type_name("execution_snapshot"), x.state, x.steps,
+           x.spent_usd, x.budget, x.downgraded_to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        agent_directory_entry& x) {
+  return f(caf::meta::type_name("agent_directory_entry"), x.id, x.node,
+           x.department, x.capabilities, x.capacity, x.load, x.load_from_here,
+           x.latency_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_entry& x) {
+  return f(caf::meta::type_name("peer_entry"), x.id, x.http_address,
+           x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_entry& x) {
+  return f(caf::meta::type_name("lock_entry"), x.task_id, x.node, x.holder,
+           x.locks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_table_snapshot& x) {
+  return f(caf::meta::type_name("lock_table_snapshot"), x.authority, x.held,
+           x.waiting, x.awaiting_sync);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quality_entry& x) {
+  return f(caf::meta::type_name("quality_entry"), x.agent, x.category,
+           x.successes, x.failures, x.mean, x.here_successes, x.here_failures);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget& x) {
+  return f(caf::meta::type_name("budget"), x.scope, x.name, x.limit_usd,
+           x.action, x.period, x.downgrade_model);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget_status& x) {
+  return f(caf::meta::type_name("budget_status"), x.config, x.spent_usd);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget_snapshot& x) {
+  return f(caf::meta::type_name("budget_snapshot"), x.keeper, x.budgets,
+           x.ledger_read_at_ms, x.ledger_error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget_question& x) {
+  return f(caf::meta::type_name("budget_question"), x.workflow, x.department,
+           x.execution_spent, x.approved_until);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget_verdict& x) {
+  return f(caf::meta::type_name("budget_verdict"), x.action, x.reason,
+           x.budget, x.model, x.limit_usd);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gateway_stats& x) {
+  return f(caf::meta::type_name("gateway_stats"), x.in_flight,
+           x.upstream_requests, x.coalesced, x.l1_entries, x.l1_bytes,
+           x.l1_hits, x.l1_misses, x.l2_hits, x.l2_misses, x.l2_down,
+           x.breakers);
 }
 
 } // namespace hishamos::model

@@ -103,13 +103,13 @@ void node_metrics::step_completed(double seconds) {
   step_duration_.Observe(seconds);
 }
 
-void node_metrics::providers(const provider_sample& s) {
+void node_metrics::providers(const model::gateway_stats& s) {
   for (const auto& [what, v] : {std::pair{"in_flight", s.in_flight},
                                 {"upstream_requests", s.upstream_requests},
                                 {"coalesced", s.coalesced},
                                 {"l1_hits", s.l1_hits},
                                 {"l2_hits", s.l2_hits},
-                                {"cache_misses", s.cache_misses}})
+                                {"cache_misses", s.l1_misses}})
     provider_calls_.Add({{"kind", what}}).Set(v);
   for (const auto& [provider, state] : s.breakers)
     for (const char* x : {"closed", "open", "half_open"})

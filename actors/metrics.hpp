@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "model/snapshots.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -45,12 +47,7 @@ public:
 
   /// The provider gateway's state, sampled when metrics are scraped:
   /// breaker state per provider ("closed", "open", "half_open").
-  struct provider_sample {
-    double in_flight = 0, upstream_requests = 0, coalesced = 0;
-    double l1_hits = 0, l2_hits = 0, cache_misses = 0;
-    std::map<std::string, std::string> breakers;
-  };
-  void providers(const provider_sample& s);
+  void providers(const model::gateway_stats& s);
 
   /// The registry in Prometheus text format.
   [[nodiscard]] std::string serialize() const;

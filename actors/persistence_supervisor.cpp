@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 
 namespace hishamos::actors {
@@ -107,7 +108,8 @@ struct supervisor_state {
   std::uint64_t next_request = 0;
 };
 
-using supervisor_self = caf::stateful_actor<supervisor_state>;
+using supervisor_self =
+    caf::stateful_actor<supervisor_state, persistence_actor::base>;
 
 constexpr std::chrono::milliseconds first_backoff{50};
 
@@ -180,7 +182,8 @@ void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
   }
 }
 
-caf::behavior persistence_supervisor(supervisor_self* self,
+persistence_actor::behavior_type
+persistence_supervisor(supervisor_self* self,
                                      store_factory factory,
                                      std::shared_ptr<node_metrics> metrics,
                                      int writers) {
@@ -222,10 +225,10 @@ caf::behavior persistence_supervisor(supervisor_self* self,
 
 } // namespace
 
-caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
-                                        store_factory factory,
-                                        std::shared_ptr<node_metrics> metrics,
-                                        int writers) {
+persistence_actor
+spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+                             std::shared_ptr<node_metrics> metrics,
+                             int writers) {
   return sys.spawn(persistence_supervisor, std::move(factory),
                    std::move(metrics), writers);
 }

@@ -13,6 +13,8 @@
 //   persistence::state_change     -> store_ack once the change is committed
 //   persistence::execution_record -> store_ack once the execution is created
 //   writer_atom                   -> caf::actor: the first writer (tests)
+//   (respawn_atom, i)             -> (from itself) restarts writer i
+// The interface is checked by the compiler (actors/interfaces.hpp).
 // While the writer is down every request is answered with a retryable
 // `unavailable` ack; the sender tries again later.
 //
@@ -29,6 +31,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "persistence/store.hpp"
 
@@ -40,9 +43,9 @@ using store_factory =
 
 /// Spawns the supervisor with `writers` checkpoint writers (each with its
 /// own connection; an execution's writes always go to the same one).
-caf::actor spawn_persistence_supervisor(caf::actor_system& sys,
-                                        store_factory factory,
-                                        std::shared_ptr<node_metrics> metrics,
-                                        int writers);
+persistence_actor
+spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+                             std::shared_ptr<node_metrics> metrics,
+                             int writers);
 
 } // namespace hishamos::actors

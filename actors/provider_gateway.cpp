@@ -421,24 +421,22 @@ caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
   return rp;
 }
 
-std::string stats(const gateway_state& st) {
-  auto breakers = nlohmann::json::object();
+model::gateway_stats stats(const gateway_state& st) {
+  model::gateway_stats out;
+  out.in_flight = static_cast<double>(st.http->in_flight());
+  out.upstream_requests = static_cast<double>(st.upstream_requests);
+  out.coalesced = static_cast<double>(st.coalesced);
+  out.l1_entries = static_cast<double>(st.l1->size());
+  out.l1_bytes = static_cast<double>(st.l1->bytes());
+  out.l1_hits = static_cast<double>(st.hits);
+  out.l1_misses = static_cast<double>(st.misses);
+  out.l2_hits = static_cast<double>(st.l2_hits);
+  out.l2_misses = static_cast<double>(st.l2_misses);
+  out.l2_down = st.l2_down;
   auto now = clock::now();
   for (const auto& [name, b] : st.breakers)
-    breakers[name] = providers::circuit_breaker::name(b.current(now));
-  return nlohmann::json{
-      {"in_flight", st.http->in_flight()},
-      {"upstream_requests", st.upstream_requests},
-      {"coalesced", st.coalesced},
-      {"l1",
-       {{"entries", st.l1->size()},
-        {"bytes", st.l1->bytes()},
-        {"hits", st.hits},
-        {"misses", st.misses}}},
-      {"l2",
-       {{"hits", st.l2_hits}, {"misses", st.l2_misses}, {"down", st.l2_down}}},
-      {"breakers", breakers}}
-      .dump();
+    out.breakers[name] = providers::circuit_breaker::name(b.current(now));
+  return out;
 }
 
 caf::behavior gateway(gateway_self* self, gateway_settings cfg) {

@@ -34,7 +34,7 @@ void notify_and_quit(execution_self* self) {
   if (const auto& obs = self->state.cfg.observer; obs && obs->on_finish)
     obs->on_finish(msg);
   if (self->state.cfg.listener)
-    self->send(self->state.cfg.listener, msg);
+    tell(self, self->state.cfg.listener, msg);
   self->quit();
 }
 
@@ -174,7 +174,7 @@ void send_checkpoint(execution_self* self, int i) {
             self->state.cfg.metrics->step_completed(took.count());
             if (const auto& keeper = self->state.cfg.budgets;
                 keeper && r.cost > 0)
-              self->send(keeper, spent_atom::value,
+              tell(self, keeper, spent_atom::value,
                          self->state.cfg.workflow->name,
                          self->state.cfg.workflow->department, r.cost);
             if (const auto& batch = self->state.cfg.batch)
@@ -303,35 +303,27 @@ void start_step(execution_self* self, int i) {
           });
 }
 
-std::string snapshot(execution_self* self) {
-  auto steps = nlohmann::json::array();
-  for (size_t i = 0; i < self->state.steps.size(); ++i) {
-    const auto& r = self->state.steps[i];
-    steps.push_back({{"id", def_of(self, static_cast<int>(i)).id},
-                     {"state", phase_names[static_cast<int>(r.ph)]},
-                     {"attempt", r.attempt},
-                     {"agent_id", r.agent_id},
-                     {"error", r.error}});
-    if (!r.decision.empty())
-      steps.back()["decision"] =
-          nlohmann::json::parse(r.decision, nullptr, false);
-    if (r.template_version > 0)
-      steps.back()["template_version"] = r.template_version;
-  }
+model::execution_snapshot snapshot(execution_self* self) {
   const auto& st = self->state;
-  auto state = st.finishing ? persistence::to_string(st.final_change.state)
-               : st.paused  ? "paused"
-                            : "running";
-  nlohmann::json out{
-      {"state", state}, {"steps", steps}, {"spent_usd", spent(self)}};
+  model::execution_snapshot out;
+  for (size_t i = 0; i < st.steps.size(); ++i) {
+    const auto& r = st.steps[i];
+    out.steps.push_back({def_of(self, static_cast<int>(i)).id,
+                         phase_names[static_cast<int>(r.ph)], r.attempt,
+                         r.agent_id, r.error, r.decision, r.template_version});
+  }
+  out.state = st.finishing ? persistence::to_string(st.final_change.state)
+              : st.paused  ? "paused"
+                           : "running";
+  out.spent_usd = spent(self);
   if (st.paused)
-    out["budget"] = st.pause_reason;
-  if (!st.model_override.empty())
-    out["downgraded_to"] = st.model_override;
-  return out.dump();
+    out.budget = st.pause_reason;
+  out.downgraded_to = st.model_override;
+  return out;
 }
 
-caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
+execution_actor::behavior_type execution(execution_self* self,
+                                         execution_settings cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.input = nlohmann::json::parse(st.cfg.record.input, nullptr, false);
@@ -379,7 +371,7 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
       },
       [self](snapshot_atom) { return snapshot(self); },
       [self](approve_atom, double extra_usd) {
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<double>();
         approve(self, extra_usd, rp);
         return rp;
       },
@@ -388,9 +380,9 @@ caf::behavior execution_actor(execution_self* self, execution_settings cfg) {
 
 } // namespace execution_internal
 
-caf::actor spawn_execution(caf::actor_system& sys,
-                           execution_settings settings) {
-  auto a = sys.spawn(execution_internal::execution_actor, std::move(settings));
+execution_actor spawn_execution(caf::actor_system& sys,
+                                execution_settings settings) {
+  auto a = sys.spawn(execution_internal::execution, std::move(settings));
   caf::anon_send(a, start_atom::value);
   return a;
 }

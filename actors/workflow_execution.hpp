@@ -16,9 +16,11 @@
 //   drain_atom            -> starts no new step; once none is running or
 //                            checkpointing, quits without a state change (the
 //                            next owner resumes it from its checkpoints).
-//   snapshot_atom         -> std::string: JSON {state, steps: [{id, state,
-//                            attempt, agent_id, error}], spent_usd, budget
-//                            (why it is paused), downgraded_to}.
+//   snapshot_atom         -> model::execution_snapshot: its state, each
+//                            step's phase, attempt, agent, error, decision
+//                            and template version, what it spent, why a
+//                            budget paused it and what model a downgrade
+//                            chose.
 //   (approve_atom, double extra_usd) -> double approved_until, once stored:
 //                            a paused execution may spend extra_usd more
 //                            (0 = the pausing budget's limit) and runs on;
@@ -34,6 +36,7 @@
 // without writing).
 // A restart is a resume: spawned again with the committed checkpoints, it
 // runs only the steps that have none.
+// The interface is checked by the compiler (actors/interfaces.hpp).
 
 #include <chrono>
 #include <memory>
@@ -42,6 +45,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "model/events.hpp"
 #include "model/workflow.hpp"
@@ -54,9 +58,9 @@ struct execution_settings {
   persistence::execution_record record; ///< id, workflow, input, epoch.
   std::shared_ptr<const model::workflow_def> workflow;
   std::vector<persistence::checkpoint> done; ///< Committed before (resume).
-  caf::actor dispatcher;
-  caf::actor persistence;
-  caf::actor batch; ///< May be null; receives a task_result_record per step.
+  dispatcher_actor dispatcher;
+  persistence_actor persistence;
+  batch_actor batch; ///< May be null; receives a task_result_record per step.
   std::shared_ptr<node_metrics> metrics;
   std::shared_ptr<const model::execution_observer> observer; ///< May be null.
   caf::actor listener; ///< May be null; receives execution_finished.
@@ -65,6 +69,7 @@ struct execution_settings {
 };
 
 /// Spawns an execution actor and starts it.
-caf::actor spawn_execution(caf::actor_system& sys, execution_settings settings);
+execution_actor spawn_execution(caf::actor_system& sys,
+                                execution_settings settings);
 
 } // namespace hishamos::actors

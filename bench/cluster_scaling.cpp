@@ -56,9 +56,8 @@ void wait_for_mesh(const std::vector<std::unique_ptr<node>>& nodes) {
   for (const auto& n : nodes)
     for (int i = 0; i < 400; ++i) {
       size_t seen = 0;
-      for (const auto& x : n->cluster().value["nodes"])
-        seen += x["id"] != n->id() && x["connected"] == true &&
-                !x["agents"].empty();
+      for (const auto& x : n->cluster().value.nodes)
+        seen += x.id != n->id() && x.connected && !x.agents.empty();
       if (seen + 1 == nodes.size())
         break;
       std::this_thread::sleep_for(std::chrono::milliseconds{25});

@@ -105,9 +105,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 200; ++i) {
     auto view = a->cluster();
     bool ready = false;
-    for (const auto& x : view.value["nodes"])
-      ready = ready || (x["id"] == "bench-b" && x["connected"] == true &&
-                        !x["agents"].empty());
+    for (const auto& x : view.value.nodes)
+      ready = ready ||
+              (x.id == "bench-b" && x.connected && !x.agents.empty());
     if (ready)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});

@@ -91,7 +91,7 @@ struct driver_state {
   int sent = 0;
   int total = 0;
   clock_type::time_point started;
-  caf::actor dispatcher;
+  actors::dispatcher_actor dispatcher;
   caf::response_promise done;
 };
 
@@ -123,7 +123,8 @@ void send_one(caf::stateful_actor<driver_state>* self) {
 }
 
 caf::behavior driver(caf::stateful_actor<driver_state>* self,
-                     caf::actor dispatcher, int total, int window) {
+                     actors::dispatcher_actor dispatcher, int total,
+                     int window) {
   self->state.dispatcher = std::move(dispatcher);
   self->state.total = total;
   return {[self, window](caf::get_atom) {
@@ -166,9 +167,10 @@ int main(int argc, char** argv) {
   int backlog = waiting + agents / 2;
   for (int i = 0; i < backlog; ++i)
     self->send(dispatcher, step_for("stuck", i));
-  std::string dir;
+  std::vector<model::agent_directory_entry> dir;
   self->request(dispatcher, caf::infinite, actors::directory_atom::value)
-      .receive([&](std::string& s) { dir = std::move(s); }, [](caf::error&) {});
+      .receive([&](std::vector<model::agent_directory_entry>& xs) { dir = std::move(xs); },
+               [](caf::error&) {});
   long after = rss_kib();
   auto d = sys.spawn(driver, dispatcher, steps, window);
   auto t0 = clock_type::now();

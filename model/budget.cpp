@@ -4,14 +4,21 @@
 
 namespace hishamos::model {
 
+// A peer can send any number as an enum (CAF decodes them unchecked), and
+// logging its message renders it: never index out of range.
+template <size_t N>
+const char* name_of(const char* const (&names)[N], unsigned i) {
+  return i < N ? names[i] : "invalid";
+}
+
 const char* to_string(budget_scope x) {
   constexpr const char* names[] = {"execution", "workflow", "department"};
-  return names[static_cast<int>(x)];
+  return name_of(names, static_cast<unsigned>(x));
 }
 
 const char* to_string(budget_action x) {
   constexpr const char* names[] = {"none", "warn", "downgrade", "pause"};
-  return names[static_cast<int>(x)];
+  return name_of(names, static_cast<unsigned>(x));
 }
 
 const char* to_string(budget_period x) {

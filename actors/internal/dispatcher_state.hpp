@@ -1,11 +1,15 @@
 #pragma once
 
-// The dispatcher's state and the helpers its two files share:
-// actors/dispatcher.cpp (queue, routing, the directory, messages) and
+// The dispatcher's state and the helpers its files share:
+// actors/dispatcher.cpp (routing, running tasks, messages),
+// actors/dispatch_queue.cpp (the priority queue with aging and lock
+// reservation), actors/agent_directory.cpp (the agents of the cluster and
+// peer sync), actors/dispatcher_locks.cpp (the lock authority) and
 // actors/dispatcher_results.cpp (consensus groups and judge evaluators).
-// Included by those two only: it pulls in CAF.
+// Included by those only: it pulls in CAF.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -16,8 +20,10 @@
 #include <caf/all.hpp>
 
 #include "actors/dispatcher.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "model/lock_table.hpp"
+#include "model/quality_book.hpp"
 #include "model/routing.hpp"
 
 namespace hishamos::actors::internal {
@@ -118,8 +124,6 @@ constexpr int max_requeues = 20;
 /// dispatchers of other nodes, whose load this one does not see.
 constexpr std::chrono::milliseconds busy_pause{50};
 
-using stats_key = std::pair<std::string, std::string>; // agent, category
-
 struct dispatcher_state {
   static inline const char* name = "hishamos.dispatcher";
   dispatch_settings cfg;
@@ -138,30 +142,12 @@ struct dispatcher_state {
   std::unordered_map<std::string, running_task> running; ///< by task id
   std::map<std::string, int> running_per_workflow;
   std::map<std::string, int> running_per_department;
-  /// What this node learned itself (persisted under its node id).
-  std::map<stats_key, model::quality_stats> learned;
-  /// What each peer learned, as it last reported it (directory_update), or
-  /// as stored when this node started.
-  std::map<std::string, std::map<stats_key, model::quality_stats>>
-      learned_elsewhere;
+  /// What this node learned itself (persisted under its node id) and what
+  /// each peer last reported (directory_update) or had stored at start.
+  model::quality_book quality;
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
   std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
-
-  /// The evidence of every node for (agent, category), added up.
-  model::quality_stats cluster_quality(const stats_key& key) const {
-    model::quality_stats q;
-    auto add = [&](const std::map<stats_key, model::quality_stats>& xs) {
-      if (auto it = xs.find(key); it != xs.end()) {
-        q.successes += it->second.successes;
-        q.failures += it->second.failures;
-      }
-    };
-    add(learned);
-    for (const auto& [node, xs] : learned_elsewhere)
-      add(xs);
-    return q;
-  }
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -169,7 +155,8 @@ struct dispatcher_state {
   }
 };
 
-using dispatcher_self = caf::stateful_actor<dispatcher_state>;
+using dispatcher_self =
+    caf::stateful_actor<dispatcher_state, dispatcher_actor::base>;
 
 /// Queues a step in effective-priority order; `first` puts it ahead of all.
 /// A step with locks asks for them as soon as an agent matches it.
@@ -189,8 +176,50 @@ void learn(dispatcher_self* self, const std::string& agent,
 double outcome_of(const task_reply& r);
 /// Which agents a step asks for, in words.
 std::string describe(const assign_step& s);
+/// Frees what a running task held (its slot; its locks unless kept) and
+/// takes it out of the running tasks.
+running_task release(dispatcher_self* self,
+                     std::unordered_map<std::string, running_task>::iterator it,
+                     bool keep_locks = false);
+/// Answers a running task once (see dispatcher.cpp).
+void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
+            bool from_agent);
+/// Puts a running task back at the head of the queue, unless it went back
+/// too often: then its execution hears `why`.
+void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
+             bool keep_locks);
+/// Runs a waiting step on `agent`, with the routing decision that chose it.
+void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
+            std::string decision);
+/// The routing choice for a waiting step (see dispatcher.cpp).
+struct pick_result {
+  int agent = -1; ///< -1: all candidates busy; -2: no agent matches at all.
+  std::string decision;
+  bool limited = false; ///< Its workflow is at its concurrency limit.
+};
+pick_result pick(dispatcher_state& st, const waiting_step& w);
+
+// The agent directory (actors/agent_directory.cpp).
 bool matches(const hosted_agent& a, const assign_step& s);
 bool any_match(const dispatcher_state& st, const assign_step& s);
+hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr);
+/// True when any agent has a free slot.
+bool any_free_slot(const dispatcher_state& st);
+/// Removes the agents `gone` selects; their running tasks run again
+/// elsewhere (requeued without using up an attempt).
+void remove_agents(dispatcher_self* self,
+                   const std::function<bool(const hosted_agent&)>& gone,
+                   const std::string& why);
+/// Makes this dispatcher's view of a peer's agents what the peer says.
+void sync_peer(dispatcher_self* self, directory_update& u);
+/// What this node tells its peers: its agents, its loads, what it learned.
+directory_update own_part(const dispatcher_state& st);
+/// Hosts an agent of this node (replacing one with the same id).
+void join_local(dispatcher_self* self, model::agent_def& def,
+                caf::actor& handle);
+/// The directory as the node's read views show it.
+std::vector<model::agent_directory_entry>
+directory(const dispatcher_state& st);
 
 // Locks (actors/dispatcher_locks.cpp): the lock authority grants them.
 /// Asks the authority for a waiting step's locks (when there is one).

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "actors/workflow_execution.hpp"
 #include "model/budget.hpp"
@@ -67,10 +68,11 @@ struct execution_state {
   bool state_writing = false;   ///< A paused/running change is out.
   persistence::state_change pending_state;
   /// An approval waiting for its state change to commit.
-  std::optional<caf::response_promise> approval;
+  std::optional<caf::typed_response_promise<double>> approval;
 };
 
-using execution_self = caf::stateful_actor<execution_state>;
+using execution_self =
+    caf::stateful_actor<execution_state, execution_actor::base>;
 
 inline const model::step_def& def_of(execution_self* self, int i) {
   return self->state.cfg.workflow->steps[i];
@@ -101,8 +103,13 @@ double spent(execution_self* self);
 void start_ready(execution_self* self);
 /// Sends the pending paused/running state change (again).
 void send_state(execution_self* self);
+/// The answer to an approval of an execution no budget paused.
+inline caf::error not_paused_error() {
+  return caf::make_error(caf::sec::invalid_argument, "not paused by a budget");
+}
 /// A person approved `extra_usd` more (0 = the pausing budget's limit);
 /// `rp` gets the new approved_until once it is stored.
-void approve(execution_self* self, double extra_usd, caf::response_promise rp);
+void approve(execution_self* self, double extra_usd,
+             caf::typed_response_promise<double> rp);
 
 } // namespace hishamos::actors::execution_internal

@@ -49,7 +49,8 @@ struct fixture {
     bs.interval = interval;
     bs.factory = test::gated_factory(url, g);
     bs.metrics = metrics;
-    spawned.push_back(actors::spawn_batch_processor(*sys, std::move(bs)));
+    spawned.push_back(caf::actor_cast<caf::actor>(
+        actors::spawn_batch_processor(*sys, std::move(bs))));
     return spawned.back();
   }
 

@@ -200,9 +200,9 @@ TEST_CASE("a consensus step costs every candidate and the judge it ran: the "
   auto r = run(*n, "{agents: 2, strategy: judge, judge_agent: judge, "
                    "judge_template: cmd_judge}");
   REQUIRE(r.state == "completed");
-  persistence::cost_query q;
-  q.by = persistence::cost_grouping::step;
-  std::vector<persistence::cost_row> rows;
+  model::cost_query q;
+  q.by = model::cost_grouping::step;
+  std::vector<model::cost_row> rows;
   REQUIRE(wait_until([&] {
     auto got = n->costs(q);
     rows = got.value;

@@ -108,16 +108,16 @@ TEST_CASE("learned quality is stored and a restarted node routes with it",
         test::start_node(test::test_options(dir, research_catalog(0.9, 0.2)));
     run_reports(*n, 60, serial);
     for (const auto& x : n->learned_quality())
-      if (x["agent"] == "good" && x["category"] == "research.analysis")
-        good_mean = x["mean"];
+      if (x.agent == "good" && x.category == "research.analysis")
+        good_mean = x.mean;
   } // the batch processor writes what it holds at shutdown
   REQUIRE(good_mean > 0.6);
   auto n =
       test::start_node(test::test_options(dir, research_catalog(0.9, 0.2)));
   double restored = 0;
   for (const auto& x : n->learned_quality())
-    if (x["agent"] == "good" && x["category"] == "research.analysis")
-      restored = x["mean"];
+    if (x.agent == "good" && x.category == "research.analysis")
+      restored = x.mean;
   CHECK(restored == Approx(good_mean));
 }
 
@@ -380,8 +380,8 @@ TEST_CASE("a step's judge evaluator scores its result: the score is the "
   };
   auto mean = [&] {
     for (const auto& x : n->learned_quality())
-      if (x["agent"] == "writer")
-        return x["mean"].get<double>();
+      if (x.agent == "writer")
+        return x.mean;
     return -1.0;
   };
   auto e = run();

@@ -55,18 +55,17 @@ struct authority_fixture {
   // everything sent to it before is handled.
   std::pair<std::vector<std::string>, std::vector<std::string>> state() {
     caf::scoped_actor self{*sys};
-    std::string out = "{}";
+    model::lock_table_snapshot out;
     self->request(authority, std::chrono::seconds{5},
                   actors::directory_atom::value)
-        .receive([&](std::string& s) { out = std::move(s); },
+        .receive([&](model::lock_table_snapshot& s) { out = std::move(s); },
                  [](caf::error&) {});
-    auto j = nlohmann::json::parse(out);
     std::vector<std::string> held, waiting;
-    for (const auto& e : j["held"])
-      held.push_back(e["task_id"]);
+    for (const auto& e : out.held)
+      held.push_back(e.task_id);
     std::sort(held.begin(), held.end());
-    for (const auto& e : j["waiting"])
-      waiting.push_back(e["task_id"]);
+    for (const auto& e : out.waiting)
+      waiting.push_back(e.task_id);
     return {held, waiting};
   }
 

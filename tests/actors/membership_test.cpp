@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/dispatcher.hpp"
+#include "admin/json_views.hpp"
 #include "actors/membership.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
@@ -21,7 +22,7 @@ namespace {
 struct membership_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor dispatcher;
+  actors::dispatcher_actor dispatcher;
   caf::actor membership;
   caf::actor remote_agent;                 ///< Stands in for a peer's agent.
   std::unique_ptr<caf::scoped_actor> peer; ///< The peer's membership.
@@ -40,7 +41,8 @@ struct membership_fixture {
   }
   ~membership_fixture() {
     peer.reset();
-    for (auto* a : {&dispatcher, &membership, &remote_agent})
+    caf::anon_send_exit(dispatcher, caf::exit_reason::kill);
+    for (auto* a : {&membership, &remote_agent})
       caf::anon_send_exit(*a, caf::exit_reason::kill);
   }
 
@@ -60,12 +62,14 @@ struct membership_fixture {
   // test sent it before against what it asks the dispatcher after.
   nlohmann::json peers() {
     caf::scoped_actor self{*sys};
-    std::string out = "null";
+    nlohmann::json out;
     self->request(membership, std::chrono::seconds{5},
                   actors::directory_atom::value)
-        .receive([&](std::string& s) { out = std::move(s); },
+        .receive([&](std::vector<model::peer_entry>& xs) {
+          out = admin::to_json(xs);
+        },
                  [](caf::error&) {});
-    return nlohmann::json::parse(out);
+    return out;
   }
 
   std::string directory() {
@@ -73,19 +77,23 @@ struct membership_fixture {
     std::string out;
     self->request(dispatcher, std::chrono::seconds{5},
                   actors::directory_atom::value)
-        .receive([&](std::string& s) { out = std::move(s); },
+        .receive([&](std::vector<model::agent_directory_entry>& xs) {
+          out = admin::to_json(xs).dump();
+        },
                  [](caf::error&) {});
     return out;
   }
 
   nlohmann::json learned() {
     caf::scoped_actor self{*sys};
-    std::string out = "[]";
+    nlohmann::json out = nlohmann::json::array();
     self->request(dispatcher, std::chrono::seconds{5},
                   actors::stats_atom::value)
-        .receive([&](std::string& s) { out = std::move(s); },
+        .receive([&](std::vector<model::quality_entry>& xs) {
+          out = admin::to_json(xs);
+        },
                  [](caf::error&) {});
-    return nlohmann::json::parse(out);
+    return out;
   }
 
   actors::hello peer_hello() {

@@ -316,8 +316,8 @@ struct model_node {
       out.push_back(json::parse(r.body)["model"]);
     return out;
   }
-  std::vector<persistence::cost_row> rollup(persistence::cost_grouping by) {
-    persistence::cost_query q;
+  std::vector<model::cost_row> rollup(model::cost_grouping by) {
+    model::cost_query q;
     q.by = by;
     auto got = n->costs(q);
     REQUIRE(got);
@@ -339,9 +339,9 @@ TEST_CASE("a reached downgrade budget sends the next steps to the cheaper "
   CHECK(log.outcome().state == "completed");
   CHECK(f.models_asked() ==
         std::vector<std::string>{"m1", "m-small", "m-small"});
-  std::vector<persistence::cost_row> steps;
+  std::vector<model::cost_row> steps;
   REQUIRE(test::wait_until([&] {
-    steps = f.rollup(persistence::cost_grouping::step);
+    steps = f.rollup(model::cost_grouping::step);
     return steps.size() == 3;
   }));
   CHECK(steps[0].cost == Approx(12 / 1000.0 * 1.0 + 7 / 1000.0 * 2.0));
@@ -365,9 +365,9 @@ TEST_CASE("a call answered from the cache is in the ledger at no cost, with "
     CHECK(log.outcome().state == "completed");
   }
   CHECK(f.server.request_count() == 1); // temperature 0: the second is a hit
-  std::vector<persistence::cost_row> rows;
+  std::vector<model::cost_row> rows;
   REQUIRE(test::wait_until([&] {
-    rows = f.rollup(persistence::cost_grouping::execution);
+    rows = f.rollup(model::cost_grouping::execution);
     return rows.size() == 2;
   }));
   double price = 12 / 1000.0 * 1.0 + 7 / 1000.0 * 2.0;
@@ -377,7 +377,7 @@ TEST_CASE("a call answered from the cache is in the ledger at no cost, with "
   CHECK(rows[1].cost == 0);
   CHECK(rows[1].cost_avoided == Approx(price));
   CHECK(rows[1].tokens_cached == 12); // every token in, from our cache
-  auto total = f.rollup(persistence::cost_grouping::workflow);
+  auto total = f.rollup(model::cost_grouping::workflow);
   REQUIRE(total.size() == 1);
   CHECK(total[0].calls == 2);
   CHECK(total[0].cost_avoided == Approx(price));

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include <caf/all.hpp>
+
+#include "admin/json_views.hpp"
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -86,11 +88,11 @@ struct gateway_fixture {
 
   nlohmann::json stats() {
     caf::scoped_actor self{*sys};
-    std::string out = "{}";
+    nlohmann::json out = nlohmann::json::object();
     self->request(gateway, std::chrono::seconds{5}, actors::stats_atom::value)
-        .receive([&](std::string& s) { out = std::move(s); },
+        .receive([&](model::gateway_stats& s) { out = admin::to_json(s); },
                  [](caf::error&) {});
-    return nlohmann::json::parse(out);
+    return out;
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "admin/json_views.hpp"
 #include "tests/support/group_commit_case.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/pg_fixture.hpp"
@@ -127,7 +128,7 @@ TEST_CASE("a workflow budget counts what another node sharing the database "
   // second), its execution of Spend waits.
   json seen;
   REQUIRE(test::wait_until([&] {
-    seen = b->budgets();
+    seen = admin::to_json(b->budgets().value);
     auto spent = seen["budgets"][0]["spent_usd"];
     return spent.contains("Spend") && spent["Spend"].get<double>() >= 0.8;
   }));

@@ -16,52 +16,24 @@
 #include <nlohmann/json.hpp>
 
 #include "config/node_config.hpp"
+#include "hishamos/api_types.hpp"
 #include "model/catalog.hpp"
 #include "model/events.hpp"
+#include "model/reports.hpp"
 #include "model/result.hpp"
-#include "persistence/store.hpp"
+#include "model/snapshots.hpp"
 
 namespace caf {
 class actor;
 class actor_system;
 } // namespace caf
 
+namespace hishamos::persistence {
+class store;
+template <class T> struct outcome;
+} // namespace hishamos::persistence
+
 namespace hishamos {
-
-/// One step of an execution as seen from outside.
-struct step_status {
-  std::string id;
-  std::string name;
-  std::string state; ///< pending | running | retrying | checkpointing |
-                     ///< completed | failed
-  int attempt = 0;
-  std::string agent_id;
-  std::string output;
-  std::string error;
-  std::int64_t started_at_ms = 0;
-  std::int64_t finished_at_ms = 0;
-  /// Why its agent was chosen: the dispatcher's decision (candidates and
-  /// their scores); null until known.
-  nlohmann::json decision;
-  /// The version of the command template its result was rendered from;
-  /// 0 = not known (no result yet).
-  int template_version = 0;
-};
-
-/// An execution as seen from outside: stored state plus live step states.
-struct execution_status {
-  std::string id;
-  std::string workflow;
-  std::string state;
-  std::string owner_node;
-  std::int64_t epoch = 0;
-  nlohmann::json input;
-  nlohmann::json output; ///< Leaf step id -> output, once completed.
-  std::string error;
-  std::vector<step_status> steps;
-  std::int64_t created_at_ms = 0;
-  std::int64_t updated_at_ms = 0;
-};
 
 /// How to start a node.
 struct node_options {
@@ -69,6 +41,8 @@ struct node_options {
   std::shared_ptr<const model::catalog>
       catalog; ///< Agents, templates, workflows.
   /// Opens a store connection; default: `open_store(config.store_url)`.
+  /// A hook for tests and for embedders that wrap the store: its types are
+  /// persistence/'s (persistence/open_store.hpp), the only ones here.
   std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>
       store_factory;
   /// Effect ledger for tests (a postgresql:// or sqlite: URL; see
@@ -111,18 +85,17 @@ public:
                                     const caf::actor& listener);
 
   /// The execution, or nullopt if there is none with this id; an error
-  /// status when the store cannot be read (`unavailable`: try again).
-  [[nodiscard]] persistence::outcome<std::optional<execution_status>>
+  /// when the store cannot be read (`unavailable`: try again).
+  [[nodiscard]] outcome<std::optional<execution_status>>
   execution(const std::string& id);
   /// Newest first, without step details.
-  [[nodiscard]] persistence::outcome<std::vector<execution_status>>
-  executions(int limit);
+  [[nodiscard]] outcome<std::vector<execution_status>> executions(int limit);
   /// Stored workflows (the catalogs of every node) with execution_count
   /// and last_execution; `invalid` for a page or limit out of range.
-  [[nodiscard]] persistence::outcome<persistence::workflow_page>
-  workflows(const persistence::workflow_query& q);
+  [[nodiscard]] outcome<model::workflow_page>
+  workflows(const model::workflow_query& q);
   /// An agent's results per UTC day; `invalid` for a bad date range.
-  [[nodiscard]] persistence::outcome<std::vector<persistence::daily_point>>
+  [[nodiscard]] outcome<std::vector<model::daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day);
   /// The cluster as this node sees it: every node of the nodes table with
@@ -130,21 +103,19 @@ public:
   /// with their load: `load` is the cluster's (this node's tasks plus what
   /// each peer reported at its last heartbeat), `load_from_here` this
   /// node's.
-  [[nodiscard]] persistence::outcome<nlohmann::json> cluster();
+  [[nodiscard]] outcome<cluster_view> cluster();
   /// A person's rating in [0, 1] of a step's committed result: stored as
   /// the result's quality score and learned by routing for the agent that
   /// produced it and the template's category. `invalid` for a score out of
   /// range, `not_found` when the execution or its step has no result.
-  persistence::status rate_result(const std::string& execution_id,
-                                  const std::string& step_id, double score);
+  status rate_result(const std::string& execution_id,
+                     const std::string& step_id, double score);
   /// Learned quality per (agent, category) as this node's dispatcher has
-  /// it: [{agent, category, successes, failures, mean}].
-  [[nodiscard]] nlohmann::json learned_quality();
+  /// it: the cluster's sum and this node's part.
+  [[nodiscard]] std::vector<model::quality_entry> learned_quality();
   /// The locks of the cluster's lock authority, as this node's dispatcher
-  /// turns to it: {held, waiting (in grant order), awaiting_sync}, entries
-  /// {task_id, node, holder, locks: [{resource, mode}]}; {authority: null}
-  /// before membership has named one.
-  [[nodiscard]] nlohmann::json locks();
+  /// turns to it (`authority` false before membership has named one).
+  [[nodiscard]] model::lock_table_snapshot locks();
   /// Records an audit event (audit_logs), written in a batch with others.
   void audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");
@@ -153,15 +124,14 @@ public:
   /// on. Answers how far its spend may now go (USD); `not_found` when it
   /// does not run here, `conflict` when no budget paused it, `invalid` for
   /// a bad amount.
-  persistence::outcome<double> approve_budget(const std::string& id,
-                                              double extra_usd);
-  /// The configured budgets with what counts against each now:
-  /// {budgets: [{scope, name, limit_usd, action, period, spent_usd:
-  /// {name: USD}}], ledger_read_at_ms}; an empty list without budgets.
-  [[nodiscard]] nlohmann::json budgets();
+  outcome<double> approve_budget(const std::string& id, double extra_usd);
+  /// The configured budgets with what counts against each now (`keeper`
+  /// false and no budgets without any); `unavailable` when the budget
+  /// keeper does not answer.
+  [[nodiscard]] outcome<model::budget_snapshot> budgets();
   /// The cost ledger summed as `q` says; `invalid` for a bad query.
-  [[nodiscard]] persistence::outcome<std::vector<persistence::cost_row>>
-  costs(const persistence::cost_query& q);
+  [[nodiscard]] outcome<std::vector<model::cost_row>>
+  costs(const model::cost_query& q);
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.

@@ -1,0 +1,144 @@
+// The dispatcher's queue of waiting steps: kept in effective-priority
+// order (model/queue_order.hpp), with the steps that declare locks indexed
+// for the lock authority's answers. One pump pass starts every step that
+// can start now.
+
+#include <limits>
+
+#include "actors/internal/dispatcher_state.hpp"
+#include "model/queue_order.hpp"
+
+namespace hishamos::actors::internal {
+
+namespace {
+
+std::string selector_key(const assign_step& s) {
+  if (!s.agent_id.empty())
+    return "id:" + s.agent_id;
+  auto key = "dept:" + s.department;
+  for (const auto& c : s.capabilities)
+    key += "," + c;
+  return key;
+}
+
+double seconds_since_epoch(steady::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+// Queues a step in effective-priority order; `first` puts it ahead of all.
+dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
+                                                  waiting_step w, bool first) {
+  auto& st = self->state;
+  auto [known, fresh] = st.selector_keys.emplace(
+      selector_key(w.step), static_cast<int>(st.selector_keys.size()));
+  w.key = known->second;
+  double key = first ? std::numeric_limits<double>::max()
+                     : model::queue_key(w.step.priority,
+                                        st.cfg.aging_per_second,
+                                        seconds_since_epoch(w.since));
+  bool locks = !w.step.locks.empty();
+  if (locks && w.claim.phase == lock_phase::none) {
+    // Its place among the lock requests of the whole cluster: the same
+    // order as this queue's, on a clock that all nodes share.
+    auto wall = std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    w.claim = {lock_phase::unasked,
+               model::queue_key(w.step.priority, st.cfg.aging_per_second,
+                                wall),
+               w.since + std::chrono::milliseconds{w.step.lock_timeout_ms}};
+  }
+  auto task_id = w.step.task.task_id;
+  auto it = st.waiting.emplace(key, std::move(w));
+  if (locks) {
+    st.lock_waiters[task_id] = it;
+    if (any_match(st, it->second.step))
+      ask_locks(self, it->second);
+  }
+  return it;
+}
+
+dispatcher_state::waiting_queue::iterator
+unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
+        bool free) {
+  auto& st = self->state;
+  auto& claim = it->second.claim;
+  if (claim.phase != lock_phase::none) {
+    if (free && (claim.phase == lock_phase::asked ||
+                 claim.phase == lock_phase::granted))
+      free_locks(self, it->second.step.task.task_id);
+    st.lock_waiters.erase(it->second.step.task.task_id);
+  }
+  return st.waiting.erase(it);
+}
+
+// Puts a running task back at the head of the queue (its agent was busy,
+// then it keeps its locks, or is gone, then they are freed), unless it
+// went back too often: then its execution hears.
+void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
+             bool keep_locks) {
+  auto it = self->state.running.find(task_id);
+  if (it == self->state.running.end())
+    return;
+  if (it->second.requeued >= max_requeues)
+    return finish(self, task_id, std::move(why), false);
+  auto t = release(self, it, keep_locks);
+  if (auto g = self->state.groups.find(t.group); g != self->state.groups.end())
+    g->second.used.erase(t.agent_id); // another agent may take it
+  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1, t.since,
+                 t.claim};
+  w.group = std::move(t.group);
+  enqueue(self, std::move(w), true);
+  pump(self);
+}
+
+// Starts every waiting step that now has a free agent (and holds its
+// locks), in effective-priority order. Steps whose candidates turned out
+// all busy in this pass are not scored again: one pass costs O(waiting),
+// not O(waiting x agents).
+void pump(dispatcher_self* self) {
+  auto& st = self->state;
+  if (st.waiting.empty() || !any_free_slot(st))
+    return;
+  // Selector keys without a free agent in this pass -> whether any agent
+  // matches them at all.
+  std::unordered_map<int, bool> exhausted;
+  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+    auto cur = it++;
+    auto& w = cur->second;
+    auto phase = w.claim.phase;
+    if (phase == lock_phase::unasked || phase == lock_phase::asked)
+      continue; // waits for the lock authority
+    bool matched = true;
+    if (auto known = exhausted.find(w.key);
+        w.group.empty() && known != exhausted.end()) {
+      matched = known->second;
+    } else {
+      auto p = pick(st, w);
+      if (p.agent >= 0) {
+        auto ready = std::move(w);
+        if (ready.claim.phase != lock_phase::none)
+          st.lock_waiters.erase(ready.step.task.task_id);
+        st.waiting.erase(cur);
+        run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
+               std::move(p.decision));
+        if (!any_free_slot(st))
+          return;
+        continue;
+      }
+      matched = p.agent != -2;
+      if (w.group.empty() && !p.limited)
+        exhausted.emplace(w.key, matched);
+    }
+    // A step no known agent matches (its node is gone, or not joined yet)
+    // cannot run soon: it holds nobody's locks back.
+    if (!matched && phase == lock_phase::granted) {
+      free_locks(self, w.step.task.task_id);
+      w.claim.phase = lock_phase::unasked;
+    }
+  }
+}
+
+} // namespace hishamos::actors::internal

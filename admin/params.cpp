@@ -1,0 +1,52 @@
+#include "admin/params.hpp"
+
+#include <charconv>
+
+#include "model/reports.hpp"
+
+namespace hishamos::admin {
+
+parsed<int> int_query(const request& req, const std::string& name,
+                      int fallback, int min, int max, const std::string& code) {
+  if (!req.has_query(name))
+    return {fallback, std::nullopt};
+  auto text = req.query_value(name);
+  long long v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < min ||
+      v > max)
+    return {0, api_error{400, code,
+                         name + " must be an integer from " +
+                             std::to_string(min) + " to " +
+                             std::to_string(max) + " (got '" + bounded(text) +
+                             "')",
+                         {{"parameter", name}}}};
+  return {static_cast<int>(v), std::nullopt};
+}
+
+parsed<std::int64_t> day_query(const request& req, const std::string& name,
+                               bool end_of_day) {
+  if (!req.has_query(name))
+    return {0, std::nullopt};
+  auto day = req.query_value(name);
+  auto ms = model::day_start_ms(day);
+  if (!ms)
+    return {0, api_error{400, "invalid_query",
+                         name + " must be a day YYYY-MM-DD (got '" +
+                             bounded(day) + "')",
+                         {{"parameter", name}}}};
+  return {*ms + (end_of_day ? 86400 * 1000 : 0), std::nullopt};
+}
+
+parsed<nlohmann::json> json_body(const request& req,
+                                 const std::string& example) {
+  if (req.body.empty())
+    return {nlohmann::json::object(), std::nullopt};
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return {{}, api_error{400, "invalid_json",
+                          "the body must be a JSON object like " + example}};
+  return {std::move(body), std::nullopt};
+}
+
+} // namespace hishamos::admin

@@ -1,0 +1,25 @@
+#pragma once
+
+// The admin API's routes, by area; each function adds its area's routes
+// to the router (docs/api.md describes them).
+
+#include "admin/router.hpp"
+
+namespace hishamos {
+class node;
+} // namespace hishamos
+
+namespace hishamos::admin {
+
+/// /health, /ready, /metrics, /api/v1/nodes, /api/v1/locks.
+void add_cluster_routes(router& r, node& n);
+/// POST /api/v1/workflows/{name}/execute, /api/v1/executions...
+void add_execution_routes(router& r, node& n);
+/// GET /api/v1/workflows.
+void add_workflow_routes(router& r, node& n);
+/// /api/v1/agents/..., POST /api/v1/results/{id}/rating.
+void add_agent_routes(router& r, node& n);
+/// GET /api/v1/costs, GET /api/v1/budgets.
+void add_cost_routes(router& r, node& n);
+
+} // namespace hishamos::admin

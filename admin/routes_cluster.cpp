@@ -1,0 +1,39 @@
+// Health, readiness, metrics, and the cluster as this node sees it.
+
+#include "admin/errors.hpp"
+#include "admin/json_views.hpp"
+#include "admin/routes.hpp"
+#include "hishamos/node.hpp"
+
+namespace hishamos::admin {
+
+void add_cluster_routes(router& r, node& n) {
+  r.add("GET", "/health", [&n](const request&) {
+    return json_response(200, {{"status", "ok"}, {"node", n.id()}});
+  });
+  // 503 while the node drains or its store does not answer.
+  r.add("GET", "/ready", [&n](const request&) {
+    if (n.ready())
+      return json_response(200, {{"status", "ready"}, {"node", n.id()}});
+    return error_response(
+        {503, "not_ready",
+         "node " + n.id() + " is draining or cannot reach its store"});
+  });
+  r.add("GET", "/metrics", [&n](const request&) {
+    response res;
+    res.body = n.metrics_text();
+    res.content_type = "text/plain; version=0.0.4";
+    return res;
+  });
+  r.add("GET", "/api/v1/nodes", [&n](const request&) {
+    auto got = n.cluster();
+    if (!got)
+      return error_response(error_of(got.st));
+    return json_response(200, to_json(got.value));
+  });
+  r.add("GET", "/api/v1/locks", [&n](const request&) {
+    return json_response(200, to_json(n.locks()));
+  });
+}
+
+} // namespace hishamos::admin

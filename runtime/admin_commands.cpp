@@ -1,0 +1,109 @@
+// What operators do to a running node: rate a result, approve a paused
+// execution's spending, cancel an execution, and record who did it.
+
+#include "runtime/internal/ask.hpp"
+#include "runtime/internal/node_impl.hpp"
+
+namespace hishamos {
+
+namespace {
+
+// The agent that produced a step's committed result, and its template;
+// not_found when there is none.
+struct rated_step {
+  std::string agent;
+  std::string template_id;
+};
+
+persistence::outcome<rated_step> find_rated(persistence::store& db,
+                                            const std::string& execution_id,
+                                            const std::string& step_id) {
+  using persistence::errc;
+  persistence::outcome<rated_step> out;
+  auto rec = db.find_execution(execution_id);
+  if (out.st = rec.st; !out.st)
+    return out;
+  if (!rec.value) {
+    out.st = {errc::not_found, "no execution with id '" + execution_id + "'"};
+    return out;
+  }
+  auto wf = model::workflow_from_json(
+      nlohmann::json::parse(rec.value->definition, nullptr, false));
+  if (wf)
+    if (int i = wf->index_of(step_id); i >= 0)
+      out.value.template_id =
+          wf->steps[static_cast<size_t>(i)].command_template_id;
+  auto cps = db.checkpoints(execution_id);
+  if (out.st = cps.st; !out.st)
+    return out;
+  for (const auto& cp : cps.value)
+    if (cp.step_id == step_id)
+      out.value.agent = cp.agent_id;
+  if (out.value.agent.empty())
+    out.st = {errc::not_found, "execution " + execution_id +
+                                   " has no committed result for step '" +
+                                   step_id + "'"};
+  return out;
+}
+
+} // namespace
+
+status node::rate_result(const std::string& execution_id,
+                         const std::string& step_id, double score) {
+  if (!(score >= 0 && score <= 1))
+    return {errc::invalid, "a rating is a number from 0 to 1"};
+  auto found = impl_->pool->with([&](persistence::store& db) {
+    auto step = find_rated(db, execution_id, step_id);
+    if (step)
+      step.st = db.rate_result(execution_id, step_id, score);
+    return step;
+  });
+  if (!found)
+    return from_store(found.st);
+  const auto* tpl = catalog()->find_template(found.value.template_id);
+  caf::anon_send(impl_->dispatcher, actors::rate_atom::value,
+                 found.value.agent,
+                 tpl ? tpl->category : found.value.template_id, score);
+  return {};
+}
+
+void node::audit(const std::string& action, const nlohmann::json& details,
+                 const std::string& user_id) {
+  caf::anon_send(impl_->batch,
+                 persistence::audit_event{user_id, action, details.dump(),
+                                          persistence::now_ms()});
+}
+
+bool node::cancel(const std::string& id) {
+  auto execution = impl_->executions.find(id);
+  if (!execution)
+    return false;
+  caf::anon_send(execution, actors::cancel_atom::value);
+  return true;
+}
+
+outcome<double> node::approve_budget(const std::string& id, double extra_usd) {
+  if (!(extra_usd >= 0) || extra_usd > 1e9)
+    return {{errc::invalid, "extra_usd must be a number of USD from 0 to 1e9 "
+                            "(0 = the limit of the budget that paused it)"},
+            0};
+  auto execution = impl_->executions.find(id);
+  if (!execution)
+    return {{errc::not_found, "execution " + id +
+                                  " is not running on this node; approve it "
+                                  "on the node that owns it"},
+            0};
+  auto until = runtime::ask<double>(*impl_->sys, execution,
+                                    std::chrono::seconds{10},
+                                    actors::approve_atom::value, extra_usd);
+  if (until)
+    return {{}, *until};
+  if (until.error() == caf::sec::invalid_argument)
+    return {{errc::conflict, "execution " + id + " is not paused by a budget"},
+            0};
+  return {{errc::unavailable, "the execution did not confirm the approval: " +
+                                  impl_->sys->render(until.error())},
+          0};
+}
+
+} // namespace hishamos

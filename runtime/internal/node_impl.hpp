@@ -1,0 +1,105 @@
+#pragma once
+
+// The state of a running node, shared by the files that make up its
+// façade (hishamos/node.hpp), one job each:
+//   runtime/node_services.cpp   the order in which services start and stop
+//   runtime/recovery.cpp        resuming executions at start, takeovers
+//   runtime/submission.cpp      storing and starting new executions
+//   runtime/read_views.cpp      executions, cluster, locks, budgets, metrics
+//   runtime/admin_commands.cpp  rate, approve, cancel, audit
+//   runtime/node.cpp            the façade's small members
+// Included by those only: it pulls in CAF.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
+#include "hishamos/node.hpp"
+#include "persistence/store_pool.hpp"
+#include "runtime/execution_registry.hpp"
+#include "runtime/lease_keeper.hpp"
+#include "runtime/store_lock.hpp"
+
+namespace hishamos {
+
+struct node::impl {
+  explicit impl(node_options o)
+      : opts(std::move(o)), executions(opts.config.max_executions) {}
+  ~impl(); // node_services.cpp: stops everything in order
+
+  node_options opts;
+  std::shared_ptr<actors::node_metrics> metrics =
+      std::make_shared<actors::node_metrics>();
+  std::mutex mx; // guards catalog, hosted and leases
+  std::shared_ptr<const model::catalog> catalog;
+  std::map<std::string, caf::actor> hosted; ///< agent id -> actor
+  runtime::execution_registry executions;
+  /// Connections for reads and admin calls from plain threads.
+  std::unique_ptr<persistence::store_pool> pool;
+  runtime::store_lock lock; ///< Held while the node runs on an embedded store.
+  std::atomic<bool> draining{false};
+  size_t resumed = 0;
+  std::int64_t started_at_ms = 0;
+  std::string address; ///< host:port peers reach this node at.
+
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  actors::persistence_actor supervisor;
+  actors::dispatcher_actor dispatcher;
+  actors::batch_actor batch;
+  caf::actor ledger;     ///< Effect recorder (tests); unset normally.
+  caf::actor membership; ///< Set when the node listens for peers.
+  caf::actor lock_authority;
+  caf::actor gateway; ///< Set when a provider of the config is HTTP.
+  caf::actor budgets; ///< Set when the config has budgets.
+  std::unique_ptr<runtime::lease_keeper> leases; ///< Stops first: no claims.
+
+  // node_services.cpp
+  model::result<bool> start_services();
+  model::result<bool> start_gateway();
+  void start_budget_keeper();
+  model::result<bool> host_agents();
+  model::result<bool> join_cluster();
+  caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
+                         caf::actor delegate);
+  void register_hosted(model::agent_def def, model::agent_function fn,
+                       caf::actor delegate);
+
+  // recovery.cpp
+  model::result<bool> resume();
+  void resume_one(persistence::execution_record rec,
+                  std::vector<persistence::checkpoint> cps);
+  /// Parsed definitions of resumed executions, by their JSON text. Used by
+  /// the starting thread, then only by the lease keeper's.
+  std::map<std::string, std::shared_ptr<const model::workflow_def>>
+      parsed_definitions;
+
+  // submission.cpp
+  actors::execution_actor
+  spawn_execution(persistence::execution_record rec,
+                  std::shared_ptr<const model::workflow_def> wf,
+                  std::vector<persistence::checkpoint> done,
+                  model::execution_observer observer, caf::actor listener);
+  model::result<std::string>
+  submit(std::shared_ptr<const model::workflow_def> wf,
+         const nlohmann::json& input, model::execution_observer observer,
+         caf::actor listener);
+
+  // read_views.cpp
+  void overlay_live(execution_status& out);
+};
+
+/// The embedder API's status for a store's (same codes, same message).
+status from_store(const persistence::status& st);
+
+/// A problem for a store call that failed, naming what was attempted.
+model::problem store_problem(const std::string& what,
+                             const persistence::status& st);
+
+} // namespace hishamos
