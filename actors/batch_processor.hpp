@@ -16,6 +16,8 @@
 // (100 ms to 5 s), logging how many wait; they are never dropped silently.
 // At shutdown it gives up after `shutdown_attempts` failed writes and logs
 // the number of records it could not store.
+// A crash loses what it buffers (at most max_batch records or one
+// interval's worth); it is not restarted.
 // Persists: task_results, audit_logs and agent_stats rows, through a detached
 // writer of its own (store calls block); the processor itself only buffers and
 // keeps time.

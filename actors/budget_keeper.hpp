@@ -7,20 +7,22 @@
 // plus this node's own spend since, which it hears at once.
 //
 // Accepts:
-//   (budget_atom, workflow, department, execution_spent, approved_until)
-//       -> (int action, std::string reason, std::string budget,
-//          std::string model, double limit_usd): the verdict
-//          (model::budget_verdict; action is a model::budget_action).
+//   model::budget_question (workflow, department, the execution's spend
+//       and what was approved for it) -> model::budget_verdict: the
+//       strongest action of the budgets reached.
 //   (spent_atom, workflow, department, double usd) -> a finished step of
 //       this node cost that much.
-//   directory_atom -> std::string: JSON {budgets: [{scope, name, limit_usd,
-//       action, downgrade_model, period, spent_usd: {workflow or
-//       department: USD}}], ledger_read_at_ms, ledger_error}.
+//   directory_atom -> model::budget_snapshot: every budget with what
+//       counts against it now, when the ledger was last read and why the
+//       last read failed.
 // The ledger is written in batches, so this node's spend is counted on
 // top of the ledger for `flush_window` after it happened (spend then may
 // count twice for a moment, never zero times); another node's spend shows
 // at the next refresh. A ledger that cannot be read keeps the last totals.
 // Runs on a thread of its own: the ledger read blocks.
+// Persists nothing: the cost ledger is the truth. A crash loses the spend
+// of this node not yet in the ledger; executions that ask it then run on
+// (logged), and the node does not restart it.
 
 #include <chrono>
 #include <functional>

@@ -34,10 +34,10 @@ dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
   auto [known, fresh] = st.selector_keys.emplace(
       selector_key(w.step), static_cast<int>(st.selector_keys.size()));
   w.key = known->second;
-  double key = first ? std::numeric_limits<double>::max()
-                     : model::queue_key(w.step.priority,
-                                        st.cfg.aging_per_second,
-                                        seconds_since_epoch(w.since));
+  double key = first
+                   ? std::numeric_limits<double>::max()
+                   : model::queue_key(w.step.priority, st.cfg.aging_per_second,
+                                      seconds_since_epoch(w.since));
   bool locks = !w.step.locks.empty();
   if (locks && w.claim.phase == lock_phase::none) {
     // Its place among the lock requests of the whole cluster: the same
@@ -46,8 +46,7 @@ dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
     w.claim = {lock_phase::unasked,
-               model::queue_key(w.step.priority, st.cfg.aging_per_second,
-                                wall),
+               model::queue_key(w.step.priority, st.cfg.aging_per_second, wall),
                w.since + std::chrono::milliseconds{w.step.lock_timeout_ms}};
   }
   auto task_id = w.step.task.task_id;

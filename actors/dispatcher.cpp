@@ -247,10 +247,11 @@ caf::result<model::lock_table_snapshot> lock_table(dispatcher_self* self) {
   auto rp = self->make_response_promise<model::lock_table_snapshot>();
   self->request(self->state.authority, std::chrono::seconds{2},
                 directory_atom::value)
-      .then([rp](model::lock_table_snapshot& s) mutable {
-        rp.deliver(std::move(s));
-      },
-            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      .then(
+          [rp](model::lock_table_snapshot& s) mutable {
+            rp.deliver(std::move(s));
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
   return rp;
 }
 

@@ -95,7 +95,7 @@ struct dispatch_settings {
   model::quality_map learned;
   /// What other nodes stored, by node: routing adds every node's evidence.
   std::map<std::string, model::quality_map> learned_elsewhere;
-  batch_actor batch; ///< Receives learned quality to persist; may be null.
+  batch_actor batch;      ///< Receives learned quality to persist; may be null.
   std::uint64_t seed = 0; ///< Routing randomness; 0 = from the clock.
   /// A clustered node: a step no known agent matches waits for one to join,
   /// and locks wait until membership names the cluster's lock authority.

@@ -22,13 +22,12 @@
 namespace hishamos::actors {
 
 /// The persistence supervisor (actors/persistence_supervisor.hpp).
-using persistence_actor =
-    caf::typed_actor<caf::replies_to<persistence::checkpoint>::with<store_ack>,
-                     caf::replies_to<persistence::state_change>::with<store_ack>,
-                     caf::replies_to<persistence::execution_record>::with<
-                         store_ack>,
-                     caf::replies_to<writer_atom>::with<caf::actor>,
-                     caf::reacts_to<respawn_atom, int>>;
+using persistence_actor = caf::typed_actor<
+    caf::replies_to<persistence::checkpoint>::with<store_ack>,
+    caf::replies_to<persistence::state_change>::with<store_ack>,
+    caf::replies_to<persistence::execution_record>::with<store_ack>,
+    caf::replies_to<writer_atom>::with<caf::actor>,
+    caf::reacts_to<respawn_atom, int>>;
 
 /// The batch processor (actors/batch_processor.hpp).
 using batch_actor =
@@ -53,15 +52,14 @@ using dispatcher_actor = caf::typed_actor<
     caf::replies_to<join_atom, model::agent_def, caf::actor>::with<bool>,
     caf::reacts_to<directory_update>,
     caf::replies_to<sync_atom>::with<directory_update>,
-    caf::reacts_to<retry_atom>,
-    caf::reacts_to<lock_granted_atom, std::string>,
+    caf::reacts_to<retry_atom>, caf::reacts_to<lock_granted_atom, std::string>,
     caf::reacts_to<lock_denied_atom, std::string, std::string>,
     caf::reacts_to<authority_atom, caf::actor>,
     caf::reacts_to<leave_atom, std::string>,
     caf::replies_to<directory_atom>::with<
         std::vector<model::agent_directory_entry>>,
-    caf::replies_to<lock_release_atom, directory_atom>::with<
-        model::lock_table_snapshot>,
+    caf::replies_to<lock_release_atom,
+                    directory_atom>::with<model::lock_table_snapshot>,
     caf::replies_to<stats_atom>::with<std::vector<model::quality_entry>>>;
 
 /// Sends from a typed actor to a dynamically typed one (an agent, the lock

@@ -26,10 +26,13 @@
 //       before that): it grants nothing until every member has
 //       synced (or `settle_timeout` passed), so a lock held under the
 //       previous authority is never granted to another step meanwhile.
-//   directory_atom -> std::string: JSON {held: [...], waiting: [...] in
-//       queue order, awaiting_sync: [node ids]}; each entry has task_id,
-//       node, holder and locks ({resource, mode}).
-// Keeps nothing on disk: the dispatchers hold the truth and sync it.
+//   directory_atom -> model::lock_table_snapshot: what it holds, who waits
+//       (in queue order) and which members have not synced yet.
+// Persists nothing: the dispatchers hold the truth and sync it.
+// A crash loses its table; the dispatcher that spawned it is linked to it
+// and goes down too (a lone node), or membership names another member's
+// authority, to which every dispatcher syncs what it holds and waits for
+// before that one grants anything (a cluster).
 
 #include <chrono>
 

@@ -31,7 +31,9 @@
 // heartbeat for the connection timeout) is forgotten and its agents leave
 // the dispatcher. Messages it does not understand are logged and dropped.
 // Persists nothing: the nodes table (read by the lease keeper) says who the
-// peers are.
+// peers are. A crash ends this node's part in the cluster: peers see its
+// membership actor go down and drop its agents; the node is not restarted
+// in place (restart the process: its executions are resumed).
 
 #include <string>
 #include <vector>

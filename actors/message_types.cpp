@@ -27,6 +27,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<directory_update>("hishamos.directory_update");
   cfg.add_message_type<provider_call>("hishamos.provider_call");
   cfg.add_message_type<l2_entry>("hishamos.l2_entry");
+  cfg.add_message_type<admission_request>("hishamos.admission_request");
+  cfg.add_message_type<admission_answer>("hishamos.admission_answer");
   cfg.add_message_type<providers::http_response>("hishamos.http_response");
   cfg.add_message_type<provider_answer>("hishamos.provider_answer");
   cfg.add_message_type<lock_ask>("hishamos.lock_ask");

@@ -183,10 +183,8 @@ void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
 }
 
 persistence_actor::behavior_type
-persistence_supervisor(supervisor_self* self,
-                                     store_factory factory,
-                                     std::shared_ptr<node_metrics> metrics,
-                                     int writers) {
+persistence_supervisor(supervisor_self* self, store_factory factory,
+                       std::shared_ptr<node_metrics> metrics, int writers) {
   self->state.factory = std::move(factory);
   self->state.metrics = std::move(metrics);
   self->state.writers.resize(std::max(writers, 1));

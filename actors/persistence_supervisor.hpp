@@ -24,6 +24,9 @@
 // restarts it with exponential backoff (50 ms doubling to 5 s).
 //
 // Persists: checkpoints, execution rows and state changes.
+// The supervisor itself holds only handles and in-flight promises: if it
+// crashed, the executions' requests would fail and be resent to nothing,
+// so the node treats its loss as fatal (nothing restarts it).
 
 #include <functional>
 #include <memory>

@@ -17,9 +17,13 @@
 //       and full jitter, honouring Retry-After; a provider that fails for good
 //       hands the call to the next fallback. The key is resolved at call time
 //       and redacted from every error.
-//   stats_atom -> std::string: JSON {in_flight, upstream_requests, l1:
-//       {entries, bytes, hits, misses}, l2: {hits, misses, down},
-//       coalesced, breakers: {provider: state}}.
+//   stats_atom -> model::gateway_stats: calls in flight, upstream
+//       requests, coalesced calls, L1 and L2 hits and misses, Redis's state
+//       and each provider's breaker.
+// Persists nothing itself (answers go to Redis through the L2 cache actor,
+// actors/l2_cache.hpp). A crash loses the calls in flight (their agents'
+// requests fail, and the steps are retried), the L1 cache, the breakers and
+// the per-node admission windows; the node does not restart it.
 
 #include <chrono>
 #include <cstdint>

@@ -175,8 +175,8 @@ void send_checkpoint(execution_self* self, int i) {
             if (const auto& keeper = self->state.cfg.budgets;
                 keeper && r.cost > 0)
               tell(self, keeper, spent_atom::value,
-                         self->state.cfg.workflow->name,
-                         self->state.cfg.workflow->department, r.cost);
+                   self->state.cfg.workflow->name,
+                   self->state.cfg.workflow->department, r.cost);
             if (const auto& batch = self->state.cfg.batch)
               self->send(batch, result_record(self, i));
             emit(self, i, "completed");

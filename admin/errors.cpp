@@ -3,15 +3,16 @@
 namespace hishamos::admin {
 
 response error_response(const api_error& e) {
-  return json_response(e.status, {{"error", e.code},
-                                  {"message", e.message},
-                                  {"details", e.details}});
+  return json_response(
+      e.status,
+      {{"error", e.code}, {"message", e.message}, {"details", e.details}});
 }
 
 api_error error_of(const status& st, const error_names& names) {
   switch (st.code) {
   case errc::unavailable:
-    return {503, "store_unavailable",
+    return {503,
+            "store_unavailable",
             "the store cannot be reached: " + st.message,
             {{"fix", "retry later; /ready says when the store is back"}}};
   case errc::not_found:

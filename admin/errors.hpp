@@ -37,7 +37,8 @@ struct error_names {
 /// The error for a failed call: unavailable -> 503 (retry later),
 /// not_found -> 404, invalid -> 400 or 422, conflict and fenced -> 409,
 /// corrupt -> 500.
-[[nodiscard]] api_error error_of(const status& st, const error_names& names = {});
+[[nodiscard]] api_error error_of(const status& st,
+                                 const error_names& names = {});
 
 /// A 200-range response with a JSON body.
 [[nodiscard]] response json_response(int status, const nlohmann::json& body);

@@ -210,7 +210,8 @@ json to_json(const model::gateway_stats& s) {
             {"bytes", s.l1_bytes},
             {"hits", s.l1_hits},
             {"misses", s.l1_misses}}},
-          {"l2", {{"hits", s.l2_hits}, {"misses", s.l2_misses}, {"down", s.l2_down}}},
+          {"l2",
+           {{"hits", s.l2_hits}, {"misses", s.l2_misses}, {"down", s.l2_down}}},
           {"breakers", s.breakers}};
 }
 

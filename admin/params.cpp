@@ -6,8 +6,8 @@
 
 namespace hishamos::admin {
 
-parsed<int> int_query(const request& req, const std::string& name,
-                      int fallback, int min, int max, const std::string& code) {
+parsed<int> int_query(const request& req, const std::string& name, int fallback,
+                      int min, int max, const std::string& code) {
   if (!req.has_query(name))
     return {fallback, std::nullopt};
   auto text = req.query_value(name);
@@ -15,12 +15,13 @@ parsed<int> int_query(const request& req, const std::string& name,
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || v < min ||
       v > max)
-    return {0, api_error{400, code,
-                         name + " must be an integer from " +
-                             std::to_string(min) + " to " +
-                             std::to_string(max) + " (got '" + bounded(text) +
-                             "')",
-                         {{"parameter", name}}}};
+    return {0,
+            api_error{400,
+                      code,
+                      name + " must be an integer from " + std::to_string(min) +
+                          " to " + std::to_string(max) + " (got '" +
+                          bounded(text) + "')",
+                      {{"parameter", name}}}};
   return {static_cast<int>(v), std::nullopt};
 }
 
@@ -31,7 +32,8 @@ parsed<std::int64_t> day_query(const request& req, const std::string& name,
   auto day = req.query_value(name);
   auto ms = model::day_start_ms(day);
   if (!ms)
-    return {0, api_error{400, "invalid_query",
+    return {0, api_error{400,
+                         "invalid_query",
                          name + " must be a day YYYY-MM-DD (got '" +
                              bounded(day) + "')",
                          {{"parameter", name}}}};
@@ -44,8 +46,9 @@ parsed<nlohmann::json> json_body(const request& req,
     return {nlohmann::json::object(), std::nullopt};
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    return {{}, api_error{400, "invalid_json",
-                          "the body must be a JSON object like " + example}};
+    return {{},
+            api_error{400, "invalid_json",
+                      "the body must be a JSON object like " + example}};
   return {std::move(body), std::nullopt};
 }
 

@@ -31,9 +31,8 @@ template <class T> struct parsed {
 
 /// The day query parameter `name` (YYYY-MM-DD, UTC) as ms: its start, or
 /// with `end_of_day` the start of the next day; 0 when absent.
-[[nodiscard]] parsed<std::int64_t> day_query(const request& req,
-                                             const std::string& name,
-                                             bool end_of_day);
+[[nodiscard]] parsed<std::int64_t>
+day_query(const request& req, const std::string& name, bool end_of_day);
 
 /// The body as a JSON object (an empty body is {}); anything else is a
 /// 400 invalid_json naming `example`.

@@ -79,15 +79,18 @@ response router::dispatch(request req) const {
     return r.h(req);
   }
   if (allowed.empty())
-    return error_response({404, "not_found",
-                           "no route for " + bounded(req.method, 16) + " " +
-                               bounded(req.path, 200),
-                           {{"fix", "GET /api/openapi.json lists the routes"}}});
+    return error_response(
+        {404,
+         "not_found",
+         "no route for " + bounded(req.method, 16) + " " +
+             bounded(req.path, 200),
+         {{"fix", "GET /api/openapi.json lists the routes"}}});
   std::string allow;
   for (const auto& m : allowed)
     allow += (allow.empty() ? "" : ", ") + m;
   auto res = error_response(
-      {405, "method_not_allowed",
+      {405,
+       "method_not_allowed",
        bounded(req.method, 16) + " is not allowed on " + bounded(req.path, 200),
        {{"allow", allow}}});
   res.headers["Allow"] = allow;

@@ -15,10 +15,10 @@ namespace hishamos::admin {
 
 /// One HTTP request as a route handler sees it.
 struct request {
-  std::string method; ///< GET, POST, ...
-  std::string path;   ///< Decoded, without the query.
-  std::map<std::string, std::string> query;  ///< Decoded; the first of each.
-  std::map<std::string, std::string> params; ///< From the pattern's {name}.
+  std::string method;                         ///< GET, POST, ...
+  std::string path;                           ///< Decoded, without the query.
+  std::map<std::string, std::string> query;   ///< Decoded; the first of each.
+  std::map<std::string, std::string> params;  ///< From the pattern's {name}.
   std::map<std::string, std::string> headers; ///< Names in lower case.
   std::string body;
   std::string remote_addr;

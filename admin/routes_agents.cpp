@@ -37,11 +37,13 @@ response rate(node& n, const request& req) {
   auto dot = id.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == id.size())
     return error_response(
-        {400, "invalid_result_id",
+        {400,
+         "invalid_result_id",
          "a result id is <execution_id>.<step_id>, got '" + bounded(id) + "'",
          {{"fix", "take result_id from GET /api/v1/executions/{id}"}}});
   auto body = json_body(req, "{\"score\": 0.8}");
-  if (body && (!body.value.contains("score") || !body.value["score"].is_number()))
+  if (body &&
+      (!body.value.contains("score") || !body.value["score"].is_number()))
     body.error = api_error{400, "invalid_json",
                            "the body must be a JSON object like "
                            "{\"score\": 0.8}"};
@@ -56,7 +58,8 @@ response rate(node& n, const request& req) {
   n.audit("result.rate", {{"result_id", id},
                           {"score", body.value["score"]},
                           {"from", req.remote_addr}});
-  return json_response(200, {{"result_id", id}, {"score", body.value["score"]}});
+  return json_response(200,
+                       {{"result_id", id}, {"score", body.value["score"]}});
 }
 
 } // namespace

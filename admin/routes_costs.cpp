@@ -35,7 +35,9 @@ response costs(node& n, const request& req) {
   q.workflow = req.query_value("workflow");
   auto got = n.costs(q);
   if (got.st.code == errc::invalid)
-    return error_response({400, "invalid_query", got.st.message,
+    return error_response({400,
+                           "invalid_query",
+                           got.st.message,
                            {{"fix", "to is not before from"}}});
   if (!got)
     return error_response(error_of(got.st));

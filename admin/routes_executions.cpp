@@ -28,7 +28,8 @@ response execute(node& n, const request& req) {
   const auto& name = req.param("name");
   auto wf = n.catalog()->find_workflow(name);
   if (!wf)
-    return error_response({404, "workflow_not_found",
+    return error_response({404,
+                           "workflow_not_found",
                            "no workflow named '" + bounded(name) + "'",
                            {{"fix", "GET /api/v1/workflows lists the names"}}});
   auto body = json_body(req, "{\"input\": {...}}");
@@ -36,7 +37,8 @@ response execute(node& n, const request& req) {
     return error_response(*body.error);
   auto input = body.value.value("input", json::object());
   if (auto checked = model::validate_inputs(*wf, input); !checked)
-    return error_response({422, "invalid_input",
+    return error_response({422,
+                           "invalid_input",
                            "the input does not fit workflow '" + name + "'",
                            {{"problems", problems_json(checked.errors())}}});
   // No store ping here: submit reports a store that cannot write.
@@ -54,10 +56,10 @@ response execute(node& n, const request& req) {
   std::string state = "running";
   if (auto x = n.execution(*id); x && x.value)
     state = x.value->state;
-  auto res = json_response(202, {{"execution_id", *id},
-                                 {"state", state},
-                                 {"links",
-                                  {{"self", "/api/v1/executions/" + *id}}}});
+  auto res =
+      json_response(202, {{"execution_id", *id},
+                          {"state", state},
+                          {"links", {{"self", "/api/v1/executions/" + *id}}}});
   res.headers["Location"] = "/api/v1/executions/" + *id;
   return res;
 }
@@ -102,7 +104,8 @@ response not_here(node& n, const std::string& id, const std::string& code,
   if (!x.value)
     return error_response(no_execution(id));
   return error_response(
-      {409, code,
+      {409,
+       code,
        "execution " + id + " is " + x.value->state +
            (x.value->owner_node.empty() ? std::string{}
                                         : " on node " + x.value->owner_node),
@@ -122,9 +125,9 @@ response cancel(node& n, const request& req) {
     return error_response(error_of(x.st));
   if (!x.value)
     return error_response(no_execution(id));
-  return error_response({409, "not_running",
-                         "execution " + id + " is " + x.value->state +
-                             ", not running here"});
+  return error_response(
+      {409, "not_running",
+       "execution " + id + " is " + x.value->state + ", not running here"});
 }
 
 // POST /api/v1/executions/{id}/approve [{"extra_usd": N}]: a person lets

@@ -106,8 +106,7 @@ int main(int argc, char** argv) {
     auto view = a->cluster();
     bool ready = false;
     for (const auto& x : view.value.nodes)
-      ready = ready ||
-              (x.id == "bench-b" && x.connected && !x.agents.empty());
+      ready = ready || (x.id == "bench-b" && x.connected && !x.agents.empty());
     if (ready)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});

@@ -169,8 +169,11 @@ int main(int argc, char** argv) {
     self->send(dispatcher, step_for("stuck", i));
   std::vector<model::agent_directory_entry> dir;
   self->request(dispatcher, caf::infinite, actors::directory_atom::value)
-      .receive([&](std::vector<model::agent_directory_entry>& xs) { dir = std::move(xs); },
-               [](caf::error&) {});
+      .receive(
+          [&](std::vector<model::agent_directory_entry>& xs) {
+            dir = std::move(xs);
+          },
+          [](caf::error&) {});
   long after = rss_kib();
   auto d = sys.spawn(driver, dispatcher, steps, window);
   auto t0 = clock_type::now();

@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "bench/bench_catalog.hpp"
-#include "persistence/open_store.hpp"
 #include "hishamos/node.hpp"
+#include "persistence/open_store.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto& db = *opened.value;
-    if (auto* leases = db.leases(); leases && !leases->heartbeat(node_id, 60000))
+    if (auto* leases = db.leases();
+        leases && !leases->heartbeat(node_id, 60000))
       return 1;
     auto definition = model::to_json(wf).dump();
     std::vector<persistence::checkpoint> cps;

@@ -4,8 +4,8 @@
 
 namespace hishamos::model {
 
-const quality_stats& quality_book::observe(const quality_key& key,
-                                           double score, double decay) {
+const quality_stats& quality_book::observe(const quality_key& key, double score,
+                                           double decay) {
   auto& q = own_[key];
   q.observe(score, decay);
   return q;

@@ -9,9 +9,8 @@
 namespace hishamos::model {
 
 /// A waiting step's fixed sort key: higher is served first.
-[[nodiscard]] constexpr double queue_key(double priority,
-                                         double aging_per_second,
-                                         double arrival_seconds) {
+[[nodiscard]] constexpr double
+queue_key(double priority, double aging_per_second, double arrival_seconds) {
   return priority - aging_per_second * arrival_seconds;
 }
 

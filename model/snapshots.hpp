@@ -68,7 +68,7 @@ struct lock_entry {
 struct lock_table_snapshot {
   bool authority = false; ///< False before membership named one.
   std::vector<lock_entry> held;
-  std::vector<lock_entry> waiting; ///< In grant order.
+  std::vector<lock_entry> waiting;        ///< In grant order.
   std::vector<std::string> awaiting_sync; ///< Members not synced yet.
 };
 

@@ -61,8 +61,7 @@ status node::rate_result(const std::string& execution_id,
   if (!found)
     return from_store(found.st);
   const auto* tpl = catalog()->find_template(found.value.template_id);
-  caf::anon_send(impl_->dispatcher, actors::rate_atom::value,
-                 found.value.agent,
+  caf::anon_send(impl_->dispatcher, actors::rate_atom::value, found.value.agent,
                  tpl ? tpl->category : found.value.template_id, score);
   return {};
 }
@@ -93,9 +92,9 @@ outcome<double> node::approve_budget(const std::string& id, double extra_usd) {
                                   " is not running on this node; approve it "
                                   "on the node that owns it"},
             0};
-  auto until = runtime::ask<double>(*impl_->sys, execution,
-                                    std::chrono::seconds{10},
-                                    actors::approve_atom::value, extra_usd);
+  auto until =
+      runtime::ask<double>(*impl_->sys, execution, std::chrono::seconds{10},
+                           actors::approve_atom::value, extra_usd);
   if (until)
     return {{}, *until};
   if (until.error() == caf::sec::invalid_argument)

@@ -44,9 +44,7 @@ size_t execution_registry::size() {
   return live_.size();
 }
 
-bool execution_registry::reserve_one() {
-  return reserve(1) == 1;
-}
+bool execution_registry::reserve_one() { return reserve(1) == 1; }
 
 int execution_registry::reserve(int wanted) {
   if (limit_ <= 0)

@@ -11,7 +11,6 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
-#include <caf/openssl/publish.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/agent.hpp"
@@ -19,7 +18,6 @@
 #include "actors/budget_keeper.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/lock_authority.hpp"
-#include "actors/membership.hpp"
 #include "actors/message_types.hpp"
 #include "actors/persistence_supervisor.hpp"
 #include "actors/provider_gateway.hpp"
@@ -298,66 +296,6 @@ void node::impl::register_hosted(model::agent_def def, model::agent_function fn,
       .receive([](bool) {}, [](caf::error&) {});
 }
 
-// Opens the middleman port, greets peers through the membership actor and
-// records this node's address in the nodes table for the others.
-model::result<bool> node::impl::join_cluster() {
-  const auto& c = opts.config;
-  if (c.listen.empty())
-    return true;
-  if (c.store_url.rfind("sqlite:", 0) == 0)
-    return model::problem{"", 0, "",
-                          "node.listen is set but the store is embedded "
-                          "(SQLite): a cluster shares one PostgreSQL",
-                          "set store.url to a postgresql:// URL, or remove "
-                          "node.listen"};
-  auto hp = config::split_host_port(c.listen, "node.listen");
-  if (!hp)
-    return hp.errors();
-  actors::membership_settings ms;
-  ms.node_id = c.node_id;
-  ms.http_address = c.http_listen;
-  ms.dispatcher = dispatcher;
-  ms.tls = !c.tls.certificate.empty();
-  ms.lock_authority = lock_authority;
-  ms.started_at_ms = started_at_ms;
-  for (const auto& seed : c.seeds) {
-    auto shp = config::split_host_port(seed, "node.seeds");
-    if (!shp)
-      return shp.errors();
-    ms.seeds.push_back(
-        {"", shp->first, static_cast<std::uint16_t>(shp->second)});
-  }
-  bool tls = ms.tls;
-  {
-    std::lock_guard<std::mutex> guard{mx};
-    for (const auto& [id, a] : hosted)
-      if (const auto* def = catalog->find_agent(id))
-        ms.agents.push_back({*def, a});
-  }
-  membership = actors::spawn_membership(*sys, std::move(ms));
-  auto wanted = static_cast<std::uint16_t>(hp->second);
-  auto port =
-      tls ? caf::openssl::publish(membership, wanted, hp->first.c_str(), true)
-          : sys->middleman().publish(membership, wanted, hp->first.c_str(),
-                                     true);
-  if (!port)
-    return model::problem{"", 0, "",
-                          "cannot listen for peers on " + c.listen + ": " +
-                              sys->render(port.error()),
-                          "free the port or change node.listen"};
-  address = hp->first + ":" + std::to_string(*port);
-  persistence::node_row me{c.node_id, address, c.http_listen};
-  if (auto st = pool->with([&](persistence::store& db) -> persistence::status {
-        if (auto* leases = db.leases())
-          return leases->register_node(me, c.lease_ms);
-        return {};
-      });
-      !st)
-    return store_problem("cannot register this node", st);
-  spdlog::info("node {} listens for peers on {}", c.node_id, address);
-  return true;
-}
-
 node::impl::~impl() {
   draining = true;
   // Moved out under the lock (executions read it when they end), stopped
@@ -395,11 +333,12 @@ node::impl::~impl() {
   sys.reset(); // waits for every actor to finish
   // Nothing of ours writes any more: let another node take over at once.
   if (pool)
-    if (auto st = pool->with([&](persistence::store& db) -> persistence::status {
-          if (auto* l = db.leases())
-            return l->release_lease(opts.config.node_id);
-          return {};
-        });
+    if (auto st =
+            pool->with([&](persistence::store& db) -> persistence::status {
+              if (auto* l = db.leases())
+                return l->release_lease(opts.config.node_id);
+              return {};
+            });
         !st)
       spdlog::warn("could not release the lease: {}", st.message);
 }

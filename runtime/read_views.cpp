@@ -108,8 +108,8 @@ status from_store(const persistence::status& st) {
 }
 
 const char* to_string(errc x) {
-  constexpr const char* names[] = {"ok",       "unavailable", "not_found",
-                                   "invalid",  "conflict",    "corrupt",
+  constexpr const char* names[] = {"ok",      "unavailable", "not_found",
+                                   "invalid", "conflict",    "corrupt",
                                    "fenced"};
   auto i = static_cast<unsigned>(x);
   return i < std::size(names) ? names[i] : "unknown";
@@ -207,8 +207,9 @@ outcome<cluster_view> node::cluster() {
         {me, impl_->address, impl_->opts.config.http_listen, 0, 0, true});
   cluster_view out{me, {}};
   for (const auto& r : rows.value) {
-    node_view v{r.id,  r.id == me,          r.address, r.http_address,
-                r.alive, r.lease_expires_at_ms, r.id == me, {}};
+    node_view v{r.id,           r.id == me, r.address,
+                r.http_address, r.alive,    r.lease_expires_at_ms,
+                r.id == me,     {}};
     if (peers)
       for (const auto& p : *peers)
         v.connected = v.connected || p.id == r.id;
@@ -238,8 +239,7 @@ outcome<model::budget_snapshot> node::budgets() {
   if (!impl_->budgets)
     return {};
   auto got = runtime::ask<model::budget_snapshot>(
-      *impl_->sys, impl_->budgets, view_timeout,
-      actors::directory_atom::value);
+      *impl_->sys, impl_->budgets, view_timeout, actors::directory_atom::value);
   if (!got)
     return {{errc::unavailable, "the budget keeper did not answer: " +
                                     impl_->sys->render(got.error())},
@@ -252,9 +252,9 @@ std::string node::metrics_text() const {
   impl_->metrics->store_pool(pool.open, pool.in_use,
                              static_cast<double>(pool.failed_connects));
   if (impl_->gateway)
-    if (auto s = runtime::ask<model::gateway_stats>(
-            *impl_->sys, impl_->gateway, view_timeout,
-            actors::stats_atom::value))
+    if (auto s = runtime::ask<model::gateway_stats>(*impl_->sys, impl_->gateway,
+                                                    view_timeout,
+                                                    actors::stats_atom::value))
       impl_->metrics->providers(*s);
   return impl_->metrics->serialize();
 }

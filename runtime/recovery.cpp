@@ -87,8 +87,8 @@ void node::impl::resume_one(persistence::execution_record rec,
 
 model::result<bool> node::impl::resume() {
   const auto& c = opts.config;
-  auto claimed = pool->with(
-      [&](persistence::store& db) { return claim_at_start(db, c); });
+  auto claimed =
+      pool->with([&](persistence::store& db) { return claim_at_start(db, c); });
   if (!claimed)
     return store_problem("cannot claim unfinished executions", claimed.st);
   for (auto& [rec, cps] : claimed.value) {

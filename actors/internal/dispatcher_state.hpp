@@ -218,8 +218,7 @@ directory_update own_part(const dispatcher_state& st);
 void join_local(dispatcher_self* self, model::agent_def& def,
                 caf::actor& handle);
 /// The directory as the node's read views show it.
-std::vector<model::agent_directory_entry>
-directory(const dispatcher_state& st);
+std::vector<model::agent_directory_entry> directory(const dispatcher_state& st);
 
 // Locks (actors/dispatcher_locks.cpp): the lock authority grants them.
 /// Asks the authority for a waiting step's locks (when there is one).

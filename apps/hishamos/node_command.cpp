@@ -4,10 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/http_server.hpp"
-#include "persistence/open_store.hpp"
 #include "apps/hishamos/commands.hpp"
 #include "apps/hishamos/setup.hpp"
 #include "hishamos/node.hpp"
+#include "persistence/open_store.hpp"
 
 namespace hishamos::cli {
 

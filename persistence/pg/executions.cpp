@@ -198,8 +198,7 @@ pg_store::claim_expired(const std::string& node_id, int limit) {
 }
 
 outcome<std::vector<execution_record>>
-pg_store::claim(const std::string& who, const std::string& node_id,
-                int limit) {
+pg_store::claim(const std::string& who, const std::string& node_id, int limit) {
   outcome<std::vector<execution_record>> out;
   out.st = guarded("claiming executions", [&]() -> status {
     pqxx::work tx{*conn_};

@@ -150,8 +150,7 @@ status pg_store::rate_result(const std::string& execution_id,
     tx.commit();
     if (r.affected_rows() == 0)
       return {errc::not_found, "execution " + execution_id +
-                                   " has no result for step '" + step_id +
-                                   "'"};
+                                   " has no result for step '" + step_id + "'"};
     return {};
   });
 }

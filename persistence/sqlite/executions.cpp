@@ -86,10 +86,11 @@ status sqlite_store::save_one(const checkpoint& cp) {
 }
 
 status sqlite_store::change_state(const state_change& x) {
-  statement s{db_.get(),
-              "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
-              "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
-              "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?"};
+  statement s{
+      db_.get(),
+      "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
+      "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
+      "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?"};
   s.bind(to_string(x.state), x.output, x.error, now_ms(),
          x.budget_approved_until, x.budget_approved_until, x.execution_id,
          x.epoch);
@@ -130,9 +131,8 @@ sqlite_store::checkpoints(const std::string& id) {
     if (!output)
       return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0) +
                                   " has an unknown encoding"}};
-    out.push_back({id, s.text(0), static_cast<int>(s.integer(1)),
-                   s.integer(2), *output, s.text(4), s.integer(5),
-                   s.integer(6), s.real(7)});
+    out.push_back({id, s.text(0), static_cast<int>(s.integer(1)), s.integer(2),
+                   *output, s.text(4), s.integer(5), s.integer(6), s.real(7)});
   }
   if (rc != SQLITE_DONE)
     return {s.error("reading checkpoints of " + id, rc)};

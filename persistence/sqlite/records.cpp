@@ -12,8 +12,8 @@ constexpr size_t rows_per_insert = 100;
 constexpr int task_result_columns = 17;
 } // namespace
 
-status sqlite_store::insert_task_results(
-    const std::vector<task_result_record>& xs) {
+status
+sqlite_store::insert_task_results(const std::vector<task_result_record>& xs) {
   for (size_t from = 0; from < xs.size(); from += rows_per_insert) {
     auto to = std::min(xs.size(), from + rows_per_insert);
     std::string sql =

@@ -39,8 +39,8 @@ outcome<workflow_page> sqlite_store::list_workflows(const workflow_query& q) {
   int rc;
   while ((rc = s.step()) == SQLITE_ROW)
     out.value.items.push_back({s.text(0), static_cast<int>(s.integer(1)),
-                               s.text(2), s.text(3), s.integer(4),
-                               s.integer(5), s.integer(6)});
+                               s.text(2), s.text(3), s.integer(4), s.integer(5),
+                               s.integer(6)});
   if (rc != SQLITE_DONE)
     return {s.error("listing workflows", rc)};
   return out;
@@ -87,8 +87,7 @@ outcome<std::vector<cost_row>> sqlite_store::cost_rollup(const cost_query& q) {
   if (auto st = invalid_if(model::check(q)); !st)
     return {st};
   sql_dialect d{"strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')",
-                [](std::int64_t ms) { return std::to_string(ms); },
-                quote_text};
+                [](std::int64_t ms) { return std::to_string(ms); }, quote_text};
   statement s{db_.get(), cost_rollup_sql(q, d).c_str()};
   outcome<std::vector<cost_row>> out;
   int rc;

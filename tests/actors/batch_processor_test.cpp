@@ -5,9 +5,9 @@
 #include <caf/all.hpp>
 
 #include "actors/batch_processor.hpp"
-#include "persistence/open_store.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/gated_store.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"

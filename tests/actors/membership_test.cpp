@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/dispatcher.hpp"
-#include "admin/json_views.hpp"
 #include "actors/membership.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
+#include "admin/json_views.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
@@ -65,10 +65,11 @@ struct membership_fixture {
     nlohmann::json out;
     self->request(membership, std::chrono::seconds{5},
                   actors::directory_atom::value)
-        .receive([&](std::vector<model::peer_entry>& xs) {
-          out = admin::to_json(xs);
-        },
-                 [](caf::error&) {});
+        .receive(
+            [&](std::vector<model::peer_entry>& xs) {
+              out = admin::to_json(xs);
+            },
+            [](caf::error&) {});
     return out;
   }
 
@@ -77,10 +78,11 @@ struct membership_fixture {
     std::string out;
     self->request(dispatcher, std::chrono::seconds{5},
                   actors::directory_atom::value)
-        .receive([&](std::vector<model::agent_directory_entry>& xs) {
-          out = admin::to_json(xs).dump();
-        },
-                 [](caf::error&) {});
+        .receive(
+            [&](std::vector<model::agent_directory_entry>& xs) {
+              out = admin::to_json(xs).dump();
+            },
+            [](caf::error&) {});
     return out;
   }
 
@@ -89,10 +91,11 @@ struct membership_fixture {
     nlohmann::json out = nlohmann::json::array();
     self->request(dispatcher, std::chrono::seconds{5},
                   actors::stats_atom::value)
-        .receive([&](std::vector<model::quality_entry>& xs) {
-          out = admin::to_json(xs);
-        },
-                 [](caf::error&) {});
+        .receive(
+            [&](std::vector<model::quality_entry>& xs) {
+              out = admin::to_json(xs);
+            },
+            [](caf::error&) {});
     return out;
   }
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/http_server.hpp"
-#include "persistence/open_store.hpp"
 #include "config/catalog_loader.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/wait.hpp"
 

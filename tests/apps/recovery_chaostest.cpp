@@ -10,8 +10,8 @@
 
 #include <httplib.h>
 
-#include "persistence/store.hpp"
 #include "persistence/open_store.hpp"
+#include "persistence/store.hpp"
 #include "tests/support/node_cluster.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/private_pg.hpp"

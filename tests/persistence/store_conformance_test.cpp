@@ -19,6 +19,8 @@
 #include <sqlite3.h>
 #define BACKEND "[unit][persistence]"
 #endif
+/// Each case names the store role it checks (persistence/<role>_store.hpp).
+#define ROLE(role) BACKEND "[" role "]"
 
 using namespace hishamos;
 using namespace hishamos::persistence;
@@ -73,7 +75,7 @@ checkpoint cp(const std::string& exec, const std::string& step,
 
 } // namespace
 
-TEST_CASE("migrations apply once and are idempotent", BACKEND) {
+TEST_CASE("migrations apply once and are idempotent", ROLE("schema")) {
   fresh_store fresh;
   auto s = fresh.open();
   auto v = s->schema_version();
@@ -84,7 +86,7 @@ TEST_CASE("migrations apply once and are idempotent", BACKEND) {
 }
 
 TEST_CASE("creating an execution again is a no-op that keeps its state",
-          BACKEND) {
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
@@ -95,7 +97,8 @@ TEST_CASE("creating an execution again is a no-op that keeps its state",
   CHECK(s->list_executions(10).value.size() == 1);
 }
 
-TEST_CASE("the store keeps one row when a step is saved twice", BACKEND) {
+TEST_CASE("the store keeps one row when a step is saved twice",
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
@@ -110,7 +113,7 @@ TEST_CASE("the store keeps one row when a step is saved twice", BACKEND) {
 }
 
 TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
-          BACKEND) {
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
@@ -132,7 +135,7 @@ TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
   CHECK(s->find_execution("e1").value->state == execution_state::completed);
 }
 
-TEST_CASE("finished executions are not claimed again", BACKEND) {
+TEST_CASE("finished executions are not claimed again", ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("done")));
@@ -143,7 +146,7 @@ TEST_CASE("finished executions are not claimed again", BACKEND) {
   CHECK(claimed.value[0].id == "open");
 }
 
-TEST_CASE("an unknown store URL scheme is a clear error", BACKEND) {
+TEST_CASE("an unknown store URL scheme is a clear error", ROLE("schema")) {
   auto s = open_store("mysql://x");
   REQUIRE_FALSE(s);
   CHECK(s.st.code == errc::invalid);
@@ -151,7 +154,7 @@ TEST_CASE("an unknown store URL scheme is a clear error", BACKEND) {
              Catch::Contains("unsupported store URL scheme 'mysql'"));
 }
 
-TEST_CASE("checkpoint outputs round-trip through msgpack", BACKEND) {
+TEST_CASE("checkpoint outputs round-trip through msgpack", ROLE("executions")) {
   using namespace std::string_literals;
   std::string text = "line\n\0binary"s;
   auto bytes = encode_output(text);
@@ -180,7 +183,8 @@ task_result_record result(const std::string& exec, const std::string& agent,
 
 } // namespace
 
-TEST_CASE("the workflow list counts executions, filters and pages", BACKEND) {
+TEST_CASE("the workflow list counts executions, filters and pages",
+          ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->sync_workflows({{"W1", 1, "active", "eng", "{}"},
@@ -233,7 +237,8 @@ TEST_CASE("the workflow list counts executions, filters and pages", BACKEND) {
   CHECK(past_end.value.total == 3);
 }
 
-TEST_CASE("the workflow list rejects a page or limit out of range", BACKEND) {
+TEST_CASE("the workflow list rejects a page or limit out of range",
+          ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
   for (auto [page, limit] : {std::pair{0, 20}, {1, 0}, {1, 101}}) {
@@ -244,7 +249,7 @@ TEST_CASE("the workflow list rejects a page or limit out of range", BACKEND) {
 }
 
 TEST_CASE("an agent's daily series fills days without results with zeros",
-          BACKEND) {
+          ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->append_records({{
@@ -276,7 +281,7 @@ TEST_CASE("an agent's daily series fills days without results with zeros",
   CHECK(d[4].tasks == 0);
 }
 
-TEST_CASE("an agent's daily series rejects a bad date range", BACKEND) {
+TEST_CASE("an agent's daily series rejects a bad date range", ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
   for (auto [from, to] : {std::pair{"2026-11-05", "2026-11-01"},
@@ -290,7 +295,7 @@ TEST_CASE("an agent's daily series rejects a bad date range", BACKEND) {
 }
 
 TEST_CASE("optimize refreshes statistics and reports a missing index",
-          BACKEND) {
+          ROLE("schema")) {
   fresh_store fresh;
   auto s = fresh.open();
   auto clean = s->optimize();
@@ -307,7 +312,8 @@ TEST_CASE("optimize refreshes statistics and reports a missing index",
                                "task_results"));
 }
 
-TEST_CASE("checkpoints of many executions are read in one call", BACKEND) {
+TEST_CASE("checkpoints of many executions are read in one call",
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   for (auto id : {"e1", "e2", "e3"})
@@ -329,7 +335,7 @@ TEST_CASE("checkpoints of many executions are read in one call", BACKEND) {
 }
 
 TEST_CASE("task results and audit events are appended together or not at all",
-          BACKEND) {
+          ROLE("records")) {
   fresh_store fresh;
   auto s = fresh.open();
   record_batch batch;
@@ -356,7 +362,7 @@ TEST_CASE("task results and audit events are appended together or not at all",
 
 TEST_CASE("learned agent quality is upserted with the batch, the newest "
           "record of a pair winning",
-          BACKEND) {
+          ROLE("records")) {
   fresh_store fresh;
   auto s = fresh.open();
   record_batch batch;
@@ -377,7 +383,7 @@ TEST_CASE("learned agent quality is upserted with the batch, the newest "
 
 TEST_CASE("learned agent quality is kept per node: one node's evidence "
           "never replaces another's",
-          BACKEND) {
+          ROLE("records")) {
   fresh_store fresh;
   auto s = fresh.open();
   record_batch batch;
@@ -397,7 +403,7 @@ TEST_CASE("learned agent quality is kept per node: one node's evidence "
 
 TEST_CASE("a step's newest result keeps its routing decision and takes a "
           "person's rating",
-          BACKEND) {
+          ROLE("records")) {
   fresh_store fresh;
   auto s = fresh.open();
   record_batch batch;
@@ -441,7 +447,7 @@ task_result_record ledger_line(const std::string& exec, const std::string& step,
 
 TEST_CASE("the cost ledger rolls up per step, execution, agent, workflow, "
           "department and day, within a time range",
-          BACKEND) {
+          ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
   auto nov1 = utc_ms(2026, 11, 1, 10);
@@ -508,7 +514,7 @@ TEST_CASE("the cost ledger rolls up per step, execution, agent, workflow, "
 
 TEST_CASE("a checkpoint keeps its step's cost, and a state change can set "
           "what was approved beyond the budgets",
-          BACKEND) {
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
@@ -538,7 +544,7 @@ TEST_CASE("a checkpoint keeps its step's cost, and a state change can set "
 
 TEST_CASE("executions a node released are unowned and pending, and another "
           "node claims them",
-          BACKEND) {
+          ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
   REQUIRE(s->create_execution(sample("e1")));
@@ -561,3 +567,33 @@ TEST_CASE("executions a node released are unowned and pending, and another "
   CHECK(taken.value[0].owner_node == "n2");
   CHECK(taken.value[0].state == execution_state::running);
 }
+
+#ifdef HISHAMOS_TEST_PG
+TEST_CASE("a node's lease is renewed and released in database time, and "
+          "the nodes table says where the node is",
+          ROLE("leases")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  auto* leases = s->leases();
+  REQUIRE(leases != nullptr);
+  REQUIRE(
+      leases->register_node({"n1", "127.0.0.1:7101", "127.0.0.1:8080"}, 60000));
+  REQUIRE(leases->heartbeat("n2", 60000));
+  auto nodes = leases->nodes();
+  REQUIRE(nodes);
+  REQUIRE(nodes.value.size() == 2);
+  CHECK(nodes.value[0].id == "n1");
+  CHECK(nodes.value[0].address == "127.0.0.1:7101");
+  CHECK(nodes.value[0].alive);
+  REQUIRE(leases->release_lease("n1"));
+  nodes = leases->nodes();
+  CHECK_FALSE(nodes.value[0].alive);
+  CHECK(nodes.value[1].alive);
+}
+#else
+TEST_CASE("the embedded store is single-node: it has no lease role",
+          ROLE("leases")) {
+  fresh_store fresh;
+  CHECK(fresh.open()->leases() == nullptr);
+}
+#endif

@@ -2,8 +2,8 @@
 
 // The store pool against PostgreSQL connections the server ends.
 
-#include "persistence/store_pool.hpp"
 #include "persistence/open_store.hpp"
+#include "persistence/store_pool.hpp"
 #include "tests/support/pg_fixture.hpp"
 
 using namespace hishamos;

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <thread>
 
-#include "persistence/store_pool.hpp"
 #include "persistence/open_store.hpp"
+#include "persistence/store_pool.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 

@@ -12,8 +12,8 @@
 #include <sqlite3.h>
 
 #include "admin/http_server.hpp"
-#include "persistence/open_store.hpp"
 #include "config/node_config.hpp"
+#include "persistence/open_store.hpp"
 #include "persistence/store.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/node_fixture.hpp"

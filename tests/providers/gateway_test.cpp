@@ -15,9 +15,9 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/message_types.hpp"
-#include "persistence/open_store.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_gateway.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/wait.hpp"
 

@@ -82,7 +82,7 @@ struct execution_status {
 /// One node of the cluster as this node sees it.
 struct node_view {
   std::string id;
-  bool self = false; ///< This node.
+  bool self = false;        ///< This node.
   std::string address;      ///< Its middleman host:port; "" = none.
   std::string http_address; ///< Its admin HTTP host:port.
   bool lease_live = false;

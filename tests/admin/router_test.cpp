@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/router.hpp"
+
+using namespace hishamos::admin;
+
+namespace {
+
+router sample() {
+  router r;
+  r.add("GET", "/api/v1/executions/{id}", [](const request& req) {
+    return response{200, req.param("id")};
+  });
+  r.add("POST", "/api/v1/executions/{id}/cancel", [](const request& req) {
+    return response{202, "cancel " + req.param("id")};
+  });
+  return r;
+}
+
+request get(const std::string& method, const std::string& path) {
+  request req;
+  req.method = method;
+  req.path = path;
+  return req;
+}
+
+} // namespace
+
+TEST_CASE("the router binds path parameters of the route a request matches",
+          "[http][router]") {
+  auto r = sample();
+  auto res = r.dispatch(get("GET", "/api/v1/executions/e1"));
+  CHECK(res.status == 200);
+  CHECK(res.body == "e1");
+  CHECK(r.dispatch(get("POST", "/api/v1/executions/e2/cancel")).body ==
+        "cancel e2");
+}
+
+TEST_CASE("the router answers 404 for an unknown path and 405 with Allow for "
+          "a known path and another method, in the error format",
+          "[http][router]") {
+  auto r = sample();
+  auto missing = r.dispatch(get("GET", "/api/v1/nope"));
+  CHECK(missing.status == 404);
+  CHECK(nlohmann::json::parse(missing.body)["error"] == "not_found");
+  auto empty_segment = r.dispatch(get("GET", "/api/v1/executions/"));
+  CHECK(empty_segment.status == 404);
+  auto wrong = r.dispatch(get("DELETE", "/api/v1/executions/e1"));
+  CHECK(wrong.status == 405);
+  CHECK(wrong.headers["Allow"] == "GET");
+  CHECK(nlohmann::json::parse(wrong.body)["error"] == "method_not_allowed");
+}
