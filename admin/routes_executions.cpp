@@ -120,14 +120,9 @@ response cancel(node& n, const request& req) {
             {{"execution_id", id}, {"from", req.remote_addr}});
     return json_response(202, {{"execution_id", id}, {"state", "cancelling"}});
   }
-  auto x = n.execution(id);
-  if (!x)
-    return error_response(error_of(x.st));
-  if (!x.value)
-    return error_response(no_execution(id));
-  return error_response(
-      {409, "not_running",
-       "execution " + id + " is " + x.value->state + ", not running here"});
+  return not_here(n, id, "not_running",
+                  "only a running execution can be cancelled, on the node "
+                  "that owns it");
 }
 
 // POST /api/v1/executions/{id}/approve [{"extra_usd": N}]: a person lets
