@@ -208,14 +208,20 @@ typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, state_change& x) {
   return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch,
-           x.state, x.output, x.error);
+           x.state, x.output, x.error, x.budget_approved_until);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_record& x) {
   return f(caf::meta::type_name("execution_record"), x.id, x.workflow_name,
            x.definition, x.input, x.state, x.owner_node, x.epoch, x.output,
-           x.error, x.created_at_ms, x.updated_at_ms);
+           x.error, x.created_at_ms, x.updated_at_ms, x.budget_approved_until,
+           x.idempotency_key, x.workflow_version, x.department);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, creation& x) {
+  return f(caf::meta::type_name("creation"), x.created, x.stored);
 }
 
 } // namespace hishamos::persistence

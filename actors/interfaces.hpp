@@ -25,7 +25,7 @@ namespace hishamos::actors {
 using persistence_actor = caf::typed_actor<
     caf::replies_to<persistence::checkpoint>::with<store_ack>,
     caf::replies_to<persistence::state_change>::with<store_ack>,
-    caf::replies_to<persistence::execution_record>::with<store_ack>,
+    caf::replies_to<creation_batch>::with<creation_ack>,
     caf::replies_to<writer_atom>::with<caf::actor>,
     caf::reacts_to<respawn_atom, int>>;
 

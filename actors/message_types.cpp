@@ -51,6 +51,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<persistence::state_change>("hishamos.state_change");
   cfg.add_message_type<persistence::execution_record>(
       "hishamos.execution_record");
+  cfg.add_message_type<creation_batch>("hishamos.creation_batch");
+  cfg.add_message_type<creation_ack>("hishamos.creation_ack");
   add_snapshot_types(cfg);
   refuse_unbounded_decoding(cfg);
 }

@@ -208,6 +208,21 @@ struct admission_answer {
   std::string down;
 };
 
+/// Node -> persistence supervisor: store these new executions, all in one
+/// transaction (the writer joins batches that wait together). Reply:
+/// creation_ack.
+struct creation_batch {
+  std::vector<persistence::execution_record> executions;
+};
+
+/// What storing a creation_batch did: one result per execution (created,
+/// or the execution stored before under its id or idempotency key).
+struct creation_ack {
+  persistence::errc code = persistence::errc::ok;
+  std::string message;
+  std::vector<persistence::creation> results;
+};
+
 /// Writer's answer to a checkpoint or state change.
 struct store_ack {
   persistence::errc code = persistence::errc::ok;
@@ -287,6 +302,16 @@ typename Inspector::result_type inspect(Inspector& f, admission_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admission_answer& x) {
   return f(caf::meta::type_name("admission_answer"), x.wait_ms, x.down);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, creation_batch& x) {
+  return f(caf::meta::type_name("creation_batch"), x.executions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, creation_ack& x) {
+  return f(caf::meta::type_name("creation_ack"), x.code, x.message, x.results);
 }
 
 template <class Inspector>

@@ -85,7 +85,16 @@ node_metrics::node_metrics()
                           .Name("hishamos_budget_actions_total")
                           .Help("Budget actions taken: warn, downgrade, "
                                 "pause, and approvals")
-                          .Register(*registry_)) {
+                          .Register(*registry_)),
+      http_requests_(prometheus::BuildHistogram()
+                         .Name("hishamos_http_request_duration_seconds")
+                         .Help("Admin API requests by route, method and "
+                               "status")
+                         .Register(*registry_)),
+      store_calls_(prometheus::BuildHistogram()
+                       .Name("hishamos_store_call_duration_seconds")
+                       .Help("Store calls by what they did")
+                       .Register(*registry_)) {
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
 }
@@ -115,6 +124,27 @@ void node_metrics::providers(const model::gateway_stats& s) {
     for (const char* x : {"closed", "open", "half_open"})
       breaker_state_.Add({{"provider", provider}, {"state", x}})
           .Set(state == x ? 1 : 0);
+}
+
+namespace {
+const prometheus::Histogram::BucketBoundaries latency_buckets{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+} // namespace
+
+void node_metrics::http_request(const std::string& route,
+                                const std::string& method, int status,
+                                double seconds) {
+  http_requests_
+      .Add({{"route", route},
+            {"method", method},
+            {"code", std::to_string(status)}},
+           latency_buckets)
+      .Observe(seconds);
+}
+
+void node_metrics::store_call(const std::string& call, double seconds) {
+  store_calls_.Add({{"call", call}}, latency_buckets).Observe(seconds);
 }
 
 std::string node_metrics::serialize() const {

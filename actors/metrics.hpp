@@ -38,6 +38,12 @@ public:
     records_flushed_.Increment(static_cast<double>(n));
   }
   void flush_failed() { flush_failures_.Increment(); }
+  /// Times one HTTP request by its route pattern (never its path: paths
+  /// hold ids), method and status.
+  void http_request(const std::string& route, const std::string& method,
+                    int status, double seconds);
+  /// Times one store call by what it did ("save_checkpoints", ...).
+  void store_call(const std::string& call, double seconds);
   /// The read pool's state, sampled when metrics are scraped.
   void store_pool(size_t open, size_t in_use, double failed_connects) {
     pool_open_.Set(static_cast<double>(open));
@@ -71,6 +77,8 @@ private:
   prometheus::Family<prometheus::Gauge>& breaker_state_;
   prometheus::Family<prometheus::Gauge>& provider_calls_;
   prometheus::Family<prometheus::Counter>& budget_actions_;
+  prometheus::Family<prometheus::Histogram>& http_requests_;
+  prometheus::Family<prometheus::Histogram>& store_calls_;
 };
 
 } // namespace hishamos::actors

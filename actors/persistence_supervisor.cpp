@@ -1,6 +1,7 @@
 #include "actors/persistence_supervisor.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <caf/all.hpp>
@@ -20,11 +21,17 @@ struct pending_checkpoint {
   caf::typed_response_promise<store_ack> rp;
 };
 
+struct pending_creation {
+  creation_batch batch;
+  caf::typed_response_promise<creation_ack> rp;
+};
+
 struct writer_state {
   static inline const char* name = "hishamos.checkpoint_writer";
   std::unique_ptr<persistence::store> db;
   std::shared_ptr<node_metrics> metrics;
   std::vector<pending_checkpoint> pending; ///< Waiting for the next commit.
+  std::vector<pending_creation> creations; ///< Likewise.
   bool flush_scheduled = false;
 };
 
@@ -44,17 +51,51 @@ store_ack settle(writer_self* self, const persistence::status& st) {
   return {st.code, st.message};
 }
 
+// Every new execution that arrived before the flush goes into one
+// transaction; each batch then hears what became of its executions.
+void flush_creations(writer_self* self) {
+  auto waiting = std::move(self->state.creations);
+  self->state.creations.clear();
+  if (waiting.empty())
+    return;
+  std::vector<persistence::execution_record> all;
+  for (auto& w : waiting)
+    for (auto& x : w.batch.executions)
+      all.push_back(std::move(x));
+  auto t0 = std::chrono::steady_clock::now();
+  auto made = self->state.db->create_executions(all);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+  self->state.metrics->store_call("create_executions", took.count());
+  size_t next = 0;
+  for (auto& w : waiting) {
+    creation_ack ack{made.st.code, made.st.message, {}};
+    auto n = w.batch.executions.size();
+    if (made)
+      ack.results.assign(made.value.begin() + static_cast<long>(next),
+                         made.value.begin() + static_cast<long>(next + n));
+    next += n;
+    w.rp.deliver(std::move(ack));
+  }
+  die_if_disconnected(self, made.st);
+}
+
 // Group commit: every checkpoint that arrived before the flush message
 // (which queues behind them) goes into one transaction, then each is
 // acknowledged. While one commit runs, the next batch gathers.
 void flush(writer_self* self) {
+  self->state.flush_scheduled = false;
+  flush_creations(self);
   auto batch = std::move(self->state.pending);
   self->state.pending.clear();
-  self->state.flush_scheduled = false;
+  if (batch.empty())
+    return;
   std::vector<persistence::checkpoint> cps;
   for (const auto& p : batch)
     cps.push_back(p.cp);
+  auto t0 = std::chrono::steady_clock::now();
   auto saved = self->state.db->save_checkpoints(cps);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+  self->state.metrics->store_call("save_checkpoints", took.count());
   self->state.metrics->checkpoints_committed(cps.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& st = saved ? saved.value[i] : saved.st;
@@ -74,22 +115,29 @@ caf::behavior checkpoint_writer(writer_self* self, store_factory factory,
   }
   self->state.db = std::move(opened.value);
   self->state.metrics = std::move(metrics);
+  auto schedule_flush = [self] {
+    if (!self->state.flush_scheduled) {
+      self->state.flush_scheduled = true;
+      self->send(self, flush_atom::value);
+    }
+  };
   return {
-      [self](persistence::checkpoint& cp) -> caf::result<store_ack> {
+      [self,
+       schedule_flush](persistence::checkpoint& cp) -> caf::result<store_ack> {
         auto rp = self->make_response_promise<store_ack>();
         self->state.pending.push_back({std::move(cp), rp});
-        if (!self->state.flush_scheduled) {
-          self->state.flush_scheduled = true;
-          self->send(self, flush_atom::value);
-        }
+        schedule_flush();
+        return rp;
+      },
+      [self, schedule_flush](creation_batch& b) -> caf::result<creation_ack> {
+        auto rp = self->make_response_promise<creation_ack>();
+        self->state.creations.push_back({std::move(b), rp});
+        schedule_flush();
         return rp;
       },
       [self](flush_atom) { flush(self); },
       [self](persistence::state_change& change) {
         return settle(self, self->state.db->change_state(change));
-      },
-      [self](persistence::execution_record& x) {
-        return settle(self, self->state.db->create_execution(x));
       },
   };
 }
@@ -103,7 +151,9 @@ struct supervisor_state {
   /// Requests forwarded to each writer and not yet answered. A writer that
   /// dies drops the promises it parked without answering (CAF 0.17 sends
   /// no "broken promise"), so these are answered here when it goes down.
-  std::vector<std::map<std::uint64_t, caf::typed_response_promise<store_ack>>>
+  /// Each answers its request with a retryable error.
+  std::vector<
+      std::map<std::uint64_t, std::function<void(errc, const std::string&)>>>
       inflight;
   std::uint64_t next_request = 0;
 };
@@ -123,42 +173,52 @@ size_t writer_of(supervisor_self* self, const std::string& execution_id) {
   return std::hash<std::string>{}(execution_id) % self->state.writers.size();
 }
 
-// Forwards a request to the execution's writer and relays its ack; a
-// writer that is down or dies before answering yields a retryable ack.
-// Answers a forwarded request once, whichever comes first: the writer's
-// ack, a request error or the writer's death.
-void settle_forwarded(supervisor_self* self, size_t i, std::uint64_t id,
-                      store_ack ack) {
+// An answer with nothing but an error code and message.
+template <class Ack> Ack failed_ack(errc code, const std::string& why) {
+  Ack ack;
+  ack.code = code;
+  ack.message = why;
+  return ack;
+}
+
+// A forwarded request is answered once, whichever comes first: the
+// writer's ack, a request error or the writer's death.
+bool settle_forwarded(supervisor_self* self, size_t i, std::uint64_t id,
+                      errc code) {
   auto& pending = self->state.inflight[i];
   auto it = pending.find(id);
   if (it == pending.end())
-    return;
-  if (ack.code == errc::ok) // a healthy writer earns a fresh backoff
+    return false;
+  if (code == errc::ok) // a healthy writer earns a fresh backoff
     self->state.backoff[i] = first_backoff;
-  it->second.deliver(std::move(ack));
   pending.erase(it);
+  return true;
 }
 
-// Forwards a request to the execution's writer and relays its ack; a
-// writer that is down or dies before answering yields a retryable ack.
-template <class T>
-caf::result<store_ack> forward(supervisor_self* self,
-                               const std::string& execution_id, T& msg) {
-  auto i = writer_of(self, execution_id);
+// Forwards a request to writer `i` and relays its ack; a writer that is
+// down or dies before answering yields a retryable ack.
+template <class Ack, class T>
+caf::result<Ack> forward(supervisor_self* self, size_t i, T& msg) {
   if (!self->state.writers[i])
-    return store_ack{errc::unavailable, "checkpoint writer is restarting"};
+    return failed_ack<Ack>(errc::unavailable,
+                           "checkpoint writer is restarting");
   auto id = self->state.next_request++;
-  auto rp = self->make_response_promise<store_ack>();
-  self->state.inflight[i].emplace(id, rp);
+  auto rp = self->make_response_promise<Ack>();
+  self->state.inflight[i].emplace(
+      id, [rp](errc code, const std::string& why) mutable {
+        rp.deliver(failed_ack<Ack>(code, why));
+      });
   self->request(self->state.writers[i], caf::infinite, std::move(msg))
       .then(
-          [self, i, id](store_ack& ack) {
-            settle_forwarded(self, i, id, std::move(ack));
+          [self, i, id, rp](Ack& ack) mutable {
+            if (settle_forwarded(self, i, id, ack.code))
+              rp.deliver(std::move(ack));
           },
-          [self, i, id](caf::error& e) {
-            settle_forwarded(self, i, id,
-                             {errc::unavailable, "checkpoint writer stopped: " +
-                                                     self->system().render(e)});
+          [self, i, id, rp](caf::error& e) mutable {
+            if (settle_forwarded(self, i, id, errc::unavailable))
+              rp.deliver(failed_ack<Ack>(errc::unavailable,
+                                         "checkpoint writer stopped: " +
+                                             self->system().render(e)));
           });
   return rp;
 }
@@ -169,9 +229,8 @@ void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
     if (!ws[i] || ws[i].address() != dm.source)
       continue;
     ws[i] = nullptr;
-    for (auto& [id, rp] : self->state.inflight[i])
-      rp.deliver(
-          store_ack{errc::unavailable, "checkpoint writer died; send again"});
+    for (auto& [id, fail] : self->state.inflight[i])
+      fail(errc::unavailable, "checkpoint writer died; send again");
     self->state.inflight[i].clear();
     auto delay = self->state.backoff[i];
     self->state.backoff[i] =
@@ -202,16 +261,16 @@ persistence_supervisor(supervisor_self* self, store_factory factory,
   });
   return {
       [self](persistence::checkpoint& cp) {
-        auto id = cp.execution_id;
-        return forward(self, id, cp);
+        return forward<store_ack>(self, writer_of(self, cp.execution_id), cp);
       },
       [self](persistence::state_change& c) {
-        auto id = c.execution_id;
-        return forward(self, id, c);
+        return forward<store_ack>(self, writer_of(self, c.execution_id), c);
       },
-      [self](persistence::execution_record& x) {
-        auto id = x.id;
-        return forward(self, id, x);
+      [self](creation_batch& b) -> caf::result<creation_ack> {
+        if (b.executions.empty())
+          return creation_ack{};
+        return forward<creation_ack>(
+            self, writer_of(self, b.executions.front().id), b);
       },
       [self](respawn_atom, int i) {
         spawn_writer(self, static_cast<size_t>(i));

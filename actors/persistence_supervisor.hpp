@@ -11,7 +11,9 @@
 // Supervisor accepts (and forwards to the writer):
 //   persistence::checkpoint       -> store_ack once the checkpoint is committed
 //   persistence::state_change     -> store_ack once the change is committed
-//   persistence::execution_record -> store_ack once the execution is created
+//   creation_batch                -> creation_ack once the executions are
+//                                    stored (one transaction, joined with
+//                                    other batches waiting), one result each
 //   writer_atom                   -> caf::actor: the first writer (tests)
 //   (respawn_atom, i)             -> (from itself) restarts writer i
 // The interface is checked by the compiler (actors/interfaces.hpp).

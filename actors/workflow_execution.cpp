@@ -15,14 +15,23 @@ using model::task_reply;
 using persistence::errc;
 using std::chrono::milliseconds;
 
+// Step events go to the observer, and to the watcher with one more kind:
+// "result", when an agent's answer arrived and its checkpoint is on its way.
 void emit(execution_self* self, int i, const char* kind,
           const std::string& detail = "") {
   const auto& obs = self->state.cfg.observer;
-  if (!obs || !obs->on_step)
+  const auto& watcher = self->state.cfg.watcher;
+  bool to_observer = obs && obs->on_step && std::string_view{kind} != "result";
+  if (!to_observer && !(watcher && watcher->on_step))
     return;
   const auto& r = self->state.steps[i];
-  obs->on_step({exec_id(self), def_of(self, i).id, kind, r.attempt, r.agent_id,
-                detail, persistence::now_ms()});
+  model::step_event e{
+      exec_id(self), def_of(self, i).id,   kind, r.attempt, r.agent_id,
+      detail,        persistence::now_ms()};
+  if (to_observer)
+    obs->on_step(e);
+  if (watcher && watcher->on_step)
+    watcher->on_step(e);
 }
 
 void notify_and_quit(execution_self* self) {
@@ -33,6 +42,8 @@ void notify_and_quit(execution_self* self) {
   self->state.cfg.metrics->execution_entered(msg.state);
   if (const auto& obs = self->state.cfg.observer; obs && obs->on_finish)
     obs->on_finish(msg);
+  if (const auto& w = self->state.cfg.watcher; w && w->on_finish)
+    w->on_finish(msg);
   if (self->state.cfg.listener)
     tell(self, self->state.cfg.listener, msg);
   self->quit();
@@ -204,6 +215,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     r.model = std::move(reply.model);
     r.finished_at_ms = persistence::now_ms();
     r.ph = phase::checkpointing;
+    emit(self, i, "result");
     send_checkpoint(self, i);
     return;
   }

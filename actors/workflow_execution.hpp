@@ -63,6 +63,9 @@ struct execution_settings {
   batch_actor batch; ///< May be null; receives a task_result_record per step.
   std::shared_ptr<node_metrics> metrics;
   std::shared_ptr<const model::execution_observer> observer; ///< May be null.
+  /// The node's watchers (SSE): every event, including "result" (an agent
+  /// answered; its checkpoint is on its way). May be null.
+  std::shared_ptr<const model::execution_observer> watcher;
   caf::actor listener; ///< May be null; receives execution_finished.
   caf::actor budgets;  ///< May be null (no budgets): the budget keeper.
   std::chrono::milliseconds resend_delay{200};

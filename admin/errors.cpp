@@ -17,8 +17,22 @@ api_error error_of(const status& st, const error_names& names) {
             {{"fix", "retry later; /ready says when the store is back"}}};
   case errc::not_found:
     return {404, names.not_found, st.message};
-  case errc::invalid:
-    return {names.invalid_status, names.invalid, st.message};
+  case errc::invalid: {
+    api_error e{names.invalid_status, names.invalid, st.message};
+    if (!st.problems.empty()) {
+      auto problems = nlohmann::json::array();
+      for (const auto& p : st.problems) {
+        nlohmann::json x{{"message", p.message}, {"fix", p.fix}};
+        if (p.line > 0)
+          x["line"] = p.line;
+        if (!p.step.empty())
+          x["step"] = p.step;
+        problems.push_back(std::move(x));
+      }
+      e.details["problems"] = std::move(problems);
+    }
+    return e;
+  }
   case errc::conflict:
   case errc::fenced:
     return {409, names.conflict, st.message};

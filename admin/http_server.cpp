@@ -1,88 +1,97 @@
-// The admin API's transport: cpp-httplib serving the router's routes.
+// The admin API's transport: Boost.Beast on a few I/O threads, with the
+// connections served by admin/http_session.cpp and route handlers run by
+// the worker pool.
 
 #include "admin/http_server.hpp"
 
-#include <cctype>
 #include <thread>
 
-#include <httplib.h>
+#include <spdlog/spdlog.h>
 
-#include "admin/router.hpp"
-#include "admin/routes.hpp"
+#include "admin/internal/asio.hpp"
+#include "hishamos/node.hpp"
 
 namespace hishamos::admin {
 
 namespace {
-
-request request_of(const httplib::Request& in) {
-  request out;
-  out.method = in.method;
-  out.path = in.path;
-  for (const auto& [k, v] : in.params)
-    out.query.emplace(k, v); // the first of each name
-  for (const auto& [k, v] : in.headers) {
-    std::string name = k;
-    for (auto& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace(std::move(name), v);
-  }
-  out.body = in.body;
-  out.remote_addr = in.remote_addr;
-  return out;
-}
-
-void write(const response& in, httplib::Response& out) {
-  out.status = in.status;
-  for (const auto& [k, v] : in.headers)
-    out.set_header(k.c_str(), v);
-  out.set_content(in.body, in.content_type.c_str());
-}
-
+constexpr int io_threads = 2;
 } // namespace
 
 struct http_server::impl {
-  explicit impl(node& n) {
-    add_cluster_routes(routes, n);
-    add_execution_routes(routes, n);
-    add_workflow_routes(routes, n);
-    add_agent_routes(routes, n);
-    add_cost_routes(routes, n);
-    // Every path reaches the router, which answers 404 and 405 itself.
-    auto all = [this](const httplib::Request& req, httplib::Response& res) {
-      write(routes.dispatch(request_of(req)), res);
-    };
-    server.Get(".*", all);
-    server.Post(".*", all);
-    server.Put(".*", all);
-    server.Patch(".*", all);
-    server.Delete(".*", all);
-    server.Options(".*", all);
+  impl(node& n, config::http_limits l) : core(n, l) {}
+
+  void accept() {
+    acceptor->async_accept(
+        asio::make_strand(io), [this](beast::error_code ec, tcp::socket s) {
+          if (ec == asio::error::operation_aborted || !acceptor->is_open())
+            return;
+          if (!ec)
+            serve_connection(std::move(s), core);
+          else
+            spdlog::warn("admin HTTP: accept failed: {}", ec.message());
+          accept();
+        });
   }
-  router routes;
-  httplib::Server server;
-  std::thread thread;
+
+  server_core core;
+  asio::io_context io;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
 };
 
-http_server::http_server(node& n) : impl_(std::make_unique<impl>(n)) {}
+http_server::http_server(node& n) : http_server(n, n.config().http) {}
+
+http_server::http_server(node& n, config::http_limits limits)
+    : impl_(std::make_unique<impl>(n, limits)) {}
 
 http_server::~http_server() { stop(); }
 
 model::result<int> http_server::start(const std::string& host, int port) {
-  int bound = port == 0 ? impl_->server.bind_to_any_port(host)
-                        : (impl_->server.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0)
-    return model::problem{
-        "", 0, "", "cannot listen on " + host + ":" + std::to_string(port),
-        "free the port or set http.listen / HISHAMOS_HTTP_LISTEN"};
-  impl_->thread = std::thread{[this] { impl_->server.listen_after_bind(); }};
+  auto fail = [&](const std::string& why) -> model::result<int> {
+    return model::problem{"", 0, "",
+                          "cannot listen on " + host + ":" +
+                              std::to_string(port) + ": " + why,
+                          "free the port or set http.listen / "
+                          "HISHAMOS_HTTP_LISTEN"};
+  };
+  beast::error_code ec;
+  auto address =
+      asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec)
+    return fail("not an IP address");
+  auto& a = impl_->acceptor.emplace(impl_->io);
+  tcp::endpoint ep{address, static_cast<std::uint16_t>(port)};
+  a.open(ep.protocol(), ec);
+  if (!ec)
+    a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    a.bind(ep, ec);
+  // SOMAXCONN: under a burst of clients no SYN is dropped for a retransmit.
+  if (!ec)
+    a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    impl_->acceptor.reset();
+    return fail(ec.message());
+  }
+  int bound = a.local_endpoint().port();
+  impl_->accept();
+  for (int i = 0; i < io_threads; ++i)
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
   return bound;
 }
 
 void http_server::stop() {
-  if (!impl_->thread.joinable())
+  if (impl_->threads.empty())
     return;
-  impl_->server.stop();
-  impl_->thread.join();
+  asio::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor->close(ec);
+  });
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+  impl_->core.workers.stop();
 }
 
 } // namespace hishamos::admin

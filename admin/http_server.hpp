@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "config/node_config.hpp"
 #include "model/result.hpp"
 
 namespace hishamos {
@@ -12,11 +13,17 @@ class node;
 namespace hishamos::admin {
 
 /// The admin HTTP server of a node: health, readiness, metrics and the
-/// REST API (see docs/api.md). Serves on threads of its own; every route
-/// answers JSON, errors as {"error", "message", "details"}.
+/// REST API (see docs/api.md). Boost.Beast on a few I/O threads that only
+/// read and write connections; route handlers run on a pool of worker
+/// threads of their own (http.workers), so slow clients never hold one.
+/// Every input has a limit (config::http_limits): a request over one is
+/// answered 408/413/414/431/400 in the error format, and every response
+/// carries an X-Request-Id.
 class http_server {
 public:
+  /// Serves `n`'s API with the limits of its config (`http:`).
   explicit http_server(node& n);
+  http_server(node& n, config::http_limits limits);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
@@ -24,11 +31,12 @@ public:
   /// Binds host:port (port 0 picks a free one) and starts serving.
   /// Returns the bound port, or a problem naming the address.
   model::result<int> start(const std::string& host, int port);
-  /// Stops serving and joins the server thread.
+  /// Stops accepting, closes every connection and joins the threads.
   void stop();
 
-private:
   struct impl;
+
+private:
   std::unique_ptr<impl> impl_;
 };
 

@@ -215,4 +215,122 @@ json to_json(const model::gateway_stats& s) {
           {"breakers", s.breakers}};
 }
 
+json to_json(const submitted& s) {
+  return {{"execution_id", s.id},
+          {"workflow", s.workflow},
+          {"workflow_version", s.workflow_version},
+          {"state", s.state},
+          {"existed", s.existed},
+          {"links",
+           {{"self", "/api/v1/executions/" + s.id},
+            {"events", "/api/v1/executions/" + s.id + "/events"}}}};
+}
+
+json to_json(const result_view& r) {
+  return {{"result_id", r.execution_id + "." + r.step_id},
+          {"execution_id", r.execution_id},
+          {"step_id", r.step_id},
+          {"agent_id", r.agent_id},
+          {"attempt", r.attempt},
+          {"output", r.output},
+          {"quality_score",
+           r.quality_score < 0 ? json(nullptr) : json(r.quality_score)},
+          {"cost_usd", r.cost},
+          {"tokens_in", r.tokens_in},
+          {"tokens_out", r.tokens_out},
+          {"tokens_cached", r.tokens_cached},
+          {"latency_ms", r.latency_ms},
+          {"provider", r.provider},
+          {"model", r.model},
+          {"template_version", r.template_version},
+          {"decision", r.decision},
+          {"created_at_ms", r.created_at_ms}};
+}
+
+json to_json(const workflow_info& w) {
+  return {{"id", w.name + ":" + std::to_string(w.version)},
+          {"workflow_id", w.name},
+          {"name", w.name},
+          {"status", w.status},
+          {"version", w.version},
+          {"latest_version", w.latest_version},
+          {"department", w.department},
+          {"description", w.description},
+          {"created_at_ms", w.created_at_ms},
+          {"updated_at_ms", w.updated_at_ms},
+          {"definition", w.definition}};
+}
+
+json to_json(const workflow_version_info& v) {
+  return {{"id", v.name + ":" + std::to_string(v.version)},
+          {"workflow_id", v.name},
+          {"version", v.version},
+          {"source", v.source},
+          {"active", v.active},
+          {"created_at_ms", v.created_at_ms},
+          {"definition", v.definition}};
+}
+
+json to_json(const agent_view& a) {
+  auto quality = json::array();
+  for (const auto& q : a.quality)
+    quality.push_back({{"category", q.category},
+                       {"successes", q.successes},
+                       {"failures", q.failures},
+                       {"mean", q.mean}});
+  return {{"id", a.id},
+          {"name", a.name},
+          {"department", a.department},
+          {"capabilities", a.capabilities},
+          {"capacity", a.capacity},
+          {"provider", a.provider},
+          {"model", a.model},
+          {"price_per_call", a.price_per_call},
+          {"node", a.node},
+          {"load", a.load},
+          {"latency_ms", a.latency_ms},
+          {"quality", quality},
+          {"cost", to_json(a.cost)}};
+}
+
+json to_json(const template_view& t) {
+  return {{"id", t.id},
+          {"version", t.version},
+          {"name", t.name},
+          {"category", t.category},
+          {"created_at_ms", t.created_at_ms},
+          {"definition", t.definition}};
+}
+
+json to_json(const execution_event& e) {
+  json out{
+      {"kind", e.kind}, {"execution_id", e.execution_id}, {"at_ms", e.at_ms}};
+  if (!e.step_id.empty()) {
+    out["step_id"] = e.step_id;
+    out["attempt"] = e.attempt;
+    out["agent_id"] = e.agent_id;
+  }
+  if (!e.detail.empty())
+    out["detail"] = e.detail;
+  if (!e.state.empty())
+    out["state"] = e.state;
+  return out;
+}
+
+json to_json(const model::problem& p) {
+  json out{{"message", p.message}, {"fix", p.fix}};
+  if (p.line > 0)
+    out["line"] = p.line;
+  if (!p.step.empty())
+    out["step"] = p.step;
+  return out;
+}
+
+json to_json(const model::problems& ps) {
+  auto out = json::array();
+  for (const auto& p : ps)
+    out.push_back(to_json(p));
+  return out;
+}
+
 } // namespace hishamos::admin

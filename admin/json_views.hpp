@@ -35,5 +35,15 @@ using nlohmann::json;
 [[nodiscard]] json to_json(const std::vector<model::quality_entry>& xs);
 [[nodiscard]] json to_json(const model::budget_snapshot& b);
 [[nodiscard]] json to_json(const model::gateway_stats& s);
+[[nodiscard]] json to_json(const submitted& s);
+[[nodiscard]] json to_json(const result_view& r);
+[[nodiscard]] json to_json(const workflow_info& w);
+[[nodiscard]] json to_json(const workflow_version_info& v);
+[[nodiscard]] json to_json(const agent_view& a);
+[[nodiscard]] json to_json(const template_view& t);
+[[nodiscard]] json to_json(const execution_event& e);
+/// A problem of an input or a definition: where it is, what, and the fix.
+[[nodiscard]] json to_json(const model::problem& p);
+[[nodiscard]] json to_json(const model::problems& ps);
 
 } // namespace hishamos::admin

@@ -1,5 +1,7 @@
 #include "admin/params.hpp"
 
+#include "admin/pagination.hpp"
+
 #include <charconv>
 
 #include "model/reports.hpp"
@@ -40,16 +42,58 @@ parsed<std::int64_t> day_query(const request& req, const std::string& name,
   return {*ms + (end_of_day ? 86400 * 1000 : 0), std::nullopt};
 }
 
+std::optional<api_error> check_json_depth(const std::string& text,
+                                          int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        return api_error{400,
+                         "json_too_deep",
+                         "the body nests JSON deeper than " +
+                             std::to_string(max_depth) + " levels",
+                         {{"limit", max_depth}}};
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 parsed<nlohmann::json> json_body(const request& req,
                                  const std::string& example) {
   if (req.body.empty())
     return {nlohmann::json::object(), std::nullopt};
+  // nlohmann's parser recurses once per level: a deep document would
+  // overflow the stack before it could be refused.
+  if (auto e = check_json_depth(req.body, req.max_json_depth))
+    return {{}, *e};
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
     return {{},
             api_error{400, "invalid_json",
                       "the body must be a JSON object like " + example}};
   return {std::move(body), std::nullopt};
+}
+
+parsed<page_request> page_of(const request& req) {
+  auto page = int_query(req, "page", 1, 1, 1000000);
+  if (!page)
+    return {{}, page.error};
+  auto limit = int_query(req, "limit", 20, 1, 100);
+  if (!limit)
+    return {{}, limit.error};
+  return {{page.value, limit.value}, std::nullopt};
 }
 
 } // namespace hishamos::admin

@@ -34,9 +34,14 @@ template <class T> struct parsed {
 [[nodiscard]] parsed<std::int64_t>
 day_query(const request& req, const std::string& name, bool end_of_day);
 
-/// The body as a JSON object (an empty body is {}); anything else is a
-/// 400 invalid_json naming `example`.
+/// The body as a JSON object (an empty body is {}); a document nested
+/// deeper than req.max_json_depth is a 400 json_too_deep (checked before
+/// parsing), anything else not an object a 400 invalid_json naming `example`.
 [[nodiscard]] parsed<nlohmann::json> json_body(const request& req,
                                                const std::string& example);
+
+/// The 400 for JSON nested deeper than `max_depth`, found without parsing.
+[[nodiscard]] std::optional<api_error> check_json_depth(const std::string& text,
+                                                        int max_depth);
 
 } // namespace hishamos::admin

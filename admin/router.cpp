@@ -61,7 +61,22 @@ std::string request::query_value(const std::string& name) const {
 
 void router::add(const std::string& method, const std::string& pattern,
                  handler h) {
-  routes_.push_back({method, split_path(pattern), std::move(h)});
+  routes_.push_back({method, pattern, split_path(pattern), std::move(h)});
+}
+
+std::string router::pattern_of(const request& req) const {
+  auto segments = split_path(req.path);
+  for (const auto& r : routes_)
+    if (r.method == req.method && match_route(r.segments, segments))
+      return r.pattern;
+  return {};
+}
+
+std::vector<std::string> router::table() const {
+  std::vector<std::string> out;
+  for (const auto& r : routes_)
+    out.push_back(r.method + " " + r.pattern);
+  return out;
 }
 
 response router::dispatch(request req) const {

@@ -8,10 +8,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace hishamos::admin {
+
+class event_stream;
 
 /// One HTTP request as a route handler sees it.
 struct request {
@@ -22,6 +25,8 @@ struct request {
   std::map<std::string, std::string> headers; ///< Names in lower case.
   std::string body;
   std::string remote_addr;
+  std::string request_id;  ///< X-Request-Id: the client's, or a new one.
+  int max_json_depth = 64; ///< http.max_json_depth, for json_body().
 
   /// The path parameter `name` ("" when the pattern has none).
   [[nodiscard]] const std::string& param(const std::string& name) const;
@@ -36,6 +41,9 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
+  /// Set for a stream (text/event-stream): called once the headers are
+  /// out; the connection stays open until the stream closes.
+  std::function<void(std::shared_ptr<event_stream>)> stream;
 };
 
 using handler = std::function<response(const request&)>;
@@ -47,10 +55,16 @@ public:
   /// Runs the route `req` matches (binding its path parameters), or answers
   /// 404 / 405 in the error format.
   [[nodiscard]] response dispatch(request req) const;
+  /// The pattern of the route `req` would run ("" = none): metrics name
+  /// routes by pattern, never by path (paths hold ids).
+  [[nodiscard]] std::string pattern_of(const request& req) const;
+  /// Every route as "METHOD pattern", in the order they were added.
+  [[nodiscard]] std::vector<std::string> table() const;
 
 private:
   struct route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments; ///< "{x}" binds x.
     handler h;
   };

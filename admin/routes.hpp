@@ -15,11 +15,14 @@ namespace hishamos::admin {
 void add_cluster_routes(router& r, node& n);
 /// POST /api/v1/workflows/{name}/execute, /api/v1/executions...
 void add_execution_routes(router& r, node& n);
-/// GET /api/v1/workflows.
+/// POST /api/v1/executions/{id}/cancel, .../approve, .../retry.
+void add_execution_action_routes(router& r, node& n);
+/// /api/v1/workflows... (create, versions, activate, archive) and
+/// /api/v1/templates...
 void add_workflow_routes(router& r, node& n);
-/// /api/v1/agents/..., POST /api/v1/results/{id}/rating.
+/// /api/v1/agents/..., /api/v1/results/{id}, POST .../rating.
 void add_agent_routes(router& r, node& n);
-/// GET /api/v1/costs, GET /api/v1/budgets.
+/// GET /api/v1/costs, GET /api/v1/budgets, /api/v1/analytics/...
 void add_cost_routes(router& r, node& n);
 
 } // namespace hishamos::admin

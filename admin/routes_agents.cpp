@@ -3,6 +3,7 @@
 
 #include "admin/errors.hpp"
 #include "admin/json_views.hpp"
+#include "admin/pagination.hpp"
 #include "admin/params.hpp"
 #include "admin/routes.hpp"
 #include "hishamos/node.hpp"
@@ -10,6 +11,15 @@
 namespace hishamos::admin {
 
 namespace {
+
+// A result id is <execution_id>.<step_id>; nullopt when it is not one.
+std::optional<std::pair<std::string, std::string>>
+split_result_id(const std::string& id) {
+  auto dot = id.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == id.size())
+    return std::nullopt;
+  return std::pair{id.substr(0, dot), id.substr(dot + 1)};
+}
 
 // GET /api/v1/agents/{id}/daily?from=YYYY-MM-DD&to=YYYY-MM-DD, both
 // included (UTC days).
@@ -34,8 +44,8 @@ response daily(node& n, const request& req) {
 // each step's result_id).
 response rate(node& n, const request& req) {
   const auto& id = req.param("id");
-  auto dot = id.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == id.size())
+  auto parts = split_result_id(id);
+  if (!parts)
     return error_response(
         {400,
          "invalid_result_id",
@@ -49,7 +59,7 @@ response rate(node& n, const request& req) {
                            "{\"score\": 0.8}"};
   if (!body)
     return error_response(*body.error);
-  auto st = n.rate_result(id.substr(0, dot), id.substr(dot + 1),
+  auto st = n.rate_result(parts->first, parts->second,
                           body.value["score"].get<double>());
   if (!st)
     return error_response(error_of(st, {.not_found = "result_not_found",
@@ -62,12 +72,57 @@ response rate(node& n, const request& req) {
                        {{"result_id", id}, {"score", body.value["score"]}});
 }
 
+response get_result(node& n, const request& req) {
+  auto parts = split_result_id(req.param("id"));
+  if (!parts)
+    return error_response({400, "invalid_result_id",
+                           "a result id is <execution_id>.<step_id>, got '" +
+                               bounded(req.param("id")) + "'"});
+  auto got = n.result(parts->first, parts->second);
+  if (!got)
+    return error_response(error_of(got.st));
+  if (!got.value)
+    return error_response(
+        {404, "result_not_found", "no result " + bounded(req.param("id"))});
+  return json_response(200, to_json(*got.value));
+}
+
+response list_agents(node& n, const request& req) {
+  auto page = page_of(req);
+  if (!page)
+    return error_response(*page.error);
+  auto got = n.agents();
+  if (!got)
+    return error_response(error_of(got.st));
+  return json_response(
+      200, page_json(got.value, page.value, "agents",
+                     [](const agent_view& a) { return to_json(a); }));
+}
+
+response get_agent(node& n, const request& req) {
+  auto got = n.agents();
+  if (!got)
+    return error_response(error_of(got.st));
+  for (const auto& a : got.value)
+    if (a.id == req.param("id"))
+      return json_response(200, to_json(a));
+  return error_response(
+      {404, "agent_not_found",
+       "no agent with id '" + bounded(req.param("id")) + "'"});
+}
+
 } // namespace
 
 void add_agent_routes(router& r, node& n) {
   r.add("GET", "/api/v1/agents/quality", [&n](const request&) {
     return json_response(200, {{"learned", to_json(n.learned_quality())}});
   });
+  r.add("GET", "/api/v1/agents",
+        [&n](const request& req) { return list_agents(n, req); });
+  r.add("GET", "/api/v1/agents/{id}",
+        [&n](const request& req) { return get_agent(n, req); });
+  r.add("GET", "/api/v1/results/{id}",
+        [&n](const request& req) { return get_result(n, req); });
   r.add("GET", "/api/v1/agents/{id}/daily",
         [&n](const request& req) { return daily(n, req); });
   r.add("POST", "/api/v1/results/{id}/rating",

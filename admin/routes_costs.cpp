@@ -47,9 +47,37 @@ response costs(node& n, const request& req) {
   return json_response(200, {{"by", by}, {"rows", rows}});
 }
 
+// GET /api/v1/analytics/workflows?from=&to=: executions per workflow by
+// state, and how long the completed ones took.
+response workflow_analytics(node& n, const request& req) {
+  auto from = day_query(req, "from", false);
+  auto to = day_query(req, "to", true);
+  if (!from || !to)
+    return error_response(!from ? *from.error : *to.error);
+  if (to.value > 0 && to.value < from.value)
+    return error_response({400, "invalid_query", "to is before from"});
+  auto got = n.workflow_stats(from.value, to.value);
+  if (!got)
+    return error_response(error_of(got.st));
+  auto rows = json::array();
+  for (const auto& s : got.value)
+    rows.push_back({{"workflow", s.workflow},
+                    {"executions", s.executions},
+                    {"completed", s.completed},
+                    {"failed", s.failed},
+                    {"cancelled", s.cancelled},
+                    {"unfinished", s.unfinished},
+                    {"avg_duration_ms", s.avg_duration_ms}});
+  return json_response(200, {{"workflows", rows}});
+}
+
 } // namespace
 
 void add_cost_routes(router& r, node& n) {
+  r.add("GET", "/api/v1/analytics/workflows",
+        [&n](const request& req) { return workflow_analytics(n, req); });
+  r.add("GET", "/api/v1/analytics/costs",
+        [&n](const request& req) { return costs(n, req); });
   r.add("GET", "/api/v1/costs",
         [&n](const request& req) { return costs(n, req); });
   r.add("GET", "/api/v1/budgets", [&n](const request&) {

@@ -1,81 +1,149 @@
-// Starting executions and following, cancelling and approving them.
+// Starting executions and reading them: one or many at once, by a
+// client-chosen id or idempotency key; lists with filters; one execution
+// with its steps, results and live events.
 
 #include "admin/errors.hpp"
+#include "admin/event_stream.hpp"
 #include "admin/json_views.hpp"
+#include "admin/pagination.hpp"
 #include "admin/params.hpp"
 #include "admin/routes.hpp"
 #include "hishamos/node.hpp"
-#include "model/validation.hpp"
 
 namespace hishamos::admin {
 
 namespace {
 
-json problems_json(const model::problems& xs) {
-  auto out = json::array();
-  for (const auto& p : xs)
-    out.push_back({{"message", p.message}, {"fix", p.fix}});
-  return out;
-}
+constexpr size_t max_batch = 1000;
 
 api_error no_execution(const std::string& id) {
   return {404, "execution_not_found",
           "no execution with id '" + bounded(id) + "'"};
 }
 
-// POST /api/v1/workflows/{name}/execute {"input": {...}}
-response execute(node& n, const request& req) {
-  const auto& name = req.param("name");
-  auto wf = n.catalog()->find_workflow(name);
-  if (!wf)
-    return error_response({404,
-                           "workflow_not_found",
-                           "no workflow named '" + bounded(name) + "'",
-                           {{"fix", "GET /api/v1/workflows lists the names"}}});
-  auto body = json_body(req, "{\"input\": {...}}");
-  if (!body)
-    return error_response(*body.error);
-  auto input = body.value.value("input", json::object());
-  if (auto checked = model::validate_inputs(*wf, input); !checked)
-    return error_response({422,
-                           "invalid_input",
-                           "the input does not fit workflow '" + name + "'",
-                           {{"problems", problems_json(checked.errors())}}});
-  // No store ping here: submit reports a store that cannot write.
-  if (!n.accepting())
-    return error_response(
-        {503, "not_ready", "node " + n.id() + " is not accepting work"});
-  auto id = n.submit(name, input);
-  if (!id)
-    return error_response(
-        {503, "store_unavailable", model::to_string(id.errors())});
-  n.audit(
-      "execution.start",
-      {{"execution_id", *id}, {"workflow", name}, {"from", req.remote_addr}});
-  // A node at node.max_executions stores it `pending` for a node with room.
-  std::string state = "running";
-  if (auto x = n.execution(*id); x && x.value)
-    state = x.value->state;
-  auto res =
-      json_response(202, {{"execution_id", *id},
-                          {"state", state},
-                          {"links", {{"self", "/api/v1/executions/" + *id}}}});
-  res.headers["Location"] = "/api/v1/executions/" + *id;
+const error_names submit_errors{"workflow_not_found", "invalid_input", 422,
+                                "conflict"};
+
+// A submission from a JSON object: {input, execution_id, idempotency_key}
+// (and workflow, when the path does not name it).
+std::optional<api_error> read_submission(const json& body, submission& x) {
+  for (const char* key : {"workflow", "execution_id", "idempotency_key"})
+    if (body.contains(key) && !body[key].is_string())
+      return api_error{400, "invalid_json",
+                       std::string{key} + " must be a string"};
+  if (body.contains("input") && !body["input"].is_object())
+    return api_error{400, "invalid_json", "input must be a JSON object"};
+  if (x.workflow.empty())
+    x.workflow = body.value("workflow", "");
+  x.input = body.value("input", json::object());
+  x.execution_id = body.value("execution_id", "");
+  x.idempotency_key = body.value("idempotency_key", x.idempotency_key);
+  if (x.workflow.empty())
+    return api_error{400, "invalid_json", "workflow is required"};
+  return std::nullopt;
+}
+
+// 202 for a new execution, 200 for one the id or key found.
+response submitted_response(node& n, const request& req,
+                            outcome<submitted> got) {
+  if (!got)
+    return error_response(error_of(got.st, submit_errors));
+  if (!got.value.existed)
+    n.audit("execution.start", {{"execution_id", got.value.id},
+                                {"workflow", got.value.workflow},
+                                {"from", req.remote_addr},
+                                {"request_id", req.request_id}});
+  auto res = json_response(got.value.existed ? 200 : 202, to_json(got.value));
+  res.headers["Location"] = "/api/v1/executions/" + got.value.id;
   return res;
 }
 
-// GET /api/v1/executions?limit=1..100
+// POST /api/v1/workflows/{name}/execute and POST /api/v1/executions
+response execute(node& n, const request& req) {
+  auto body = json_body(req, "{\"input\": {...}}");
+  if (!body)
+    return error_response(*body.error);
+  submission x;
+  x.workflow = req.param("name");
+  if (auto it = req.headers.find("idempotency-key"); it != req.headers.end())
+    x.idempotency_key = it->second;
+  if (auto e = read_submission(body.value, x))
+    return error_response(*e);
+  return submitted_response(n, req, n.submit(x));
+}
+
+// POST /api/v1/executions/batch {"executions": [{workflow, input, ...}]}:
+// one commit for all; one result each, in order.
+response execute_batch(node& n, const request& req) {
+  auto body = json_body(req, "{\"executions\": [{\"workflow\": ...}]}");
+  if (!body)
+    return error_response(*body.error);
+  const auto& xs = body.value["executions"];
+  if (!xs.is_array() || xs.empty() || xs.size() > max_batch)
+    return error_response({400, "invalid_json",
+                           "executions must be an array of 1 to " +
+                               std::to_string(max_batch) + " submissions"});
+  std::vector<submission> subs(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    auto e = xs[i].is_object()
+                 ? read_submission(xs[i], subs[i])
+                 : std::optional<api_error>{
+                       {400, "invalid_json", "each submission is an object"}};
+    if (e) {
+      e->message = "executions[" + std::to_string(i) + "]: " + e->message;
+      return error_response(*e);
+    }
+  }
+  auto got = n.submit_batch(subs);
+  auto results = json::array();
+  int created = 0, existed = 0, failed = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i]) {
+      (got[i].value.existed ? existed : created) += 1;
+      results.push_back(to_json(got[i].value));
+    } else {
+      ++failed;
+      auto e = error_of(got[i].st, submit_errors);
+      results.push_back(
+          {{"error", e.code}, {"message", e.message}, {"status", e.status}});
+    }
+    results.back()["index"] = i;
+  }
+  n.audit("execution.start_batch", {{"created", created},
+                                    {"from", req.remote_addr},
+                                    {"request_id", req.request_id}});
+  return json_response(200, {{"results", results},
+                             {"created", created},
+                             {"existed", existed},
+                             {"failed", failed}});
+}
+
+// GET /api/v1/executions?state=&workflow=&department=&from=&to=&page=&limit=
 response list_executions(node& n, const request& req) {
-  auto limit = int_query(req, "limit", 20, 1, 100, "invalid_limit");
-  if (!limit)
-    return error_response(*limit.error);
-  auto got = n.executions(limit.value);
+  auto page = page_of(req);
+  auto from = day_query(req, "from", false);
+  auto to = day_query(req, "to", true);
+  for (const auto* e : {&page.error, &from.error, &to.error})
+    if (*e)
+      return error_response(**e);
+  model::execution_query q;
+  q.state = req.query_value("state");
+  q.workflow = req.query_value("workflow");
+  q.department = req.query_value("department");
+  q.from_ms = from.value;
+  q.to_ms = to.value;
+  q.page = page.value.page;
+  q.limit = page.value.limit;
+  auto got = n.executions(q);
   if (!got)
-    return error_response(error_of(got.st));
+    return error_response(error_of(got.st, {.invalid = "invalid_query"}));
   auto out = json::array();
-  for (const auto& x : got.value)
+  for (const auto& x : got.value.items)
     out.push_back(to_json(x, false));
-  return json_response(200, {{"executions", out}});
+  return json_response(200, {{"executions", out},
+                             {"page", q.page},
+                             {"limit", q.limit},
+                             {"total", got.value.total}});
 }
 
 // GET /api/v1/executions/{id}: with its steps and its cost.
@@ -94,66 +162,57 @@ response get_execution(node& n, const request& req) {
   return json_response(200, out);
 }
 
-// Why an execution does not run here: 404, or 409 naming its state and
-// owner.
-response not_here(node& n, const std::string& id, const std::string& code,
-                  const std::string& fix) {
-  auto x = n.execution(id);
-  if (!x)
-    return error_response(error_of(x.st));
-  if (!x.value)
-    return error_response(no_execution(id));
-  return error_response(
-      {409,
-       code,
-       "execution " + id + " is " + x.value->state +
-           (x.value->owner_node.empty() ? std::string{}
-                                        : " on node " + x.value->owner_node),
-       {{"fix", fix}}});
-}
-
-// POST /api/v1/executions/{id}/cancel
-response cancel(node& n, const request& req) {
-  const auto& id = req.param("id");
-  if (n.cancel(id)) {
-    n.audit("execution.cancel",
-            {{"execution_id", id}, {"from", req.remote_addr}});
-    return json_response(202, {{"execution_id", id}, {"state", "cancelling"}});
-  }
-  return not_here(n, id, "not_running",
-                  "only a running execution can be cancelled, on the node "
-                  "that owns it");
-}
-
-// POST /api/v1/executions/{id}/approve [{"extra_usd": N}]: a person lets
-// an execution a budget paused spend N USD more (default: that budget's
-// limit).
-response approve(node& n, const request& req) {
-  const auto& id = req.param("id");
-  auto body = json_body(req, "{\"extra_usd\": 2.5}");
-  if (body && body.value.contains("extra_usd") &&
-      !body.value["extra_usd"].is_number())
-    body.error = api_error{400, "invalid_json",
-                           "the body must be empty or a JSON object like "
-                           "{\"extra_usd\": 2.5}"};
-  if (!body)
-    return error_response(*body.error);
-  double extra = body.value.value("extra_usd", 0.0);
-  auto got = n.approve_budget(id, extra);
-  if (got.st.code == errc::not_found)
-    return not_here(n, id, "not_here",
-                    "approve it through the node that owns it");
+// GET /api/v1/executions/{id}/results
+response execution_results(node& n, const request& req) {
+  auto page = page_of(req);
+  if (!page)
+    return error_response(*page.error);
+  auto got = n.results(req.param("id"));
   if (!got)
-    return error_response(error_of(got.st, {.invalid = "invalid_amount",
-                                            .invalid_status = 422,
-                                            .conflict = "not_paused"}));
-  n.audit("execution.budget_approve", {{"execution_id", id},
-                                       {"extra_usd", extra},
-                                       {"approved_until", got.value},
-                                       {"from", req.remote_addr}});
-  return json_response(200, {{"execution_id", id},
-                             {"state", "running"},
-                             {"approved_until_usd", got.value}});
+    return error_response(
+        error_of(got.st, {.not_found = "execution_not_found"}));
+  return json_response(
+      200, page_json(got.value, page.value, "results",
+                     [](const result_view& r) { return to_json(r); }));
+}
+
+bool terminal(const std::string& state) {
+  return state == "completed" || state == "failed" || state == "cancelled";
+}
+
+// GET /api/v1/executions/{id}/events: Server-Sent Events. First a
+// `snapshot` (the execution as GET shows it), then each event as it
+// happens (started, completed, checkpointed, retried, failed), and
+// `finished` last; then the stream ends.
+response execution_events(node& n, const request& req) {
+  auto id = req.param("id");
+  auto first = n.execution(id);
+  if (!first)
+    return error_response(error_of(first.st));
+  if (!first.value)
+    return error_response(no_execution(id));
+  response res;
+  res.stream = [&n, id](std::shared_ptr<event_stream> out) {
+    // Watch first, then read the snapshot: nothing falls between.
+    auto handle = n.watch(id, [out](const execution_event& e) {
+      out->send(sse_event(e.kind, to_json(e).dump(), ""));
+      if (e.kind == "finished")
+        out->close();
+    });
+    out->on_close([handle] {}); // holds the watch while the client listens
+    auto now = n.execution(id);
+    if (!now || !now.value)
+      return out->close();
+    out->send(sse_event("snapshot", to_json(*now.value, true).dump()));
+    if (terminal(now.value->state)) {
+      out->send(sse_event("finished", json{{"kind", "finished"},
+                                           {"execution_id", id},
+                                           {"state", now.value->state}}
+                                          .dump()));
+      out->close();
+    }
+  };
+  return res;
 }
 
 } // namespace
@@ -161,14 +220,19 @@ response approve(node& n, const request& req) {
 void add_execution_routes(router& r, node& n) {
   r.add("POST", "/api/v1/workflows/{name}/execute",
         [&n](const request& req) { return execute(n, req); });
+  r.add("POST", "/api/v1/executions",
+        [&n](const request& req) { return execute(n, req); });
+  r.add("POST", "/api/v1/executions/batch",
+        [&n](const request& req) { return execute_batch(n, req); });
   r.add("GET", "/api/v1/executions",
         [&n](const request& req) { return list_executions(n, req); });
   r.add("GET", "/api/v1/executions/{id}",
         [&n](const request& req) { return get_execution(n, req); });
-  r.add("POST", "/api/v1/executions/{id}/cancel",
-        [&n](const request& req) { return cancel(n, req); });
-  r.add("POST", "/api/v1/executions/{id}/approve",
-        [&n](const request& req) { return approve(n, req); });
+  r.add("GET", "/api/v1/executions/{id}/results",
+        [&n](const request& req) { return execution_results(n, req); });
+  r.add("GET", "/api/v1/executions/{id}/events",
+        [&n](const request& req) { return execution_events(n, req); });
+  add_execution_action_routes(r, n);
 }
 
 } // namespace hishamos::admin

@@ -57,6 +57,29 @@ void parse_node_section(yaml_reader& in, const YAML::Node& n,
   }
 }
 
+void parse_http_section(yaml_reader& in, const YAML::Node& n,
+                        node_config& cfg) {
+  auto& h = cfg.http;
+  cfg.http_listen = in.string(n, "listen", cfg.http_listen);
+  h.max_body_bytes = in.integer(n, "max_body_bytes", h.max_body_bytes, 1024);
+  h.max_header_bytes =
+      in.integer(n, "max_header_bytes", h.max_header_bytes, 1024);
+  h.max_headers =
+      static_cast<int>(in.integer(n, "max_headers", h.max_headers, 8));
+  h.max_url_bytes = in.integer(n, "max_url_bytes", h.max_url_bytes, 256);
+  h.max_json_depth =
+      static_cast<int>(in.integer(n, "max_json_depth", h.max_json_depth, 2));
+  h.header_timeout_ms =
+      in.integer(n, "header_timeout_ms", h.header_timeout_ms, 100);
+  h.body_timeout_ms = in.integer(n, "body_timeout_ms", h.body_timeout_ms, 100);
+  h.idle_timeout_ms = in.integer(n, "idle_timeout_ms", h.idle_timeout_ms, 100);
+  h.workers = static_cast<int>(in.integer(n, "workers", h.workers, 1));
+  h.queue = static_cast<int>(in.integer(n, "queue", h.queue, 1));
+  h.requests_per_second =
+      static_cast<double>(in.integer(n, "requests_per_second", 0, 0));
+  h.slow_call_ms = in.integer(n, "slow_call_ms", h.slow_call_ms, 1);
+}
+
 void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
   if (!in.expect_map(n, "providers"))
     return;
@@ -241,9 +264,12 @@ model::result<node_config> parse_node_config(const std::string& text,
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
-  section(in, *root, "http", {"listen"}, [&](const auto& n) {
-    cfg.http_listen = in.string(n, "listen", cfg.http_listen);
-  });
+  section(in, *root, "http",
+          {"listen", "max_body_bytes", "max_header_bytes", "max_headers",
+           "max_url_bytes", "max_json_depth", "header_timeout_ms",
+           "body_timeout_ms", "idle_timeout_ms", "workers", "queue",
+           "requests_per_second", "slow_call_ms"},
+          [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",
           {"url", "writers", "pool_size", "batch_size", "batch_interval_ms"},
           [&](const auto& n) {

@@ -61,6 +61,28 @@ struct dispatch_config {
   std::map<std::string, int> department_quotas;
 };
 
+/// The admin HTTP server's limits (`http:`). Every input has one: a
+/// request over a limit is answered in the error format and dropped.
+struct http_limits {
+  std::int64_t max_body_bytes = 2 << 20;  ///< http.max_body_bytes (413)
+  std::int64_t max_header_bytes = 16384;  ///< http.max_header_bytes (431)
+  int max_headers = 100;                  ///< http.max_headers (431)
+  std::int64_t max_url_bytes = 8192;      ///< http.max_url_bytes (414)
+  int max_json_depth = 64;                ///< http.max_json_depth (400)
+  std::int64_t header_timeout_ms = 10000; ///< A request's headers (408).
+  std::int64_t body_timeout_ms = 30000;   ///< Its body, after the headers.
+  std::int64_t idle_timeout_ms = 60000;   ///< A kept-alive connection.
+  /// http.workers: threads that run route handlers (handlers block on the
+  /// store); http.queue: requests that may wait for one (beyond: 503).
+  int workers = 32;
+  int queue = 1024;
+  /// http.requests_per_second: the node's request throttle; 0 = off. Over
+  /// it, requests are answered 503 with Retry-After, never queued.
+  double requests_per_second = 0;
+  /// http.slow_call_ms: a route or store call slower than this is logged.
+  std::int64_t slow_call_ms = 5000;
+};
+
 /// Everything one `hishamos` node is configured with (node.yaml).
 struct node_config {
   std::string node_id = "n1"; ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
@@ -80,6 +102,7 @@ struct node_config {
   int max_executions = 0;
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
+  http_limits http;
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.
   /// Checkpoint writers, each with its own connection (PostgreSQL; the
   /// embedded store always uses one).

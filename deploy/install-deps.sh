@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libcaf-dev libssl-dev libpqxx-dev libpq-dev libhiredis-dev
   libmsgpack-cxx-dev prometheus-cpp-dev catch2 libsqlite3-dev sqlite3
-  libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev
+  libcurl4-openssl-dev libcpp-httplib-dev libboost-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   curl procps openssl iproute2 clang libclang-rt-14-dev
 )

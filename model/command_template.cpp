@@ -5,6 +5,24 @@
 
 namespace hishamos::model {
 
+nlohmann::json to_json(const command_template& t) {
+  nlohmann::json output{{"format", t.output.format},
+                        {"sections", t.output.sections}};
+  if (!t.output.schema.is_null())
+    output["schema"] = t.output.schema;
+  if (t.output.min_length > 0)
+    output["min_length"] = t.output.min_length;
+  if (t.output.max_length > 0)
+    output["max_length"] = t.output.max_length;
+  return {{"id", t.id},
+          {"name", t.name},
+          {"category", t.category},
+          {"version", t.version},
+          {"params", to_json(t.params)},
+          {"prompt", t.prompt},
+          {"output", output}};
+}
+
 namespace {
 
 std::string trim(std::string s) {

@@ -42,6 +42,9 @@ struct command_template {
 result<command_template> parse_command_template(const std::string& text,
                                                 const std::string& file);
 
+/// A template as JSON: id, name, category, version, params, prompt, output.
+[[nodiscard]] nlohmann::json to_json(const command_template& t);
+
 /// Names of the {{placeholders}} in a text, in order of appearance.
 [[nodiscard]] std::vector<std::string> placeholders(const std::string& text);
 

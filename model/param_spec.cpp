@@ -2,6 +2,18 @@
 
 namespace hishamos::model {
 
+nlohmann::json to_json(const param_specs& specs) {
+  auto out = nlohmann::json::object();
+  for (const auto& [name, spec] : specs) {
+    nlohmann::json j{{"type", to_string(spec.type)},
+                     {"required", spec.required}};
+    if (spec.default_value)
+      j["default"] = *spec.default_value;
+    out[name] = j;
+  }
+  return out;
+}
+
 const char* to_string(value_type x) {
   switch (x) {
   case value_type::string:

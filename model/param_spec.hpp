@@ -42,6 +42,9 @@ param_specs parse_param_specs(yaml_reader& in, const YAML::Node& node,
 /// unless they look like numbers or booleans).
 [[nodiscard]] nlohmann::json to_json(const YAML::Node& node);
 
+/// Declared parameters as JSON: {name: {type, required, default?}}.
+[[nodiscard]] nlohmann::json to_json(const param_specs& specs);
+
 /// Checks `values` against `specs`: missing required keys, wrong types and
 /// unknown keys. Returns values with defaults filled in, or the problems.
 result<nlohmann::json> apply_specs(const param_specs& specs,

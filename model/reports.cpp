@@ -1,5 +1,6 @@
 #include "model/reports.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <iterator>
@@ -48,6 +49,23 @@ std::string check(const workflow_query& q) {
     return "page must be 1 or more (got " + std::to_string(q.page) + ")";
   if (q.limit < 1 || q.limit > 100)
     return "limit must be from 1 to 100 (got " + std::to_string(q.limit) + ")";
+  return {};
+}
+
+std::string check(const execution_query& q) {
+  static const char* states[] = {"",          "pending", "running",  "paused",
+                                 "completed", "failed",  "cancelled"};
+  if (std::find(std::begin(states), std::end(states), q.state) ==
+      std::end(states))
+    return "state must be pending, running, paused, completed, failed or "
+           "cancelled";
+  if (q.page < 1 || q.page > 1000000)
+    return "page must be from 1 to 1000000 (got " + std::to_string(q.page) +
+           ")";
+  if (q.limit < 1 || q.limit > 100)
+    return "limit must be from 1 to 100 (got " + std::to_string(q.limit) + ")";
+  if (q.from_ms < 0 || q.to_ms < 0 || (q.to_ms > 0 && q.to_ms < q.from_ms))
+    return "the time range ends before it starts";
   return {};
 }
 

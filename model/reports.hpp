@@ -76,6 +76,30 @@ struct cost_row {
   double avg_latency_ms = 0;
 };
 
+/// A page of the execution list: filters ("" / 0 = any), newest first.
+struct execution_query {
+  std::string state;        ///< pending | running | paused | completed | ...
+  std::string workflow;     ///< By name.
+  std::string department;   ///< The workflow's.
+  std::int64_t from_ms = 0; ///< created_at >= from.
+  std::int64_t to_ms = 0;   ///< created_at < to.
+  int page = 1;
+  int limit = 20; ///< 1..100
+};
+
+/// What one workflow's executions came to in a time range.
+struct workflow_stat {
+  std::string workflow;
+  std::int64_t executions = 0;
+  std::int64_t completed = 0;
+  std::int64_t failed = 0;
+  std::int64_t cancelled = 0;
+  std::int64_t unfinished = 0; ///< pending, running or paused.
+  double avg_duration_ms = 0;  ///< Of the completed: start to end.
+};
+
+/// Why an execution query is out of range; "" when it is fine.
+[[nodiscard]] std::string check(const execution_query& q);
 /// Why a workflow query is out of range; "" when it is fine.
 [[nodiscard]] std::string check(const workflow_query& q);
 /// Why a cost query is out of range; "" when it is fine.

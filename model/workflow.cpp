@@ -197,22 +197,6 @@ result<workflow_def> parse_workflow(const std::string& text,
   return wf;
 }
 
-namespace {
-
-nlohmann::json specs_to_json(const param_specs& specs) {
-  auto out = nlohmann::json::object();
-  for (const auto& [name, spec] : specs) {
-    nlohmann::json j{{"type", to_string(spec.type)},
-                     {"required", spec.required}};
-    if (spec.default_value)
-      j["default"] = *spec.default_value;
-    out[name] = j;
-  }
-  return out;
-}
-
-} // namespace
-
 nlohmann::json to_json(const workflow_def& wf) {
   auto steps = nlohmann::json::array();
   for (const auto& s : wf.steps) {
@@ -263,7 +247,7 @@ nlohmann::json to_json(const workflow_def& wf) {
           {"version", wf.version},
           {"priority", wf.priority},
           {"max_concurrency", wf.max_concurrency},
-          {"inputs", specs_to_json(wf.inputs)},
+          {"inputs", to_json(wf.inputs)},
           {"steps", steps}};
 }
 

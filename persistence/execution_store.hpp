@@ -21,6 +21,11 @@ public:
   /// existing id again changes nothing, so a create whose commit outcome
   /// was unknown can simply be retried.
   virtual status create_execution(const execution_record& x) = 0;
+  /// Stores new executions in one transaction. One whose id, or whose
+  /// idempotency key, is stored already is not created again: its result
+  /// says so and holds the stored execution. One result per record.
+  virtual outcome<std::vector<creation>>
+  create_executions(const std::vector<execution_record>& xs) = 0;
   /// Commits all checkpoints in one transaction. Saving a step twice keeps
   /// the first row. A checkpoint whose epoch is not the execution's current
   /// epoch is rejected (stale_epoch) inside the same transaction; the
@@ -50,6 +55,12 @@ public:
   /// not waited for.
   virtual outcome<std::vector<execution_record>>
   claim_expired(const std::string& node_id, int limit) = 0;
+  /// Reopens a failed or cancelled execution to run again on `node_id`:
+  /// state running, this node the owner, the epoch bumped; its checkpoints
+  /// stay, so only the steps without one run. `not_found` without it,
+  /// `conflict` when it is not failed or cancelled.
+  virtual outcome<execution_record>
+  reopen_execution(const std::string& id, const std::string& node_id) = 0;
   /// Gives up this node's ownership of executions it claimed but will not
   /// run now (more than node.max_executions): they become unowned (running
   /// ones `pending`, paused ones stay paused) for the first node with room,

@@ -32,6 +32,9 @@ public:
   /// rating); not_found when the step has no result.
   virtual status rate_result(const std::string& execution_id,
                              const std::string& step_id, double score) = 0;
+  /// Every result of one execution, oldest first.
+  virtual outcome<std::vector<task_result_record>>
+  results_of(const std::string& execution_id) = 0;
   /// Number of task_results rows (for tests and the admin API).
   virtual outcome<std::int64_t> count_task_results() = 0;
   /// Number of audit_logs rows.

@@ -3,6 +3,8 @@
 
 #include "persistence/records.hpp"
 
+#include "persistence/internal/creations.hpp"
+
 #include <chrono>
 #include <iterator>
 
@@ -40,6 +42,31 @@ void record_batch::prepend(record_batch earlier) {
   earlier.agent_stats.insert(earlier.agent_stats.end(), agent_stats.begin(),
                              agent_stats.end());
   *this = std::move(earlier);
+}
+
+std::vector<creation>
+match_creations(const std::vector<execution_record>& asked,
+                const std::set<std::string>& inserted_ids,
+                const std::vector<execution_record>& stored) {
+  std::vector<creation> out;
+  for (const auto& x : asked) {
+    if (inserted_ids.count(x.id)) {
+      creation c{true, x};
+      c.stored.created_at_ms = c.stored.updated_at_ms = now_ms();
+      out.push_back(std::move(c));
+      continue;
+    }
+    const execution_record* found = nullptr;
+    for (const auto& s : stored)
+      if (s.id == x.id)
+        found = &s;
+    if (!found && !x.idempotency_key.empty())
+      for (const auto& s : stored)
+        if (s.idempotency_key == x.idempotency_key)
+          found = &s;
+    out.push_back({false, found ? *found : x});
+  }
+  return out;
 }
 
 std::int64_t now_ms() {

@@ -42,6 +42,24 @@ struct execution_record {
   /// A person approved spending beyond its budgets until the execution's
   /// own spend reaches this (USD); 0 = nothing approved.
   double budget_approved_until = 0;
+  /// The client's name for this start of it ("" = none): a second create
+  /// with the same key finds this execution instead of making another.
+  std::string idempotency_key;
+  int workflow_version = 1; ///< The version of the workflow it runs.
+  std::string department;   ///< Its workflow's, for filters.
+};
+
+/// What creating an execution did: stored it, or found it stored already
+/// (the same id, or the same idempotency key), as it is now.
+struct creation {
+  bool created = false;
+  execution_record stored;
+};
+
+/// A page of the execution list, newest first.
+struct execution_page {
+  std::vector<execution_record> items;
+  std::int64_t total = 0; ///< Rows matching the filters, over all pages.
 };
 
 /// A finished step: the result an execution never recomputes once stored.
@@ -137,13 +155,37 @@ struct node_row {
   bool alive = false; ///< Its lease has not expired (database time).
 };
 
-/// A catalog workflow as stored in the workflows table.
+/// A workflow as stored: its active version's definition, and how many
+/// versions it has.
 struct workflow_row {
   std::string name;
-  int version = 1;
-  std::string status = "active";
+  int version = 1; ///< The active version (what executions start with).
+  std::string status = "active"; ///< draft | active | archived
   std::string department;
+  std::string definition; ///< JSON of the active version.
+  std::string description;
+  int latest_version = 1;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+/// One version of a workflow.
+struct workflow_version_row {
+  std::string name;
+  int version = 1;
   std::string definition; ///< JSON.
+  std::string source;     ///< api | catalog
+  std::int64_t created_at_ms = 0;
+};
+
+/// One version of a command template.
+struct template_row {
+  std::string id;
+  int version = 1;
+  std::string name;
+  std::string category;
+  std::string definition; ///< JSON.
+  std::int64_t created_at_ms = 0;
 };
 
 /// What `hishamos db optimize` did and found.

@@ -26,8 +26,10 @@ class report_store {
 public:
   virtual ~report_store() = default;
 
-  /// Newest first.
-  virtual outcome<std::vector<execution_record>> list_executions(int limit) = 0;
+  /// Newest first, filtered and paged as `q` says; `invalid` for a query
+  /// out of range (model::check).
+  virtual outcome<execution_page>
+  list_executions(const model::execution_query& q) = 0;
   /// Workflows with execution_count and last_execution, newest first;
   /// `invalid` for a query out of range (model::check).
   virtual outcome<workflow_page> list_workflows(const workflow_query& q) = 0;
@@ -36,6 +38,10 @@ public:
   virtual outcome<std::vector<daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day) = 0;
+  /// Per workflow: its executions created in [from_ms, to_ms) (0 = no
+  /// bound) by state, and how long the completed ones took.
+  virtual outcome<std::vector<model::workflow_stat>>
+  workflow_stats(std::int64_t from_ms, std::int64_t to_ms) = 0;
   /// The cost ledger (task_results) summed per `q.by`; `invalid` for a
   /// query out of range.
   virtual outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) = 0;

@@ -105,4 +105,48 @@ outcome<double> node::approve_budget(const std::string& id, double extra_usd) {
           0};
 }
 
+outcome<submitted> node::retry(const std::string& execution_id) {
+  if (impl_->draining)
+    return {{errc::unavailable, "node " + id() + " is shutting down"}, {}};
+  if (!impl_->executions.reserve_one())
+    return {{errc::conflict, "node " + id() +
+                                 " runs node.max_executions already; retry "
+                                 "later or on another node"},
+            {}};
+  struct reopened {
+    persistence::execution_record rec;
+    std::vector<persistence::checkpoint> done;
+  };
+  auto got = impl_->pool->with([&](persistence::store& db) {
+    persistence::outcome<reopened> out;
+    auto rec = db.reopen_execution(execution_id, id());
+    if (out.st = rec.st; !out.st)
+      return out;
+    auto cps = db.checkpoints(execution_id);
+    out.st = cps.st;
+    out.value = {std::move(rec.value), std::move(cps.value)};
+    return out;
+  });
+  struct slot_release {
+    runtime::execution_registry& registry;
+    ~slot_release() { registry.release(1); }
+  } release_slot{impl_->executions}; // after the spawn below counts
+  if (!got)
+    return {from_store(got.st), {}};
+  auto& rec = got.value.rec;
+  auto wf = model::workflow_from_json(
+      nlohmann::json::parse(rec.definition, nullptr, false));
+  if (!wf)
+    return {{errc::corrupt, "execution " + rec.id +
+                                "'s stored definition does not parse: " +
+                                model::to_string(wf.errors())},
+            {}};
+  submitted s{rec.id, rec.workflow_name, rec.workflow_version, "running", true};
+  impl_->spawn_execution(
+      std::move(rec),
+      std::make_shared<const model::workflow_def>(std::move(*wf)),
+      std::move(got.value.done), {}, {});
+  return {{}, std::move(s)};
+}
+
 } // namespace hishamos

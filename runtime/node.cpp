@@ -10,6 +10,13 @@ node::~node() = default;
 
 const std::string& node::id() const { return impl_->opts.config.node_id; }
 
+const config::node_config& node::config() const { return impl_->opts.config; }
+
+void node::record_http(const std::string& route, const std::string& method,
+                       int status, double seconds) {
+  impl_->metrics->http_request(route, method, status, seconds);
+}
+
 std::shared_ptr<const model::catalog> node::catalog() const {
   std::lock_guard<std::mutex> guard{impl_->mx};
   return impl_->catalog;

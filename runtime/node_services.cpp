@@ -53,12 +53,21 @@ model::result<bool> use_tls(caf::actor_system_config& cfg,
   return true;
 }
 
-std::vector<persistence::workflow_row>
-workflow_rows(const model::catalog& cat) {
-  std::vector<persistence::workflow_row> out;
+std::vector<persistence::workflow_draft>
+workflow_drafts(const model::catalog& cat) {
+  std::vector<persistence::workflow_draft> out;
   for (const auto& [name, wf] : cat.workflows)
-    out.push_back({name, wf->version, "active", wf->department,
-                   model::to_json(*wf).dump()});
+    out.push_back({name, model::to_json(*wf).dump(), wf->department,
+                   wf->description, "catalog"});
+  return out;
+}
+
+std::vector<persistence::template_row>
+template_rows(const model::catalog& cat) {
+  std::vector<persistence::template_row> out;
+  for (const auto& [id, t] : cat.templates)
+    out.push_back(
+        {id, t.version, t.name, t.category, model::to_json(t).dump(), 0});
   return out;
 }
 
@@ -70,10 +79,19 @@ model::result<bool> prepare_store(persistence::store_pool& pool,
     return store_problem("cannot migrate store", st);
   if (auto st = pool.with([](auto& db) { return db.check_durability(); }); !st)
     return model::problem{"", 0, "", "refusing to start: " + st.message, ""};
+  auto kept = pool.with(
+      [&](auto& db) { return db.sync_workflows(workflow_drafts(cat)); });
+  if (!kept)
+    return store_problem("cannot store the catalog's workflows", kept.st);
+  for (const auto& name : kept.value)
+    spdlog::warn("workflow '{}': its active version was made through the "
+                 "API, so the catalog file's definition is not used (PUT it "
+                 "as a new version to use it)",
+                 name);
   if (auto st = pool.with(
-          [&](auto& db) { return db.sync_workflows(workflow_rows(cat)); });
+          [&](auto& db) { return db.sync_templates(template_rows(cat)); });
       !st)
-    return store_problem("cannot store the catalog's workflows", st);
+    return store_problem("cannot store the catalog's templates", st);
   return true;
 }
 
@@ -157,6 +175,7 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   if (o.config.store_pool_size > 0)
     po.size = static_cast<size_t>(o.config.store_pool_size);
   p->pool = std::make_unique<persistence::store_pool>(o.store_factory, po);
+  p->workflows = std::make_unique<runtime::workflow_cache>(*p->pool);
   if (auto ok = prepare_store(*p->pool, *p->catalog); !ok)
     return ok.errors();
   if (auto ok = configure_system(p->cfg, o); !ok)
@@ -164,6 +183,7 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   if (auto ok = p->start_services(); !ok)
     return ok.errors();
+  p->watch_executions();
   if (auto ok = p->resume(); !ok)
     return ok.errors();
   return std::unique_ptr<node>{new node{std::move(p)}};
@@ -297,6 +317,7 @@ void node::impl::register_hosted(model::agent_def def, model::agent_function fn,
 }
 
 node::impl::~impl() {
+  poller.reset();
   draining = true;
   // Moved out under the lock (executions read it when they end), stopped
   // outside it (its thread may be spawning an execution, which locks).

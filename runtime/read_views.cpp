@@ -156,13 +156,99 @@ node::execution(const std::string& id) {
   return {{}, std::move(out)};
 }
 
-outcome<std::vector<execution_status>> node::executions(int limit) {
+outcome<execution_page> node::executions(const model::execution_query& q) {
   auto rows = impl_->pool->with(
-      [&](persistence::store& db) { return db.list_executions(limit); });
-  outcome<std::vector<execution_status>> out{from_store(rows.st), {}};
-  for (const auto& r : rows.value)
-    out.value.push_back(from_record(r));
+      [&](persistence::store& db) { return db.list_executions(q); });
+  outcome<execution_page> out{from_store(rows.st), {}};
+  for (const auto& r : rows.value.items)
+    out.value.items.push_back(from_record(r));
+  out.value.total = rows.value.total;
   return out;
+}
+
+outcome<std::vector<execution_status>> node::executions(int limit) {
+  model::execution_query q;
+  q.limit = limit;
+  auto page = executions(q);
+  return {page.st, std::move(page.value.items)};
+}
+
+namespace {
+
+result_view result_of(const persistence::task_result_record& r,
+                      const std::vector<persistence::checkpoint>& cps) {
+  result_view v;
+  v.execution_id = r.execution_id;
+  v.step_id = r.step_id;
+  v.agent_id = r.agent_id;
+  v.quality_score = r.quality_score;
+  v.cost = r.cost;
+  v.tokens_in = r.tokens_in;
+  v.tokens_out = r.tokens_out;
+  v.tokens_cached = r.tokens_cached;
+  v.latency_ms = r.latency_ms;
+  v.provider = r.provider;
+  v.model = r.model;
+  v.template_version = r.template_version;
+  v.decision =
+      r.decision.empty() ? nlohmann::json{} : parse_or_null(r.decision);
+  v.created_at_ms = r.created_at_ms;
+  for (const auto& cp : cps) // the committed output is the checkpoint's
+    if (cp.step_id == r.step_id) {
+      v.output = cp.output;
+      v.attempt = cp.attempt;
+    }
+  return v;
+}
+
+} // namespace
+
+outcome<std::vector<result_view>>
+node::results(const std::string& execution_id) {
+  struct both {
+    bool exists = false;
+    std::vector<persistence::task_result_record> results;
+    std::vector<persistence::checkpoint> checkpoints;
+  };
+  auto got = impl_->pool->with([&](persistence::store& db) {
+    persistence::outcome<both> out;
+    auto rec = db.find_execution(execution_id);
+    if (out.st = rec.st; !out.st || !rec.value)
+      return out;
+    out.value.exists = true;
+    auto rs = db.results_of(execution_id);
+    if (out.st = rs.st; !out.st)
+      return out;
+    auto cps = db.checkpoints(execution_id);
+    out.st = cps.st;
+    out.value.results = std::move(rs.value);
+    out.value.checkpoints = std::move(cps.value);
+    return out;
+  });
+  if (!got)
+    return {from_store(got.st), {}};
+  if (!got.value.exists)
+    return {{errc::not_found,
+             "no execution with id '" + execution_id.substr(0, 64) + "'"},
+            {}};
+  std::vector<result_view> out;
+  for (const auto& r : got.value.results)
+    out.push_back(result_of(r, got.value.checkpoints));
+  return {{}, std::move(out)};
+}
+
+outcome<std::optional<result_view>>
+node::result(const std::string& execution_id, const std::string& step_id) {
+  auto all = results(execution_id);
+  if (all.st.code == errc::not_found)
+    return {{}, std::nullopt};
+  if (!all)
+    return {all.st, std::nullopt};
+  std::optional<result_view> newest;
+  for (auto& r : all.value)
+    if (r.step_id == step_id)
+      newest = std::move(r);
+  return {{}, std::move(newest)};
 }
 
 outcome<model::workflow_page> node::workflows(const model::workflow_query& q) {
@@ -177,6 +263,14 @@ node::agent_daily_series(const std::string& agent_id,
                          const std::string& to_day) {
   auto got = impl_->pool->with([&](persistence::store& db) {
     return db.agent_daily_series(agent_id, from_day, to_day);
+  });
+  return {from_store(got.st), std::move(got.value)};
+}
+
+outcome<std::vector<model::workflow_stat>>
+node::workflow_stats(std::int64_t from_ms, std::int64_t to_ms) {
+  auto got = impl_->pool->with([&](persistence::store& db) {
+    return db.workflow_stats(from_ms, to_ms);
   });
   return {from_store(got.st), std::move(got.value)};
 }
@@ -220,6 +314,22 @@ outcome<cluster_view> node::cluster() {
     out.nodes.push_back(std::move(v));
   }
   return {{}, std::move(out)};
+}
+
+void node::impl::watch_executions() {
+  model::execution_observer w;
+  w.on_step = [this](const model::step_event& e) { hub.step(e); };
+  w.on_finish = [this](const model::execution_finished& e) { hub.finished(e); };
+  watcher = std::make_shared<const model::execution_observer>(std::move(w));
+  poller = std::make_unique<runtime::execution_poller>(
+      hub, *pool,
+      [this](const std::string& id) { return !!executions.find(id); });
+}
+
+std::shared_ptr<void>
+node::watch(const std::string& execution_id,
+            std::function<void(const execution_event&)> fn) {
+  return impl_->hub.watch(execution_id, std::move(fn));
 }
 
 std::vector<model::quality_entry> node::learned_quality() {

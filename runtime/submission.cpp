@@ -1,12 +1,15 @@
-// Submission: a new execution is validated, stored (its row committed
-// before anything runs) and started here, or stored unowned when the node
-// is at node.max_executions, for the first node with room.
+// Submission: new executions are validated once, stored in one commit
+// (the persistence writer joins what waits together) and started here, or
+// stored unowned when the node is at node.max_executions, for the first
+// node with room. A client may name an execution (its id, or an
+// idempotency key): a second submission of it finds the first.
 
 #include <random>
 #include <thread>
 
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
+#include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
@@ -20,6 +23,33 @@ std::string new_execution_id() {
                 static_cast<unsigned long long>(rng()),
                 static_cast<unsigned long long>(rng()));
   return buf;
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64)
+    return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
+        c != '.')
+      return false;
+  return true;
+}
+
+status invalid(std::string why, model::problems problems = {}) {
+  return {errc::invalid, std::move(why), std::move(problems)};
+}
+
+// Whether a stored execution is what this submission asked for again.
+status same_request(const persistence::execution_record& stored,
+                    const persistence::execution_record& asked) {
+  if (stored.workflow_name == asked.workflow_name &&
+      nlohmann::json::parse(stored.input, nullptr, false) ==
+          nlohmann::json::parse(asked.input, nullptr, false))
+    return {};
+  return {errc::conflict,
+          "execution " + stored.id +
+              " exists with another workflow or input: an id or "
+              "idempotency key names one request only"};
 }
 
 } // namespace
@@ -43,6 +73,7 @@ node::impl::spawn_execution(persistence::execution_record rec,
         std::make_shared<const model::execution_observer>(std::move(observer));
   s.listener = std::move(listener);
   s.budgets = budgets;
+  s.watcher = watcher;
   auto id = s.record.id;
   return executions.add(
       id, [&] { return actors::spawn_execution(*sys, std::move(s)); },
@@ -55,75 +86,176 @@ node::impl::spawn_execution(persistence::execution_record rec,
       });
 }
 
-model::result<std::string>
-node::impl::submit(std::shared_ptr<const model::workflow_def> wf,
-                   const nlohmann::json& input,
-                   model::execution_observer observer, caf::actor listener) {
-  if (draining)
-    return model::problem{"", 0, "",
-                          "node " + opts.config.node_id + " is shutting down",
-                          "submit to another node or try again after restart"};
-  auto checked = model::validate_inputs(*wf, input);
+// Checks one submission and makes its row: running here when a slot is
+// free (it then holds the slot), else pending and unowned.
+outcome<node::impl::prepared> node::impl::prepare(const submission& x) {
+  if (!x.execution_id.empty() && !valid_id(x.execution_id))
+    return {invalid("execution_id must be 1 to 64 of A-Z, a-z, 0-9, '.', "
+                    "'-' and '_'"),
+            {}};
+  if (x.idempotency_key.size() > 255)
+    return {invalid("the idempotency key has more than 255 characters"), {}};
+  auto found = workflows->get(x.workflow);
+  if (!found)
+    return {from_store(found.st), {}};
+  if (!found.value)
+    return {{errc::not_found,
+             "no workflow named '" + x.workflow.substr(0, 255) + "'"},
+            {}};
+  const auto& wf = *found.value;
+  if (wf.status != "active")
+    return {{errc::conflict, "workflow '" + x.workflow + "' is " + wf.status +
+                                 "; activate a version of it first"},
+            {}};
+  return prepare(wf.def, wf.definition, wf.version, x);
+}
+
+outcome<node::impl::prepared>
+node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
+                    std::string definition, int version, const submission& x) {
+  auto checked = model::validate_inputs(*wf, x.input);
   if (!checked)
-    return checked.errors();
-  persistence::execution_record rec;
-  rec.id = new_execution_id();
+    return {invalid("the input does not fit workflow '" + wf->name + "'",
+                    checked.errors()),
+            {}};
+  prepared p;
+  auto& rec = p.record;
+  rec.id = x.execution_id.empty() ? new_execution_id() : x.execution_id;
+  rec.idempotency_key = x.idempotency_key;
   rec.workflow_name = wf->name;
-  rec.definition = model::to_json(*wf).dump();
+  rec.workflow_version = version;
+  rec.department = wf->department;
+  rec.definition = std::move(definition);
   rec.input = checked->dump();
-  rec.state = persistence::execution_state::running;
-  rec.owner_node = opts.config.node_id;
   rec.epoch = 1;
-  // At its limit the node stores the execution unowned: the first node
-  // with room claims it (this one included, once it has room).
   // A slot is reserved now, while the row is written, so that claims in
   // the meantime see it taken.
-  bool queued = !executions.reserve_one();
-  struct slot_release {
-    runtime::execution_registry& registry;
-    bool held;
-    ~slot_release() {
-      if (held)
-        registry.release(1);
-    }
-  } release_slot{executions, !queued}; // after the spawn below registers it
-  if (queued) {
-    rec.state = persistence::execution_state::pending;
-    rec.owner_node.clear();
-  }
-  // The execution exists once its row is committed; a restarting writer
-  // answers "unavailable", so try again for a few seconds.
-  caf::scoped_actor self{*sys};
-  actors::store_ack ack{persistence::errc::unavailable,
-                        "no answer from the store"};
+  p.holds_slot = executions.reserve_one();
+  rec.state = p.holds_slot ? persistence::execution_state::running
+                           : persistence::execution_state::pending;
+  rec.owner_node = p.holds_slot ? opts.config.node_id : "";
+  p.workflow = std::move(wf);
+  return {{}, std::move(p)};
+}
+
+// Stores the rows in one commit; a restarting writer answers
+// "unavailable", so this tries again for a few seconds.
+outcome<std::vector<persistence::creation>>
+node::impl::store_new(const std::vector<persistence::execution_record>& rows) {
+  actors::creation_ack ack{
+      persistence::errc::unavailable, "no answer from the store", {}};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   do {
-    self->request(supervisor, std::chrono::seconds{10}, rec)
-        .receive([&](actors::store_ack& a) { ack = std::move(a); },
-                 [&](caf::error& e) { ack.message = sys->render(e); });
+    auto got = runtime::ask<actors::creation_ack>(*sys, supervisor,
+                                                  std::chrono::seconds{10},
+                                                  actors::creation_batch{rows});
+    ack = got ? std::move(*got)
+              : actors::creation_ack{persistence::errc::unavailable,
+                                     sys->render(got.error()),
+                                     {}};
     if (ack.code == persistence::errc::ok ||
         !persistence::is_retryable(ack.code))
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   } while (std::chrono::steady_clock::now() < deadline);
   if (ack.code != persistence::errc::ok)
-    return store_problem("cannot store the execution", {ack.code, ack.message});
-  auto id = rec.id;
-  if (queued) // observers and listeners follow executions run here only
-    return id;
-  spawn_execution(std::move(rec), std::move(wf), {}, std::move(observer),
-                  std::move(listener));
-  return id;
+    return {
+        from_store({ack.code, "cannot store the execution: " + ack.message}),
+        {}};
+  return {{}, std::move(ack.results)};
 }
+
+std::vector<outcome<submitted>>
+node::impl::start(std::vector<outcome<prepared>> ps,
+                  model::execution_observer observer, caf::actor listener) {
+  std::vector<persistence::execution_record> rows;
+  for (const auto& p : ps)
+    if (p)
+      rows.push_back(p.value.record);
+  auto stored = rows.empty() ? outcome<std::vector<persistence::creation>>{}
+                             : store_new(rows);
+  std::vector<outcome<submitted>> out;
+  size_t next = 0;
+  for (auto& p : ps) {
+    if (!p) {
+      out.push_back({p.st, {}});
+      continue;
+    }
+    auto& rec = p.value.record;
+    submitted s{rec.id, rec.workflow_name, rec.workflow_version,
+                persistence::to_string(rec.state), false};
+    status st = stored.st;
+    if (stored) {
+      auto& made = stored.value[next++];
+      if (!made.created) {
+        st = same_request(made.stored, rec);
+        s = {made.stored.id, made.stored.workflow_name,
+             made.stored.workflow_version,
+             persistence::to_string(made.stored.state), true};
+      } else if (p.value.holds_slot) {
+        spawn_execution(std::move(rec), p.value.workflow, {}, observer,
+                        listener);
+      }
+    }
+    if (p.value.holds_slot) // the spawn above (if any) now counts instead
+      executions.release(1);
+    out.push_back({st, st ? std::move(s) : submitted{}});
+  }
+  return out;
+}
+
+std::vector<outcome<submitted>>
+node::impl::submit(const std::vector<submission>& xs,
+                   model::execution_observer observer, caf::actor listener) {
+  std::vector<outcome<prepared>> ps;
+  for (const auto& x : xs)
+    ps.push_back(draining ? outcome<prepared>{{errc::unavailable,
+                                               "node " + opts.config.node_id +
+                                                   " is shutting down; submit "
+                                                   "to another node"},
+                                              {}}
+                          : prepare(x));
+  return start(std::move(ps), std::move(observer), std::move(listener));
+}
+
+outcome<submitted> node::submit(const submission& x,
+                                model::execution_observer observer) {
+  return std::move(impl_->submit({x}, std::move(observer), {}).front());
+}
+
+std::vector<outcome<submitted>>
+node::submit_batch(const std::vector<submission>& xs) {
+  return impl_->submit(xs, {}, {});
+}
+
+namespace {
+
+// The embedder API's older form: the id, or the problems.
+model::result<std::string> id_or_problems(outcome<submitted> got) {
+  if (got)
+    return std::move(got.value.id);
+  if (!got.st.problems.empty())
+    return got.st.problems;
+  return model::problem{"", 0, "", got.st.message,
+                        got.st.code == errc::not_found
+                            ? "use a name listed by GET /api/v1/workflows"
+                            : ""};
+}
+
+} // namespace
 
 model::result<std::string> node::submit(const std::string& name,
                                         const nlohmann::json& input,
                                         model::execution_observer observer) {
-  auto wf = catalog()->find_workflow(name);
-  if (!wf)
-    return model::problem{"", 0, "", "no workflow named '" + name + "'",
-                          "use a name listed by GET /api/v1/workflows"};
-  return impl_->submit(std::move(wf), input, std::move(observer), {});
+  return id_or_problems(
+      submit(submission{name, input, "", ""}, std::move(observer)));
+}
+
+model::result<std::string> node::submit(const std::string& name,
+                                        const nlohmann::json& input,
+                                        const caf::actor& listener) {
+  return id_or_problems(std::move(
+      impl_->submit({submission{name, input, "", ""}}, {}, listener).front()));
 }
 
 model::result<std::string>
@@ -131,16 +263,16 @@ node::submit(std::shared_ptr<const model::workflow_def> wf,
              const nlohmann::json& input, model::execution_observer observer) {
   if (auto found = model::validate(*wf, *catalog()); !found.empty())
     return found;
-  return impl_->submit(std::move(wf), input, std::move(observer), {});
-}
-
-model::result<std::string> node::submit(const std::string& name,
-                                        const nlohmann::json& input,
-                                        const caf::actor& listener) {
-  auto wf = catalog()->find_workflow(name);
-  if (!wf)
-    return model::problem{"", 0, "", "no workflow named '" + name + "'", ""};
-  return impl_->submit(std::move(wf), input, {}, listener);
+  if (impl_->draining)
+    return model::problem{"", 0, "", "node " + id() + " is shutting down",
+                          "submit to another node or try again after restart"};
+  auto definition = model::to_json(*wf).dump();
+  int version = wf->version;
+  std::vector<outcome<impl::prepared>> ps;
+  ps.push_back(impl_->prepare(std::move(wf), std::move(definition), version,
+                              submission{"", input, "", ""}));
+  return id_or_problems(
+      std::move(impl_->start(std::move(ps), std::move(observer), {}).front()));
 }
 
 } // namespace hishamos

@@ -64,6 +64,8 @@ public:
 
   // executions and checkpoints (pg/executions.cpp)
   status create_execution(const execution_record& x) override;
+  outcome<std::vector<creation>>
+  create_executions(const std::vector<execution_record>& xs) override;
   outcome<std::vector<status>>
   save_checkpoints(const std::vector<checkpoint>& xs) override;
   status change_state(const state_change& x) override;
@@ -78,6 +80,8 @@ public:
   claim_expired(const std::string& node_id, int limit) override;
   status release_executions(const std::string& node_id,
                             const std::vector<std::string>& ids) override;
+  outcome<execution_record>
+  reopen_execution(const std::string& id, const std::string& node_id) override;
 
   // leases (pg/leases.cpp)
   status heartbeat(const std::string& node_id, std::int64_t lease_ms) override;
@@ -92,25 +96,49 @@ public:
   decisions_of(const std::string& execution_id) override;
   status rate_result(const std::string& execution_id,
                      const std::string& step_id, double score) override;
+  outcome<std::vector<task_result_record>>
+  results_of(const std::string& execution_id) override;
   outcome<std::int64_t> count_task_results() override;
   outcome<std::int64_t> count_audit_events() override;
 
   // reports (pg/reports.cpp)
-  outcome<std::vector<execution_record>> list_executions(int limit) override;
+  outcome<execution_page>
+  list_executions(const model::execution_query& q) override;
   outcome<workflow_page> list_workflows(const workflow_query& q) override;
   outcome<std::vector<daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day) override;
   outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override;
+  outcome<std::vector<model::workflow_stat>>
+  workflow_stats(std::int64_t from_ms, std::int64_t to_ms) override;
 
   // workflows (pg/workflows.cpp)
-  status sync_workflows(const std::vector<workflow_row>& xs) override;
+  outcome<std::vector<std::string>>
+  sync_workflows(const std::vector<workflow_draft>& xs) override;
+  outcome<workflow_row> create_workflow(const workflow_draft& x) override;
+  outcome<workflow_version_row>
+  add_workflow_version(const workflow_draft& x) override;
+  outcome<workflow_row> activate_workflow(const std::string& name,
+                                          int version) override;
+  outcome<workflow_row> archive_workflow(const std::string& name) override;
+  outcome<std::optional<workflow_row>>
+  find_workflow(const std::string& name) override;
+  outcome<std::vector<workflow_version_row>>
+  workflow_versions(const std::string& name) override;
+  outcome<std::optional<workflow_version_row>>
+  find_workflow_version(const std::string& name, int version) override;
+  status sync_templates(const std::vector<template_row>& xs) override;
+  outcome<std::vector<template_row>> list_templates() override;
+  outcome<std::vector<template_row>>
+  template_versions(const std::string& id) override;
 
 private:
   status save_one(pqxx::work& tx, const checkpoint& cp);
   outcome<std::vector<execution_record>>
   claim(const std::string& who, const std::string& node_id, int limit);
   status apply(const migration& m);
+  outcome<std::vector<execution_record>>
+  stored_like(pqxx::work& tx, const std::vector<execution_record>& xs);
 
   std::unique_ptr<pqxx::connection> conn_;
 };

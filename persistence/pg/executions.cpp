@@ -1,7 +1,10 @@
 // PostgreSQL: executions, checkpoints and their ownership. Every write is
 // fenced by the execution's epoch inside its own transaction.
 
+#include <set>
+
 #include "persistence/checkpoint_codec.hpp"
+#include "persistence/internal/creations.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace hishamos::persistence::pg {
@@ -12,7 +15,8 @@ const char* const execution_columns =
     "e.epoch, e.output, e.error, (extract(epoch FROM e.created_at) * "
     "1000)::bigint, "
     "(extract(epoch FROM e.updated_at) * 1000)::bigint, "
-    "e.budget_approved_until";
+    "e.budget_approved_until, COALESCE(e.idempotency_key, ''), "
+    "e.workflow_version, e.department";
 
 execution_record read_execution(const pqxx::row& r) {
   execution_record x;
@@ -29,6 +33,9 @@ execution_record read_execution(const pqxx::row& r) {
   x.created_at_ms = r[9].as<std::int64_t>();
   x.updated_at_ms = r[10].as<std::int64_t>();
   x.budget_approved_until = r[11].as<double>();
+  x.idempotency_key = r[12].c_str();
+  x.workflow_version = r[13].as<int>();
+  x.department = r[14].c_str();
   return x;
 }
 
@@ -64,17 +71,77 @@ constexpr const char* expired_owner =
 } // namespace
 
 status pg_store::create_execution(const execution_record& x) {
-  return guarded("creating execution " + x.id, [&]() -> status {
+  auto made = create_executions({x});
+  return made.st;
+}
+
+namespace {
+
+std::string values_of(pqxx::work& tx, const execution_record& x) {
+  return "(" + tx.quote(x.id) + "," + tx.quote(x.workflow_name) + "," +
+         tx.quote(x.definition) + "," + tx.quote(x.input) + "," +
+         tx.quote(to_string(x.state)) + "," +
+         (x.owner_node.empty() ? std::string{"NULL"} : tx.quote(x.owner_node)) +
+         "," + tx.quote(x.epoch) + "," +
+         (x.idempotency_key.empty() ? std::string{"NULL"}
+                                    : tx.quote(x.idempotency_key)) +
+         "," + tx.quote(x.workflow_version) + "," + tx.quote(x.department) +
+         ")";
+}
+
+} // namespace
+
+// The stored executions that have the id or the idempotency key of one
+// of `xs`.
+outcome<std::vector<execution_record>>
+pg_store::stored_like(pqxx::work& tx, const std::vector<execution_record>& xs) {
+  std::vector<std::string> ids, keys;
+  for (const auto& x : xs) {
+    ids.push_back(x.id);
+    if (!x.idempotency_key.empty())
+      keys.push_back(x.idempotency_key);
+  }
+  std::string sql = std::string{"SELECT "} + execution_columns +
+                    " FROM workflow_executions e WHERE e.id IN (" +
+                    quoted_list(tx, ids) + ")";
+  if (!keys.empty())
+    sql += " OR e.idempotency_key IN (" + quoted_list(tx, keys) + ")";
+  return {{}, read_executions(tx.exec(sql))};
+}
+
+// One INSERT for all; what it did not insert was there already (by id or
+// by idempotency key) and is read back in the same transaction.
+outcome<std::vector<creation>>
+pg_store::create_executions(const std::vector<execution_record>& xs) {
+  outcome<std::vector<creation>> out;
+  if (xs.empty())
+    return out;
+  out.st = guarded("creating executions", [&]() -> status {
+    out.value.clear();
     pqxx::work tx{*conn_};
-    tx.exec_params0(
-        "INSERT INTO workflow_executions (id, workflow_id, definition, "
-        "input, state, owner_node, epoch) VALUES ($1, $2, $3, $4, $5, $6, "
-        "$7) ON CONFLICT (id) DO NOTHING",
-        x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
-        x.owner_node, x.epoch);
+    std::string sql =
+        "INSERT INTO workflow_executions (id, workflow_id, definition, input, "
+        "state, owner_node, epoch, idempotency_key, workflow_version, "
+        "department) VALUES ";
+    for (size_t i = 0; i < xs.size(); ++i)
+      sql += (i ? "," : "") + values_of(tx, xs[i]);
+    std::set<std::string> inserted;
+    for (const auto& r : tx.exec(sql + " ON CONFLICT DO NOTHING RETURNING id"))
+      inserted.insert(r[0].c_str());
+    std::vector<execution_record> others;
+    for (const auto& x : xs)
+      if (!inserted.count(x.id))
+        others.push_back(x);
+    std::vector<execution_record> stored;
+    if (!others.empty())
+      stored = stored_like(tx, others).value;
     tx.commit();
+    out.value = match_creations(xs, inserted, stored);
     return {};
   });
+  if (!out.st)
+    out.value.clear();
+  return out;
 }
 
 outcome<std::vector<status>>
@@ -203,6 +270,34 @@ pg_store::claim(const std::string& who, const std::string& node_id, int limit) {
   out.st = guarded("claiming executions", [&]() -> status {
     pqxx::work tx{*conn_};
     out.value = read_executions(tx.exec_params(claim_sql(who), node_id, limit));
+    tx.commit();
+    return {};
+  });
+  return out;
+}
+
+outcome<execution_record>
+pg_store::reopen_execution(const std::string& id, const std::string& node_id) {
+  outcome<execution_record> out;
+  out.st = guarded("reopening execution " + id, [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec_params(
+        std::string{"UPDATE workflow_executions e SET state = 'running', "
+                    "owner_node = $2, epoch = e.epoch + 1, error = '', "
+                    "output = '', updated_at = now() WHERE e.id = $1 AND "
+                    "e.state IN ('failed', 'cancelled') RETURNING "} +
+            execution_columns,
+        id, node_id);
+    if (r.empty()) {
+      auto known = tx.exec_params(
+          "SELECT state FROM workflow_executions WHERE id = $1", id);
+      if (known.empty())
+        return {errc::not_found, "no execution with id '" + id + "'"};
+      return {errc::conflict,
+              "execution " + id + " is " + known[0][0].c_str() +
+                  "; only a failed or cancelled one is retried"};
+    }
+    out.value = read_execution(r[0]);
     tx.commit();
     return {};
   });

@@ -155,6 +155,31 @@ status pg_store::rate_result(const std::string& execution_id,
   });
 }
 
+outcome<std::vector<task_result_record>>
+pg_store::results_of(const std::string& execution_id) {
+  outcome<std::vector<task_result_record>> out;
+  out.st = guarded("reading results of " + execution_id, [&]() -> status {
+    pqxx::nontransaction tx{*conn_};
+    for (const auto& r : tx.exec_params(
+             "SELECT execution_id, step_id, agent_id, "
+             "COALESCE(quality_score, -1), cost::float8, tokens_in, "
+             "tokens_out, latency_ms, (extract(epoch FROM created_at) * "
+             "1000)::bigint, COALESCE(decision, ''), "
+             "COALESCE(template_version, 0), tokens_cached, "
+             "cost_avoided::float8, provider, model, workflow, department "
+             "FROM task_results WHERE execution_id = $1 ORDER BY id",
+             execution_id))
+      out.value.push_back(
+          {r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<double>(),
+           r[4].as<double>(), r[5].as<int>(), r[6].as<int>(),
+           r[7].as<std::int64_t>(), r[8].as<std::int64_t>(), r[9].c_str(),
+           r[10].as<int>(), r[11].as<int>(), r[12].as<double>(), r[13].c_str(),
+           r[14].c_str(), r[15].c_str(), r[16].c_str()});
+    return {};
+  });
+  return out;
+}
+
 outcome<std::int64_t> pg_store::count_task_results() {
   return count_rows(*conn_, "counting task results",
                     "SELECT count(*) FROM task_results");

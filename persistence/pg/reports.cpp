@@ -6,15 +6,35 @@
 
 namespace hishamos::persistence::pg {
 
-outcome<std::vector<execution_record>> pg_store::list_executions(int limit) {
-  outcome<std::vector<execution_record>> out;
+outcome<execution_page>
+pg_store::list_executions(const model::execution_query& q) {
+  outcome<execution_page> out;
+  if (out.st = invalid_if(model::check(q)); !out.st)
+    return out;
   out.st = guarded("listing executions", [&]() -> status {
     pqxx::work tx{*conn_};
-    out.value = read_executions(
-        tx.exec_params(std::string{"SELECT "} + execution_columns +
-                           " FROM workflow_executions e ORDER BY "
-                           "e.created_at DESC, e.id LIMIT $1",
-                       limit));
+    std::string where = " WHERE true";
+    if (!q.state.empty())
+      where += " AND e.state = " + tx.quote(q.state);
+    if (!q.workflow.empty())
+      where += " AND e.workflow_id = " + tx.quote(q.workflow);
+    if (!q.department.empty())
+      where += " AND e.department = " + tx.quote(q.department);
+    if (q.from_ms > 0)
+      where += " AND e.created_at >= to_timestamp(" + tx.quote(q.from_ms) +
+               " / 1000.0)";
+    if (q.to_ms > 0)
+      where += " AND e.created_at < to_timestamp(" + tx.quote(q.to_ms) +
+               " / 1000.0)";
+    out.value.total =
+        tx.exec1("SELECT count(*) FROM workflow_executions e" + where)[0]
+            .as<std::int64_t>();
+    out.value.items = read_executions(tx.exec(
+        std::string{"SELECT "} + execution_columns +
+        " FROM workflow_executions e" + where +
+        " ORDER BY e.created_at DESC, e.id LIMIT " + std::to_string(q.limit) +
+        " OFFSET " +
+        std::to_string((static_cast<std::int64_t>(q.page) - 1) * q.limit)));
     return {};
   });
   return out;
@@ -79,6 +99,32 @@ pg_store::agent_daily_series(const std::string& agent_id,
       out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
                            r[2].as<std::int64_t>(), r[3].as<double>(),
                            r[4].as<double>()});
+    return {};
+  });
+  return out;
+}
+
+outcome<std::vector<model::workflow_stat>>
+pg_store::workflow_stats(std::int64_t from_ms, std::int64_t to_ms) {
+  outcome<std::vector<model::workflow_stat>> out;
+  out.st = guarded("summing executions by workflow", [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto rows = tx.exec_params(
+        "SELECT workflow_id, count(*), count(*) FILTER (WHERE state = "
+        "'completed'), count(*) FILTER (WHERE state = 'failed'), count(*) "
+        "FILTER (WHERE state = 'cancelled'), count(*) FILTER (WHERE state IN "
+        "('pending', 'running', 'paused')), COALESCE(avg(extract(epoch FROM "
+        "updated_at - created_at) * 1000) FILTER (WHERE state = "
+        "'completed'), 0)::float8 FROM workflow_executions WHERE ($1 = 0 OR "
+        "created_at >= to_timestamp($1 / 1000.0)) AND ($2 = 0 OR created_at "
+        "< to_timestamp($2 / 1000.0)) GROUP BY workflow_id ORDER BY "
+        "workflow_id",
+        from_ms, to_ms);
+    for (const auto& r : rows)
+      out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
+                           r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
+                           r[4].as<std::int64_t>(), r[5].as<std::int64_t>(),
+                           r[6].as<double>()});
     return {};
   });
   return out;

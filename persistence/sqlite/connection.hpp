@@ -93,6 +93,8 @@ public:
 
   // executions and checkpoints (sqlite/executions.cpp)
   status create_execution(const execution_record& x) override;
+  outcome<std::vector<creation>>
+  create_executions(const std::vector<execution_record>& xs) override;
   outcome<std::vector<status>>
   save_checkpoints(const std::vector<checkpoint>& xs) override;
   status change_state(const state_change& x) override;
@@ -107,6 +109,8 @@ public:
   claim_expired(const std::string& node_id, int limit) override;
   status release_executions(const std::string& node_id,
                             const std::vector<std::string>& ids) override;
+  outcome<execution_record>
+  reopen_execution(const std::string& id, const std::string& node_id) override;
 
   // append-only records (sqlite/records.cpp)
   status append_records(const record_batch& batch) override;
@@ -115,19 +119,41 @@ public:
   decisions_of(const std::string& execution_id) override;
   status rate_result(const std::string& execution_id,
                      const std::string& step_id, double score) override;
+  outcome<std::vector<task_result_record>>
+  results_of(const std::string& execution_id) override;
   outcome<std::int64_t> count_task_results() override;
   outcome<std::int64_t> count_audit_events() override;
 
   // reports (sqlite/reports.cpp)
-  outcome<std::vector<execution_record>> list_executions(int limit) override;
+  outcome<execution_page>
+  list_executions(const model::execution_query& q) override;
   outcome<workflow_page> list_workflows(const workflow_query& q) override;
   outcome<std::vector<daily_point>>
   agent_daily_series(const std::string& agent_id, const std::string& from_day,
                      const std::string& to_day) override;
   outcome<std::vector<cost_row>> cost_rollup(const cost_query& q) override;
+  outcome<std::vector<model::workflow_stat>>
+  workflow_stats(std::int64_t from_ms, std::int64_t to_ms) override;
 
   // workflows (sqlite/workflows.cpp)
-  status sync_workflows(const std::vector<workflow_row>& xs) override;
+  outcome<std::vector<std::string>>
+  sync_workflows(const std::vector<workflow_draft>& xs) override;
+  outcome<workflow_row> create_workflow(const workflow_draft& x) override;
+  outcome<workflow_version_row>
+  add_workflow_version(const workflow_draft& x) override;
+  outcome<workflow_row> activate_workflow(const std::string& name,
+                                          int version) override;
+  outcome<workflow_row> archive_workflow(const std::string& name) override;
+  outcome<std::optional<workflow_row>>
+  find_workflow(const std::string& name) override;
+  outcome<std::vector<workflow_version_row>>
+  workflow_versions(const std::string& name) override;
+  outcome<std::optional<workflow_version_row>>
+  find_workflow_version(const std::string& name, int version) override;
+  status sync_templates(const std::vector<template_row>& xs) override;
+  outcome<std::vector<template_row>> list_templates() override;
+  outcome<std::vector<template_row>>
+  template_versions(const std::string& id) override;
 
 private:
   /// Runs `body` in BEGIN IMMEDIATE ... COMMIT; rolls back on failure.
@@ -150,6 +176,13 @@ private:
   select_executions(const std::string& sql);
   outcome<std::int64_t> count(const char* what, const char* sql);
   status insert_task_results(const std::vector<task_result_record>& xs);
+  outcome<std::optional<execution_record>>
+  stored_like(const execution_record& x);
+  // workflows (sqlite/workflows.cpp)
+  outcome<std::optional<workflow_row>> workflow_of(const std::string& name);
+  status insert_version(const workflow_draft& x, int version);
+  status activate(const std::string& name, int version);
+  status seed(const workflow_draft& x, bool& kept);
 
   db_ptr db_;
 };

@@ -2,7 +2,10 @@
 // is single-node (the node holds a file lock), so ownership only moves
 // between this node and "unowned" (queued while the node was at its limit).
 
+#include <set>
+
 #include "persistence/checkpoint_codec.hpp"
+#include "persistence/internal/creations.hpp"
 #include "persistence/sqlite/connection.hpp"
 
 namespace hishamos::persistence::sqlite {
@@ -10,7 +13,8 @@ namespace hishamos::persistence::sqlite {
 const char* const execution_columns =
     "id, workflow_name, definition, input, state, owner_node, epoch, "
     "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at, "
-    "budget_approved_until";
+    "budget_approved_until, COALESCE(idempotency_key, ''), workflow_version, "
+    "department";
 
 execution_record read_execution(const statement& s) {
   execution_record x;
@@ -26,20 +30,67 @@ execution_record read_execution(const statement& s) {
   x.created_at_ms = s.integer(9);
   x.updated_at_ms = s.integer(10);
   x.budget_approved_until = s.real(11);
+  x.idempotency_key = s.text(12);
+  x.workflow_version = static_cast<int>(s.integer(13));
+  x.department = s.text(14);
   return x;
 }
 
 status sqlite_store::create_execution(const execution_record& x) {
+  return create_executions({x}).st;
+}
+
+outcome<std::optional<execution_record>>
+sqlite_store::stored_like(const execution_record& x) {
   statement s{db_.get(),
-              "INSERT OR IGNORE INTO workflow_executions (id, workflow_name, "
-              "definition, input, state, owner_node, epoch, created_at, "
-              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
-  auto now = now_ms();
-  s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
-         x.owner_node, x.epoch, now, now);
-  if (int rc = s.step(); rc != SQLITE_DONE)
-    return s.error("creating execution " + x.id, rc);
-  return {};
+              (std::string{"SELECT "} + execution_columns +
+               " FROM workflow_executions WHERE id = ?1 OR (?2 != '' AND "
+               "idempotency_key = ?2) ORDER BY id = ?1 DESC LIMIT 1")
+                  .c_str()};
+  s.bind(x.id, x.idempotency_key);
+  int rc = s.step();
+  if (rc == SQLITE_DONE)
+    return {{}, std::nullopt};
+  if (rc != SQLITE_ROW)
+    return {s.error("reading execution " + x.id, rc)};
+  return {{}, read_execution(s)};
+}
+
+outcome<std::vector<creation>>
+sqlite_store::create_executions(const std::vector<execution_record>& xs) {
+  std::set<std::string> inserted;
+  std::vector<execution_record> stored;
+  auto st = transaction([&]() -> status {
+    inserted.clear();
+    stored.clear();
+    for (const auto& x : xs) {
+      statement s{db_.get(),
+                  "INSERT OR IGNORE INTO workflow_executions (id, "
+                  "workflow_name, definition, input, state, owner_node, "
+                  "epoch, created_at, updated_at, idempotency_key, "
+                  "workflow_version, department) VALUES (?, ?, ?, ?, ?, ?, "
+                  "?, ?, ?, NULLIF(?, ''), ?, ?)"};
+      auto now = now_ms();
+      s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
+             x.owner_node, x.epoch, now, now, x.idempotency_key,
+             x.workflow_version, x.department);
+      if (int rc = s.step(); rc != SQLITE_DONE)
+        return s.error("creating execution " + x.id, rc);
+      if (sqlite3_changes(db_.get()) > 0) {
+        inserted.insert(x.id);
+        continue;
+      }
+      auto found = stored_like(x);
+      if (!found)
+        return found.st;
+      if (found.value)
+        stored.push_back(std::move(*found.value));
+    }
+    return {};
+  });
+  if (!st)
+    return {st};
+  return {{}, match_creations(xs, inserted, stored)};
 }
 
 outcome<std::vector<status>>
@@ -208,6 +259,35 @@ sqlite_store::claim_expired(const std::string& node_id, int limit) {
   if (rc != SQLITE_DONE)
     return {s.error("claiming queued executions", rc)};
   return {{}, std::move(out)};
+}
+
+outcome<execution_record>
+sqlite_store::reopen_execution(const std::string& id,
+                               const std::string& node_id) {
+  outcome<execution_record> out;
+  out.st = transaction([&]() -> status {
+    auto known = find_execution(id);
+    if (!known)
+      return known.st;
+    if (!known.value)
+      return {errc::not_found, "no execution with id '" + id + "'"};
+    auto state = known.value->state;
+    if (state != execution_state::failed && state != execution_state::cancelled)
+      return {errc::conflict,
+              "execution " + id + " is " + to_string(state) +
+                  "; only a failed or cancelled one is retried"};
+    statement s{db_.get(),
+                "UPDATE workflow_executions SET state = 'running', "
+                "owner_node = ?, epoch = epoch + 1, error = '', output = '', "
+                "updated_at = ? WHERE id = ?"};
+    s.bind(node_id, now_ms(), id);
+    if (int rc = s.step(); rc != SQLITE_DONE)
+      return s.error("reopening execution " + id, rc);
+    auto now = find_execution(id);
+    out.value = now.value.value_or(execution_record{});
+    return now.st;
+  });
+  return out;
 }
 
 status sqlite_store::release_executions(const std::string& node_id,

@@ -105,6 +105,30 @@ status sqlite_store::rate_result(const std::string& execution_id,
   return {};
 }
 
+outcome<std::vector<task_result_record>>
+sqlite_store::results_of(const std::string& execution_id) {
+  statement s{db_.get(),
+              "SELECT execution_id, step_id, agent_id, "
+              "COALESCE(quality_score, -1), cost, tokens_in, tokens_out, "
+              "latency_ms, created_at, COALESCE(decision, ''), "
+              "COALESCE(template_version, 0), tokens_cached, cost_avoided, "
+              "provider, model, workflow, department FROM task_results WHERE "
+              "execution_id = ? ORDER BY id"};
+  s.bind(execution_id);
+  outcome<std::vector<task_result_record>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.push_back(
+        {s.text(0), s.text(1), s.text(2), s.real(3), s.real(4),
+         static_cast<int>(s.integer(5)), static_cast<int>(s.integer(6)),
+         s.integer(7), s.integer(8), s.text(9), static_cast<int>(s.integer(10)),
+         static_cast<int>(s.integer(11)), s.real(12), s.text(13), s.text(14),
+         s.text(15), s.text(16)});
+  if (rc != SQLITE_DONE)
+    out.st = s.error("reading results of " + execution_id, rc);
+  return out;
+}
+
 outcome<std::int64_t> sqlite_store::count_audit_events() {
   return count("counting audit events", "SELECT count(*) FROM audit_logs");
 }

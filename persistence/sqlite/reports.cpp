@@ -5,12 +5,35 @@
 
 namespace hishamos::persistence::sqlite {
 
-outcome<std::vector<execution_record>>
-sqlite_store::list_executions(int limit) {
-  return select_executions(std::string{"SELECT "} + execution_columns +
-                           " FROM workflow_executions ORDER BY created_at "
-                           "DESC, id LIMIT " +
-                           std::to_string(limit));
+outcome<execution_page>
+sqlite_store::list_executions(const model::execution_query& q) {
+  if (auto st = invalid_if(model::check(q)); !st)
+    return {st};
+  constexpr const char* where =
+      " WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR workflow_name = ?2) "
+      "AND (?3 = '' OR department = ?3) AND (?4 = 0 OR created_at >= ?4) "
+      "AND (?5 = 0 OR created_at < ?5)";
+  statement count{
+      db_.get(),
+      (std::string{"SELECT count(*) FROM workflow_executions"} + where)
+          .c_str()};
+  count.bind(q.state, q.workflow, q.department, q.from_ms, q.to_ms);
+  if (int rc = count.step(); rc != SQLITE_ROW)
+    return {count.error("counting executions", rc)};
+  outcome<execution_page> out;
+  out.value.total = count.integer(0);
+  statement s{db_.get(), (std::string{"SELECT "} + execution_columns +
+                          " FROM workflow_executions" + where +
+                          " ORDER BY created_at DESC, id LIMIT ?6 OFFSET ?7")
+                             .c_str()};
+  s.bind(q.state, q.workflow, q.department, q.from_ms, q.to_ms, q.limit,
+         (static_cast<std::int64_t>(q.page) - 1) * q.limit);
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.items.push_back(read_execution(s));
+  if (rc != SQLITE_DONE)
+    return {s.error("listing executions", rc)};
+  return out;
 }
 
 outcome<workflow_page> sqlite_store::list_workflows(const workflow_query& q) {
@@ -82,6 +105,27 @@ std::string quote_text(const std::string& x) {
 }
 
 } // namespace
+
+outcome<std::vector<model::workflow_stat>>
+sqlite_store::workflow_stats(std::int64_t from_ms, std::int64_t to_ms) {
+  statement s{db_.get(),
+              "SELECT workflow_name, count(*), sum(state = 'completed'), "
+              "sum(state = 'failed'), sum(state = 'cancelled'), sum(state IN "
+              "('pending', 'running', 'paused')), COALESCE(avg(CASE WHEN "
+              "state = 'completed' THEN updated_at - created_at END), 0) FROM "
+              "workflow_executions WHERE (?1 = 0 OR created_at >= ?1) AND (?2 "
+              "= 0 OR created_at < ?2) GROUP BY workflow_name ORDER BY "
+              "workflow_name"};
+  s.bind(from_ms, to_ms);
+  outcome<std::vector<model::workflow_stat>> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW)
+    out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.integer(3),
+                         s.integer(4), s.integer(5), s.real(6)});
+  if (rc != SQLITE_DONE)
+    out.st = s.error("summing executions by workflow", rc);
+  return out;
+}
 
 outcome<std::vector<cost_row>> sqlite_store::cost_rollup(const cost_query& q) {
   if (auto st = invalid_if(model::check(q)); !st)

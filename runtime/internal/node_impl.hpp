@@ -22,9 +22,12 @@
 #include "actors/metrics.hpp"
 #include "hishamos/node.hpp"
 #include "persistence/store_pool.hpp"
+#include "runtime/event_hub.hpp"
+#include "runtime/execution_poller.hpp"
 #include "runtime/execution_registry.hpp"
 #include "runtime/lease_keeper.hpp"
 #include "runtime/store_lock.hpp"
+#include "runtime/workflow_cache.hpp"
 
 namespace hishamos {
 
@@ -40,8 +43,15 @@ struct node::impl {
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
   runtime::execution_registry executions;
+  runtime::event_hub hub;
+  /// Every execution's events go to the hub through this.
+  std::shared_ptr<const model::execution_observer> watcher;
+  /// Watches executions of other nodes through the store; stops first.
+  std::unique_ptr<runtime::execution_poller> poller;
   /// Connections for reads and admin calls from plain threads.
   std::unique_ptr<persistence::store_pool> pool;
+  /// Stored workflows' active versions, for submissions.
+  std::unique_ptr<runtime::workflow_cache> workflows;
   runtime::store_lock lock; ///< Held while the node runs on an embedded store.
   std::atomic<bool> draining{false};
   size_t resumed = 0;
@@ -71,6 +81,10 @@ struct node::impl {
   void register_hosted(model::agent_def def, model::agent_function fn,
                        caf::actor delegate);
 
+  /// Publishes every execution's events to the hub, and starts watching
+  /// other nodes' executions through the store (read_views.cpp).
+  void watch_executions();
+
   // recovery.cpp
   model::result<bool> resume();
   void resume_one(persistence::execution_record rec,
@@ -86,13 +100,32 @@ struct node::impl {
                   std::shared_ptr<const model::workflow_def> wf,
                   std::vector<persistence::checkpoint> done,
                   model::execution_observer observer, caf::actor listener);
-  model::result<std::string>
-  submit(std::shared_ptr<const model::workflow_def> wf,
-         const nlohmann::json& input, model::execution_observer observer,
-         caf::actor listener);
+  /// A submission checked, with its row and the slot it may hold.
+  struct prepared {
+    persistence::execution_record record;
+    std::shared_ptr<const model::workflow_def> workflow;
+    bool holds_slot = false;
+  };
+  outcome<prepared> prepare(const submission& x);
+  outcome<prepared> prepare(std::shared_ptr<const model::workflow_def> wf,
+                            std::string definition, int version,
+                            const submission& x);
+  outcome<std::vector<persistence::creation>>
+  store_new(const std::vector<persistence::execution_record>& rows);
+  /// Stores what was prepared in one commit and starts what runs here.
+  std::vector<outcome<submitted>> start(std::vector<outcome<prepared>> ps,
+                                        model::execution_observer observer,
+                                        caf::actor listener);
+  std::vector<outcome<submitted>> submit(const std::vector<submission>& xs,
+                                         model::execution_observer observer,
+                                         caf::actor listener);
 
   // read_views.cpp
   void overlay_live(execution_status& out);
+
+  // workflow_admin.cpp
+  outcome<persistence::workflow_draft> draft_of(const std::string& text,
+                                                const std::string& name);
 };
 
 /// The embedder API's status for a store's (same codes, same message).

@@ -7,50 +7,16 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "admin/http_server.hpp"
-#include "config/catalog_loader.hpp"
 #include "persistence/open_store.hpp"
-#include "tests/support/node_fixture.hpp"
+#include "tests/support/http_fixture.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
 using nlohmann::json;
 
+using test::server_fixture;
+
 namespace {
-
-struct server_fixture {
-  test::temp_dir dir;
-  std::unique_ptr<node> n;
-  std::unique_ptr<admin::http_server> http;
-  std::unique_ptr<httplib::Client> client;
-
-  explicit server_fixture(int max_executions = 0) {
-    auto options = test::test_options(dir);
-    options.config.max_executions = max_executions;
-    auto cat = config::load_catalog({config::builtin_catalog_path()});
-    REQUIRE(cat);
-    options.catalog = *cat;
-    n = test::start_node(std::move(options));
-    http = std::make_unique<admin::http_server>(*n);
-    auto port = http->start("127.0.0.1", 0);
-    REQUIRE(port);
-    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
-  }
-
-  json post(const std::string& path, const std::string& body, int expected) {
-    auto res = client->Post(path.c_str(), body, "application/json");
-    REQUIRE(res);
-    CHECK(res->status == expected);
-    return json::parse(res->body);
-  }
-
-  json get(const std::string& path, int expected) {
-    auto res = client->Get(path.c_str());
-    REQUIRE(res);
-    CHECK(res->status == expected);
-    return json::parse(res->body);
-  }
-};
 
 const char* execute_path = "/api/v1/workflows/Build%20New%20Feature/execute";
 
@@ -149,7 +115,7 @@ TEST_CASE(
   CHECK(f.get("/api/v1/executions/doesnotexist", 404)["error"] ==
         "execution_not_found");
   CHECK(f.get("/api/v1/executions?limit=1000", 400)["error"] ==
-        "invalid_limit");
+        "invalid_query");
   CHECK(f.get("/no/such/route", 404)["error"] == "not_found");
 }
 

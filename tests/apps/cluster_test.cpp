@@ -19,6 +19,7 @@
 #include "tests/support/node_cluster.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/private_pg.hpp"
+#include "tests/support/store_reads.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
@@ -131,7 +132,7 @@ SCENARIO("three nodes see each other and run a workflow whose steps need "
   auto store = c.open_store();
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{20}));
-  for (const auto& x : store->list_executions(10).value) {
+  for (const auto& x : test::all_executions(*store)) {
     CHECK(x.owner_node == "n1");
     for (const auto& cp : store->checkpoints(x.id).value)
       CHECK(cp.agent_id == "a" + cp.step_id.substr(1)); // r1 on a1, ...
@@ -149,7 +150,7 @@ SCENARIO("a node killed mid-run: its executions and in-flight tasks finish "
   auto left = test::kill_mid_run(*nodes[1].process, *store, 10);
   bool done = wait_until([&] { return test::all_completed(*store); },
                          std::chrono::milliseconds{lease_ms * 2 + 8000});
-  for (const auto& x : store->list_executions(100).value)
+  for (const auto& x : test::all_executions(*store))
     if (x.state != persistence::execution_state::completed)
       UNSCOPED_INFO(x.id << " " << persistence::to_string(x.state) << " "
                          << x.owner_node << "@" << x.epoch << " " << x.error);
@@ -176,7 +177,7 @@ SCENARIO("a node killed mid-run: its executions and in-flight tasks finish "
   c.submit(nodes[1].http, 5, "Relay");
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{20}));
-  CHECK(store->list_executions(100).value.size() == 25);
+  CHECK(test::all_executions(*store).size() == 25);
   test::check_ledger(c, *store, relay_steps);
 }
 
@@ -340,7 +341,7 @@ SCENARIO("executions beyond a node's limit are claimed by other nodes",
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{30}));
   std::map<std::string, int> owners;
-  for (const auto& x : store->list_executions(100).value)
+  for (const auto& x : test::all_executions(*store))
     ++owners[x.owner_node];
   CHECK(owners["n1"] >= 1);
   CHECK(owners["n2"] >= 1); // spread through the store
@@ -366,7 +367,7 @@ SCENARIO("a node frozen past its lease, cut off from peers and the database, "
   REQUIRE(done);
   // Healed, it rejoins; whatever it still held was fenced off.
   wait_for_mesh(nodes);
-  CHECK(store->list_executions(100).value.size() == 20);
+  CHECK(test::all_executions(*store).size() == 20);
   test::check_ledger(c, *store, relay_steps);
 }
 
@@ -411,7 +412,7 @@ SCENARIO("a node whose traffic to its peers and the database is dropped "
   CHECK(nodes[1].process->running());
   REQUIRE(done);
   CHECK(owned_by_n2() == 0);
-  for (const auto& x : store->list_executions(100).value)
+  for (const auto& x : test::all_executions(*store))
     CHECK(x.owner_node != "n2"); // all n2 held moved to a successor
 
   net.heal();
@@ -419,7 +420,7 @@ SCENARIO("a node whose traffic to its peers and the database is dropped "
   c.submit(nodes[1].http, 3, "Relay", nodes[1].host);
   REQUIRE(wait_until([&] { return test::all_completed(*store); },
                      std::chrono::seconds{20}));
-  CHECK(store->list_executions(100).value.size() == 23);
+  CHECK(test::all_executions(*store).size() == 23);
   test::check_ledger(c, *store, relay_steps);
 }
 
@@ -444,7 +445,7 @@ SCENARIO("a lock held by a step running on another node's agent is released "
   c.submit(pair[0].http, 1, "LockedA1");
   auto completed = [&] {
     size_t done = 0;
-    for (const auto& x : store->list_executions(10).value)
+    for (const auto& x : test::all_executions(*store))
       done += x.state == persistence::execution_state::completed;
     return done;
   };
@@ -452,7 +453,7 @@ SCENARIO("a lock held by a step running on another node's agent is released "
   pair[1].process->kill_and_wait(SIGKILL);
   REQUIRE(
       wait_until([&] { return completed() == 1; }, std::chrono::seconds{15}));
-  for (const auto& x : store->list_executions(10).value)
+  for (const auto& x : test::all_executions(*store))
     if (x.state == persistence::execution_state::completed)
       CHECK(x.workflow_name == "LockedA1"); // the waiter, not the holder
   // The holder's step waits for an a2; once n2 is back it completes too.
@@ -549,7 +550,7 @@ SCENARIO("when the lock authority's node is killed, the next oldest node's "
   REQUIRE(wait_until(
       [&] {
         size_t done = 0;
-        for (const auto& x : store->list_executions(10).value)
+        for (const auto& x : test::all_executions(*store))
           done += x.state == persistence::execution_state::completed;
         return done == 2;
       },

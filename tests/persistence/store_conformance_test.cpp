@@ -94,7 +94,7 @@ TEST_CASE("creating an execution again is a no-op that keeps its state",
   // A create retried after an unknown commit outcome.
   CHECK(s->create_execution(sample("e1")));
   CHECK(s->find_execution("e1").value->state == execution_state::completed);
-  CHECK(s->list_executions(10).value.size() == 1);
+  CHECK(s->list_executions({}).value.items.size() == 1);
 }
 
 TEST_CASE("the store keeps one row when a step is saved twice",
@@ -187,11 +187,19 @@ TEST_CASE("the workflow list counts executions, filters and pages",
           ROLE("reports")) {
   fresh_store fresh;
   auto s = fresh.open();
-  REQUIRE(s->sync_workflows({{"W1", 1, "active", "eng", "{}"},
-                             {"W2", 2, "archived", "eng", "{}"},
-                             {"W3", 1, "active", "sales", "{}"}}));
-  // Syncing again updates in place: still one row per name.
-  REQUIRE(s->sync_workflows({{"W3", 2, "active", "sales", "{}"}}));
+  auto draft = [](std::string name, std::string dept, std::string def) {
+    persistence::workflow_draft d;
+    d.name = std::move(name);
+    d.department = std::move(dept);
+    d.definition = std::move(def);
+    d.source = "catalog";
+    return d;
+  };
+  REQUIRE(s->sync_workflows({draft("W1", "eng", "{}"), draft("W2", "eng", "{}"),
+                             draft("W3", "sales", "{}")}));
+  REQUIRE(s->archive_workflow("W2"));
+  // A changed file becomes a new active version: still one row per name.
+  REQUIRE(s->sync_workflows({draft("W3", "sales", R"({"v": 2})")}));
   for (auto [id, wf] : {std::pair{"e1", "W1"}, {"e2", "W1"}, {"e3", "W3"}}) {
     auto x = sample(id);
     x.workflow_name = wf;

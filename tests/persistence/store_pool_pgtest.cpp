@@ -35,7 +35,7 @@ TEST_CASE("a pooled connection the server ended is replaced on the next call",
   terminate_sessions(db);
   auto broken = pool.with([](store& db) { return db.ping(); });
   CHECK(broken.code == errc::unavailable);
-  auto again = pool.with([](store& db) { return db.list_executions(5); });
+  auto again = pool.with([](store& db) { return db.list_executions({}); });
   INFO(again.st.message);
   CHECK(again);
   CHECK(pool.snapshot().connects == 2);
@@ -50,7 +50,7 @@ TEST_CASE("the idle health check replaces a dead connection before use",
   REQUIRE(pool.with([](store& db) { return db.ping(); }));
   terminate_sessions(db);
   // The caller never sees the dead connection.
-  auto got = pool.with([](store& db) { return db.list_executions(5); });
+  auto got = pool.with([](store& db) { return db.list_executions({}); });
   INFO(got.st.message);
   CHECK(got);
   CHECK(pool.snapshot().connects == 2);

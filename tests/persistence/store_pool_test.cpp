@@ -116,7 +116,7 @@ TEST_CASE("an outcome carries the pool's error when no connection can be had",
   switchable_factory f;
   f.down = true;
   store_pool pool{f.get()};
-  auto got = pool.with([](store& db) { return db.list_executions(10); });
+  auto got = pool.with([](store& db) { return db.list_executions({}); });
   CHECK(got.st.code == errc::unavailable);
-  CHECK(got.value.empty());
+  CHECK(got.value.items.empty());
 }

@@ -94,9 +94,17 @@ public:
   checkpoints_of(const std::vector<std::string>& ids) override {
     return inner_->checkpoints_of(ids);
   }
-  persistence::outcome<std::vector<persistence::execution_record>>
-  list_executions(int limit) override {
-    return inner_->list_executions(limit);
+  persistence::outcome<persistence::execution_page>
+  list_executions(const model::execution_query& q) override {
+    return inner_->list_executions(q);
+  }
+  persistence::outcome<std::vector<persistence::creation>> create_executions(
+      const std::vector<persistence::execution_record>& xs) override {
+    return inner_->create_executions(xs);
+  }
+  persistence::outcome<persistence::execution_record>
+  reopen_execution(const std::string& id, const std::string& node_id) override {
+    return inner_->reopen_execution(id, node_id);
   }
   persistence::outcome<std::vector<persistence::execution_record>>
   claim_unfinished(const std::string& node_id) override {
@@ -160,9 +168,57 @@ public:
   persistence::outcome<std::int64_t> count_task_results() override {
     return inner_->count_task_results();
   }
-  persistence::status
-  sync_workflows(const std::vector<persistence::workflow_row>& xs) override {
+  persistence::outcome<std::vector<std::string>>
+  sync_workflows(const std::vector<persistence::workflow_draft>& xs) override {
     return inner_->sync_workflows(xs);
+  }
+  persistence::outcome<persistence::workflow_row>
+  create_workflow(const persistence::workflow_draft& x) override {
+    return inner_->create_workflow(x);
+  }
+  persistence::outcome<persistence::workflow_version_row>
+  add_workflow_version(const persistence::workflow_draft& x) override {
+    return inner_->add_workflow_version(x);
+  }
+  persistence::outcome<persistence::workflow_row>
+  activate_workflow(const std::string& name, int version) override {
+    return inner_->activate_workflow(name, version);
+  }
+  persistence::outcome<persistence::workflow_row>
+  archive_workflow(const std::string& name) override {
+    return inner_->archive_workflow(name);
+  }
+  persistence::outcome<std::optional<persistence::workflow_row>>
+  find_workflow(const std::string& name) override {
+    return inner_->find_workflow(name);
+  }
+  persistence::outcome<std::vector<persistence::workflow_version_row>>
+  workflow_versions(const std::string& name) override {
+    return inner_->workflow_versions(name);
+  }
+  persistence::outcome<std::optional<persistence::workflow_version_row>>
+  find_workflow_version(const std::string& name, int version) override {
+    return inner_->find_workflow_version(name, version);
+  }
+  persistence::status
+  sync_templates(const std::vector<persistence::template_row>& xs) override {
+    return inner_->sync_templates(xs);
+  }
+  persistence::outcome<std::vector<persistence::template_row>>
+  list_templates() override {
+    return inner_->list_templates();
+  }
+  persistence::outcome<std::vector<persistence::template_row>>
+  template_versions(const std::string& id) override {
+    return inner_->template_versions(id);
+  }
+  persistence::outcome<std::vector<persistence::task_result_record>>
+  results_of(const std::string& id) override {
+    return inner_->results_of(id);
+  }
+  persistence::outcome<std::vector<model::workflow_stat>>
+  workflow_stats(std::int64_t from_ms, std::int64_t to_ms) override {
+    return inner_->workflow_stats(from_ms, to_ms);
   }
   persistence::outcome<persistence::workflow_page>
   list_workflows(const persistence::workflow_query& q) override {

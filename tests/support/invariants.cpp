@@ -1,4 +1,5 @@
 #include "tests/support/invariants.hpp"
+#include "tests/support/store_reads.hpp"
 
 #include <map>
 #include <set>
@@ -11,10 +12,7 @@ check_invariants(persistence::store& store,
                  size_t steps_per_execution) {
   std::vector<std::string> out;
   std::map<std::pair<std::string, std::string>, std::int64_t> committed_epoch;
-  auto all = store.list_executions(100000);
-  if (!all)
-    return {"cannot list executions: " + all.st.message};
-  for (const auto& x : all.value) {
+  for (const auto& x : all_executions(store)) {
     if (x.state != persistence::execution_state::completed)
       out.push_back("execution " + x.id + " ended " +
                     persistence::to_string(x.state));

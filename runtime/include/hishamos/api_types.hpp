@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/reports.hpp"
+#include "model/result.hpp"
 #include "model/snapshots.hpp"
 
 namespace hishamos {
@@ -33,6 +35,8 @@ enum class errc {
 struct [[nodiscard]] status {
   errc code = errc::ok;
   std::string message; ///< What failed and how to fix it; never holds secrets.
+  /// For `invalid` input: each problem, where it is and how to fix it.
+  model::problems problems;
   explicit operator bool() const { return code == errc::ok; }
   [[nodiscard]] bool retryable() const { return code == errc::unavailable; }
 };
@@ -77,6 +81,111 @@ struct execution_status {
   std::vector<step_status> steps;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+};
+
+/// Something that happened to an execution, as watchers see it.
+struct execution_event {
+  /// started | completed (its agent answered) | checkpointed (committed) |
+  /// retried | failed | finished (a terminal state, in `state`)
+  std::string kind;
+  std::string execution_id;
+  std::string step_id; ///< "" for `finished`.
+  int attempt = 0;
+  std::string agent_id;
+  std::string detail; ///< An error's text, or "".
+  std::int64_t at_ms = 0;
+  std::string state; ///< For `finished`: completed | failed | cancelled.
+};
+
+/// A request to start an execution of a stored workflow's active version.
+struct submission {
+  std::string workflow; ///< By name.
+  nlohmann::json input = nlohmann::json::object();
+  /// The client's id for it ("" = a new one): 1-64 of [A-Za-z0-9._-].
+  std::string execution_id;
+  /// The client's key for this start (at most 255 characters; "" =
+  /// none): a second submission with the same key finds the first
+  /// execution instead of starting another.
+  std::string idempotency_key;
+};
+
+/// What a submission did.
+struct submitted {
+  std::string id;
+  std::string workflow;
+  int workflow_version = 0;
+  /// As the submit left it: running (here), pending (stored for a node
+  /// with room), or the state a found execution is in now.
+  std::string state;
+  bool existed = false; ///< The id or key named an execution stored before.
+};
+
+/// A page of executions, newest first.
+struct execution_page {
+  std::vector<execution_status> items;
+  std::int64_t total = 0;
+};
+
+/// A workflow as stored: its active version, and how many it has.
+struct workflow_info {
+  std::string name;
+  int version = 1;    ///< The active one.
+  std::string status; ///< draft | active | archived
+  std::string department;
+  std::string description;
+  int latest_version = 1;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  nlohmann::json definition; ///< Of the active version.
+};
+
+/// One version of a workflow.
+struct workflow_version_info {
+  std::string name;
+  int version = 1;
+  std::string source; ///< api | catalog
+  bool active = false;
+  std::int64_t created_at_ms = 0;
+  nlohmann::json definition;
+};
+
+/// A step's result: what its agent answered, and what it cost.
+struct result_view {
+  std::string execution_id;
+  std::string step_id;
+  std::string agent_id;
+  int attempt = 0;
+  std::string output;
+  double quality_score = -1; ///< -1: not scored.
+  double cost = 0;
+  int tokens_in = 0, tokens_out = 0, tokens_cached = 0;
+  std::int64_t latency_ms = 0;
+  std::string provider, model;
+  int template_version = 0;
+  nlohmann::json decision;
+  std::int64_t created_at_ms = 0;
+};
+
+/// An agent of this node's catalog, with what the cluster knows of it.
+struct agent_view {
+  std::string id, name, department, provider, model;
+  std::vector<std::string> capabilities;
+  int capacity = 1;
+  double price_per_call = 0;
+  std::string node; ///< Where it runs ("" = this node); "unknown" if none.
+  int load = 0;
+  double latency_ms = 0;
+  std::vector<model::quality_entry> quality;
+  model::cost_row cost; ///< Its ledger, all time.
+};
+
+/// A command template version.
+struct template_view {
+  std::string id;
+  int version = 1;
+  std::string name, category;
+  nlohmann::json definition;
+  std::int64_t created_at_ms = 0;
 };
 
 /// One node of the cluster as this node sees it.

@@ -65,10 +65,28 @@ public:
   node& operator=(const node&) = delete;
 
   [[nodiscard]] const std::string& id() const;
+  /// The config the node runs with.
+  [[nodiscard]] const config::node_config& config() const;
+  /// Times an admin API request into the node's metrics (by route
+  /// pattern, method and status).
+  void record_http(const std::string& route, const std::string& method,
+                   int status, double seconds);
   /// The current catalog (register_agent replaces it; hold the pointer,
   /// not a reference into it).
   [[nodiscard]] std::shared_ptr<const model::catalog> catalog() const;
 
+  /// Starts an execution of a stored workflow's active version: validates
+  /// the input once, stores the execution in one commit and starts it (or
+  /// stores it for a node with room). `not_found` for an unknown workflow,
+  /// `conflict` for one that is not active, or for an id or idempotency
+  /// key used before by another request; `invalid` with problems for a bad
+  /// input. A submission whose id or key names a stored execution answers
+  /// it, `existed` set, and starts nothing.
+  outcome<submitted> submit(const submission& x,
+                            model::execution_observer observer = {});
+  /// Many submissions, stored in one commit; one outcome each, in order.
+  std::vector<outcome<submitted>>
+  submit_batch(const std::vector<submission>& xs);
   /// Starts a catalog workflow by name. Validates the input (missing
   /// required, wrong types, unknown names) and stores the execution before
   /// returning its id.
@@ -90,6 +108,47 @@ public:
   execution(const std::string& id);
   /// Newest first, without step details.
   [[nodiscard]] outcome<std::vector<execution_status>> executions(int limit);
+  /// A filtered page of executions, newest first, with the total;
+  /// `invalid` for a query out of range.
+  [[nodiscard]] outcome<execution_page>
+  executions(const model::execution_query& q);
+  /// Every result of an execution's steps (oldest first); `not_found`
+  /// without the execution.
+  [[nodiscard]] outcome<std::vector<result_view>>
+  results(const std::string& execution_id);
+  /// A step's newest result, or nullopt.
+  [[nodiscard]] outcome<std::optional<result_view>>
+  result(const std::string& execution_id, const std::string& step_id);
+  /// The catalog's agents with their load, learned quality, cost and
+  /// latency.
+  [[nodiscard]] outcome<std::vector<agent_view>> agents();
+  /// Runs a failed or cancelled execution again on this node, from its
+  /// checkpoints (finished steps do not run again); `conflict` for one in
+  /// another state.
+  outcome<submitted> retry(const std::string& execution_id);
+
+  /// Creates a workflow from its definition (YAML or JSON text) at version
+  /// 1, a draft until activated; `invalid` with problems (lines, steps)
+  /// for a definition that does not parse or validate, `conflict` for a
+  /// name in use.
+  outcome<workflow_info> create_workflow(const std::string& text);
+  /// Adds a version (a draft) of the workflow named `name`.
+  outcome<workflow_version_info> update_workflow(const std::string& name,
+                                                 const std::string& text);
+  /// Makes `version` (0 = the latest) the one new executions start with.
+  outcome<workflow_info> activate_workflow(const std::string& name,
+                                           int version);
+  /// Archives a workflow: it starts no more executions.
+  outcome<workflow_info> archive_workflow(const std::string& name);
+  [[nodiscard]] outcome<std::optional<workflow_info>>
+  workflow(const std::string& name);
+  [[nodiscard]] outcome<std::vector<workflow_version_info>>
+  workflow_versions(const std::string& name);
+  /// The newest version of every command template.
+  [[nodiscard]] outcome<std::vector<template_view>> templates();
+  /// Every version of one template; `not_found` for an unknown id.
+  [[nodiscard]] outcome<std::vector<template_view>>
+  template_versions(const std::string& id);
   /// Stored workflows (the catalogs of every node) with execution_count
   /// and last_execution; `invalid` for a page or limit out of range.
   [[nodiscard]] outcome<model::workflow_page>
@@ -129,9 +188,21 @@ public:
   /// false and no budgets without any); `unavailable` when the budget
   /// keeper does not answer.
   [[nodiscard]] outcome<model::budget_snapshot> budgets();
+  /// Per workflow: executions created in [from_ms, to_ms) by state, and
+  /// how long the completed ones took (0 = no bound).
+  [[nodiscard]] outcome<std::vector<model::workflow_stat>>
+  workflow_stats(std::int64_t from_ms, std::int64_t to_ms);
   /// The cost ledger summed as `q` says; `invalid` for a bad query.
   [[nodiscard]] outcome<std::vector<model::cost_row>>
   costs(const model::cost_query& q);
+  /// Calls `fn` with every event of the execution (its steps started,
+  /// completed, checkpointed, retried or failed, and its end) until the
+  /// returned handle is released. Events of an execution another node runs
+  /// come from the store, half a second late and without the steps' start.
+  /// `fn` runs on the node's threads: quick, and thread-safe.
+  [[nodiscard]] std::shared_ptr<void>
+  watch(const std::string& execution_id,
+        std::function<void(const execution_event&)> fn);
   /// Cancels a running execution; false if it is not running here.
   bool cancel(const std::string& id);
   /// Executions resumed from the store when this node started.

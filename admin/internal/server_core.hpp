@@ -1,0 +1,45 @@
+#pragma once
+
+// What the HTTP server's connections share: limits, routes, the worker
+// pool, the throttle, and how a request is run and timed. Free of Beast and
+// CAF, so that admin/http_session.cpp alone pulls in Boost.Beast.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "admin/router.hpp"
+#include "admin/worker_pool.hpp"
+#include "config/node_config.hpp"
+
+namespace hishamos {
+class node;
+} // namespace hishamos
+
+namespace hishamos::admin {
+
+struct server_core {
+  server_core(node& n, config::http_limits l);
+
+  node& n;
+  const config::http_limits limits;
+  router routes;
+  worker_pool workers;
+  throttle limiter;
+  std::atomic<int> connections{0};
+  /// Connections at once; beyond, a new one is answered 503 and closed.
+  static constexpr int max_connections = 4096;
+
+  /// Runs `req` on a worker: `done` gets its response there. False (and
+  /// `done` not called) when the throttle or the full queue refuses it.
+  bool run(request req, std::function<void(response)> done);
+  /// The response for a refused request: 503 with Retry-After.
+  [[nodiscard]] response overloaded(const std::string& why) const;
+};
+
+/// A request id from the client's X-Request-Id when it is short and plain,
+/// else a new random one.
+[[nodiscard]] std::string request_id_from(const std::string& given);
+
+} // namespace hishamos::admin
