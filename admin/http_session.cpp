@@ -106,7 +106,7 @@ private:
     parser_->header_limit(
         static_cast<std::uint32_t>(limits().max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(limits().max_body_bytes));
-    stream_.expires_after(milliseconds{limits().header_timeout_ms});
+    arm_read_deadline(limits().header_timeout_ms);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -115,6 +115,7 @@ private:
   }
 
   void on_header(beast::error_code ec) {
+    ec = disarm(ec);
     if (ec == http::error::end_of_stream)
       return close();
     if (ec)
@@ -150,11 +151,39 @@ private:
   void read_body() {
     if (parser_->is_done())
       return on_body({});
-    stream_.expires_after(milliseconds{limits().body_timeout_ms});
+    arm_read_deadline(limits().body_timeout_ms);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_body(ec);
                      });
+  }
+
+  // A deadline for reading a request that, unlike the stream's own (which
+  // closes the socket), only cancels the read: the client is told 408.
+  void arm_read_deadline(std::int64_t ms) {
+    stream_.expires_never();
+    auto generation = ++read_generation_;
+    deadline_.expires_after(milliseconds{ms});
+    deadline_.async_wait(
+        [self = shared_from_this(), generation](beast::error_code ec) {
+          if (ec || generation != self->read_generation_)
+            return; // disarmed: the read ended first
+          self->timed_out_ = true;
+          beast::error_code ignored;
+          self->stream_.socket().cancel(ignored);
+        });
+  }
+
+  // The read ended: stops its deadline; a read the deadline cancelled
+  // ends as a timeout.
+  beast::error_code disarm(beast::error_code ec) {
+    ++read_generation_;
+    deadline_.cancel();
+    if (timed_out_) {
+      timed_out_ = false;
+      return beast::error::timeout;
+    }
+    return ec;
   }
 
   // The answer to a request that could not be read whole.
@@ -179,6 +208,7 @@ private:
   }
 
   void on_body(beast::error_code ec) {
+    ec = disarm(ec);
     if (ec)
       return fail(read_error(ec, "body", limits().body_timeout_ms));
     auto& h = parser_->get();
@@ -279,6 +309,9 @@ private:
   void watch_client();
 
   beast::tcp_stream stream_;
+  asio::steady_timer deadline_{stream_.get_executor()};
+  std::uint64_t read_generation_ = 0;
+  bool timed_out_ = false;
   server_core& core_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -21,8 +21,18 @@ server_core::server_core(node& node, config::http_limits l)
   add_cost_routes(routes, n);
 }
 
+namespace {
+
+// Probes are never throttled: a liveness check refused under load would
+// have an orchestrator restart a node that is only busy.
+bool is_probe(const std::string& path) {
+  return path == "/health" || path == "/ready" || path == "/metrics";
+}
+
+} // namespace
+
 bool server_core::run(request req, std::function<void(response)> done) {
-  if (!limiter.admit())
+  if (!is_probe(req.path) && !limiter.admit())
     return false;
   return workers.try_post([this, req = std::move(req),
                            done = std::move(done)]() mutable {

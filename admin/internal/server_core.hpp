@@ -32,7 +32,8 @@ struct server_core {
   static constexpr int max_connections = 4096;
 
   /// Runs `req` on a worker: `done` gets its response there. False (and
-  /// `done` not called) when the throttle or the full queue refuses it.
+  /// `done` not called) when the throttle (probes are exempt) or the full
+  /// queue refuses it.
   bool run(request req, std::function<void(response)> done);
   /// The response for a refused request: 503 with Retry-After.
   [[nodiscard]] response overloaded(const std::string& why) const;

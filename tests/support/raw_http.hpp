@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <string>
 
@@ -65,11 +67,17 @@ public:
     return head;
   }
 
-  /// The status code of the next response (0: none within `timeout`).
+  /// The status code of the next response (0: none within `timeout`);
+  /// its body (by Content-Length) is read and dropped.
   int status(std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     auto head = read_head(timeout);
     if (head.compare(0, 9, "HTTP/1.1 ") != 0 || head.size() < 12)
       return 0;
+    size_t body = content_length(head);
+    while (received_.size() < body && read_some(deadline)) {
+    }
+    received_.erase(0, std::min(body, received_.size()));
     return std::stoi(head.substr(9, 3));
   }
 
@@ -83,6 +91,13 @@ public:
   }
 
 private:
+  static size_t content_length(std::string head) {
+    for (auto& c : head)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto at = head.find("\r\ncontent-length:");
+    return at == std::string::npos ? 0 : std::stoul(head.substr(at + 17));
+  }
+
   // One read before `deadline`; false on timeout, close or error.
   bool read_some(std::chrono::steady_clock::time_point deadline) {
     if (fd_ < 0 || eof_)

@@ -1,0 +1,287 @@
+// What a careless or hostile client sends, against the real server: every
+// input has a limit, answered in the error format with the status that
+// fits, and the node keeps serving everyone else.
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using test::raw_connection;
+using test::server_fixture;
+
+namespace {
+
+const std::string execute_path =
+    "/api/v1/workflows/Build%20New%20Feature/execute";
+
+config::http_limits small_limits() {
+  config::http_limits l;
+  l.max_body_bytes = 64 * 1024;
+  l.max_header_bytes = 4096;
+  l.max_headers = 20;
+  l.max_url_bytes = 1024;
+  l.header_timeout_ms = 400;
+  l.body_timeout_ms = 400;
+  l.idle_timeout_ms = 2000;
+  l.workers = 4;
+  return l;
+}
+
+std::string request_head(const std::string& method, const std::string& path,
+                         const std::string& extra = "") {
+  return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra +
+         "\r\n";
+}
+
+// /health through a client of its own, answered within two seconds.
+bool health_answers(const server_fixture& f) {
+  auto c = f.new_client();
+  c->set_connection_timeout(2);
+  c->set_read_timeout(2);
+  auto res = c->Get("/health");
+  return res && res->status == 200;
+}
+
+} // namespace
+
+TEST_CASE("JSON nested 100,000 levels deep is refused with 400 and the node "
+          "keeps serving",
+          "[http][limits]") {
+  server_fixture f;
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  auto body = json{{"input", {{"feature", "x"}}}}.dump();
+  body.insert(body.size() - 1, ", \"deep\": " + deep);
+  auto refused = f.post(execute_path, body, 400);
+  CHECK(refused["error"] == "json_too_deep");
+  CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("64"));
+  CHECK(health_answers(f));
+  // Depth within the limit is fine.
+  f.post(execute_path, R"({"input": {"feature": "x"}, "a": [[[[1]]]]})", 202);
+}
+
+TEST_CASE("a body over the limit is refused with 413, whether its length is "
+          "declared or it comes in chunks",
+          "[http][limits]") {
+  server_fixture f{0, small_limits()};
+  SECTION("declared by Content-Length: refused before it is read") {
+    raw_connection c{f.port};
+    REQUIRE(c.send(request_head("POST", execute_path,
+                                "Content-Type: application/json\r\n"
+                                "Content-Length: 500000000\r\n")));
+    CHECK(c.status() == 413);
+    CHECK(c.closed_within(seconds{5}));
+  }
+  SECTION("chunked: refused once the chunks pass the limit") {
+    raw_connection c{f.port};
+    REQUIRE(c.send(request_head("POST", execute_path,
+                                "Content-Type: application/json\r\n"
+                                "Transfer-Encoding: chunked\r\n")));
+    std::string chunk(16 * 1024, 'a');
+    char size_line[16];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+    int sent = 0;
+    // The server answers and closes; the client may still be sending.
+    while (sent < 40 && c.send(size_line + chunk + "\r\n"))
+      ++sent;
+    CHECK(c.status() == 413);
+  }
+  SECTION("within the limit a body is read") {
+    auto res = f.client->Post(
+        execute_path.c_str(),
+        json{{"input", {{"feature", std::string(60000, 'x')}}}}.dump(),
+        "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 202);
+  }
+  CHECK(health_answers(f));
+}
+
+TEST_CASE("a long URL is 414, large or many headers 431, a bad request line "
+          "400",
+          "[http][limits]") {
+  server_fixture f{0, small_limits()};
+  {
+    raw_connection c{f.port};
+    REQUIRE(c.send(request_head("GET", "/health?x=" + std::string(2000, 'a'))));
+    CHECK(c.status() == 414);
+  }
+  {
+    raw_connection c{f.port};
+    REQUIRE(c.send(request_head("GET", "/health",
+                                "X-Big: " + std::string(8000, 'b') + "\r\n")));
+    CHECK(c.status() == 431);
+  }
+  {
+    std::string many;
+    for (int i = 0; i < 30; ++i)
+      many += "X-H" + std::to_string(i) + ": v\r\n";
+    raw_connection c{f.port};
+    REQUIRE(c.send(request_head("GET", "/health", many)));
+    CHECK(c.status() == 431);
+  }
+  {
+    raw_connection c{f.port};
+    REQUIRE(c.send("THIS IS NOT HTTP\r\n\r\n"));
+    CHECK(c.status() == 400);
+  }
+  CHECK(health_answers(f));
+}
+
+TEST_CASE("a route called with the wrong method is 405 with Allow",
+          "[http][limits]") {
+  server_fixture f;
+  auto res = f.client->Delete("/api/v1/executions");
+  REQUIRE(res);
+  CHECK(res->status == 405);
+  CHECK_THAT(res->get_header_value("Allow"), Catch::Contains("GET"));
+  CHECK_THAT(res->get_header_value("Allow"), Catch::Contains("POST"));
+  CHECK(json::parse(res->body)["error"] == "method_not_allowed");
+}
+
+TEST_CASE("page and limit out of range or not numbers are 400, within range "
+          "they page",
+          "[http][limits]") {
+  server_fixture f;
+  for (const char* q : {"limit=1000000000", "limit=5abc", "limit=0",
+                        "limit=101", "page=0", "page=-1", "page=99999999999"}) {
+    INFO(q);
+    auto body = f.get(std::string{"/api/v1/executions?"} + q, 400);
+    CHECK(body["error"] == "invalid_query");
+  }
+  for (int i = 0; i < 3; ++i)
+    f.post(execute_path, R"({"input": {"feature": "p"}})", 202);
+  auto first = f.get("/api/v1/executions?limit=2", 200);
+  CHECK(first["page"] == 1);
+  CHECK(first["limit"] == 2);
+  CHECK(first["total"] == 3);
+  CHECK(first["executions"].size() == 2);
+  auto second = f.get("/api/v1/executions?limit=2&page=2", 200);
+  REQUIRE(second["executions"].size() == 1);
+  CHECK(second["executions"][0]["id"] != first["executions"][0]["id"]);
+  CHECK(second["executions"][0]["id"] != first["executions"][1]["id"]);
+  CHECK(f.get("/api/v1/executions?limit=2&page=3", 200)["executions"].empty());
+  CHECK(f.get("/api/v1/executions", 200)["limit"] == 20);
+}
+
+TEST_CASE("slow clients sending headers a byte at a time do not keep others "
+          "from /health",
+          "[http][limits]") {
+  server_fixture f; // the default 10 s header deadline: they stay a while
+  std::vector<std::unique_ptr<raw_connection>> slow;
+  for (int i = 0; i < 64; ++i) {
+    slow.push_back(std::make_unique<raw_connection>(f.port));
+    REQUIRE(slow.back()->send("G"));
+  }
+  const std::string rest = "ET /health HTTP/1.1\r\nHost: x\r\n";
+  for (char c : rest.substr(0, 8)) {
+    for (auto& s : slow)
+      REQUIRE(s->send(std::string(1, c)));
+    CHECK(health_answers(f));
+  }
+  // None of them was answered or cut off meanwhile: they were all waited
+  // for at once.
+  for (auto& s : slow)
+    CHECK(s->read_head(milliseconds{1}).empty());
+}
+
+TEST_CASE("headers that do not arrive within the deadline are answered 408 "
+          "and the connection closed",
+          "[http][limits]") {
+  server_fixture f{0, small_limits()}; // header_timeout_ms 400
+  std::vector<std::unique_ptr<raw_connection>> slow;
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(std::make_unique<raw_connection>(f.port));
+    REQUIRE(slow.back()->send("GET /health HT"));
+  }
+  for (auto& c : slow) {
+    CHECK(c->status(seconds{5}) == 408);
+    CHECK(c->closed_within(seconds{5}));
+  }
+  CHECK(health_answers(f));
+}
+
+TEST_CASE("a body that stops coming is cut off with 408", "[http][limits]") {
+  server_fixture f{0, small_limits()};
+  raw_connection c{f.port};
+  REQUIRE(c.send(request_head("POST", execute_path,
+                              "Content-Type: application/json\r\n"
+                              "Content-Length: 100\r\n") +
+                 "{\"input\":"));
+  CHECK(c.status(seconds{5}) == 408);
+}
+
+TEST_CASE("a kept-alive connection serves requests one after another, and "
+          "an idle one is closed",
+          "[http][limits]") {
+  server_fixture f{0, small_limits()};
+  raw_connection c{f.port};
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(c.send(request_head("GET", "/health")));
+    REQUIRE(c.status() == 200);
+  }
+  // Two pipelined requests are both answered, in order.
+  REQUIRE(c.send(request_head("GET", "/health") +
+                 request_head("GET", "/no/such/route")));
+  CHECK(c.status() == 200);
+  CHECK(c.status() == 404);
+  // idle_timeout_ms is 2000.
+  CHECK(c.closed_within(seconds{10}));
+}
+
+TEST_CASE("every response carries an X-Request-Id: the client's when it is "
+          "plain and short, else a new one",
+          "[http][limits]") {
+  server_fixture f;
+  auto given = f.client->Get("/health", {{"X-Request-Id", "trace-42"}});
+  REQUIRE(given);
+  CHECK(given->get_header_value("X-Request-Id") == "trace-42");
+  auto fresh = f.client->Get("/health");
+  REQUIRE(fresh);
+  auto id = fresh->get_header_value("X-Request-Id");
+  CHECK(id.size() >= 16);
+  auto again = f.client->Get("/health");
+  CHECK(again->get_header_value("X-Request-Id") != id);
+  auto hostile = f.client->Get(
+      "/health", {{"X-Request-Id", std::string(500, 'x') + "<script>"}});
+  REQUIRE(hostile);
+  CHECK(hostile->get_header_value("X-Request-Id").size() < 100);
+  // Errors carry it too.
+  auto missing = f.client->Get("/nope", {{"X-Request-Id", "trace-43"}});
+  CHECK(missing->get_header_value("X-Request-Id") == "trace-43");
+}
+
+TEST_CASE("over the request throttle, requests are refused with 503 and "
+          "Retry-After, not queued",
+          "[http][limits]") {
+  auto limits = small_limits();
+  limits.requests_per_second = 5;
+  server_fixture f{0, limits};
+  int ok = 0, refused = 0;
+  std::string retry_after;
+  for (int i = 0; i < 40; ++i) {
+    auto res = f.client->Get("/api/v1/executions");
+    REQUIRE(res);
+    if (res->status == 200)
+      ++ok;
+    if (res->status == 503) {
+      ++refused;
+      retry_after = res->get_header_value("Retry-After");
+      CHECK(json::parse(res->body)["error"] == "overloaded");
+    }
+  }
+  CHECK(ok >= 1);
+  CHECK(refused >= 20);
+  CHECK(!retry_after.empty());
+  // Probes are exempt: an orchestrator must not restart a busy node.
+  for (int i = 0; i < 20; ++i)
+    CHECK(f.client->Get("/health")->status == 200);
+}
