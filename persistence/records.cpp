@@ -3,6 +3,8 @@
 
 #include "persistence/records.hpp"
 
+#include <map>
+
 #include "persistence/internal/creations.hpp"
 
 #include <chrono>
@@ -49,16 +51,22 @@ match_creations(const std::vector<execution_record>& asked,
                 const std::set<std::string>& inserted_ids,
                 const std::vector<execution_record>& stored) {
   std::vector<creation> out;
+  // An id asked for twice in one batch was inserted for the first asking
+  // only; the later ones find that record.
+  std::map<std::string, const execution_record*> created;
   for (const auto& x : asked) {
-    if (inserted_ids.count(x.id)) {
+    if (inserted_ids.count(x.id) && !created.count(x.id)) {
       creation c{true, x};
       c.stored.created_at_ms = c.stored.updated_at_ms = now_ms();
       out.push_back(std::move(c));
+      created.emplace(x.id, &x);
       continue;
     }
     const execution_record* found = nullptr;
+    if (auto it = created.find(x.id); it != created.end())
+      found = it->second;
     for (const auto& s : stored)
-      if (s.id == x.id)
+      if (!found && s.id == x.id)
         found = &s;
     if (!found && !x.idempotency_key.empty())
       for (const auto& s : stored)

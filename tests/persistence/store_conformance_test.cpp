@@ -1,79 +1,11 @@
 #include <catch2/catch.hpp>
 
-// The store conformance suite: the same cases run against every backend.
-// Built twice: with HISHAMOS_TEST_PG against PostgreSQL ([pg]), without it
-// against SQLite ([unit]).
+// The store conformance suite: the same cases run against every backend
+// (tests/persistence/conformance.hpp).
 
-#include <ctime>
-#include <map>
-#include <set>
+#include "tests/persistence/conformance.hpp"
 
-#include "persistence/checkpoint_codec.hpp"
-#include "persistence/open_store.hpp"
-#include "persistence/store.hpp"
-#include "tests/support/temp_dir.hpp"
-#ifdef HISHAMOS_TEST_PG
-#include "tests/support/pg_fixture.hpp"
-#define BACKEND "[pg][persistence]"
-#else
-#include <sqlite3.h>
-#define BACKEND "[unit][persistence]"
-#endif
-/// Each case names the store role it checks (persistence/<role>_store.hpp).
-#define ROLE(role) BACKEND "[" role "]"
-
-using namespace hishamos;
-using namespace hishamos::persistence;
-
-namespace {
-
-// A migrated store of the backend under test, empty for each case.
-struct fresh_store {
-#ifdef HISHAMOS_TEST_PG
-  test::pg_database db;
-  std::string url() const { return db.url(); }
-  void drop_index(const std::string& name) const {
-    db.query("DROP INDEX " + name);
-  }
-#else
-  test::temp_dir dir;
-  std::string url() const { return "sqlite:" + (dir / "db/h.db"); }
-  void drop_index(const std::string& name) const {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
-    int rc = sqlite3_exec(raw, ("DROP INDEX " + name).c_str(), nullptr, nullptr,
-                          nullptr);
-    sqlite3_close(raw);
-    REQUIRE(rc == SQLITE_OK);
-  }
-#endif
-  std::unique_ptr<store> open() const {
-    auto s = open_store(url());
-    INFO(s.st.message);
-    REQUIRE(s);
-    REQUIRE(s.value->migrate());
-    return std::move(s.value);
-  }
-};
-
-execution_record sample(const std::string& id) {
-  execution_record x;
-  x.id = id;
-  x.workflow_name = "W";
-  x.definition = "{}";
-  x.input = "{}";
-  x.state = execution_state::running;
-  x.owner_node = "n1";
-  x.epoch = 1;
-  return x;
-}
-
-checkpoint cp(const std::string& exec, const std::string& step,
-              std::int64_t epoch, const std::string& output = "out") {
-  return {exec, step, 1, epoch, output, "fast", 1, 2};
-}
-
-} // namespace
+using namespace conformance;
 
 TEST_CASE("migrations apply once and are idempotent", ROLE("schema")) {
   fresh_store fresh;
