@@ -590,3 +590,46 @@ SCENARIO("what one node's dispatcher learns about an agent reaches the other "
   auto on_n1 = quality_of(pair[0], "a1");
   CHECK(on_n1["here"]["successes"] == seen["successes"]);
 }
+
+SCENARIO("cancel sent to any node reaches the node that runs the execution",
+         "[cluster][pg][http]") {
+  test::pg_database db;
+  // Each step answers after a second: a Relay runs for about three.
+  test::node_cluster c{db.url(), 1000};
+  auto nodes = three({{"a1"}, {"a2"}, {"a3"}});
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  httplib::Client owner{"127.0.0.1", nodes[0].http};
+  auto started = owner.Post("/api/v1/workflows/Relay/execute",
+                            R"({"input": {}})", "application/json");
+  REQUIRE(started);
+  REQUIRE(started->status == 202);
+  std::string id = json::parse(started->body)["execution_id"];
+
+  httplib::Client other{"127.0.0.1", nodes[2].http};
+  auto path = "/api/v1/executions/" + id + "/cancel";
+  // A request that came forwarded already is not forwarded again.
+  auto looped = other.Post(path.c_str(), {{"X-HishamOS-Forwarded-By", "n2"}},
+                           "", "application/json");
+  REQUIRE(looped);
+  CHECK(looped->status == 409);
+  auto cancelled = other.Post(path.c_str(), {{"X-Request-Id", "fwd-1"}}, "",
+                              "application/json");
+  REQUIRE(cancelled);
+  INFO(cancelled->body);
+  CHECK(cancelled->status == 202);
+  CHECK(cancelled->get_header_value("X-Request-Id") == "fwd-1");
+  auto store = c.open_store();
+  REQUIRE(wait_until(
+      [&] {
+        auto x = store->find_execution(id).value;
+        return x && x->state == persistence::execution_state::cancelled;
+      },
+      std::chrono::seconds{15}));
+  CHECK(store->find_execution(id).value->owner_node == "n1");
+  auto unknown =
+      other.Post("/api/v1/executions/nope/cancel", "", "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+}
