@@ -231,6 +231,7 @@ private:
                                     "valid query (a bad %-escape?)"}),
                     req.request_id);
     req.path = std::move(t->path);
+    req.segments = std::move(t->segments);
     req.query = std::move(t->query);
     req.body = std::move(h.body());
     stream_.expires_never(); // the handler may take its time

@@ -65,7 +65,7 @@ void router::add(const std::string& method, const std::string& pattern,
 }
 
 std::string router::pattern_of(const request& req) const {
-  auto segments = split_path(req.path);
+  auto segments = req.segments.empty() ? split_path(req.path) : req.segments;
   for (const auto& r : routes_)
     if (r.method == req.method && match_route(r.segments, segments))
       return r.pattern;
@@ -80,7 +80,7 @@ std::vector<std::string> router::table() const {
 }
 
 response router::dispatch(request req) const {
-  auto segments = split_path(req.path);
+  auto segments = req.segments.empty() ? split_path(req.path) : req.segments;
   std::set<std::string> allowed;
   for (const auto& r : routes_) {
     auto params = match_route(r.segments, segments);

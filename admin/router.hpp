@@ -20,6 +20,9 @@ class event_stream;
 struct request {
   std::string method;                         ///< GET, POST, ...
   std::string path;                           ///< Decoded, without the query.
+  /// The path's segments, each decoded on its own (url.hpp); empty: the
+  /// router splits `path`.
+  std::vector<std::string> segments;
   std::map<std::string, std::string> query;   ///< Decoded; the first of each.
   std::map<std::string, std::string> params;  ///< From the pattern's {name}.
   std::map<std::string, std::string> headers; ///< Names in lower case.

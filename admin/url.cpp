@@ -1,5 +1,7 @@
 #include "admin/url.hpp"
 
+#include <algorithm>
+
 namespace hishamos::admin {
 
 namespace {
@@ -43,10 +45,17 @@ std::optional<target> parse_target(const std::string& raw) {
   if (raw.empty() || raw.front() != '/')
     return std::nullopt;
   auto q = raw.find('?');
-  auto path = percent_decode(raw.substr(0, q), false);
-  if (!path)
-    return std::nullopt;
-  target out{std::move(*path), {}};
+  auto raw_path = raw.substr(0, q);
+  target out;
+  for (size_t pos = 1; pos <= raw_path.size();) {
+    auto end = std::min(raw_path.find('/', pos), raw_path.size());
+    auto segment = percent_decode(raw_path.substr(pos, end - pos), false);
+    if (!segment)
+      return std::nullopt;
+    out.path += "/" + *segment;
+    out.segments.push_back(std::move(*segment));
+    pos = end + 1;
+  }
   if (q == std::string::npos)
     return out;
   auto query = raw.substr(q + 1);

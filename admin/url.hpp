@@ -5,12 +5,16 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hishamos::admin {
 
 /// A decoded request target.
 struct target {
-  std::string path;
+  std::string path; ///< Decoded whole, for logs and messages.
+  /// The path's segments, each decoded on its own, so that an escaped
+  /// '/' (%2F) stays inside its segment: routes match these.
+  std::vector<std::string> segments;
   std::map<std::string, std::string> query; ///< The first of each name.
 };
 

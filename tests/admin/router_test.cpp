@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/router.hpp"
+#include "admin/url.hpp"
 
 using namespace hishamos::admin;
 
@@ -51,4 +52,24 @@ TEST_CASE("the router answers 404 for an unknown path and 405 with Allow for "
   CHECK(wrong.status == 405);
   CHECK(wrong.headers["Allow"] == "GET");
   CHECK(nlohmann::json::parse(wrong.body)["error"] == "method_not_allowed");
+}
+
+TEST_CASE("an escaped slash stays inside its path segment, so a parameter "
+          "may hold one",
+          "[http][unit]") {
+  auto t = parse_target("/api/v1/executions/a%2Fb%20c?x=%2F&y=1+2");
+  REQUIRE(t);
+  CHECK(t->segments ==
+        std::vector<std::string>{"api", "v1", "executions", "a/b c"});
+  CHECK(t->path == "/api/v1/executions/a/b c");
+  CHECK(t->query.at("x") == "/");
+  CHECK(t->query.at("y") == "1 2");
+  auto req = get("GET", t->path);
+  req.segments = t->segments;
+  auto res = sample().dispatch(req);
+  CHECK(res.status == 200);
+  CHECK(res.body == "a/b c");
+  CHECK(!parse_target("/bad%zz"));
+  CHECK(!parse_target("/nul%00"));
+  CHECK(!parse_target("no-slash"));
 }
