@@ -24,5 +24,8 @@ void add_workflow_routes(router& r, node& n);
 void add_agent_routes(router& r, node& n);
 /// GET /api/v1/costs, GET /api/v1/budgets, /api/v1/analytics/...
 void add_cost_routes(router& r, node& n);
+/// /api/openapi.json and .yaml, Swagger UI at /api/docs, ReDoc at
+/// /api/redoc (and the files those pages load).
+void add_docs_routes(router& r);
 
 } // namespace hishamos::admin

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages HishamOS builds, tests and runs with.
-# Idempotent: prints nothing and touches nothing when all are present.
+# Installs the Debian 12 packages HishamOS builds, tests and runs with, then
+# web/'s npm packages (deploy/install-web.sh). Idempotent: prints nothing
+# and touches nothing when all are present.
 set -euo pipefail
 
 packages=(
@@ -20,11 +21,17 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
     || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# Node.js and npm, for web/: Debian's, unless a node with npm is there.
+command -v npm >/dev/null || missing+=(nodejs npm)
 
-echo "installing: ${missing[*]}"
-sudo_cmd=()
-[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+bash "$(dirname "$0")/install-web.sh"

@@ -1,0 +1,96 @@
+// The API against its OpenAPI document, from outside: a real `hishamos dev`
+// process, with the document linted by Redocly, the Postman collection
+// (docs/postman/) run by newman and kept in step with the document, and
+// requests generated from the document (web/api-tests/contract.js) whose
+// answers must fit it. The tools are web/'s npm packages
+// (deploy/install-web.sh).
+
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+
+namespace test = hishamos::test;
+
+namespace {
+
+const std::string source = HISHAMOS_SOURCE_DIR;
+const std::string web = source + "/web";
+
+// A dev node on a free port, its store in `dir`.
+struct dev_node {
+  test::temp_dir dir;
+  int port = test::free_port();
+  std::unique_ptr<test::background_process> process;
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+  dev_node() {
+    process = std::make_unique<test::background_process>(
+        std::vector<std::string>{HISHAMOS_BINARY, "dev", "--store",
+                                 "sqlite:" + (dir / "store.db")},
+        std::map<std::string, std::string>{
+            {"HISHAMOS_HTTP_LISTEN", "127.0.0.1:" + std::to_string(port)}},
+        dir / "node.log");
+    httplib::Client c{"127.0.0.1", port};
+    INFO(test::read_text(dir / "node.log"));
+    REQUIRE(test::wait_until([&] {
+      auto res = c.Get("/health");
+      return res && res->status == 200;
+    }));
+  }
+};
+
+void require_tools() {
+  INFO("web/ has no npm packages: run deploy/install-web.sh");
+  REQUIRE(!test::read_text(web + "/node_modules/.package-lock.json").empty());
+}
+
+void check_run(const test::process_result& r) {
+  INFO(r.out.substr(r.out.size() > 6000 ? r.out.size() - 6000 : 0));
+  INFO(r.err.substr(0, 6000));
+  CHECK(r.exit_code == 0);
+}
+
+} // namespace
+
+TEST_CASE("the OpenAPI document passes Redocly's lint", "[contract]") {
+  require_tools();
+  check_run(test::run_process({web + "/node_modules/.bin/redocly", "lint",
+                               source + "/docs/openapi.yaml", "--config",
+                               web + "/redocly.yaml", "--format", "stylish"}));
+}
+
+TEST_CASE("the committed Postman collection is the one the document makes",
+          "[contract]") {
+  require_tools();
+  check_run(
+      test::run_process({"node", web + "/api-tests/postman.js", "--check"}));
+}
+
+TEST_CASE("newman runs the Postman collection against a node: every answer "
+          "has a documented status and the error format",
+          "[contract]") {
+  require_tools();
+  dev_node n;
+  check_run(test::run_process(
+      {web + "/node_modules/.bin/newman", "run",
+       source + "/docs/postman/hishamos.postman_collection.json", "--env-var",
+       "baseUrl=" + n.url, "--color", "off", "--reporters", "cli"},
+      {{"FORCE_COLOR", "0"}}));
+}
+
+TEST_CASE("requests generated from the document get answers that fit it",
+          "[contract]") {
+  require_tools();
+  dev_node n;
+  check_run(
+      test::run_process({"node", web + "/api-tests/contract.js", n.url, "25"}));
+  // The node is still well after all of it.
+  httplib::Client c{"127.0.0.1", n.port};
+  auto res = c.Get("/health");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+}
