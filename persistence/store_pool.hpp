@@ -30,6 +30,9 @@ struct pool_options {
   /// to max, with full jitter.
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
+  /// Called after every call with its name and how long it took, waiting
+  /// for a connection included (metrics, slow-call warnings); may be empty.
+  std::function<void(const char* call, double seconds)> on_call;
 };
 
 /// A bounded pool of store connections for callers on plain threads (HTTP
@@ -49,6 +52,23 @@ public:
   /// status or an outcome); when no connection can be had, a result with
   /// `unavailable` and why.
   template <class F> auto with(F&& fn) -> std::invoke_result_t<F, store&> {
+    return with("store", std::forward<F>(fn));
+  }
+  /// As with(fn), naming the call for on_call.
+  template <class F>
+  auto with(const char* call, F&& fn) -> std::invoke_result_t<F, store&> {
+    struct timed {
+      const pool_options& o;
+      const char* call;
+      std::chrono::steady_clock::time_point t0 =
+          std::chrono::steady_clock::now();
+      ~timed() {
+        if (o.on_call)
+          o.on_call(call, std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - t0)
+                              .count());
+      }
+    } timer{opts_, call};
     using result = std::invoke_result_t<F, store&>;
     auto got = acquire();
     if (!got) {

@@ -52,7 +52,7 @@ status node::rate_result(const std::string& execution_id,
                          const std::string& step_id, double score) {
   if (!(score >= 0 && score <= 1))
     return {errc::invalid, "a rating is a number from 0 to 1"};
-  auto found = impl_->pool->with([&](persistence::store& db) {
+  auto found = impl_->pool->with("rate_result", [&](persistence::store& db) {
     auto step = find_rated(db, execution_id, step_id);
     if (step)
       step.st = db.rate_result(execution_id, step_id, score);
@@ -117,7 +117,7 @@ outcome<submitted> node::retry(const std::string& execution_id) {
     persistence::execution_record rec;
     std::vector<persistence::checkpoint> done;
   };
-  auto got = impl_->pool->with([&](persistence::store& db) {
+  auto got = impl_->pool->with("reopen_execution", [&](persistence::store& db) {
     persistence::outcome<reopened> out;
     auto rec = db.reopen_execution(execution_id, id());
     if (out.st = rec.st; !out.st)

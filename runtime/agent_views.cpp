@@ -30,7 +30,7 @@ outcome<std::vector<agent_view>> node::agents() {
   q.by = model::cost_grouping::agent;
   q.limit = 1000;
   auto costs = impl_->pool->with(
-      [&](persistence::store& db) { return db.cost_rollup(q); });
+      "cost_rollup", [&](persistence::store& db) { return db.cost_rollup(q); });
   if (!costs)
     return {from_store(costs.st), {}};
   auto directory = runtime::ask<std::vector<model::agent_directory_entry>>(

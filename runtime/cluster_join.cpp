@@ -60,11 +60,12 @@ model::result<bool> node::impl::join_cluster() {
                           "free the port or change node.listen"};
   address = hp->first + ":" + std::to_string(*port);
   persistence::node_row me{c.node_id, address, c.http_listen};
-  if (auto st = pool->with([&](persistence::store& db) -> persistence::status {
-        if (auto* leases = db.leases())
-          return leases->register_node(me, c.lease_ms);
-        return {};
-      });
+  if (auto st = pool->with("register_node",
+                           [&](persistence::store& db) -> persistence::status {
+                             if (auto* leases = db.leases())
+                               return leases->register_node(me, c.lease_ms);
+                             return {};
+                           });
       !st)
     return store_problem("cannot register this node", st);
   spdlog::info("node {} listens for peers on {}", c.node_id, address);

@@ -41,7 +41,7 @@ void execution_poller::poll(const std::string& id, seen& s) {
     std::optional<persistence::execution_record> rec;
     std::vector<persistence::checkpoint> cps;
   };
-  auto got = pool_.with([&](persistence::store& db) {
+  auto got = pool_.with("find_execution", [&](persistence::store& db) {
     persistence::outcome<view> out;
     auto rec = db.find_execution(id);
     if (out.st = rec.st; !out.st || !rec.value)

@@ -46,7 +46,7 @@ bool node::ready() {
   if (impl_->draining)
     return false;
   return static_cast<bool>(
-      impl_->pool->with([](auto& db) { return db.ping(); }));
+      impl_->pool->with("ping", [](auto& db) { return db.ping(); }));
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {

@@ -75,12 +75,16 @@ template_rows(const model::catalog& cat) {
 // catalog's workflows.
 model::result<bool> prepare_store(persistence::store_pool& pool,
                                   const model::catalog& cat) {
-  if (auto st = pool.with([](auto& db) { return db.migrate(); }); !st)
+  if (auto st = pool.with("migrate", [](auto& db) { return db.migrate(); });
+      !st)
     return store_problem("cannot migrate store", st);
-  if (auto st = pool.with([](auto& db) { return db.check_durability(); }); !st)
+  if (auto st = pool.with("check_durability",
+                          [](auto& db) { return db.check_durability(); });
+      !st)
     return model::problem{"", 0, "", "refusing to start: " + st.message, ""};
-  auto kept = pool.with(
-      [&](auto& db) { return db.sync_workflows(workflow_drafts(cat)); });
+  auto kept = pool.with("sync_workflows", [&](auto& db) {
+    return db.sync_workflows(workflow_drafts(cat));
+  });
   if (!kept)
     return store_problem("cannot store the catalog's workflows", kept.st);
   for (const auto& name : kept.value)
@@ -89,6 +93,7 @@ model::result<bool> prepare_store(persistence::store_pool& pool,
                  "as a new version to use it)",
                  name);
   if (auto st = pool.with(
+          "sync_templates",
           [&](auto& db) { return db.sync_templates(template_rows(cat)); });
       !st)
     return store_problem("cannot store the catalog's templates", st);
@@ -126,7 +131,8 @@ dispatch_settings(const node_options& o, const model::catalog& cat,
   ds.department_quotas = d.department_quotas;
   for (const auto& [id, tpl] : cat.templates)
     ds.categories[id] = tpl.category;
-  auto stats = pool.with([](auto& db) { return db.agent_stats(); });
+  auto stats =
+      pool.with("agent_stats", [](auto& db) { return db.agent_stats(); });
   if (!stats)
     return store_problem("cannot read learned agent quality", stats.st);
   for (const auto& x : stats.value)
@@ -174,6 +180,14 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   persistence::pool_options po;
   if (o.config.store_pool_size > 0)
     po.size = static_cast<size_t>(o.config.store_pool_size);
+  // Every pool call timed by name; one slower than http.slow_call_ms is
+  // logged (its name only: never its arguments).
+  po.on_call = [m = p->metrics, slow_ms = o.config.http.slow_call_ms](
+                   const char* call, double seconds) {
+    m->store_call(call, seconds);
+    if (seconds * 1000 > static_cast<double>(slow_ms))
+      spdlog::warn("slow store call {} took {:.0f} ms", call, seconds * 1000);
+  };
   p->pool = std::make_unique<persistence::store_pool>(o.store_factory, po);
   p->workflows = std::make_unique<runtime::workflow_cache>(*p->pool);
   if (auto ok = prepare_store(*p->pool, *p->catalog); !ok)
@@ -355,11 +369,12 @@ node::impl::~impl() {
   // Nothing of ours writes any more: let another node take over at once.
   if (pool)
     if (auto st =
-            pool->with([&](persistence::store& db) -> persistence::status {
-              if (auto* l = db.leases())
-                return l->release_lease(opts.config.node_id);
-              return {};
-            });
+            pool->with("release_lease",
+                       [&](persistence::store& db) -> persistence::status {
+                         if (auto* l = db.leases())
+                           return l->release_lease(opts.config.node_id);
+                         return {};
+                       });
         !st)
       spdlog::warn("could not release the lease: {}", st.message);
 }

@@ -142,8 +142,9 @@ void node::impl::overlay_live(execution_status& out) {
 
 outcome<std::optional<execution_status>>
 node::execution(const std::string& id) {
-  auto got = impl_->pool->with(
-      [&](persistence::store& db) { return read_stored(db, id); });
+  auto got = impl_->pool->with("read_execution", [&](persistence::store& db) {
+    return read_stored(db, id);
+  });
   if (!got || !got.value.record)
     return {from_store(got.st), std::nullopt};
   const auto& r = *got.value.record;
@@ -157,8 +158,9 @@ node::execution(const std::string& id) {
 }
 
 outcome<execution_page> node::executions(const model::execution_query& q) {
-  auto rows = impl_->pool->with(
-      [&](persistence::store& db) { return db.list_executions(q); });
+  auto rows = impl_->pool->with("list_executions", [&](persistence::store& db) {
+    return db.list_executions(q);
+  });
   outcome<execution_page> out{from_store(rows.st), {}};
   for (const auto& r : rows.value.items)
     out.value.items.push_back(from_record(r));
@@ -210,7 +212,7 @@ node::results(const std::string& execution_id) {
     std::vector<persistence::task_result_record> results;
     std::vector<persistence::checkpoint> checkpoints;
   };
-  auto got = impl_->pool->with([&](persistence::store& db) {
+  auto got = impl_->pool->with("find_execution", [&](persistence::store& db) {
     persistence::outcome<both> out;
     auto rec = db.find_execution(execution_id);
     if (out.st = rec.st; !out.st || !rec.value)
@@ -252,8 +254,9 @@ node::result(const std::string& execution_id, const std::string& step_id) {
 }
 
 outcome<model::workflow_page> node::workflows(const model::workflow_query& q) {
-  auto got = impl_->pool->with(
-      [&](persistence::store& db) { return db.list_workflows(q); });
+  auto got = impl_->pool->with("list_workflows", [&](persistence::store& db) {
+    return db.list_workflows(q);
+  });
   return {from_store(got.st), std::move(got.value)};
 }
 
@@ -261,15 +264,16 @@ outcome<std::vector<model::daily_point>>
 node::agent_daily_series(const std::string& agent_id,
                          const std::string& from_day,
                          const std::string& to_day) {
-  auto got = impl_->pool->with([&](persistence::store& db) {
-    return db.agent_daily_series(agent_id, from_day, to_day);
-  });
+  auto got =
+      impl_->pool->with("agent_daily_series", [&](persistence::store& db) {
+        return db.agent_daily_series(agent_id, from_day, to_day);
+      });
   return {from_store(got.st), std::move(got.value)};
 }
 
 outcome<std::vector<model::workflow_stat>>
 node::workflow_stats(std::int64_t from_ms, std::int64_t to_ms) {
-  auto got = impl_->pool->with([&](persistence::store& db) {
+  auto got = impl_->pool->with("workflow_stats", [&](persistence::store& db) {
     return db.workflow_stats(from_ms, to_ms);
   });
   return {from_store(got.st), std::move(got.value)};
@@ -277,17 +281,18 @@ node::workflow_stats(std::int64_t from_ms, std::int64_t to_ms) {
 
 outcome<std::vector<model::cost_row>> node::costs(const model::cost_query& q) {
   auto got = impl_->pool->with(
-      [&](persistence::store& db) { return db.cost_rollup(q); });
+      "cost_rollup", [&](persistence::store& db) { return db.cost_rollup(q); });
   return {from_store(got.st), std::move(got.value)};
 }
 
 outcome<cluster_view> node::cluster() {
   using rows_outcome = persistence::outcome<std::vector<persistence::node_row>>;
-  auto rows = impl_->pool->with([](persistence::store& db) -> rows_outcome {
-    if (auto* leases = db.leases())
-      return leases->nodes();
-    return {};
-  });
+  auto rows =
+      impl_->pool->with("nodes", [](persistence::store& db) -> rows_outcome {
+        if (auto* leases = db.leases())
+          return leases->nodes();
+        return {};
+      });
   if (!rows)
     return {from_store(rows.st), {}};
   auto& sys = *impl_->sys;

@@ -64,8 +64,9 @@ outcome<workflow_info> node::create_workflow(const std::string& text) {
   auto draft = impl_->draft_of(text, "");
   if (!draft)
     return {draft.st, {}};
-  auto made = impl_->pool->with(
-      [&](persistence::store& db) { return db.create_workflow(draft.value); });
+  auto made = impl_->pool->with("create_workflow", [&](persistence::store& db) {
+    return db.create_workflow(draft.value);
+  });
   impl_->workflows->forget(draft.value.name);
   if (!made)
     return {from_store(made.st), {}};
@@ -77,9 +78,10 @@ outcome<workflow_version_info> node::update_workflow(const std::string& name,
   auto draft = impl_->draft_of(text, name);
   if (!draft)
     return {draft.st, {}};
-  auto made = impl_->pool->with([&](persistence::store& db) {
-    return db.add_workflow_version(draft.value);
-  });
+  auto made =
+      impl_->pool->with("add_workflow_version", [&](persistence::store& db) {
+        return db.add_workflow_version(draft.value);
+      });
   if (!made)
     return {from_store(made.st), {}};
   return {{}, version_of(made.value, 0)};
@@ -87,9 +89,10 @@ outcome<workflow_version_info> node::update_workflow(const std::string& name,
 
 outcome<workflow_info> node::activate_workflow(const std::string& name,
                                                int version) {
-  auto got = impl_->pool->with([&](persistence::store& db) {
-    return db.activate_workflow(name, version);
-  });
+  auto got =
+      impl_->pool->with("activate_workflow", [&](persistence::store& db) {
+        return db.activate_workflow(name, version);
+      });
   impl_->workflows->forget(name);
   if (!got)
     return {from_store(got.st), {}};
@@ -97,8 +100,9 @@ outcome<workflow_info> node::activate_workflow(const std::string& name,
 }
 
 outcome<workflow_info> node::archive_workflow(const std::string& name) {
-  auto got = impl_->pool->with(
-      [&](persistence::store& db) { return db.archive_workflow(name); });
+  auto got = impl_->pool->with("archive_workflow", [&](persistence::store& db) {
+    return db.archive_workflow(name);
+  });
   impl_->workflows->forget(name);
   if (!got)
     return {from_store(got.st), {}};
@@ -106,8 +110,9 @@ outcome<workflow_info> node::archive_workflow(const std::string& name) {
 }
 
 outcome<std::optional<workflow_info>> node::workflow(const std::string& name) {
-  auto got = impl_->pool->with(
-      [&](persistence::store& db) { return db.find_workflow(name); });
+  auto got = impl_->pool->with("find_workflow", [&](persistence::store& db) {
+    return db.find_workflow(name);
+  });
   if (!got || !got.value)
     return {from_store(got.st), std::nullopt};
   return {{}, info_of(*got.value)};
@@ -119,7 +124,7 @@ node::workflow_versions(const std::string& name) {
     std::optional<persistence::workflow_row> row;
     std::vector<persistence::workflow_version_row> versions;
   };
-  auto got = impl_->pool->with([&](persistence::store& db) {
+  auto got = impl_->pool->with("find_workflow", [&](persistence::store& db) {
     persistence::outcome<both> out;
     auto row = db.find_workflow(name);
     if (out.st = row.st; !out.st || !row.value)
@@ -151,8 +156,9 @@ template_view template_of(const persistence::template_row& t) {
 } // namespace
 
 outcome<std::vector<template_view>> node::templates() {
-  auto got = impl_->pool->with(
-      [](persistence::store& db) { return db.list_templates(); });
+  auto got = impl_->pool->with("list_templates", [](persistence::store& db) {
+    return db.list_templates();
+  });
   std::vector<template_view> out;
   for (const auto& t : got.value)
     out.push_back(template_of(t));
@@ -161,8 +167,10 @@ outcome<std::vector<template_view>> node::templates() {
 
 outcome<std::vector<template_view>>
 node::template_versions(const std::string& id) {
-  auto got = impl_->pool->with(
-      [&](persistence::store& db) { return db.template_versions(id); });
+  auto got =
+      impl_->pool->with("template_versions", [&](persistence::store& db) {
+        return db.template_versions(id);
+      });
   std::vector<template_view> out;
   for (const auto& t : got.value)
     out.push_back(template_of(t));

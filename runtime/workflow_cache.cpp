@@ -11,8 +11,9 @@ workflow_cache::get(const std::string& name) {
         it != entries_.end() && now - it->second.fetched < ttl_)
       return {{}, it->second.value};
   }
-  auto row = pool_.with(
-      [&](persistence::store& db) { return db.find_workflow(name); });
+  auto row = pool_.with("find_workflow", [&](persistence::store& db) {
+    return db.find_workflow(name);
+  });
   if (!row)
     return {row.st, std::nullopt};
   std::optional<active_workflow> found;

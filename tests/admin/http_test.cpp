@@ -293,3 +293,26 @@ TEST_CASE("executions a node at its limit stores for later are answered as "
   for (const auto& id : ids)
     wait_completed(f, id);
 }
+
+TEST_CASE("every route and store call is timed into a histogram named by "
+          "its route pattern or call, never by ids",
+          "[http][metrics]") {
+  server_fixture f;
+  std::string id = f.post(execute_path, R"({"input": {"feature": "h"}})",
+                          202)["execution_id"];
+  f.get("/api/v1/executions/" + id, 200);
+  f.get("/api/v1/executions?limit=5", 200);
+  auto res = f.client->Get("/metrics");
+  REQUIRE(res);
+  const auto& text = res->body;
+  CHECK_THAT(text, Catch::Contains("hishamos_http_request_duration_seconds_"
+                                   "count{code=\"200\",method=\"GET\",route="
+                                   "\"/api/v1/executions/{id}\"} 1"));
+  CHECK_THAT(text,
+             Catch::Contains("route=\"/api/v1/workflows/{name}/execute\""));
+  CHECK_THAT(text, Catch::Contains("hishamos_store_call_duration_seconds_count"
+                                   "{call=\"create_executions\"}"));
+  CHECK_THAT(text, Catch::Contains("{call=\"read_execution\"}"));
+  CHECK_THAT(text, Catch::Contains("{call=\"list_executions\"}"));
+  CHECK(text.find(id) == std::string::npos); // ids never name a series
+}
