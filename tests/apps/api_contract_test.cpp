@@ -63,6 +63,14 @@ TEST_CASE("the OpenAPI document passes Redocly's lint", "[contract]") {
                                web + "/redocly.yaml", "--format", "stylish"}));
 }
 
+TEST_CASE("every request and response of the document has an example that "
+          "fits its schema",
+          "[contract]") {
+  require_tools();
+  check_run(
+      test::run_process({"node", web + "/api-tests/examples.js", "--check"}));
+}
+
 TEST_CASE("the committed Postman collection is the one the document makes",
           "[contract]") {
   require_tools();
@@ -78,7 +86,7 @@ TEST_CASE("newman runs the Postman collection against a node: every answer "
   check_run(test::run_process(
       {web + "/node_modules/.bin/newman", "run",
        source + "/docs/postman/hishamos.postman_collection.json", "--env-var",
-       "baseUrl=" + n.url, "--color", "off", "--reporters", "cli"},
+       "base_url=" + n.url, "--color", "off", "--reporters", "cli"},
       {{"FORCE_COLOR", "0"}}));
 }
 

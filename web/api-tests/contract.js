@@ -78,6 +78,7 @@ function check(opKey, op, url, res) {
   const documented = op.responses[String(res.status)];
   const problem = (why) => failures.push(`${opKey}: ${url} -> ${res.status}: ${why}: ${res.text.slice(0, 200)}`);
   if (!res.id) problem('no X-Request-Id');
+  if (res.status >= 500 && res.status !== 503) return problem('a server error');
   if (!documented) return problem('status not documented');
   const resp = deref(documented);
   const media = resp.content && (resp.content['application/json'] ? 'application/json' : null);

@@ -81,7 +81,13 @@ function make(callback) {
       if (err || !res.result) throw err || new Error(res.reason);
       const col = clean(res.output[0].data, statuses);
       col.item = col.item.filter((folder) => folder.item && folder.item.length > 0);
-      callback(JSON.stringify(col, null, 2) + '\n');
+      // The variables the collection is run with: {{base_url}}, and
+      // {{access_token}} for the bearer scheme.
+      const text = JSON.stringify(col, null, 2)
+        .replace(/\{\{baseUrl\}\}/g, '{{base_url}}')
+        .replace(/"key": "baseUrl"/g, '"key": "base_url"')
+        .replace(/\{\{bearerToken\}\}/g, '{{access_token}}');
+      callback(text + '\n');
     });
 }
 
