@@ -633,3 +633,69 @@ SCENARIO("cancel sent to any node reaches the node that runs the execution",
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
 }
+
+SCENARIO("an execution taken over after its node was killed runs the "
+         "workflow version it started with, not the one activated since",
+         "[cluster][pg][workflows]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 400};
+  auto nodes = three({{"worker"}, {"worker"}, {}});
+  nodes.pop_back();
+  for (auto& m : nodes)
+    start(c, m);
+  wait_for_mesh(nodes);
+  auto version_of = [](const std::string& mark) {
+    std::string yaml = "name: Versioned\nsteps:\n";
+    for (int i = 0; i < 4; ++i)
+      yaml += "  - {id: s" + std::to_string(i) +
+              (i ? ", depends_on: [s" + std::to_string(i - 1) + "]" : "") +
+              ", agent_id: worker, command_template_id: cmd_echo, params: "
+              "{text: '" +
+              mark + "'}}\n";
+    return yaml;
+  };
+  httplib::Client n1{"127.0.0.1", nodes[0].http};
+  REQUIRE(
+      n1.Post("/api/v1/workflows", version_of("from-v1"), "application/yaml")
+          ->status == 201);
+  REQUIRE(
+      n1.Post("/api/v1/workflows/Versioned/activate", "", "application/json")
+          ->status == 200);
+  auto started = n1.Post("/api/v1/workflows/Versioned/execute",
+                         R"({"input": {}})", "application/json");
+  REQUIRE(started);
+  REQUIRE(started->status == 202);
+  std::string id = json::parse(started->body)["execution_id"];
+  // Version 2 is activated while the execution runs.
+  REQUIRE(n1.Put("/api/v1/workflows/Versioned", version_of("from-v2"),
+                 "application/yaml")
+              ->status == 200);
+  REQUIRE(
+      n1.Post("/api/v1/workflows/Versioned/activate", "", "application/json")
+          ->status == 200);
+  auto store = c.open_store();
+  REQUIRE(wait_until([&] { return store->checkpoints(id).value.size() >= 1; },
+                     std::chrono::seconds{10}));
+  nodes[0].process->kill_and_wait(SIGKILL);
+  REQUIRE(wait_until(
+      [&] {
+        auto x = store->find_execution(id).value;
+        return x && x->state == persistence::execution_state::completed;
+      },
+      std::chrono::seconds{20}));
+  auto x = store->find_execution(id).value;
+  CHECK(x->owner_node == "n2");
+  CHECK(x->workflow_version == 1);
+  auto cps = store->checkpoints(id).value;
+  REQUIRE(cps.size() == 4);
+  for (const auto& cp : cps) {
+    INFO(cp.step_id << ": " << cp.output);
+    CHECK_THAT(cp.output, Catch::Contains("from-v1"));
+  }
+  // A new execution, on the survivor, starts with version 2.
+  httplib::Client n2{"127.0.0.1", nodes[1].http};
+  auto fresh = n2.Post("/api/v1/workflows/Versioned/execute",
+                       R"({"input": {}})", "application/json");
+  REQUIRE(fresh);
+  CHECK(json::parse(fresh->body)["workflow_version"] == 2);
+}
