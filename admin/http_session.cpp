@@ -11,6 +11,7 @@
 #include "admin/errors.hpp"
 #include "admin/event_stream.hpp"
 #include "admin/internal/asio.hpp"
+#include "admin/internal/sse_stream.hpp"
 #include "admin/url.hpp"
 
 namespace hishamos::admin {
@@ -19,40 +20,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-/// Bytes a slow SSE client may leave unread before it is dropped.
-constexpr size_t max_stream_backlog = 1 << 20;
 /// How much of an oversized body is read (and thrown away) after the
 /// error answer, so that the client sees the answer rather than a reset.
 constexpr size_t max_drain_bytes = 8 << 20;
-
-class session;
-
-// The producers' side of a streaming response: thread-safe, and harmless
-// once the connection is gone.
-class sse_stream final : public event_stream {
-public:
-  explicit sse_stream(std::weak_ptr<session> s) : session_(std::move(s)) {}
-  bool send(std::string text) override;
-  void close() override;
-  bool closed() const override {
-    std::lock_guard<std::mutex> guard{mx_};
-    return closed_;
-  }
-  void on_close(std::function<void()> fn) override;
-  /// The session takes what is queued (on its strand).
-  std::deque<std::string> take(bool& closing);
-  /// The connection ended: runs the on_close callbacks.
-  void ended();
-
-private:
-  std::weak_ptr<session> session_;
-  mutable std::mutex mx_;
-  std::deque<std::string> queue_;
-  size_t bytes_ = 0;
-  bool closed_ = false;
-  bool ended_ = false;
-  std::vector<std::function<void()>> on_close_;
-};
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -78,8 +48,6 @@ public:
 
   /// Writes what the stream has queued (on the strand).
   void flush_stream();
-  /// The connection's strand, where flush_stream runs.
-  auto flush_executor() { return stream_.get_executor(); }
 
 private:
   const config::http_limits& limits() const { return core_.limits; }
@@ -344,7 +312,11 @@ void session::start_stream(response res, const std::string& request_id) {
   stream_head_->chunked(true);
   serializer_ = std::make_unique<http::response_serializer<http::empty_body>>(
       *stream_head_);
-  stream_out_ = std::make_shared<sse_stream>(weak_from_this());
+  stream_out_ = std::make_shared<sse_stream>([weak = weak_from_this()] {
+    if (auto self = weak.lock())
+      asio::post(self->stream_.get_executor(),
+                 [self] { self->flush_stream(); });
+  });
   stream_busy_ = true;
   stream_.expires_after(milliseconds{limits().body_timeout_ms});
   http::async_write_header(
@@ -403,84 +375,7 @@ void session::flush_stream() {
       });
 }
 
-bool sse_stream::send(std::string text) {
-  {
-    std::lock_guard<std::mutex> guard{mx_};
-    if (closed_)
-      return false;
-    bytes_ += text.size();
-    if (bytes_ > max_stream_backlog) {
-      closed_ = true; // a client this slow is dropped
-      queue_.clear();
-    } else {
-      queue_.push_back(std::move(text));
-    }
-  }
-  if (auto s = session_.lock())
-    asio::post(s->flush_executor(), [s] { s->flush_stream(); });
-  return true;
-}
-
-void sse_stream::close() {
-  {
-    std::lock_guard<std::mutex> guard{mx_};
-    closed_ = true;
-  }
-  if (auto s = session_.lock())
-    asio::post(s->flush_executor(), [s] { s->flush_stream(); });
-}
-
-std::deque<std::string> sse_stream::take(bool& closing) {
-  std::lock_guard<std::mutex> guard{mx_};
-  auto out = std::move(queue_);
-  queue_.clear();
-  bytes_ = 0;
-  closing = closed_;
-  return out;
-}
-
-void sse_stream::on_close(std::function<void()> fn) {
-  bool run_now = false;
-  {
-    std::lock_guard<std::mutex> guard{mx_};
-    if (ended_)
-      run_now = true;
-    else
-      on_close_.push_back(std::move(fn));
-  }
-  if (run_now)
-    fn();
-}
-
-void sse_stream::ended() {
-  std::vector<std::function<void()>> fns;
-  {
-    std::lock_guard<std::mutex> guard{mx_};
-    if (ended_)
-      return;
-    ended_ = closed_ = true;
-    fns = std::move(on_close_);
-  }
-  for (auto& fn : fns)
-    fn();
-}
-
 } // namespace
-
-std::string sse_event(const std::string& kind, const std::string& data,
-                      const std::string& id) {
-  std::string out;
-  if (!id.empty())
-    out += "id: " + id + "\n";
-  out += "event: " + kind + "\n";
-  size_t pos = 0;
-  do { // a newline in the data starts another data line
-    auto end = data.find('\n', pos);
-    out += "data: " + data.substr(pos, end - pos) + "\n";
-    pos = end == std::string::npos ? end : end + 1;
-  } while (pos != std::string::npos);
-  return out + "\n";
-}
 
 void serve_connection(tcp::socket socket, server_core& core) {
   std::make_shared<session>(std::move(socket), core)->start();
