@@ -591,7 +591,8 @@ SCENARIO("what one node's dispatcher learns about an agent reaches the other "
   CHECK(on_n1["here"]["successes"] == seen["successes"]);
 }
 
-SCENARIO("cancel sent to any node reaches the node that runs the execution",
+SCENARIO("cancel and approve sent to any node reach the node that runs the "
+         "execution",
          "[cluster][pg][http]") {
   test::pg_database db;
   // Each step answers after a second: a Relay runs for about three.
@@ -614,6 +615,14 @@ SCENARIO("cancel sent to any node reaches the node that runs the execution",
                            "", "application/json");
   REQUIRE(looped);
   CHECK(looped->status == 409);
+  // Approve is forwarded too: the owner answers that no budget paused it
+  // (this node alone would answer `not_here`).
+  auto approve = "/api/v1/executions/" + id + "/approve";
+  auto approved = other.Post(approve.c_str(), "", "application/json");
+  REQUIRE(approved);
+  INFO(approved->body);
+  CHECK(approved->status == 409);
+  CHECK(json::parse(approved->body)["error"] == "not_paused");
   auto cancelled = other.Post(path.c_str(), {{"X-Request-Id", "fwd-1"}}, "",
                               "application/json");
   REQUIRE(cancelled);
