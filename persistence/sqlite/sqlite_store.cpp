@@ -3,7 +3,9 @@
 
 #include "persistence/sqlite/sqlite_store.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "persistence/sqlite/connection.hpp"
 
@@ -104,9 +106,19 @@ outcome<std::unique_ptr<store>> open(const std::string& path) {
                  "; fix: check the directory exists and is writable"}};
   sqlite3_busy_timeout(raw, 5000);
   auto s = std::make_unique<sqlite_store>(std::move(db));
+  // Switching a new file to WAL needs an exclusive lock, and SQLite answers
+  // SQLITE_BUSY at once, without its busy handler, to the connection that
+  // loses a race to do it first (a pool opening connections together): that
+  // one retries, for as long as the busy timeout would have waited.
+  status wal = s->exec("PRAGMA journal_mode=WAL");
+  for (int i = 0; !wal && wal.code == errc::unavailable && i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    wal = s->exec("PRAGMA journal_mode=WAL");
+  }
+  if (!wal)
+    return {wal};
   for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-        "PRAGMA foreign_keys=ON"})
+       {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"})
     if (auto st = s->exec(pragma); !st)
       return {st};
   return {{}, std::move(s)};
