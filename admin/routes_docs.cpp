@@ -14,16 +14,21 @@ namespace hishamos::admin {
 namespace {
 
 // Scripts are files of their own, so that the pages run under a policy
-// that allows no inline script. Swagger UI and ReDoc set inline styles.
+// that allows no inline script. Swagger UI and ReDoc set inline styles and
+// ReDoc inline fonts. Nothing may load from another origin: the policy
+// blocks ReDoc's attribution logo, its one outside image (it then hides
+// it). ReDoc 3's bundle is an ES module.
 const char* const page_policy =
     "default-src 'self'; script-src 'self'; style-src 'self' "
-    "'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+    "'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "worker-src 'self' blob:; "
     "connect-src 'self'; frame-ancestors 'none'";
 
 const char* const swagger_page = R"(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <title>HishamOS API: Swagger UI</title>
 <link rel="stylesheet" href="/api/docs/swagger-ui.css">
 </head>
@@ -47,11 +52,12 @@ const char* const redoc_page = R"(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <title>HishamOS API: ReDoc</title>
 </head>
 <body>
 <redoc spec-url="/api/openapi.json"></redoc>
-<script src="/api/redoc/redoc.standalone.js"></script>
+<script type="module" src="/api/redoc/redoc.standalone.js"></script>
 </body>
 </html>
 )";
@@ -67,6 +73,7 @@ response asset(std::string_view body, const char* type) {
 
 response page(const char* html) {
   auto res = asset(html, "text/html; charset=utf-8");
+  res.headers["Cache-Control"] = "no-cache"; // the scripts it names may change
   res.headers["Content-Security-Policy"] = page_policy;
   return res;
 }

@@ -13,7 +13,8 @@ packages=(
   curl procps openssl iproute2 clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-services" ]]; then
-  packages+=(postgresql postgresql-client redis-server)
+  # and what the tests need: the databases, and a browser for the pages
+  packages+=(postgresql postgresql-client redis-server chromium)
 fi
 
 missing=()

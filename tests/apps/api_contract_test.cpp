@@ -3,9 +3,12 @@
 // (docs/postman/) run by newman and kept in step with the document, and
 // requests generated from the document (web/api-tests/contract.js) whose
 // answers must fit it. The tools are web/'s npm packages
-// (deploy/install-web.sh).
+// (deploy/install-web.sh), and Debian's Chromium for the documentation
+// pages.
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include <httplib.h>
 
@@ -101,4 +104,15 @@ TEST_CASE("requests generated from the document get answers that fit it",
   auto res = c.Get("/health");
   REQUIRE(res);
   CHECK(res->status == 200);
+}
+
+TEST_CASE("Swagger UI and ReDoc render the API in a real browser, offline",
+          "[contract][browser]") {
+  require_tools();
+  INFO("the browser test needs Debian's chromium (deploy/install-deps.sh "
+       "--with-services installs it)");
+  REQUIRE(std::filesystem::exists("/usr/bin/chromium"));
+  dev_node n;
+  check_run(test::run_process({"node", web + "/api-tests/docs-pages.js", n.url,
+                               n.dir.path().string()}));
 }
