@@ -18,8 +18,8 @@ class event_stream;
 
 /// One HTTP request as a route handler sees it.
 struct request {
-  std::string method;                         ///< GET, POST, ...
-  std::string path;                           ///< Decoded, without the query.
+  std::string method; ///< GET, POST, ...
+  std::string path;   ///< Decoded, without the query.
   /// The path's segments, each decoded on its own (url.hpp); empty: the
   /// router splits `path`.
   std::vector<std::string> segments;
