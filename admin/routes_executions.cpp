@@ -2,6 +2,8 @@
 // client-chosen id or idempotency key; lists with filters; one execution
 // with its steps, results and live events.
 
+#include <mutex>
+
 #include "admin/errors.hpp"
 #include "admin/event_stream.hpp"
 #include "admin/json_views.hpp"
@@ -180,6 +182,53 @@ bool terminal(const std::string& state) {
   return state == "completed" || state == "failed" || state == "cancelled";
 }
 
+// The events of one stream in the order the API promises: events that
+// arrive while the snapshot is read wait behind it; a `finished` ends it.
+class ordered_events {
+public:
+  explicit ordered_events(std::shared_ptr<event_stream> out)
+      : out_(std::move(out)) {}
+
+  void event(const execution_event& e) {
+    std::lock_guard<std::mutex> guard{mx_};
+    if (!snapshot_sent_)
+      return held_.push_back(e);
+    send(e);
+  }
+
+  // The snapshot, then what was held; a terminal execution's stream is its
+  // snapshot and `finished` only.
+  void snapshot(const execution_status& x) {
+    std::lock_guard<std::mutex> guard{mx_};
+    snapshot_sent_ = true;
+    out_->send(sse_event("snapshot", to_json(x, true).dump()));
+    if (terminal(x.state)) {
+      send({"finished", x.id, "", 0, "", x.error, x.updated_at_ms, x.state});
+      return;
+    }
+    for (const auto& e : held_)
+      send(e);
+    held_.clear();
+  }
+
+private:
+  void send(const execution_event& e) {
+    if (finished_)
+      return;
+    out_->send(sse_event(e.kind, to_json(e).dump(), ""));
+    if (e.kind == "finished") {
+      finished_ = true;
+      out_->close();
+    }
+  }
+
+  std::shared_ptr<event_stream> out_;
+  std::mutex mx_;
+  bool snapshot_sent_ = false;
+  bool finished_ = false;
+  std::vector<execution_event> held_;
+};
+
 // GET /api/v1/executions/{id}/events: Server-Sent Events. First a
 // `snapshot` (the execution as GET shows it), then each event as it
 // happens (started, completed, checkpointed, retried, failed), and
@@ -193,24 +242,16 @@ response execution_events(node& n, const request& req) {
     return error_response(no_execution(id));
   response res;
   res.stream = [&n, id](std::shared_ptr<event_stream> out) {
-    // Watch first, then read the snapshot: nothing falls between.
-    auto handle = n.watch(id, [out](const execution_event& e) {
-      out->send(sse_event(e.kind, to_json(e).dump(), ""));
-      if (e.kind == "finished")
-        out->close();
-    });
+    // Watch first, then read the snapshot: nothing falls between, and
+    // what comes meanwhile is held until the snapshot is out.
+    auto events = std::make_shared<ordered_events>(out);
+    auto handle =
+        n.watch(id, [events](const execution_event& e) { events->event(e); });
     out->on_close([handle] {}); // holds the watch while the client listens
     auto now = n.execution(id);
     if (!now || !now.value)
       return out->close();
-    out->send(sse_event("snapshot", to_json(*now.value, true).dump()));
-    if (terminal(now.value->state)) {
-      out->send(sse_event("finished", json{{"kind", "finished"},
-                                           {"execution_id", id},
-                                           {"state", now.value->state}}
-                                          .dump()));
-      out->close();
-    }
+    events->snapshot(*now.value);
   };
   return res;
 }
