@@ -51,6 +51,16 @@ store_ack settle(writer_self* self, const persistence::status& st) {
   return {st.code, st.message};
 }
 
+// A call of the writer's store, timed into the store-call histogram.
+template <class F> auto timed(writer_self* self, const char* call, F&& fn) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto out = fn(*self->state.db);
+  self->state.metrics->store_call(
+      call, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                .count());
+  return out;
+}
+
 // Every new execution that arrived before the flush goes into one
 // transaction; each batch then hears what became of its executions.
 void flush_creations(writer_self* self) {
@@ -62,10 +72,8 @@ void flush_creations(writer_self* self) {
   for (auto& w : waiting)
     for (auto& x : w.batch.executions)
       all.push_back(std::move(x));
-  auto t0 = std::chrono::steady_clock::now();
-  auto made = self->state.db->create_executions(all);
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
-  self->state.metrics->store_call("create_executions", took.count());
+  auto made = timed(self, "create_executions",
+                    [&](auto& db) { return db.create_executions(all); });
   size_t next = 0;
   for (auto& w : waiting) {
     creation_ack ack{made.st.code, made.st.message, {}};
@@ -92,10 +100,8 @@ void flush(writer_self* self) {
   std::vector<persistence::checkpoint> cps;
   for (const auto& p : batch)
     cps.push_back(p.cp);
-  auto t0 = std::chrono::steady_clock::now();
-  auto saved = self->state.db->save_checkpoints(cps);
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
-  self->state.metrics->store_call("save_checkpoints", took.count());
+  auto saved = timed(self, "save_checkpoints",
+                     [&](auto& db) { return db.save_checkpoints(cps); });
   self->state.metrics->checkpoints_committed(cps.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& st = saved ? saved.value[i] : saved.st;
