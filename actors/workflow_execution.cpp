@@ -15,40 +15,6 @@ using model::task_reply;
 using persistence::errc;
 using std::chrono::milliseconds;
 
-// Step events go to the observer, and to the watcher with one more kind:
-// "result", when an agent's answer arrived and its checkpoint is on its way.
-void emit(execution_self* self, int i, const char* kind,
-          const std::string& detail = "") {
-  const auto& obs = self->state.cfg.observer;
-  const auto& watcher = self->state.cfg.watcher;
-  bool to_observer = obs && obs->on_step && std::string_view{kind} != "result";
-  if (!to_observer && !(watcher && watcher->on_step))
-    return;
-  const auto& r = self->state.steps[i];
-  model::step_event e{
-      exec_id(self), def_of(self, i).id,   kind, r.attempt, r.agent_id,
-      detail,        persistence::now_ms()};
-  if (to_observer)
-    obs->on_step(e);
-  if (watcher && watcher->on_step)
-    watcher->on_step(e);
-}
-
-void notify_and_quit(execution_self* self) {
-  const auto& change = self->state.final_change;
-  model::execution_finished msg{exec_id(self), self->state.cfg.workflow->name,
-                                persistence::to_string(change.state),
-                                change.output, change.error};
-  self->state.cfg.metrics->execution_entered(msg.state);
-  if (const auto& obs = self->state.cfg.observer; obs && obs->on_finish)
-    obs->on_finish(msg);
-  if (const auto& w = self->state.cfg.watcher; w && w->on_finish)
-    w->on_finish(msg);
-  if (self->state.cfg.listener)
-    tell(self, self->state.cfg.listener, msg);
-  self->quit();
-}
-
 // Another node owns this execution now: stop without writing anything.
 void abandon(execution_self* self, const std::string& why) {
   spdlog::warn("execution {} abandoned: {}", exec_id(self), why);

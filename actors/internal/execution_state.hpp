@@ -86,6 +86,14 @@ inline const std::string& exec_id(execution_self* self) {
 constexpr int resend_final = -1; ///< The terminal state change.
 constexpr int resend_state = -2; ///< The paused/running state change.
 
+// execution_events.cpp
+/// Tells the observer and the watcher of step i's event `kind` ("result"
+/// goes to the watcher only: an answer whose checkpoint is on its way).
+void emit(execution_self* self, int i, const char* kind,
+          const std::string& detail = "");
+/// Tells everyone who listens that the execution ended, and quits.
+void notify_and_quit(execution_self* self);
+
 // workflow_execution.cpp
 void abandon(execution_self* self, const std::string& why);
 /// The steps whose parents are all done and that have not started.

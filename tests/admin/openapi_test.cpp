@@ -5,7 +5,10 @@
 
 #include <set>
 
+#include <yaml-cpp/yaml.h>
+
 #include "admin/internal/server_core.hpp"
+#include "model/param_spec.hpp"
 #include "tests/support/http_fixture.hpp"
 
 using namespace hishamos;
@@ -74,6 +77,7 @@ TEST_CASE("the YAML and JSON documents are the same document",
   CHECK_THAT(yaml->body, Catch::StartsWith("openapi: 3.1.0"));
   auto doc = f.get("/api/openapi.json", 200);
   CHECK(doc["info"]["title"] == "HishamOS API");
+  CHECK(model::to_json(YAML::Load(yaml->body)) == doc);
 }
 
 TEST_CASE("Swagger UI and ReDoc pages load their scripts from the node",
