@@ -59,6 +59,19 @@ model::result<int> http_server::start(const std::string& host, int port) {
       asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec)
     return fail("not an IP address");
+  if (!address.is_loopback()) {
+    if (!impl_->core.limits.tls_terminated_by_proxy)
+      return model::problem{
+          "", 0, "",
+          "refusing to serve the admin API on " + host +
+              " without TLS: passwords, tokens and keys would cross the "
+              "network in clear",
+          "listen on 127.0.0.1, or put a TLS-terminating proxy in front and "
+          "say so with http.tls_terminated_by_proxy: true"};
+    spdlog::warn("insecure: the admin API serves plain HTTP on {}:{}; "
+                 "http.tls_terminated_by_proxy says a proxy terminates TLS",
+                 host, port);
+  }
   auto& a = impl_->acceptor.emplace(impl_->io);
   tcp::endpoint ep{address, static_cast<std::uint16_t>(port)};
   a.open(ep.protocol(), ec);
@@ -79,6 +92,13 @@ model::result<int> http_server::start(const std::string& host, int port) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
   return bound;
 }
+
+std::string http_server::setup_secret() const {
+  std::lock_guard lock{impl_->core.setup_mutex};
+  return impl_->core.setup_secret;
+}
+
+security::accounts& http_server::accounts() { return impl_->core.accounts; }
 
 void http_server::stop() {
   if (impl_->threads.empty())

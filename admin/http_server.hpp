@@ -10,6 +10,10 @@ namespace hishamos {
 class node;
 } // namespace hishamos
 
+namespace hishamos::security {
+class accounts;
+} // namespace hishamos::security
+
 namespace hishamos::admin {
 
 /// The admin HTTP server of a node: health, readiness, metrics and the
@@ -29,10 +33,17 @@ public:
   http_server& operator=(const http_server&) = delete;
 
   /// Binds host:port (port 0 picks a free one) and starts serving.
-  /// Returns the bound port, or a problem naming the address.
+  /// Returns the bound port, or a problem naming the address. An address
+  /// other than loopback is refused unless http.tls_terminated_by_proxy
+  /// says a proxy in front terminates TLS (then it warns).
   model::result<int> start(const std::string& host, int port);
   /// Stops accepting, closes every connection and joins the threads.
   void stop();
+  /// While the store has no user: the one-time secret that creates the
+  /// first admin through POST /api/v1/auth/setup; "" once one exists.
+  [[nodiscard]] std::string setup_secret() const;
+  /// Users, sessions and keys, as the API sees them.
+  [[nodiscard]] security::accounts& accounts();
 
   struct impl;
 

@@ -60,8 +60,24 @@ std::string request::query_value(const std::string& name) const {
 }
 
 void router::add(const std::string& method, const std::string& pattern,
-                 handler h) {
-  routes_.push_back({method, pattern, split_path(pattern), std::move(h)});
+                 permission needs, handler h) {
+  routes_.push_back(
+      {method, pattern, split_path(pattern), needs, std::move(h)});
+}
+
+std::optional<permission> router::permission_of(const request& req) const {
+  auto segments = req.segments.empty() ? split_path(req.path) : req.segments;
+  for (const auto& r : routes_)
+    if (r.method == req.method && match_route(r.segments, segments))
+      return r.needs;
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, permission>> router::permissions() const {
+  std::vector<std::pair<std::string, permission>> out;
+  for (const auto& r : routes_)
+    out.emplace_back(r.method + " " + r.pattern, r.needs);
+  return out;
 }
 
 std::string router::pattern_of(const request& req) const {

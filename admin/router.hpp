@@ -9,10 +9,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "security/permissions.hpp"
+#include "security/principal.hpp"
+
 namespace hishamos::admin {
+
+using security::permission;
 
 class event_stream;
 
@@ -30,6 +36,9 @@ struct request {
   std::string remote_addr;
   std::string request_id;  ///< X-Request-Id: the client's, or a new one.
   int max_json_depth = 64; ///< http.max_json_depth, for json_body().
+  /// Who asks: set by the server once the credential checked out (empty
+  /// on an open route).
+  security::principal who;
 
   /// The path parameter `name` ("" when the pattern has none).
   [[nodiscard]] const std::string& param(const std::string& name) const;
@@ -53,22 +62,31 @@ using handler = std::function<response(const request&)>;
 
 class router {
 public:
-  /// Adds a route: `pattern` like "/api/v1/executions/{id}/cancel".
-  void add(const std::string& method, const std::string& pattern, handler h);
+  /// Adds a route: `pattern` like "/api/v1/executions/{id}/cancel", and
+  /// the permission a caller needs (permission::undeclared refuses all).
+  void add(const std::string& method, const std::string& pattern,
+           permission needs, handler h);
   /// Runs the route `req` matches (binding its path parameters), or answers
   /// 404 / 405 in the error format.
   [[nodiscard]] response dispatch(request req) const;
   /// The pattern of the route `req` would run ("" = none): metrics name
   /// routes by pattern, never by path (paths hold ids).
   [[nodiscard]] std::string pattern_of(const request& req) const;
+  /// The permission the route `req` would run needs; nullopt when no route
+  /// matches (the answer is 404 or 405, whoever asks).
+  [[nodiscard]] std::optional<permission> permission_of(const request& req) const;
   /// Every route as "METHOD pattern", in the order they were added.
   [[nodiscard]] std::vector<std::string> table() const;
+  /// Every route's "METHOD pattern" with its permission.
+  [[nodiscard]] std::vector<std::pair<std::string, permission>>
+  permissions() const;
 
 private:
   struct route {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments; ///< "{x}" binds x.
+    permission needs;
     handler h;
   };
   std::vector<route> routes_;

@@ -11,6 +11,12 @@ class node;
 
 namespace hishamos::admin {
 
+struct server_core;
+
+/// /api/v1/auth/... (login, refresh, logout, me, 2FA, first setup),
+/// /api/v1/users and /api/v1/api-keys.
+void add_auth_routes(router& r, server_core& core);
+
 /// /health, /ready, /metrics, /api/v1/nodes, /api/v1/locks.
 void add_cluster_routes(router& r, node& n);
 /// POST /api/v1/workflows/{name}/execute, /api/v1/executions...

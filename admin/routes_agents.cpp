@@ -1,6 +1,7 @@
 // Agents: what routing learned of them, their daily series, and people's
 // ratings of their results.
 
+#include "admin/audit.hpp"
 #include "admin/errors.hpp"
 #include "admin/json_views.hpp"
 #include "admin/pagination.hpp"
@@ -60,14 +61,13 @@ response rate(node& n, const request& req) {
   if (!body)
     return error_response(*body.error);
   auto st = n.rate_result(parts->first, parts->second,
-                          body.value["score"].get<double>());
+                          body.value["score"].get<double>(), req.who.user_id);
   if (!st)
     return error_response(error_of(st, {.not_found = "result_not_found",
                                         .invalid = "invalid_rating",
                                         .invalid_status = 422}));
-  n.audit("result.rate", {{"result_id", id},
-                          {"score", body.value["score"]},
-                          {"from", req.remote_addr}});
+  audit(n, req, "result.rate", {{"result_id", id},
+                          {"score", body.value["score"]}});
   return json_response(200,
                        {{"result_id", id}, {"score", body.value["score"]}});
 }
@@ -114,18 +114,18 @@ response get_agent(node& n, const request& req) {
 } // namespace
 
 void add_agent_routes(router& r, node& n) {
-  r.add("GET", "/api/v1/agents/quality", [&n](const request&) {
+  r.add("GET", "/api/v1/agents/quality", permission::read, [&n](const request&) {
     return json_response(200, {{"learned", to_json(n.learned_quality())}});
   });
-  r.add("GET", "/api/v1/agents",
+  r.add("GET", "/api/v1/agents", permission::read,
         [&n](const request& req) { return list_agents(n, req); });
-  r.add("GET", "/api/v1/agents/{id}",
+  r.add("GET", "/api/v1/agents/{id}", permission::read,
         [&n](const request& req) { return get_agent(n, req); });
-  r.add("GET", "/api/v1/results/{id}",
+  r.add("GET", "/api/v1/results/{id}", permission::read,
         [&n](const request& req) { return get_result(n, req); });
-  r.add("GET", "/api/v1/agents/{id}/daily",
+  r.add("GET", "/api/v1/agents/{id}/daily", permission::read,
         [&n](const request& req) { return daily(n, req); });
-  r.add("POST", "/api/v1/results/{id}/rating",
+  r.add("POST", "/api/v1/results/{id}/rating", permission::rate_result,
         [&n](const request& req) { return rate(n, req); });
 }
 

@@ -8,30 +8,30 @@
 namespace hishamos::admin {
 
 void add_cluster_routes(router& r, node& n) {
-  r.add("GET", "/health", [&n](const request&) {
+  r.add("GET", "/health", permission::open, [&n](const request&) {
     return json_response(200, {{"status", "ok"}, {"node", n.id()}});
   });
   // 503 while the node drains or its store does not answer.
-  r.add("GET", "/ready", [&n](const request&) {
+  r.add("GET", "/ready", permission::open, [&n](const request&) {
     if (n.ready())
       return json_response(200, {{"status", "ready"}, {"node", n.id()}});
     return error_response(
         {503, "not_ready",
          "node " + n.id() + " is draining or cannot reach its store"});
   });
-  r.add("GET", "/metrics", [&n](const request&) {
+  r.add("GET", "/metrics", permission::read, [&n](const request&) {
     response res;
     res.body = n.metrics_text();
     res.content_type = "text/plain; version=0.0.4";
     return res;
   });
-  r.add("GET", "/api/v1/nodes", [&n](const request&) {
+  r.add("GET", "/api/v1/nodes", permission::read, [&n](const request&) {
     auto got = n.cluster();
     if (!got)
       return error_response(error_of(got.st));
     return json_response(200, to_json(got.value));
   });
-  r.add("GET", "/api/v1/locks", [&n](const request&) {
+  r.add("GET", "/api/v1/locks", permission::read, [&n](const request&) {
     return json_response(200, to_json(n.locks()));
   });
 }

@@ -74,13 +74,13 @@ response workflow_analytics(node& n, const request& req) {
 } // namespace
 
 void add_cost_routes(router& r, node& n) {
-  r.add("GET", "/api/v1/analytics/workflows",
+  r.add("GET", "/api/v1/analytics/workflows", permission::read,
         [&n](const request& req) { return workflow_analytics(n, req); });
-  r.add("GET", "/api/v1/analytics/costs",
+  r.add("GET", "/api/v1/analytics/costs", permission::read,
         [&n](const request& req) { return costs(n, req); });
-  r.add("GET", "/api/v1/costs",
+  r.add("GET", "/api/v1/costs", permission::read,
         [&n](const request& req) { return costs(n, req); });
-  r.add("GET", "/api/v1/budgets", [&n](const request&) {
+  r.add("GET", "/api/v1/budgets", permission::read, [&n](const request&) {
     auto got = n.budgets();
     if (!got)
       return error_response(error_of(got.st));

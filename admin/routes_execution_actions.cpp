@@ -2,6 +2,7 @@
 // spending, retry a failed one. Cancel and approve act on the node that
 // runs the execution: another node forwards them there.
 
+#include "admin/audit.hpp"
 #include "admin/errors.hpp"
 #include "admin/forwarding.hpp"
 #include "admin/json_views.hpp"
@@ -43,9 +44,7 @@ response cancel(node& n, const request& req) {
   if (!n.cancel(id))
     return elsewhere(n, req, "not_running",
                      "only a running execution can be cancelled");
-  n.audit("execution.cancel", {{"execution_id", id},
-                               {"from", req.remote_addr},
-                               {"request_id", req.request_id}});
+  audit(n, req, "execution.cancel", {{"execution_id", id}});
   return json_response(202, {{"execution_id", id}, {"state", "cancelling"}});
 }
 
@@ -70,11 +69,9 @@ response approve(node& n, const request& req) {
     return error_response(error_of(got.st, {.invalid = "invalid_amount",
                                             .invalid_status = 422,
                                             .conflict = "not_paused"}));
-  n.audit("execution.budget_approve", {{"execution_id", id},
+  audit(n, req, "execution.budget_approve", {{"execution_id", id},
                                        {"extra_usd", extra},
-                                       {"approved_until", got.value},
-                                       {"from", req.remote_addr},
-                                       {"request_id", req.request_id}});
+                                       {"approved_until", got.value}});
   return json_response(200, {{"execution_id", id},
                              {"state", "running"},
                              {"approved_until_usd", got.value}});
@@ -88,20 +85,18 @@ response retry(node& n, const request& req) {
   if (!got)
     return error_response(error_of(got.st, {.not_found = "execution_not_found",
                                             .conflict = "not_retryable"}));
-  n.audit("execution.retry", {{"execution_id", id},
-                              {"from", req.remote_addr},
-                              {"request_id", req.request_id}});
+  audit(n, req, "execution.retry", {{"execution_id", id}});
   return json_response(202, to_json(got.value));
 }
 
 } // namespace
 
 void add_execution_action_routes(router& r, node& n) {
-  r.add("POST", "/api/v1/executions/{id}/cancel",
+  r.add("POST", "/api/v1/executions/{id}/cancel", permission::run_execution,
         [&n](const request& req) { return cancel(n, req); });
-  r.add("POST", "/api/v1/executions/{id}/approve",
+  r.add("POST", "/api/v1/executions/{id}/approve", permission::approve_budget,
         [&n](const request& req) { return approve(n, req); });
-  r.add("POST", "/api/v1/executions/{id}/retry",
+  r.add("POST", "/api/v1/executions/{id}/retry", permission::run_execution,
         [&n](const request& req) { return retry(n, req); });
 }
 

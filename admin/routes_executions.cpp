@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "admin/audit.hpp"
 #include "admin/errors.hpp"
 #include "admin/event_stream.hpp"
 #include "admin/json_views.hpp"
@@ -51,10 +52,8 @@ response submitted_response(node& n, const request& req,
   if (!got)
     return error_response(error_of(got.st, submit_errors));
   if (!got.value.existed)
-    n.audit("execution.start", {{"execution_id", got.value.id},
-                                {"workflow", got.value.workflow},
-                                {"from", req.remote_addr},
-                                {"request_id", req.request_id}});
+    audit(n, req, "execution.start", {{"execution_id", got.value.id},
+                                {"workflow", got.value.workflow}});
   auto res = json_response(got.value.existed ? 200 : 202, to_json(got.value));
   res.headers["Location"] = "/api/v1/executions/" + got.value.id;
   return res;
@@ -111,9 +110,7 @@ response execute_batch(node& n, const request& req) {
     }
     results.back()["index"] = i;
   }
-  n.audit("execution.start_batch", {{"created", created},
-                                    {"from", req.remote_addr},
-                                    {"request_id", req.request_id}});
+  audit(n, req, "execution.start_batch", {{"created", created}});
   return json_response(200, {{"results", results},
                              {"created", created},
                              {"existed", existed},
@@ -259,19 +256,19 @@ response execution_events(node& n, const request& req) {
 } // namespace
 
 void add_execution_routes(router& r, node& n) {
-  r.add("POST", "/api/v1/workflows/{name}/execute",
+  r.add("POST", "/api/v1/workflows/{name}/execute", permission::run_execution,
         [&n](const request& req) { return execute(n, req); });
-  r.add("POST", "/api/v1/executions",
+  r.add("POST", "/api/v1/executions", permission::run_execution,
         [&n](const request& req) { return execute(n, req); });
-  r.add("POST", "/api/v1/executions/batch",
+  r.add("POST", "/api/v1/executions/batch", permission::run_execution,
         [&n](const request& req) { return execute_batch(n, req); });
-  r.add("GET", "/api/v1/executions",
+  r.add("GET", "/api/v1/executions", permission::read,
         [&n](const request& req) { return list_executions(n, req); });
-  r.add("GET", "/api/v1/executions/{id}",
+  r.add("GET", "/api/v1/executions/{id}", permission::read,
         [&n](const request& req) { return get_execution(n, req); });
-  r.add("GET", "/api/v1/executions/{id}/results",
+  r.add("GET", "/api/v1/executions/{id}/results", permission::read,
         [&n](const request& req) { return execution_results(n, req); });
-  r.add("GET", "/api/v1/executions/{id}/events",
+  r.add("GET", "/api/v1/executions/{id}/events", permission::read,
         [&n](const request& req) { return execution_events(n, req); });
   add_execution_action_routes(r, n);
 }

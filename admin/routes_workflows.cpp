@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "admin/audit.hpp"
 #include "admin/errors.hpp"
 #include "admin/json_views.hpp"
 #include "admin/pagination.hpp"
@@ -70,9 +71,7 @@ response answered(const outcome<T>& got, int status, node& n,
                   const std::string& name) {
   if (!got)
     return error_response(error_of(got.st, workflow_errors));
-  n.audit(action, {{"workflow", name},
-                   {"from", req.remote_addr},
-                   {"request_id", req.request_id}});
+  audit(n, req, action, {{"workflow", name}});
   return json_response(status, to_json(got.value));
 }
 
@@ -180,29 +179,29 @@ response template_versions(node& n, const request& req, bool newest_only) {
 } // namespace
 
 void add_workflow_routes(router& r, node& n) {
-  r.add("GET", "/api/v1/workflows",
+  r.add("GET", "/api/v1/workflows", permission::read,
         [&n](const request& req) { return list_workflows(n, req); });
-  r.add("POST", "/api/v1/workflows",
+  r.add("POST", "/api/v1/workflows", permission::create_workflow,
         [&n](const request& req) { return create(n, req); });
-  r.add("GET", "/api/v1/workflows/{name}",
+  r.add("GET", "/api/v1/workflows/{name}", permission::read,
         [&n](const request& req) { return get_one(n, req); });
-  r.add("PUT", "/api/v1/workflows/{name}",
+  r.add("PUT", "/api/v1/workflows/{name}", permission::create_workflow,
         [&n](const request& req) { return update(n, req); });
-  r.add("DELETE", "/api/v1/workflows/{name}", [&n](const request& req) {
+  r.add("DELETE", "/api/v1/workflows/{name}", permission::create_workflow, [&n](const request& req) {
     return answered(n.archive_workflow(req.param("name")), 200, n, req,
                     "workflow.archive", req.param("name"));
   });
-  r.add("POST", "/api/v1/workflows/{name}/activate",
+  r.add("POST", "/api/v1/workflows/{name}/activate", permission::create_workflow,
         [&n](const request& req) { return activate(n, req); });
-  r.add("GET", "/api/v1/workflows/{name}/versions",
+  r.add("GET", "/api/v1/workflows/{name}/versions", permission::read,
         [&n](const request& req) { return versions(n, req); });
-  r.add("GET", "/api/v1/workflows/{name}/versions/{version}",
+  r.add("GET", "/api/v1/workflows/{name}/versions/{version}", permission::read,
         [&n](const request& req) { return version(n, req); });
-  r.add("GET", "/api/v1/templates",
+  r.add("GET", "/api/v1/templates", permission::read,
         [&n](const request& req) { return templates(n, req); });
-  r.add("GET", "/api/v1/templates/{id}",
+  r.add("GET", "/api/v1/templates/{id}", permission::read,
         [&n](const request& req) { return template_versions(n, req, true); });
-  r.add("GET", "/api/v1/templates/{id}/versions",
+  r.add("GET", "/api/v1/templates/{id}/versions", permission::read,
         [&n](const request& req) { return template_versions(n, req, false); });
 }
 

@@ -7,13 +7,33 @@
 
 #include "admin/errors.hpp"
 #include "admin/routes.hpp"
+#include "persistence/open_store.hpp"
+#include "security/crypto.hpp"
 #include "hishamos/node.hpp"
 
 namespace hishamos::admin {
 
+namespace {
+
+persistence::store_factory store_of(const node& n) {
+  return [url = n.config().store_url] { return persistence::open_store(url); };
+}
+
+persistence::pool_options auth_pool_options() {
+  persistence::pool_options o;
+  o.size = 4;
+  return o;
+}
+
+} // namespace
+
 server_core::server_core(node& node, config::http_limits l)
-    : n(node), limits(l), workers(l.workers, static_cast<size_t>(l.queue)),
+    : n(node), limits(l), auth_pool(store_of(node), auth_pool_options()),
+      accounts(auth_pool), workers(l.workers, static_cast<size_t>(l.queue)),
       limiter(l.requests_per_second) {
+  if (auto users = accounts.user_count(); users && users.value == 0)
+    setup_secret = security::random_token(24);
+  add_auth_routes(routes, *this);
   add_cluster_routes(routes, n);
   add_execution_routes(routes, n);
   add_workflow_routes(routes, n);
@@ -39,7 +59,8 @@ bool server_core::run(request req, std::function<void(response)> done) {
                            done = std::move(done)]() mutable {
     auto t0 = std::chrono::steady_clock::now();
     auto route = routes.pattern_of(req);
-    auto res = routes.dispatch(req);
+    auto denied = refused(req);
+    auto res = denied ? std::move(*denied) : routes.dispatch(req);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     n.record_http(route.empty() ? "unmatched" : route, req.method, res.status,
                   took.count());
@@ -49,6 +70,48 @@ bool server_core::run(request req, std::function<void(response)> done) {
                    req.request_id);
     done(std::move(res));
   });
+}
+
+std::optional<response> server_core::refused(request& req) {
+  auto needs = routes.permission_of(req);
+  // No route: 404 or 405 whoever asks (the table is public in
+  // /api/openapi.json anyway); open and sign-in routes need no header.
+  if (!needs || *needs == permission::open || *needs == permission::sign_in)
+    return std::nullopt;
+  auto header = [&](const char* name) {
+    auto it = req.headers.find(name);
+    return it == req.headers.end() ? std::string{} : it->second;
+  };
+  auto who = accounts.authenticate(
+      header("authorization"), header("x-api-key"));
+  if (!who) {
+    const auto& d = *who.error;
+    spdlog::warn("refused a credential from {} for {} {}: {} (request {})",
+                 req.remote_addr, req.method, bounded(req.path, 100),
+                 d.message, req.request_id);
+    auto res = error_response({d.status, d.code, d.message, {{"fix", d.fix}}});
+    if (d.status == 401)
+      res.headers["WWW-Authenticate"] =
+          "Bearer realm=\"hishamos\", error=\"invalid_token\"";
+    return res;
+  }
+  req.who = who.value;
+  if (req.who.must_enrol_totp && *needs != permission::authenticated)
+    return error_response(
+        {403,
+         "totp_enrolment_required",
+         "an admin signs in with 2FA: enrol it before anything else",
+         {{"fix", "POST /api/v1/auth/totp/enrol, then "
+                  "/api/v1/auth/totp/confirm with a code, then sign in "
+                  "again"}}});
+  if (!security::role_permits(req.who.role, *needs))
+    return error_response(
+        {403,
+         "forbidden",
+         "role " + req.who.role + " may not " + security::to_string(*needs),
+         {{"needs", security::to_string(*needs)},
+          {"fix", "ask an admin for a role that may"}}});
+  return std::nullopt;
 }
 
 response server_core::overloaded(const std::string& why) const {

@@ -78,6 +78,8 @@ void parse_http_section(yaml_reader& in, const YAML::Node& n,
   h.requests_per_second =
       static_cast<double>(in.integer(n, "requests_per_second", 0, 0));
   h.slow_call_ms = in.integer(n, "slow_call_ms", h.slow_call_ms, 1);
+  h.tls_terminated_by_proxy =
+      in.boolean(n, "tls_terminated_by_proxy", h.tls_terminated_by_proxy);
 }
 
 void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
@@ -268,7 +270,7 @@ model::result<node_config> parse_node_config(const std::string& text,
           {"listen", "max_body_bytes", "max_header_bytes", "max_headers",
            "max_url_bytes", "max_json_depth", "header_timeout_ms",
            "body_timeout_ms", "idle_timeout_ms", "workers", "queue",
-           "requests_per_second", "slow_call_ms"},
+           "requests_per_second", "slow_call_ms", "tls_terminated_by_proxy"},
           [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",
           {"url", "writers", "pool_size", "batch_size", "batch_interval_ms"},

@@ -81,6 +81,11 @@ struct http_limits {
   double requests_per_second = 0;
   /// http.slow_call_ms: a route or store call slower than this is logged.
   std::int64_t slow_call_ms = 5000;
+  /// http.tls_terminated_by_proxy: the admin API is plain HTTP behind a
+  /// proxy that terminates TLS. Without it a node refuses to listen on an
+  /// address other than loopback (credentials would cross the network in
+  /// clear); with it, it warns at start.
+  bool tls_terminated_by_proxy = false;
 };
 
 /// Everything one `hishamos` node is configured with (node.yaml).

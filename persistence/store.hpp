@@ -2,10 +2,11 @@
 
 // One connection to the store, offering every role its backend has. The
 // roles are interfaces of their own (executions and checkpoints, leases,
-// append-only records, reports, workflows, schema), each implemented by a
+// append-only records, reports, workflows, schema, identities), each implemented by a
 // backend in files of the same name (pg/executions.cpp, ...); open one
 // with persistence/open_store.hpp.
 
+#include "persistence/auth_store.hpp"
 #include "persistence/execution_store.hpp"
 #include "persistence/lease_store.hpp"
 #include "persistence/record_store.hpp"
@@ -22,7 +23,8 @@ class store : public schema_store,
               public execution_store,
               public record_store,
               public report_store,
-              public workflow_store {
+              public workflow_store,
+              public auth_store {
 public:
   ~store() override = default;
   /// The cluster-lease role, or nullptr when the backend is single-node

@@ -49,17 +49,29 @@ persistence::outcome<rated_step> find_rated(persistence::store& db,
 } // namespace
 
 status node::rate_result(const std::string& execution_id,
-                         const std::string& step_id, double score) {
+                         const std::string& step_id, double score,
+                         const std::string& rater) {
   if (!(score >= 0 && score <= 1))
     return {errc::invalid, "a rating is a number from 0 to 1"};
+  bool first = true;
   auto found = impl_->pool->with("rate_result", [&](persistence::store& db) {
     auto step = find_rated(db, execution_id, step_id);
+    if (step && !rater.empty()) {
+      auto recorded = db.record_rating(execution_id, step_id, rater, score);
+      step.st = recorded.st;
+      first = recorded.value;
+    }
     if (step)
       step.st = db.rate_result(execution_id, step_id, score);
     return step;
   });
   if (!found)
     return from_store(found.st);
+  // Routing learns one rating per person and result: a person's new
+  // rating replaces the stored score but teaches nothing more, so that
+  // rating a result again and again cannot move an agent's quality.
+  if (!first)
+    return {};
   const auto* tpl = catalog()->find_template(found.value.template_id);
   caf::anon_send(impl_->dispatcher, actors::rate_atom::value, found.value.agent,
                  tpl ? tpl->category : found.value.template_id, score);

@@ -7,11 +7,15 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "admin/router.hpp"
 #include "admin/worker_pool.hpp"
 #include "config/node_config.hpp"
+#include "persistence/store_pool.hpp"
+#include "security/accounts.hpp"
 
 namespace hishamos {
 class node;
@@ -24,6 +28,14 @@ struct server_core {
 
   node& n;
   const config::http_limits limits;
+  /// Connections of its own for who-is-asking, so that sign-ins never wait
+  /// behind the node's own store calls.
+  persistence::store_pool auth_pool;
+  security::accounts accounts;
+  /// While the store has no user: the one-time secret that creates the
+  /// first admin (POST /api/v1/auth/setup); "" once one exists.
+  std::string setup_secret;
+  std::mutex setup_mutex;
   router routes;
   worker_pool workers;
   throttle limiter;
@@ -35,6 +47,10 @@ struct server_core {
   /// `done` not called) when the throttle (probes are exempt) or the full
   /// queue refuses it.
   bool run(request req, std::function<void(response)> done);
+  /// Authenticates and authorises `req` for its route: nullopt when it may
+  /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
+  /// 403).
+  std::optional<response> refused(request& req);
   /// The response for a refused request: 503 with Retry-After.
   [[nodiscard]] response overloaded(const std::string& why) const;
 };

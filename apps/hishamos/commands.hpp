@@ -14,6 +14,16 @@ struct common_options {
   std::string store_url;                  ///< Empty: config or default.
 };
 
+/// What `hishamos user ...`, `apikey create` and `auth rotate-key` do.
+struct user_options {
+  std::string action; ///< add | passwd | disable | enable | list | apikey | rotate-key
+  std::string username;
+  std::string role;
+  std::string key_name;
+  std::string config_file;
+};
+
+int user_command(const user_options& u, const common_options& opts);
 int validate_command(const std::string& file, const common_options& opts);
 int run_command(const std::string& file, const std::vector<std::string>& inputs,
                 const common_options& opts);

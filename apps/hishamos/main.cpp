@@ -1,4 +1,5 @@
-// The hishamos command: dev, node, run, validate, migrate, db optimize.
+// The hishamos command: dev, node, run, validate, migrate, db optimize,
+// user, apikey, auth.
 
 #include <CLI/CLI.hpp>
 
@@ -54,6 +55,46 @@ int main(int argc, char** argv) {
   optimize->add_option("--config", config_file, "node config file");
   add_common(optimize);
 
+  user_options users;
+  auto* user = app.add_subcommand("user", "add, change and list users");
+  user->require_subcommand(1);
+  for (const char* action : {"add", "passwd", "disable", "enable", "list"}) {
+    auto* cmd = user->add_subcommand(
+        action, std::string{action} == "add"
+                    ? "add a user (password on standard input)"
+                    : std::string{action} == "passwd"
+                          ? "set a user's password (on standard input)"
+                          : std::string{action} + " users");
+    if (std::string{action} != "list")
+      cmd->add_option("username", users.username, "username")->required();
+    if (std::string{action} == "add")
+      cmd->add_option("--role", users.role,
+                      "admin, operator, author or viewer")
+          ->required();
+    cmd->add_option("--config", users.config_file, "node config file");
+    add_common(cmd);
+    cmd->callback([&users, action] { users.action = action; });
+  }
+  auto* apikey = app.add_subcommand("apikey", "API keys");
+  apikey->require_subcommand(1);
+  auto* key_create = apikey->add_subcommand(
+      "create", "create an API key for a user; prints it once");
+  key_create->add_option("--user", users.username, "the key's owner")
+      ->required();
+  key_create->add_option("--role", users.role,
+                         "the key's role (default: the owner's)");
+  key_create->add_option("--name", users.key_name, "what the key is for");
+  key_create->add_option("--config", users.config_file, "node config file");
+  add_common(key_create);
+  key_create->callback([&users] { users.action = "apikey"; });
+  auto* auth = app.add_subcommand("auth", "access-token signing keys");
+  auth->require_subcommand(1);
+  auto* rotate = auth->add_subcommand(
+      "rotate-key", "sign access tokens with a new key from now on");
+  rotate->add_option("--config", users.config_file, "node config file");
+  add_common(rotate);
+  rotate->callback([&users] { users.action = "rotate-key"; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,6 +111,8 @@ int main(int argc, char** argv) {
     return run_command(file, inputs, common);
   if (*validate)
     return validate_command(file, common);
+  if (*user || *apikey || *auth)
+    return user_command(users, common);
   if (*db)
     return optimize_command(config_file, common);
   return migrate_command(config_file, common);

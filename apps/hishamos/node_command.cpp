@@ -8,6 +8,8 @@
 #include "apps/hishamos/setup.hpp"
 #include "hishamos/node.hpp"
 #include "persistence/open_store.hpp"
+#include "security/accounts.hpp"
+#include "security/crypto.hpp"
 
 namespace hishamos::cli {
 
@@ -22,6 +24,36 @@ sigset_t block_stop_signals() {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+// `hishamos dev`: an admin API key for the user "dev", printed at start so
+// that the quick start needs no sign-up ("" when it cannot be made).
+std::string dev_credential(admin::http_server& http) {
+  auto& accounts = http.accounts();
+  auto users = accounts.users();
+  const persistence::user_row* dev = nullptr;
+  for (const auto& u : users.value)
+    dev = u.username == "dev" ? &u : dev;
+  persistence::user_row made;
+  if (!dev) {
+    // Its password is random and never shown: the key is the credential.
+    auto got = accounts.add_user("dev", security::random_token(24), "admin");
+    if (!got)
+      return {};
+    made = got.value;
+    dev = &made;
+  }
+  security::principal who{dev->id, dev->username, dev->role};
+  auto key = accounts.create_api_key(who, "hishamos dev", "admin", 0);
+  return key ? key.value.key : std::string{};
+}
+
+// Every insecure choice in force, named at start.
+void warn_insecure(const node_options& o) {
+  if (!o.config.listen.empty() && o.config.tls.certificate.empty())
+    spdlog::warn("insecure: node-to-node traffic on {} is not encrypted or "
+                 "authenticated (set node.tls certificate, key and ca)",
+                 o.config.listen);
 }
 
 } // namespace
@@ -40,6 +72,7 @@ int node_command(const std::string& config_file, bool dev,
     print_problems(listen.errors());
     return bad_input;
   }
+  warn_insecure(*options);
   auto store_url = options->config.store_url;
   auto grace_ms = options->config.shutdown_grace_ms;
   std::string catalogs;
@@ -57,13 +90,24 @@ int node_command(const std::string& config_file, bool dev,
     print_problems(port.errors());
     return bad_input;
   }
+  auto credential = dev ? dev_credential(http) : std::string{};
   std::cout << "hishamos node '" << n.id() << "' ready\n"
             << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
             << "  store:      " << persistence::redact_url(store_url) << "\n"
             << "  catalog:    " << catalogs << "\n"
             << "  workflows:  " << n.catalog()->workflows.size()
             << ", agents: " << n.catalog()->agents.size()
-            << ", resumed executions: " << n.resumed() << std::endl;
+            << ", resumed executions: " << n.resumed() << "\n";
+  if (!credential.empty())
+    std::cout << "  API key:    " << credential
+              << "  (admin, for this dev node: send it as X-API-Key)\n";
+  if (auto secret = http.setup_secret(); !secret.empty() && !dev)
+    std::cout << "  no users yet: create the first admin with\n"
+              << "    POST /api/v1/auth/setup {\"setup_secret\": \"" << secret
+              << "\", \"username\": ..., \"password\": ...}\n"
+              << "  (this secret is printed once and works once), or with\n"
+              << "    hishamos user add NAME --role admin\n";
+  std::cout << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -135,6 +135,43 @@ public:
   outcome<std::vector<model::workflow_stat>>
   workflow_stats(std::int64_t from_ms, std::int64_t to_ms) override;
 
+  // identities (sqlite/auth.cpp)
+  status create_user(const user_row& u) override;
+  outcome<std::optional<user_row>>
+  find_user(const std::string& username) override;
+  outcome<std::optional<user_row>>
+  find_user_by_id(const std::string& id) override;
+  status update_user(const user_row& u) override;
+  outcome<std::vector<user_row>> list_users() override;
+  outcome<std::int64_t> count_users() override;
+  outcome<bool> use_totp_step(const std::string& user_id,
+                              std::int64_t step) override;
+  outcome<int> count_login_failure(const std::string& user_id, int lock_at,
+                                   std::int64_t locked_until_ms) override;
+  status create_api_key(const api_key_row& k) override;
+  outcome<std::optional<api_key_row>>
+  find_api_key(const std::string& prefix) override;
+  outcome<std::vector<api_key_row>>
+  list_api_keys(const std::string& user_id) override;
+  status touch_api_key(const std::string& id, std::int64_t at_ms) override;
+  outcome<bool> revoke_api_key(const std::string& id,
+                               std::int64_t at_ms) override;
+  status create_refresh_token(const refresh_token_row& t) override;
+  outcome<std::optional<refresh_token_row>>
+  consume_refresh_token(const std::string& token_hash,
+                        std::int64_t at_ms) override;
+  status revoke_refresh_family(const std::string& family,
+                               std::int64_t at_ms) override;
+  status revoke_user_sessions(const std::string& user_id,
+                              std::int64_t at_ms) override;
+  outcome<bool> session_revoked(const std::string& family) override;
+  outcome<std::vector<signing_key_row>> signing_keys() override;
+  status add_signing_key(const signing_key_row& k) override;
+  outcome<bool> record_rating(const std::string& execution_id,
+                              const std::string& step_id,
+                              const std::string& user_id,
+                              double score) override;
+
   // workflows (sqlite/workflows.cpp)
   outcome<std::vector<std::string>>
   sync_workflows(const std::vector<workflow_draft>& xs) override;

@@ -167,8 +167,11 @@ public:
   /// the result's quality score and learned by routing for the agent that
   /// produced it and the template's category. `invalid` for a score out of
   /// range, `not_found` when the execution or its step has no result.
+  /// With a `rater`, one rating per rater and result counts: a second
+  /// replaces the first's score and teaches routing nothing more.
   status rate_result(const std::string& execution_id,
-                     const std::string& step_id, double score);
+                     const std::string& step_id, double score,
+                     const std::string& rater = "");
   /// Learned quality per (agent, category) as this node's dispatcher has
   /// it: the cluster's sum and this node's part.
   [[nodiscard]] std::vector<model::quality_entry> learned_quality();
