@@ -97,29 +97,29 @@ const std::string& openapi_json() {
 } // namespace
 
 void add_docs_routes(router& r) {
-  r.add("GET", "/api/openapi.yaml", permission::read, [](const request&) {
+  r.add("GET", "/api/openapi.yaml", permission::open, [](const request&) {
     return asset(docs::openapi_yaml(), "application/yaml");
   });
-  r.add("GET", "/api/openapi.json", permission::read, [](const request&) {
+  r.add("GET", "/api/openapi.json", permission::open, [](const request&) {
     return asset(openapi_json(), "application/json");
   });
-  r.add("GET", "/api/docs", permission::read, [](const request&) {
+  r.add("GET", "/api/docs", permission::open, [](const request&) {
     return docs::has_ui() ? page(swagger_page) : without_ui();
   });
-  r.add("GET", "/api/docs/init.js", permission::read,
+  r.add("GET", "/api/docs/init.js", permission::open,
         [](const request&) { return asset(swagger_init, "text/javascript"); });
-  r.add("GET", "/api/docs/swagger-ui-bundle.js", permission::read, [](const request&) {
+  r.add("GET", "/api/docs/swagger-ui-bundle.js", permission::open, [](const request&) {
     return docs::has_ui() ? asset(docs::swagger_ui_js(), "text/javascript")
                           : without_ui();
   });
-  r.add("GET", "/api/docs/swagger-ui.css", permission::read, [](const request&) {
+  r.add("GET", "/api/docs/swagger-ui.css", permission::open, [](const request&) {
     return docs::has_ui() ? asset(docs::swagger_ui_css(), "text/css")
                           : without_ui();
   });
-  r.add("GET", "/api/redoc", permission::read, [](const request&) {
+  r.add("GET", "/api/redoc", permission::open, [](const request&) {
     return docs::has_ui() ? page(redoc_page) : without_ui();
   });
-  r.add("GET", "/api/redoc/redoc.standalone.js", permission::read, [](const request&) {
+  r.add("GET", "/api/redoc/redoc.standalone.js", permission::open, [](const request&) {
     return docs::has_ui() ? asset(docs::redoc_js(), "text/javascript")
                           : without_ui();
   });

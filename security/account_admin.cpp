@@ -219,7 +219,7 @@ answer<std::int64_t> accounts::user_count() {
 
 answer<totp_enrolment> accounts::enrol_totp(const principal& who) {
   if (!who.api_key_id.empty())
-    return {{}, denial{403, "forbidden", "an API key cannot enrol 2FA",
+    return {{}, denial{400, "not_a_session", "an API key cannot enrol 2FA",
                        "sign in with the user's password"}};
   totp_enrolment out;
   auto u = changed_user(pool_, who.username, [&](persistence::user_row& r)
@@ -252,6 +252,12 @@ answer<bool> accounts::confirm_totp(const principal& who,
   });
   if (!u)
     return {false, u.error};
+  // The confirming code is spent: it cannot sign in as well.
+  if (auto step = totp_step_of(u.value.totp_secret, code,
+                               persistence::now_ms() / 1000))
+    (void)pool_.with("use_totp_step", [&](persistence::store& db) {
+      return db.use_totp_step(u.value.id, *step);
+    });
   // Sessions opened before 2FA (limited to enrolling) end.
   return signed_out(u.value, {});
 }

@@ -248,7 +248,12 @@ answer<principal> accounts::authenticate(const std::string& authorization,
   if (authorization.compare(0, bearer.size(), bearer) != 0)
     return {{}, unauthenticated("the Authorization header is not a Bearer "
                                 "token")};
-  return by_token(authorization.substr(bearer.size()));
+  auto token = authorization.substr(bearer.size());
+  // An API key may come as a bearer token too: scrapers such as
+  // Prometheus send Authorization only.
+  if (token.rfind("hsk_", 0) == 0)
+    return by_api_key(token);
+  return by_token(token);
 }
 
 answer<principal> accounts::by_token(const std::string& token) {

@@ -306,7 +306,8 @@ TEST_CASE("a POST without a body is answered in the error format",
   server_fixture f;
   // No Content-Length: no body, so no input; the workflow needs one.
   raw_connection c{f.port};
-  REQUIRE(c.send(request_head("POST", execute_path)));
+  REQUIRE(c.send(
+      request_head("POST", execute_path, "X-API-Key: " + f.api_key + "\r\n")));
   CHECK(c.status() == 422);
   auto res = f.client->Post(execute_path.c_str(), "", "application/json");
   REQUIRE(res);

@@ -11,10 +11,11 @@ namespace {
 
 router sample() {
   router r;
-  r.add("GET", "/api/v1/executions/{id}", [](const request& req) {
+  r.add("GET", "/api/v1/executions/{id}", permission::read, [](const request& req) {
     return response{200, req.param("id")};
   });
-  r.add("POST", "/api/v1/executions/{id}/cancel", [](const request& req) {
+  r.add("POST", "/api/v1/executions/{id}/cancel", permission::run_execution,
+        [](const request& req) {
     return response{202, "cancel " + req.param("id")};
   });
   return r;

@@ -29,6 +29,7 @@ struct dev_node {
   int port = test::free_port();
   std::unique_ptr<test::background_process> process;
   std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::string api_key; ///< The admin key `hishamos dev` prints.
 
   dev_node() {
     process = std::make_unique<test::background_process>(
@@ -42,6 +43,18 @@ struct dev_node {
     REQUIRE(test::wait_until([&] {
       auto res = c.Get("/health");
       return res && res->status == 200;
+    }));
+    REQUIRE(test::wait_until([&] {
+      auto log = test::read_text(dir / "node.log");
+      auto at = log.find("API key:");
+      if (at == std::string::npos)
+        return false;
+      auto start = log.find("hsk_", at);
+      auto end = log.find_first_of(" \n", start);
+      if (start == std::string::npos || end == std::string::npos)
+        return false;
+      api_key = log.substr(start, end - start);
+      return true;
     }));
   }
 };
@@ -89,7 +102,8 @@ TEST_CASE("newman runs the Postman collection against a node: every answer "
   check_run(test::run_process(
       {web + "/node_modules/.bin/newman", "run",
        source + "/docs/postman/hishamos.postman_collection.json", "--env-var",
-       "base_url=" + n.url, "--color", "off", "--reporters", "cli"},
+       "base_url=" + n.url, "--env-var", "access_token=" + n.api_key,
+       "--color", "off", "--reporters", "cli"},
       {{"FORCE_COLOR", "0"}}));
 }
 
@@ -98,7 +112,8 @@ TEST_CASE("requests generated from the document get answers that fit it",
   require_tools();
   dev_node n;
   check_run(
-      test::run_process({"node", web + "/api-tests/contract.js", n.url, "25"}));
+      test::run_process({"node", web + "/api-tests/contract.js", n.url, "25"},
+                        {{"HISHAMOS_API_KEY", n.api_key}}));
   // The node is still well after all of it.
   httplib::Client c{"127.0.0.1", n.port};
   auto res = c.Get("/health");

@@ -38,10 +38,17 @@ struct member {
   std::vector<std::string> agents;
   std::unique_ptr<test::background_process> process;
   std::string host = "127.0.0.1"; ///< Where its HTTP port is.
+  std::string api_key;            ///< The cluster's admin key.
+
+  /// A client of its API that sends the key.
+  [[nodiscard]] std::unique_ptr<httplib::Client> client() const {
+    auto c = std::make_unique<httplib::Client>(host, http);
+    c->set_default_headers({{"X-API-Key", api_key}});
+    return c;
+  }
 
   json nodes() const {
-    httplib::Client client{host, http};
-    auto res = client.Get("/api/v1/nodes");
+    auto res = client()->Get("/api/v1/nodes");
     return res && res->status == 200 ? json::parse(res->body) : json{};
   }
 };
@@ -57,6 +64,7 @@ std::vector<member> three(const std::vector<std::vector<std::string>>& agents) {
 }
 
 void start(test::node_cluster& c, member& m) {
+  m.api_key = c.api_key;
   m.process = c.start(m.id, m.http, {lease_ms, m.peer, m.agents});
 }
 
@@ -486,8 +494,7 @@ void check_one_at_a_time(const std::vector<std::int64_t>& starts,
 }
 
 json locks_at(const member& m) {
-  httplib::Client client{m.host, m.http};
-  auto res = client.Get("/api/v1/locks");
+  auto res = m.client()->Get("/api/v1/locks");
   return res && res->status == 200 ? json::parse(res->body) : json{};
 }
 
@@ -568,8 +575,7 @@ SCENARIO("what one node's dispatcher learns about an agent reaches the other "
   auto pair = meshed_pair(c);
   c.submit(pair[0].http, 3, "Pair"); // n1 dispatches p1 to a1, p2 to n2's a2
   auto quality_of = [](const member& m, const std::string& agent) {
-    httplib::Client client{m.host, m.http};
-    auto res = client.Get("/api/v1/agents/quality");
+    auto res = m.client()->Get("/api/v1/agents/quality");
     if (!res || res->status != 200)
       return json{};
     auto body = json::parse(res->body);
@@ -601,14 +607,16 @@ SCENARIO("cancel and approve sent to any node reach the node that runs the "
   for (auto& m : nodes)
     start(c, m);
   wait_for_mesh(nodes);
-  httplib::Client owner{"127.0.0.1", nodes[0].http};
+  auto owner_client = nodes[0].client();
+  auto& owner = *owner_client;
   auto started = owner.Post("/api/v1/workflows/Relay/execute",
                             R"({"input": {}})", "application/json");
   REQUIRE(started);
   REQUIRE(started->status == 202);
   std::string id = json::parse(started->body)["execution_id"];
 
-  httplib::Client other{"127.0.0.1", nodes[2].http};
+  auto other_client = nodes[2].client();
+  auto& other = *other_client;
   auto path = "/api/v1/executions/" + id + "/cancel";
   // A request that came forwarded already is not forwarded again.
   auto looped = other.Post(path.c_str(), {{"X-HishamOS-Forwarded-By", "n2"}},
@@ -663,7 +671,8 @@ SCENARIO("an execution taken over after its node was killed runs the "
               mark + "'}}\n";
     return yaml;
   };
-  httplib::Client n1{"127.0.0.1", nodes[0].http};
+  auto n1_client = nodes[0].client();
+  auto& n1 = *n1_client;
   REQUIRE(
       n1.Post("/api/v1/workflows", version_of("from-v1"), "application/yaml")
           ->status == 201);
@@ -702,7 +711,8 @@ SCENARIO("an execution taken over after its node was killed runs the "
     CHECK_THAT(cp.output, Catch::Contains("from-v1"));
   }
   // A new execution, on the survivor, starts with version 2.
-  httplib::Client n2{"127.0.0.1", nodes[1].http};
+  auto n2_client = nodes[1].client();
+  auto& n2 = *n2_client;
   auto fresh = n2.Post("/api/v1/workflows/Versioned/execute",
                        R"({"input": {}})", "application/json");
   REQUIRE(fresh);

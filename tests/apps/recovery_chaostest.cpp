@@ -165,7 +165,8 @@ SCENARIO(
   // are rejected, and the executions are abandoned without writing.
   REQUIRE(wait_until([&] {
     return metric_value(run.port1,
-                        "hishamos_executions_total{state=\"abandoned\"}") >= 1;
+                        "hishamos_executions_total{state=\"abandoned\"}",
+                        c.api_key) >= 1;
   }));
   for (const auto& x : left)
     CHECK(store->find_execution(x.id).value->owner_node == "n2");
@@ -223,7 +224,8 @@ SCENARIO("PostgreSQL crashing and restarting several times during a run loses "
                      std::chrono::seconds{60}));
   CHECK(node->running()); // it rode out every restart
   // Checkpoints met a dead database, and writers were restarted.
-  CHECK(metric_value(port, "hishamos_checkpoint_writer_restarts_total") >= 1);
+  CHECK(metric_value(port, "hishamos_checkpoint_writer_restarts_total",
+                     c.api_key) >= 1);
   CHECK(unfinished(*store).empty());
   check_ledger(c, *store);
 }

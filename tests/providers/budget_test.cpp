@@ -15,6 +15,7 @@
 #include "config/node_config.hpp"
 #include "persistence/open_store.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/credentials.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/wait.hpp"
@@ -77,6 +78,8 @@ struct budget_node {
     auto port = http->start("127.0.0.1", 0);
     REQUIRE(port);
     client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+    client->set_default_headers(
+        {{"X-API-Key", test::make_api_key(http->accounts())}});
   }
   json call(const char* method, const std::string& path, int expected,
             const std::string& body = "") {

@@ -240,6 +240,93 @@ public:
     return inner_->check_durability();
   }
 
+  // identities: passed through
+  persistence::status create_user(const persistence::user_row& u) override {
+    return inner_->create_user(u);
+  }
+  persistence::outcome<std::optional<persistence::user_row>>
+  find_user(const std::string& username) override {
+    return inner_->find_user(username);
+  }
+  persistence::outcome<std::optional<persistence::user_row>>
+  find_user_by_id(const std::string& id) override {
+    return inner_->find_user_by_id(id);
+  }
+  persistence::status update_user(const persistence::user_row& u) override {
+    return inner_->update_user(u);
+  }
+  persistence::outcome<std::vector<persistence::user_row>>
+  list_users() override {
+    return inner_->list_users();
+  }
+  persistence::outcome<std::int64_t> count_users() override {
+    return inner_->count_users();
+  }
+  persistence::outcome<bool> use_totp_step(const std::string& user_id,
+                                           std::int64_t step) override {
+    return inner_->use_totp_step(user_id, step);
+  }
+  persistence::outcome<int>
+  count_login_failure(const std::string& user_id, int lock_at,
+                      std::int64_t locked_until_ms) override {
+    return inner_->count_login_failure(user_id, lock_at, locked_until_ms);
+  }
+  persistence::status
+  create_api_key(const persistence::api_key_row& k) override {
+    return inner_->create_api_key(k);
+  }
+  persistence::outcome<std::optional<persistence::api_key_row>>
+  find_api_key(const std::string& prefix) override {
+    return inner_->find_api_key(prefix);
+  }
+  persistence::outcome<std::vector<persistence::api_key_row>>
+  list_api_keys(const std::string& user_id) override {
+    return inner_->list_api_keys(user_id);
+  }
+  persistence::status touch_api_key(const std::string& id,
+                                    std::int64_t at_ms) override {
+    return inner_->touch_api_key(id, at_ms);
+  }
+  persistence::outcome<bool> revoke_api_key(const std::string& id,
+                                            std::int64_t at_ms) override {
+    return inner_->revoke_api_key(id, at_ms);
+  }
+  persistence::status
+  create_refresh_token(const persistence::refresh_token_row& t) override {
+    return inner_->create_refresh_token(t);
+  }
+  persistence::outcome<std::optional<persistence::refresh_token_row>>
+  consume_refresh_token(const std::string& token_hash,
+                        std::int64_t at_ms) override {
+    return inner_->consume_refresh_token(token_hash, at_ms);
+  }
+  persistence::status revoke_refresh_family(const std::string& family,
+                                            std::int64_t at_ms) override {
+    return inner_->revoke_refresh_family(family, at_ms);
+  }
+  persistence::outcome<bool>
+  session_revoked(const std::string& family) override {
+    return inner_->session_revoked(family);
+  }
+  persistence::status revoke_user_sessions(const std::string& user_id,
+                                           std::int64_t at_ms) override {
+    return inner_->revoke_user_sessions(user_id, at_ms);
+  }
+  persistence::outcome<std::vector<persistence::signing_key_row>>
+  signing_keys() override {
+    return inner_->signing_keys();
+  }
+  persistence::status
+  add_signing_key(const persistence::signing_key_row& k) override {
+    return inner_->add_signing_key(k);
+  }
+  persistence::outcome<bool> record_rating(const std::string& execution_id,
+                                           const std::string& step_id,
+                                           const std::string& user_id,
+                                           double score) override {
+    return inner_->record_rating(execution_id, step_id, user_id, score);
+  }
+
 private:
   std::unique_ptr<persistence::store> inner_;
   std::shared_ptr<gate> gate_;

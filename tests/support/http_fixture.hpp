@@ -12,6 +12,7 @@
 
 #include "admin/http_server.hpp"
 #include "config/catalog_loader.hpp"
+#include "tests/support/credentials.hpp"
 #include "tests/support/node_fixture.hpp"
 
 namespace hishamos::test {
@@ -22,6 +23,7 @@ struct server_fixture {
   std::unique_ptr<admin::http_server> http;
   std::unique_ptr<httplib::Client> client;
   int port = 0;
+  std::string api_key; ///< An admin's: every client sends it.
 
   explicit server_fixture(int max_executions = 0,
                           config::http_limits limits = {}) {
@@ -35,11 +37,19 @@ struct server_fixture {
     auto bound = http->start("127.0.0.1", 0);
     REQUIRE(bound);
     port = *bound;
-    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    api_key = make_api_key(http->accounts());
+    client = new_client();
   }
 
-  /// A fresh client of its own (one connection per client).
+  /// A fresh client of its own (one connection per client), sending the
+  /// admin's key.
   [[nodiscard]] std::unique_ptr<httplib::Client> new_client() const {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    c->set_default_headers({{"X-API-Key", api_key}});
+    return c;
+  }
+  /// A client with no credential.
+  [[nodiscard]] std::unique_ptr<httplib::Client> anonymous_client() const {
     return std::make_unique<httplib::Client>("127.0.0.1", port);
   }
 

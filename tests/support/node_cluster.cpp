@@ -1,4 +1,6 @@
 #include "tests/support/node_cluster.hpp"
+
+#include "tests/support/credentials.hpp"
 #include "persistence/open_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,6 +36,7 @@ node_cluster::node_cluster(std::string url, int latency_ms, std::string ledger)
                      ? "sqlite:" + (dir / "effects.db")
                      : store_url;
   effects(); // creates the table before any node writes to it
+  api_key = make_api_key(store_url);
   auto latency = std::to_string(latency_ms);
   dir.write("catalog/agents/worker.yaml",
             "id: worker\ncapacity: 32\nlatency_ms: " + latency + "\n");
@@ -131,6 +134,7 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
 void node_cluster::submit(int port, int count, const std::string& workflow,
                           const std::string& host) {
   httplib::Client client{host, port};
+  client.set_default_headers({{"X-API-Key", api_key}});
   for (int i = 0; i < count; ++i) {
     auto res =
         client.Post(("/api/v1/workflows/" + workflow + "/execute").c_str(),
@@ -205,8 +209,9 @@ void check_ledger(const node_cluster& c, persistence::store& s,
 }
 
 double metric_value(int port, const std::string& series,
-                    const std::string& host) {
+                    const std::string& api_key, const std::string& host) {
   httplib::Client client{host, port};
+  client.set_default_headers({{"X-API-Key", api_key}});
   auto res = client.Get("/metrics");
   if (!res)
     return -1;

@@ -44,6 +44,8 @@ struct node_cluster {
   /// The ledger's database: the store's own on PostgreSQL (a table of its
   /// own), a file of its own beside an embedded store.
   std::string ledger_url;
+  /// An admin's API key for the nodes' API (made in the store at once).
+  std::string api_key;
 
   node_cluster(std::string url, int latency_ms, std::string ledger = "");
 
@@ -76,6 +78,7 @@ void check_ledger(const node_cluster& c, persistence::store& s,
 
 /// A sample of a Prometheus series from a node's /metrics (-1: no answer).
 double metric_value(int port, const std::string& series,
+                    const std::string& api_key,
                     const std::string& host = "127.0.0.1");
 
 } // namespace hishamos::test
