@@ -74,7 +74,8 @@ public:
   [[nodiscard]] std::string pattern_of(const request& req) const;
   /// The permission the route `req` would run needs; nullopt when no route
   /// matches (the answer is 404 or 405, whoever asks).
-  [[nodiscard]] std::optional<permission> permission_of(const request& req) const;
+  [[nodiscard]] std::optional<permission>
+  permission_of(const request& req) const;
   /// Every route as "METHOD pattern", in the order they were added.
   [[nodiscard]] std::vector<std::string> table() const;
   /// Every route's "METHOD pattern" with its permission.

@@ -66,7 +66,8 @@ response no_store(response res) {
 }
 
 response login(server_core& core, const request& req) {
-  auto body = json_body(req, R"({"username": "ada", "password": "...", "totp": "123456"})");
+  auto body = json_body(
+      req, R"({"username": "ada", "password": "...", "totp": "123456"})");
   if (!body)
     return error_response(*body.error);
   auto username = text(body.value, "username");
@@ -104,12 +105,12 @@ response logout(server_core& core, const request& req) {
 }
 
 response me(const request& req) {
-  return json_response(200, {{"id", req.who.user_id},
-                             {"username", req.who.username},
-                             {"role", req.who.role},
-                             {"via", req.who.api_key_id.empty() ? "token"
-                                                                : "api_key"},
-                             {"must_enrol_totp", req.who.must_enrol_totp}});
+  return json_response(
+      200, {{"id", req.who.user_id},
+            {"username", req.who.username},
+            {"role", req.who.role},
+            {"via", req.who.api_key_id.empty() ? "token" : "api_key"},
+            {"must_enrol_totp", req.who.must_enrol_totp}});
 }
 
 response enrol(server_core& core, const request& req) {
@@ -131,23 +132,30 @@ response confirm(server_core& core, const request& req) {
     return denied(*got.error);
   }
   audit(core.n, req, "auth.totp_enrolled");
-  return json_response(200, {{"totp_enabled", true},
-                             {"fix", "sign in again, now with a code"}});
+  return json_response(
+      200, {{"totp_enabled", true}, {"fix", "sign in again, now with a code"}});
 }
 
 // POST /api/v1/auth/setup {setup_secret, username, password}: the first
 // admin, once, with the secret the node printed at its start.
 response setup(server_core& core, const request& req) {
-  auto body = json_body(req, R"({"setup_secret": "...", "username": "ada", "password": "..."})");
+  auto body = json_body(
+      req, R"({"setup_secret": "...", "username": "ada", "password": "..."})");
   if (!body)
     return error_response(*body.error);
   std::lock_guard lock{core.setup_mutex};
+  auto users = core.accounts.user_count();
+  if (!users)
+    return denied(*users.error);
+  if (users.value > 0)
+    core.setup_secret.clear();
   if (core.setup_secret.empty() ||
       !security::constant_time_equal(core.setup_secret,
                                      text(body.value, "setup_secret"))) {
     audit(core.n, req, "auth.setup_failed");
     return error_response(
-        {403, "setup_refused",
+        {403,
+         "setup_refused",
          "the setup secret is wrong, or the first admin exists already",
          {{"fix", "use the secret the node printed at its first start; "
                   "later, an admin adds users"}}});
@@ -159,9 +167,8 @@ response setup(server_core& core, const request& req) {
   core.setup_secret.clear();
   request who = req;
   who.who = {got.value.id, got.value.username, "admin"};
-  audit(core.n, who, "user.create", {{"user", got.value.username},
-                                     {"role", "admin"},
-                                     {"via", "setup"}});
+  audit(core.n, who, "user.create",
+        {{"user", got.value.username}, {"role", "admin"}, {"via", "setup"}});
   return json_response(201, user_json(got.value));
 }
 
@@ -176,7 +183,8 @@ response list_users(server_core& core) {
 }
 
 response create_user(server_core& core, const request& req) {
-  auto body = json_body(req, R"({"username": "ada", "password": "...", "role": "viewer"})");
+  auto body = json_body(
+      req, R"({"username": "ada", "password": "...", "role": "viewer"})");
   if (!body)
     return error_response(*body.error);
   auto role = text(body.value, "role");
@@ -209,19 +217,23 @@ response change_user(server_core& core, const request& req) {
     failed = apply(core.accounts.set_role(name, role), "role", role);
   if (!failed && body.value.contains("disabled")) {
     if (!body.value["disabled"].is_boolean())
-      return error_response({400, "invalid_request", "disabled is true or false"});
+      return error_response(
+          {400, "invalid_request", "disabled is true or false"});
     bool off = body.value["disabled"].get<bool>();
     failed = apply(core.accounts.set_disabled(name, off), "disabled", off);
   }
   if (!failed && body.value.contains("password"))
-    failed = apply(core.accounts.set_password(name, text(body.value, "password")),
-                   "password", "changed");
+    failed =
+        apply(core.accounts.set_password(name, text(body.value, "password")),
+              "password", "changed");
   if (failed)
     return *failed;
   if (changed.empty())
-    return error_response({400, "invalid_request",
-                           "nothing to change: give role, disabled or password"});
-  audit(core.n, req, "user.update", {{"user", bounded(name)}, {"changed", changed}});
+    return error_response(
+        {400, "invalid_request",
+         "nothing to change: give role, disabled or password"});
+  audit(core.n, req, "user.update",
+        {{"user", bounded(name)}, {"changed", changed}});
   return json_response(200, {{"username", name}, {"changed", changed}});
 }
 
@@ -236,7 +248,8 @@ response list_keys(server_core& core, const request& req) {
 }
 
 response create_key(server_core& core, const request& req) {
-  auto body = json_body(req, R"({"name": "ci", "role": "operator", "expires_at_ms": 0})");
+  auto body = json_body(
+      req, R"({"name": "ci", "role": "operator", "expires_at_ms": 0})");
   if (!body)
     return error_response(*body.error);
   auto role = text(body.value, "role");
@@ -247,9 +260,9 @@ response create_key(server_core& core, const request& req) {
                              "expires_at_ms is an integer (ms since 1970)"});
     expires = it->get<std::int64_t>();
   }
-  auto got = core.accounts.create_api_key(
-      req.who, text(body.value, "name"), role.empty() ? req.who.role : role,
-      expires);
+  auto got =
+      core.accounts.create_api_key(req.who, text(body.value, "name"),
+                                   role.empty() ? req.who.role : role, expires);
   if (!got)
     return denied(*got.error);
   audit(core.n, req, "api_key.create",

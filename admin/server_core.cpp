@@ -7,9 +7,9 @@
 
 #include "admin/errors.hpp"
 #include "admin/routes.hpp"
+#include "hishamos/node.hpp"
 #include "persistence/open_store.hpp"
 #include "security/crypto.hpp"
-#include "hishamos/node.hpp"
 
 namespace hishamos::admin {
 
@@ -82,13 +82,13 @@ std::optional<response> server_core::refused(request& req) {
     auto it = req.headers.find(name);
     return it == req.headers.end() ? std::string{} : it->second;
   };
-  auto who = accounts.authenticate(
-      header("authorization"), header("x-api-key"));
+  auto who =
+      accounts.authenticate(header("authorization"), header("x-api-key"));
   if (!who) {
     const auto& d = *who.error;
     spdlog::warn("refused a credential from {} for {} {}: {} (request {})",
-                 req.remote_addr, req.method, bounded(req.path, 100),
-                 d.message, req.request_id);
+                 req.remote_addr, req.method, bounded(req.path, 100), d.message,
+                 req.request_id);
     auto res = error_response({d.status, d.code, d.message, {{"fix", d.fix}}});
     if (d.status == 401)
       res.headers["WWW-Authenticate"] =

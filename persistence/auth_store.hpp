@@ -19,12 +19,12 @@ namespace hishamos::persistence {
 
 struct user_row {
   std::string id;
-  std::string username; ///< Unique; what people sign in with.
+  std::string username;      ///< Unique; what people sign in with.
   std::string password_hash; ///< argon2id, PHC string.
   std::string role;          ///< admin | operator | author | viewer
   bool disabled = false;
-  std::string totp_secret; ///< Base32; "" = not enrolled.
-  bool totp_confirmed = false; ///< A code was checked once after enrolment.
+  std::string totp_secret;         ///< Base32; "" = not enrolled.
+  bool totp_confirmed = false;     ///< A code was checked once after enrolment.
   std::int64_t totp_last_step = 0; ///< The last time step accepted.
   int failed_logins = 0;           ///< Since the last success or lockout.
   std::int64_t locked_until_ms = 0;

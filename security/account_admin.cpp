@@ -73,8 +73,9 @@ answer<principal> accounts::by_api_key(const std::string& key) {
     (void)pool_.with("touch_api_key", [&](persistence::store& db) {
       return db.touch_api_key(row.value->id, now);
     });
-  principal who{owner.value->id, owner.value->username, row.value->role, "",
-                row.value->id, false};
+  principal who{owner.value->id, owner.value->username,
+                row.value->role, "",
+                row.value->id,   false};
   std::lock_guard lock{mutex_};
   if (key_cache_.size() > cache_limit)
     key_cache_.clear();
@@ -93,11 +94,13 @@ answer<persistence::user_row> accounts::add_user(const std::string& username,
                                                  const std::string& password,
                                                  const std::string& role) {
   if (!plain_name(username))
-    return {{}, invalid("a username is 1 to 64 letters, digits or . _ - @",
-                        "pick another username")};
+    return {{},
+            invalid("a username is 1 to 64 letters, digits or . _ - @",
+                    "pick another username")};
   if (!is_role(role))
-    return {{}, invalid("unknown role", "use admin, operator, author or "
-                                        "viewer")};
+    return {{},
+            invalid("unknown role", "use admin, operator, author or "
+                                    "viewer")};
   if (auto why = password_problem(password); !why.empty())
     return {{}, invalid(why, "pick a longer password")};
   persistence::user_row u;
@@ -106,11 +109,12 @@ answer<persistence::user_row> accounts::add_user(const std::string& username,
   u.password_hash = hash_password(password);
   u.role = role;
   u.created_at_ms = persistence::now_ms();
-  auto st = pool_.with("create_user",
-                       [&](persistence::store& db) { return db.create_user(u); });
+  auto st = pool_.with(
+      "create_user", [&](persistence::store& db) { return db.create_user(u); });
   if (st.code == persistence::errc::conflict)
-    return {{}, denial{409, "user_exists", "user " + username + " exists",
-                       "pick another username"}};
+    return {{},
+            denial{409, "user_exists", "user " + username + " exists",
+                   "pick another username"}};
   if (!st)
     return {{}, store_denial(st)};
   return {u, {}};
@@ -120,9 +124,10 @@ answer<bool> accounts::signed_out(const persistence::user_row& u,
                                   const persistence::status& st) {
   if (!st)
     return {false, store_denial(st)};
-  auto revoked = pool_.with("revoke_user_sessions", [&](persistence::store& db) {
-    return db.revoke_user_sessions(u.id, persistence::now_ms());
-  });
+  auto revoked =
+      pool_.with("revoke_user_sessions", [&](persistence::store& db) {
+        return db.revoke_user_sessions(u.id, persistence::now_ms());
+      });
   forget_cached(u.id);
   if (!revoked)
     return {false, store_denial(revoked)};
@@ -142,14 +147,14 @@ answer<persistence::user_row> changed_user(persistence::store_pool& pool,
   if (!got)
     return {{}, store_denial(got.st)};
   if (!got.value)
-    return {{}, denial{404, "user_not_found",
-                       "no user " + username.substr(0, 64),
-                       "GET /api/v1/users lists them"}};
+    return {{},
+            denial{404, "user_not_found", "no user " + username.substr(0, 64),
+                   "GET /api/v1/users lists them"}};
   auto u = *got.value;
   if (auto why = change(u))
     return {{}, why};
-  auto st = pool.with("update_user",
-                      [&](persistence::store& db) { return db.update_user(u); });
+  auto st = pool.with(
+      "update_user", [&](persistence::store& db) { return db.update_user(u); });
   if (!st)
     return {{}, store_denial(st)};
   return {u, {}};
@@ -159,15 +164,15 @@ answer<persistence::user_row> changed_user(persistence::store_pool& pool,
 
 answer<bool> accounts::set_password(const std::string& username,
                                     const std::string& password) {
-  auto u = changed_user(pool_, username, [&](persistence::user_row& r)
-                                             -> std::optional<denial> {
-    if (auto why = password_problem(password); !why.empty())
-      return invalid(why, "pick a longer password");
-    r.password_hash = hash_password(password);
-    r.failed_logins = 0;
-    r.locked_until_ms = 0;
-    return std::nullopt;
-  });
+  auto u = changed_user(
+      pool_, username, [&](persistence::user_row& r) -> std::optional<denial> {
+        if (auto why = password_problem(password); !why.empty())
+          return invalid(why, "pick a longer password");
+        r.password_hash = hash_password(password);
+        r.failed_logins = 0;
+        r.locked_until_ms = 0;
+        return std::nullopt;
+      });
   if (!u)
     return {false, u.error};
   return signed_out(u.value, {});
@@ -175,13 +180,14 @@ answer<bool> accounts::set_password(const std::string& username,
 
 answer<bool> accounts::set_role(const std::string& username,
                                 const std::string& role) {
-  auto u = changed_user(pool_, username, [&](persistence::user_row& r)
-                                             -> std::optional<denial> {
-    if (!is_role(role))
-      return invalid("unknown role", "use admin, operator, author or viewer");
-    r.role = role;
-    return std::nullopt;
-  });
+  auto u = changed_user(
+      pool_, username, [&](persistence::user_row& r) -> std::optional<denial> {
+        if (!is_role(role))
+          return invalid("unknown role",
+                         "use admin, operator, author or viewer");
+        r.role = role;
+        return std::nullopt;
+      });
   if (!u)
     return {false, u.error};
   return signed_out(u.value, {});
@@ -189,13 +195,13 @@ answer<bool> accounts::set_role(const std::string& username,
 
 answer<bool> accounts::set_disabled(const std::string& username,
                                     bool disabled) {
-  auto u = changed_user(pool_, username, [&](persistence::user_row& r)
-                                             -> std::optional<denial> {
-    r.disabled = disabled;
-    if (!disabled)
-      r.locked_until_ms = 0;
-    return std::nullopt;
-  });
+  auto u = changed_user(pool_, username,
+                        [&](persistence::user_row& r) -> std::optional<denial> {
+                          r.disabled = disabled;
+                          if (!disabled)
+                            r.locked_until_ms = 0;
+                          return std::nullopt;
+                        });
   if (!u)
     return {false, u.error};
   return signed_out(u.value, {});
@@ -210,8 +216,8 @@ answer<std::vector<persistence::user_row>> accounts::users() {
 }
 
 answer<std::int64_t> accounts::user_count() {
-  auto got = pool_.with("count_users",
-                        [](persistence::store& db) { return db.count_users(); });
+  auto got = pool_.with(
+      "count_users", [](persistence::store& db) { return db.count_users(); });
   if (!got)
     return {0, store_denial(got.st)};
   return {got.value, {}};
@@ -219,19 +225,21 @@ answer<std::int64_t> accounts::user_count() {
 
 answer<totp_enrolment> accounts::enrol_totp(const principal& who) {
   if (!who.api_key_id.empty())
-    return {{}, denial{400, "not_a_session", "an API key cannot enrol 2FA",
-                       "sign in with the user's password"}};
+    return {{},
+            denial{400, "not_a_session", "an API key cannot enrol 2FA",
+                   "sign in with the user's password"}};
   totp_enrolment out;
-  auto u = changed_user(pool_, who.username, [&](persistence::user_row& r)
-                                                 -> std::optional<denial> {
-    if (r.totp_confirmed)
-      return denial{409, "totp_enrolled", "2FA is already on",
-                    "ask an admin to reset it"};
-    r.totp_secret = new_totp_secret();
-    out = {r.totp_secret,
-           otpauth_uri(settings_.totp_issuer, r.username, r.totp_secret)};
-    return std::nullopt;
-  });
+  auto u = changed_user(
+      pool_, who.username,
+      [&](persistence::user_row& r) -> std::optional<denial> {
+        if (r.totp_confirmed)
+          return denial{409, "totp_enrolled", "2FA is already on",
+                        "ask an admin to reset it"};
+        r.totp_secret = new_totp_secret();
+        out = {r.totp_secret,
+               otpauth_uri(settings_.totp_issuer, r.username, r.totp_secret)};
+        return std::nullopt;
+      });
   if (!u)
     return {{}, u.error};
   return {out, {}};
@@ -239,22 +247,23 @@ answer<totp_enrolment> accounts::enrol_totp(const principal& who) {
 
 answer<bool> accounts::confirm_totp(const principal& who,
                                     const std::string& code) {
-  auto u = changed_user(pool_, who.username, [&](persistence::user_row& r)
-                                                 -> std::optional<denial> {
-    if (r.totp_secret.empty() || r.totp_confirmed)
-      return denial{409, "totp_not_pending", "no 2FA enrolment is pending",
-                    "POST /api/v1/auth/totp/enrol first"};
-    if (!totp_step_of(r.totp_secret, code, persistence::now_ms() / 1000))
-      return denial{401, "invalid_totp", "the TOTP code is wrong",
-                    "use the current code of your authenticator"};
-    r.totp_confirmed = true;
-    return std::nullopt;
-  });
+  auto u = changed_user(
+      pool_, who.username,
+      [&](persistence::user_row& r) -> std::optional<denial> {
+        if (r.totp_secret.empty() || r.totp_confirmed)
+          return denial{409, "totp_not_pending", "no 2FA enrolment is pending",
+                        "POST /api/v1/auth/totp/enrol first"};
+        if (!totp_step_of(r.totp_secret, code, persistence::now_ms() / 1000))
+          return denial{401, "invalid_totp", "the TOTP code is wrong",
+                        "use the current code of your authenticator"};
+        r.totp_confirmed = true;
+        return std::nullopt;
+      });
   if (!u)
     return {false, u.error};
   // The confirming code is spent: it cannot sign in as well.
-  if (auto step = totp_step_of(u.value.totp_secret, code,
-                               persistence::now_ms() / 1000))
+  if (auto step =
+          totp_step_of(u.value.totp_secret, code, persistence::now_ms() / 1000))
     (void)pool_.with("use_totp_step", [&](persistence::store& db) {
       return db.use_totp_step(u.value.id, *step);
     });
@@ -267,25 +276,32 @@ answer<new_api_key> accounts::create_api_key(const principal& owner,
                                              const std::string& role,
                                              std::int64_t expires_at_ms) {
   if (name.size() > 128)
-    return {{}, invalid("a key's name has at most 128 characters",
-                        "shorten it")};
+    return {{},
+            invalid("a key's name has at most 128 characters", "shorten it")};
   if (!is_role(role))
-    return {{}, invalid("unknown role", "use admin, operator, author or "
-                                        "viewer")};
+    return {{},
+            invalid("unknown role", "use admin, operator, author or "
+                                    "viewer")};
   if (!role_covers(owner.role, role))
-    return {{}, denial{403, "forbidden",
-                       "a key cannot have a role above its owner's (" +
-                           owner.role + ")",
-                       "ask for a lower role"}};
+    return {{},
+            denial{403, "forbidden",
+                   "a key cannot have a role above its owner's (" + owner.role +
+                       ")",
+                   "ask for a lower role"}};
   auto now = persistence::now_ms();
   if (expires_at_ms != 0 && expires_at_ms <= now)
     return {{}, invalid("expires_at is in the past", "give a later time")};
   new_api_key out;
   auto prefix = random_token(9); // 12 characters
   out.key = std::string{key_mark} + prefix + "_" + random_token(32);
-  out.row = {"k-" + random_token(9), prefix, sha256_hex(out.key),
-             owner.user_id,          name,   role,
-             now,                    expires_at_ms};
+  out.row = {"k-" + random_token(9),
+             prefix,
+             sha256_hex(out.key),
+             owner.user_id,
+             name,
+             role,
+             now,
+             expires_at_ms};
   auto st = pool_.with("create_api_key", [&](persistence::store& db) {
     return db.create_api_key(out.row);
   });
@@ -296,8 +312,8 @@ answer<new_api_key> accounts::create_api_key(const principal& owner,
 
 answer<std::vector<persistence::api_key_row>>
 accounts::api_keys(const principal& who) {
-  auto mine = role_permits(who.role, permission::manage_users) ? ""
-                                                                : who.user_id;
+  auto mine =
+      role_permits(who.role, permission::manage_users) ? "" : who.user_id;
   auto got = pool_.with("list_api_keys", [&](persistence::store& db) {
     return db.list_api_keys(mine);
   });
@@ -332,8 +348,9 @@ answer<bool> accounts::revoke_api_key(const principal& by,
 answer<std::string> accounts::rotate_signing_key() {
   persistence::signing_key_row k{random_token(6), random_token(32),
                                  persistence::now_ms()};
-  auto st = pool_.with("add_signing_key",
-                       [&](persistence::store& db) { return db.add_signing_key(k); });
+  auto st = pool_.with("add_signing_key", [&](persistence::store& db) {
+    return db.add_signing_key(k);
+  });
   if (!st)
     return {{}, store_denial(st)};
   (void)keys(true);

@@ -14,7 +14,6 @@ namespace hishamos::security {
 
 namespace {
 
-
 std::int64_t now_s() { return persistence::now_ms() / 1000; }
 
 denial unauthenticated(std::string message) {
@@ -54,16 +53,16 @@ std::vector<signing_key> accounts::keys(bool reload) {
     if (!keys_.empty() && (!reload || now - keys_loaded_ms_ < 1000))
       return keys_;
   }
-  auto rows = pool_.with("signing_keys", [](persistence::store& db) {
-    return db.signing_keys();
-  });
+  auto rows = pool_.with(
+      "signing_keys", [](persistence::store& db) { return db.signing_keys(); });
   if (rows && rows.value.empty()) {
     persistence::signing_key_row k{random_token(6), random_token(32), now};
     if (pool_.with("add_signing_key", [&](persistence::store& db) {
           return db.add_signing_key(k);
         }))
-      rows = pool_.with("signing_keys",
-                        [](persistence::store& db) { return db.signing_keys(); });
+      rows = pool_.with("signing_keys", [](persistence::store& db) {
+        return db.signing_keys();
+      });
   }
   std::lock_guard lock{mutex_};
   if (rows) {
@@ -148,14 +147,16 @@ answer<session_tokens> accounts::login(const std::string& username,
     if (!fresh)
       return {{}, store_denial(fresh.st)};
     if (!fresh.value)
-      return {{}, failed_sign_in(u, "totp_replayed",
-                                 "this TOTP code was used already")};
+      return {{},
+              failed_sign_in(u, "totp_replayed",
+                             "this TOTP code was used already")};
   }
   if (u.failed_logins > 0) {
     auto reset = u;
     reset.failed_logins = 0;
-    (void)pool_.with("update_user",
-                     [&](persistence::store& db) { return db.update_user(reset); });
+    (void)pool_.with("update_user", [&](persistence::store& db) {
+      return db.update_user(reset);
+    });
   }
   return open_session(u, random_token(16));
 }
@@ -174,8 +175,8 @@ answer<session_tokens> accounts::open_session(const persistence::user_row& u,
   });
   if (!st)
     return {{}, store_denial(st)};
-  principal who{u.id, u.username, u.role, family, "",
-                u.role == "admin" && !u.totp_confirmed};
+  principal who{u.id,   u.username, u.role,
+                family, "",         u.role == "admin" && !u.totp_confirmed};
   access_claims claims{u.id, u.username, u.role, family};
   claims.must_enrol_totp = who.must_enrol_totp;
   session_tokens out{
@@ -208,8 +209,9 @@ answer<session_tokens> accounts::refresh(const std::string& token) {
     });
     std::lock_guard lock{mutex_};
     live_sessions_.erase(row.family);
-    return {{}, unauthenticated("the refresh token was used already or "
-                                "revoked; its session is ended")};
+    return {{},
+            unauthenticated("the refresh token was used already or "
+                            "revoked; its session is ended")};
   }
   if (row.expires_at_ms <= now)
     return {{}, unauthenticated("the refresh token has expired")};
@@ -225,8 +227,7 @@ answer<session_tokens> accounts::refresh(const std::string& token) {
 
 answer<bool> accounts::logout(const principal& who) {
   if (who.session.empty())
-    return {false, denial{400, "no_session",
-                          "an API key has no session to end",
+    return {false, denial{400, "no_session", "an API key has no session to end",
                           "revoke the key: DELETE /api/v1/api-keys/{id}"}};
   auto st = pool_.with("revoke_refresh_family", [&](persistence::store& db) {
     return db.revoke_refresh_family(who.session, persistence::now_ms());
@@ -246,8 +247,9 @@ answer<principal> accounts::authenticate(const std::string& authorization,
     return {{}, unauthenticated("this route needs a credential")};
   constexpr std::string_view bearer = "Bearer ";
   if (authorization.compare(0, bearer.size(), bearer) != 0)
-    return {{}, unauthenticated("the Authorization header is not a Bearer "
-                                "token")};
+    return {{},
+            unauthenticated("the Authorization header is not a Bearer "
+                            "token")};
   auto token = authorization.substr(bearer.size());
   // An API key may come as a bearer token too: scrapers such as
   // Prometheus send Authorization only.
@@ -257,9 +259,10 @@ answer<principal> accounts::authenticate(const std::string& authorization,
 }
 
 answer<principal> accounts::by_token(const std::string& token) {
-  auto checked = verify_access_token(token, keys(false), settings_.tokens,
-                                     now_s());
-  if (!checked.claims && checked.problem == "the token's signing key is unknown")
+  auto checked =
+      verify_access_token(token, keys(false), settings_.tokens, now_s());
+  if (!checked.claims &&
+      checked.problem == "the token's signing key is unknown")
     checked = verify_access_token(token, keys(true), settings_.tokens, now_s());
   if (!checked.claims)
     return {{}, unauthenticated(checked.problem)};
@@ -284,8 +287,8 @@ answer<principal> accounts::by_token(const std::string& token) {
       live_sessions_.clear();
     live_sessions_[c.session] = now;
   }
-  principal who{c.user_id, c.username, c.role, c.session, "",
-                c.must_enrol_totp};
+  principal who{c.user_id, c.username, c.role,
+                c.session, "",         c.must_enrol_totp};
   return {who, {}};
 }
 

@@ -37,8 +37,8 @@ template <class T> struct answer {
 struct auth_settings {
   token_settings tokens;
   std::int64_t refresh_ttl_s = 30 * 86400;
-  int lockout_after = 5;         ///< Failed passwords or codes in a row.
-  std::int64_t lockout_s = 900;  ///< How long the account then stays locked.
+  int lockout_after = 5;        ///< Failed passwords or codes in a row.
+  std::int64_t lockout_s = 900; ///< How long the account then stays locked.
   std::string totp_issuer = "HishamOS";
 };
 
@@ -96,9 +96,10 @@ public:
 
   /// A key with `role` (at most the owner's) for `owner`; expires_at_ms 0 =
   /// never.
-  [[nodiscard]] answer<new_api_key>
-  create_api_key(const principal& owner, const std::string& name,
-                 const std::string& role, std::int64_t expires_at_ms);
+  [[nodiscard]] answer<new_api_key> create_api_key(const principal& owner,
+                                                   const std::string& name,
+                                                   const std::string& role,
+                                                   std::int64_t expires_at_ms);
   /// The keys `who` may see: an admin's are everyone's.
   [[nodiscard]] answer<std::vector<persistence::api_key_row>>
   api_keys(const principal& who);
@@ -135,7 +136,7 @@ private:
     principal who;
     std::int64_t checked_ms;
   };
-  std::map<std::string, cached> key_cache_;     ///< By key hash.
+  std::map<std::string, cached> key_cache_;           ///< By key hash.
   std::map<std::string, std::int64_t> live_sessions_; ///< Family: checked.
 };
 

@@ -66,9 +66,10 @@ std::optional<std::string> base64url_decode(const std::string& text) {
     return std::nullopt;
   std_text.append(pad, '=');
   std::string out(std_text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(std_text.data()),
-                          static_cast<int>(std_text.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(std_text.data()),
+                      static_cast<int>(std_text.size()));
   if (n < 0)
     return std::nullopt;
   out.resize(static_cast<size_t>(n) - pad); // DecodeBlock counts the padding.
@@ -76,7 +77,8 @@ std::optional<std::string> base64url_decode(const std::string& text) {
 }
 
 bool constant_time_equal(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 } // namespace hishamos::security

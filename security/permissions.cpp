@@ -7,10 +7,10 @@ namespace hishamos::security {
 namespace {
 
 constexpr permission all[] = {
-    permission::authenticated,   permission::read,
-    permission::run_execution,   permission::approve_budget,
-    permission::rate_result,     permission::create_workflow,
-    permission::manage_users,    permission::read_audit};
+    permission::authenticated, permission::read,
+    permission::run_execution, permission::approve_budget,
+    permission::rate_result,   permission::create_workflow,
+    permission::manage_users,  permission::read_audit};
 
 bool in(permission p, std::initializer_list<permission> xs) {
   for (auto x : xs)
@@ -23,17 +23,28 @@ bool in(permission p, std::initializer_list<permission> xs) {
 
 const char* to_string(permission p) {
   switch (p) {
-    case permission::undeclared: return "undeclared";
-    case permission::open: return "open";
-    case permission::sign_in: return "sign_in";
-    case permission::authenticated: return "authenticated";
-    case permission::read: return "read";
-    case permission::run_execution: return "run_execution";
-    case permission::approve_budget: return "approve_budget";
-    case permission::rate_result: return "rate_result";
-    case permission::create_workflow: return "create_workflow";
-    case permission::manage_users: return "manage_users";
-    case permission::read_audit: return "read_audit";
+  case permission::undeclared:
+    return "undeclared";
+  case permission::open:
+    return "open";
+  case permission::sign_in:
+    return "sign_in";
+  case permission::authenticated:
+    return "authenticated";
+  case permission::read:
+    return "read";
+  case permission::run_execution:
+    return "run_execution";
+  case permission::approve_budget:
+    return "approve_budget";
+  case permission::rate_result:
+    return "rate_result";
+  case permission::create_workflow:
+    return "create_workflow";
+  case permission::manage_users:
+    return "manage_users";
+  case permission::read_audit:
+    return "read_audit";
   }
   return "undeclared";
 }

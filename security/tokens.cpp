@@ -77,7 +77,9 @@ verified_token verify_access_token(const std::string& token,
                                    const std::vector<signing_key>& keys,
                                    const token_settings& s,
                                    std::int64_t now_s) {
-  auto fail = [](std::string why) { return verified_token{{}, std::move(why)}; };
+  auto fail = [](std::string why) {
+    return verified_token{{}, std::move(why)};
+  };
   if (token.size() > 4096)
     return fail("the token is longer than 4096 characters");
   auto header = header_of(token);

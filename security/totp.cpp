@@ -93,8 +93,9 @@ std::optional<std::int64_t> totp_step_of(const std::string& secret_base32,
 std::string totp_code(const std::string& secret_base32, std::int64_t now_s) {
   auto raw = raw_secret(secret_base32);
   char out[digits + 1] = {};
-  if (raw.empty() || oath_totp_generate(raw.data(), raw.size(), now_s,
-                                        step_seconds, 0, digits, out) != OATH_OK)
+  if (raw.empty() ||
+      oath_totp_generate(raw.data(), raw.size(), now_s, step_seconds, 0, digits,
+                         out) != OATH_OK)
     return {};
   return out;
 }

@@ -62,14 +62,13 @@ int main(int argc, char** argv) {
     auto* cmd = user->add_subcommand(
         action, std::string{action} == "add"
                     ? "add a user (password on standard input)"
-                    : std::string{action} == "passwd"
-                          ? "set a user's password (on standard input)"
-                          : std::string{action} + " users");
+                : std::string{action} == "passwd"
+                    ? "set a user's password (on standard input)"
+                    : std::string{action} + " users");
     if (std::string{action} != "list")
       cmd->add_option("username", users.username, "username")->required();
     if (std::string{action} == "add")
-      cmd->add_option("--role", users.role,
-                      "admin, operator, author or viewer")
+      cmd->add_option("--role", users.role, "admin, operator, author or viewer")
           ->required();
     cmd->add_option("--config", users.config_file, "node config file");
     add_common(cmd);

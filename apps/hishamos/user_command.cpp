@@ -109,8 +109,8 @@ int user_command(const user_options& u, const common_options& opts) {
       return bad_input;
     }
     security::principal who{found->id, found->username, found->role};
-    auto got = accounts.create_api_key(who, u.key_name,
-                                       u.role.empty() ? found->role : u.role, 0);
+    auto got = accounts.create_api_key(
+        who, u.key_name, u.role.empty() ? found->role : u.role, 0);
     if (got)
       std::cout << got.value.key << "\n";
     return report(got);

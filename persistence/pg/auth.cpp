@@ -31,18 +31,23 @@ constexpr const char* key_columns =
     "expires_at_ms, last_used_ms, revoked_at_ms";
 
 api_key_row read_key(const pqxx::row& r) {
-  return {r[0].c_str(),           r[1].c_str(),           r[2].c_str(),
-          r[3].c_str(),           r[4].c_str(),           r[5].c_str(),
-          r[6].as<std::int64_t>(), r[7].as<std::int64_t>(),
-          r[8].as<std::int64_t>(), r[9].as<std::int64_t>()};
+  return {r[0].c_str(),
+          r[1].c_str(),
+          r[2].c_str(),
+          r[3].c_str(),
+          r[4].c_str(),
+          r[5].c_str(),
+          r[6].as<std::int64_t>(),
+          r[7].as<std::int64_t>(),
+          r[8].as<std::int64_t>(),
+          r[9].as<std::int64_t>()};
 }
 
 // The rows of a SELECT, read by `read`.
 template <class Row, class Read, class... Args>
-outcome<std::vector<Row>> select_rows(pqxx::connection& c,
-                                      const std::string& what,
-                                      const std::string& sql, Read read,
-                                      const Args&... args) {
+outcome<std::vector<Row>>
+select_rows(pqxx::connection& c, const std::string& what,
+            const std::string& sql, Read read, const Args&... args) {
   outcome<std::vector<Row>> out;
   out.st = guarded(what, [&]() -> status {
     pqxx::nontransaction tx{c};
@@ -67,8 +72,8 @@ outcome<std::int64_t> change(pqxx::connection& c, const std::string& what,
   outcome<std::int64_t> out{{}, 0};
   out.st = guarded(what, [&]() -> status {
     pqxx::work tx{c};
-    out.value = static_cast<std::int64_t>(
-        tx.exec_params(sql, args...).affected_rows());
+    out.value =
+        static_cast<std::int64_t>(tx.exec_params(sql, args...).affected_rows());
     tx.commit();
     return {};
   });
@@ -92,18 +97,18 @@ status pg_store::create_user(const user_row& u) {
 
 outcome<std::optional<user_row>>
 pg_store::find_user(const std::string& username) {
-  return first_of(select_rows<user_row>(
-      *conn_, "reading user " + username,
-      std::string{"SELECT "} + user_columns + " FROM users WHERE username = $1",
-      read_user, username));
+  return first_of(select_rows<user_row>(*conn_, "reading user " + username,
+                                        std::string{"SELECT "} + user_columns +
+                                            " FROM users WHERE username = $1",
+                                        read_user, username));
 }
 
 outcome<std::optional<user_row>>
 pg_store::find_user_by_id(const std::string& id) {
-  return first_of(select_rows<user_row>(
-      *conn_, "reading user " + id,
-      std::string{"SELECT "} + user_columns + " FROM users WHERE id = $1",
-      read_user, id));
+  return first_of(select_rows<user_row>(*conn_, "reading user " + id,
+                                        std::string{"SELECT "} + user_columns +
+                                            " FROM users WHERE id = $1",
+                                        read_user, id));
 }
 
 status pg_store::update_user(const user_row& u) {
@@ -226,11 +231,13 @@ pg_store::consume_refresh_token(const std::string& token_hash,
         token_hash);
     if (r.empty())
       return {};
-    out.value = refresh_token_row{
-        r[0][0].c_str(),           r[0][1].c_str(),
-        r[0][2].c_str(),           r[0][3].as<std::int64_t>(),
-        r[0][4].as<std::int64_t>(), r[0][5].as<std::int64_t>(),
-        r[0][6].as<std::int64_t>()};
+    out.value = refresh_token_row{r[0][0].c_str(),
+                                  r[0][1].c_str(),
+                                  r[0][2].c_str(),
+                                  r[0][3].as<std::int64_t>(),
+                                  r[0][4].as<std::int64_t>(),
+                                  r[0][5].as<std::int64_t>(),
+                                  r[0][6].as<std::int64_t>()};
     if (out.value->used_at_ms == 0)
       tx.exec_params0(
           "UPDATE refresh_tokens SET used_at_ms = $2 WHERE token_hash = $1",
@@ -297,8 +304,8 @@ outcome<bool> pg_store::record_rating(const std::string& execution_id,
       "rated_at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (execution_id, "
       "step_id, user_id) DO UPDATE SET score = EXCLUDED.score, rated_at_ms = "
       "EXCLUDED.rated_at_ms RETURNING (xmax = 0)",
-      [](const pqxx::row& r) { return r[0].as<bool>(); }, execution_id,
-      step_id, user_id, score, now_ms());
+      [](const pqxx::row& r) { return r[0].as<bool>(); }, execution_id, step_id,
+      user_id, score, now_ms());
   return {rows.st, rows && !rows.value.empty() && rows.value.front()};
 }
 

@@ -13,17 +13,10 @@ constexpr const char* user_columns =
     "created_at_ms";
 
 user_row read_user(const statement& s) {
-  return {s.text(0),
-          s.text(1),
-          s.text(2),
-          s.text(3),
-          s.integer(4) != 0,
-          s.text(5),
-          s.integer(6) != 0,
-          s.integer(7),
-          static_cast<int>(s.integer(8)),
-          s.integer(9),
-          s.integer(10)};
+  return {s.text(0),         s.text(1),         s.text(2),
+          s.text(3),         s.integer(4) != 0, s.text(5),
+          s.integer(6) != 0, s.integer(7),      static_cast<int>(s.integer(8)),
+          s.integer(9),      s.integer(10)};
 }
 
 constexpr const char* key_columns =
@@ -31,9 +24,8 @@ constexpr const char* key_columns =
     "expires_at_ms, last_used_ms, revoked_at_ms";
 
 api_key_row read_key(const statement& s) {
-  return {s.text(0),    s.text(1),    s.text(2),    s.text(3),
-          s.text(4),    s.text(5),    s.integer(6), s.integer(7),
-          s.integer(8), s.integer(9)};
+  return {s.text(0), s.text(1),    s.text(2),    s.text(3),    s.text(4),
+          s.text(5), s.integer(6), s.integer(7), s.integer(8), s.integer(9)};
 }
 
 refresh_token_row read_refresh(const statement& s) {
@@ -94,9 +86,9 @@ sqlite_store::find_user(const std::string& username) {
 
 outcome<std::optional<user_row>>
 sqlite_store::find_user_by_id(const std::string& id) {
-  statement s{db_.get(),
-              (std::string{"SELECT "} + user_columns + " FROM users WHERE id = ?")
-                  .c_str()};
+  statement s{db_.get(), (std::string{"SELECT "} + user_columns +
+                          " FROM users WHERE id = ?")
+                             .c_str()};
   s.bind(id);
   return first_of(all_rows<user_row>(s, "reading user", read_user));
 }
@@ -158,8 +150,8 @@ status sqlite_store::create_api_key(const api_key_row& k) {
   statement s{db_.get(), "INSERT OR IGNORE INTO api_keys (id, prefix, "
                          "key_hash, user_id, name, role, created_at_ms, "
                          "expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"};
-  s.bind(k.id, k.prefix, k.key_hash, k.user_id, k.name, k.role,
-         k.created_at_ms, k.expires_at_ms);
+  s.bind(k.id, k.prefix, k.key_hash, k.user_id, k.name, k.role, k.created_at_ms,
+         k.expires_at_ms);
   auto n = run(db_.get(), s, "creating an API key");
   if (n && n.value == 0)
     return {errc::conflict, "an API key with prefix " + k.prefix + " exists"};
@@ -226,9 +218,8 @@ sqlite_store::consume_refresh_token(const std::string& token_hash,
     out.value = found.value;
     if (out.value->used_at_ms != 0)
       return {};
-    statement mark{db_.get(),
-                   "UPDATE refresh_tokens SET used_at_ms = ? WHERE "
-                   "token_hash = ?"};
+    statement mark{db_.get(), "UPDATE refresh_tokens SET used_at_ms = ? WHERE "
+                              "token_hash = ?"};
     mark.bind(at_ms, token_hash);
     return run(db_.get(), mark, "using a refresh token").st;
   });

@@ -124,8 +124,7 @@ TEST_CASE("a refresh token is consumed once; a family and a user's sessions "
   CHECK(db->session_revoked("other").value);
 }
 
-TEST_CASE("signing keys are kept oldest first and added once",
-          ROLE("auth")) {
+TEST_CASE("signing keys are kept oldest first and added once", ROLE("auth")) {
   fresh_store fresh;
   auto db = fresh.open();
   CHECK(db->signing_keys().value.empty());

@@ -24,9 +24,7 @@ const signing_key key{"k1", std::string(32, 'a')};
 const token_settings settings{};
 constexpr std::int64_t now = 1'800'000'000;
 
-access_claims claims() {
-  return {"u-1", "ada", "operator", "session-1"};
-}
+access_claims claims() { return {"u-1", "ada", "operator", "session-1"}; }
 
 std::string hs256(const std::string& secret, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -41,8 +39,8 @@ std::string hs256(const std::string& secret, const std::string& data) {
 // `secret` by HMAC-SHA256 ("" = no signature).
 std::string forged(const json& header, const json& payload,
                    const std::string& secret) {
-  auto head = base64url_encode(header.dump()) + "." +
-              base64url_encode(payload.dump());
+  auto head =
+      base64url_encode(header.dump()) + "." + base64url_encode(payload.dump());
   return head + "." + (secret.empty() ? "" : hs256(secret, head));
 }
 
@@ -151,8 +149,8 @@ TEST_CASE("forged, altered, expired and misaddressed tokens are refused",
   SECTION("missing a claim") {
     auto bare = payload;
     bare.erase("sid");
-    CHECK(problem(forged({{"alg", "HS256"}, {"kid", "k1"}}, bare, key.secret)) ==
-          "the token lacks a required claim");
+    CHECK(problem(forged({{"alg", "HS256"}, {"kid", "k1"}}, bare,
+                         key.secret)) == "the token lacks a required claim");
   }
   SECTION("not a JWT at all") {
     CHECK(problem("hello") == "the token is not a JWT");
@@ -168,7 +166,7 @@ TEST_CASE("TOTP codes follow RFC 6238 and are accepted one step either side",
   CHECK(totp_code(secret, 59) == "287082");
   CHECK(totp_code(secret, 1111111109) == "081804");
   CHECK(totp_step_of(secret, "287082", 59) == 1);
-  CHECK(totp_step_of(secret, "287082", 89) == 1);  // a step later
+  CHECK(totp_step_of(secret, "287082", 89) == 1);     // a step later
   CHECK(totp_step_of(secret, "287082", 30 * 0) == 1); // a step earlier
   CHECK_FALSE(totp_step_of(secret, "287082", 59 + 90));
   CHECK_FALSE(totp_step_of(secret, "287083", 59));
@@ -196,13 +194,15 @@ TEST_CASE("each role may do what the design grants it and nothing else; an "
       {"admin",
        {p::authenticated, p::read, p::run_execution, p::approve_budget,
         p::rate_result, p::create_workflow, p::manage_users, p::read_audit}}};
-  const std::vector<p> all{p::authenticated,  p::read,         p::run_execution,
-                           p::approve_budget, p::rate_result,  p::create_workflow,
-                           p::manage_users,   p::read_audit};
+  const std::vector<p> all{p::authenticated, p::read,
+                           p::run_execution, p::approve_budget,
+                           p::rate_result,   p::create_workflow,
+                           p::manage_users,  p::read_audit};
   for (const auto& [role, granted] : grants)
     for (auto x : all) {
       INFO(role << " " << to_string(x));
-      bool expected = std::find(granted.begin(), granted.end(), x) != granted.end();
+      bool expected =
+          std::find(granted.begin(), granted.end(), x) != granted.end();
       CHECK(role_permits(role, x) == expected);
     }
   for (const char* role : {"admin", "viewer", "nobody", ""})
