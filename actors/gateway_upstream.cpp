@@ -192,6 +192,10 @@ void answered(gateway_self* self, std::uint64_t id,
   auto& pc = it->second;
   const auto& name = provider_name(pc);
   const auto& ps = st.cfg.providers.at(name);
+  // Redacted before parsing: the error message keeps only an excerpt of
+  // the body, and a key cut by the excerpt would no longer be found.
+  res.body = providers::redact(std::move(res.body), pc.api_key);
+  res.error = providers::redact(std::move(res.error), pc.api_key);
   auto r = providers::parse_response(ps.type, res);
   r.text = providers::redact(std::move(r.text), pc.api_key);
   pc.api_key.clear();

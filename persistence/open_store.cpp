@@ -1,19 +1,14 @@
 #include "persistence/open_store.hpp"
 
+#include "model/redaction.hpp"
+
 #include "persistence/pg/pg_store.hpp"
 #include "persistence/sqlite/sqlite_store.hpp"
 
 namespace hishamos::persistence {
 
 std::string redact_url(const std::string& url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos)
-    return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at)
-    return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  return model::redact_url(url);
 }
 
 outcome<std::unique_ptr<store>> open_store(const std::string& url) {

@@ -1,5 +1,7 @@
 #include "providers/redis_cache.hpp"
 
+#include "model/redaction.hpp"
+
 #include <tuple>
 #include <vector>
 
@@ -63,7 +65,9 @@ return 0
 
 model::result<redis_address> parse_redis_url(const std::string& url) {
   auto bad = [&](const std::string& why) {
-    return model::problem{"", 0, "", "cache.redis_url '" + url + "': " + why,
+    return model::problem{"", 0, "",
+                          "cache.redis_url '" + model::redact_url(url) +
+                              "': " + why,
                           "write redis://host:port/db"};
   };
   if (url.rfind("redis://", 0) != 0)

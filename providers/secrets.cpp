@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
+
+#include <openssl/evp.h>
 
 namespace hishamos::providers {
 
@@ -49,12 +52,57 @@ model::result<std::string> resolve_secret(const std::string& reference,
                         "write env://NAME or secret://NAME");
 }
 
+namespace {
+
+std::string mask_all(std::string text, const std::string& needle) {
+  if (needle.size() < 4)
+    return text;
+  for (auto at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + 3))
+    text.replace(at, needle.size(), "***");
+  return text;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+// The forms an upstream may echo a key in: as it is, base64 (padded or
+// not), base64url, percent-encoded.
+std::vector<std::string> echoed_forms(const std::string& secret) {
+  auto b64 = base64(secret);
+  auto unpadded = b64;
+  while (!unpadded.empty() && unpadded.back() == '=')
+    unpadded.pop_back();
+  auto url = unpadded;
+  for (auto& c : url)
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string percent;
+  for (unsigned char c : secret) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      percent += static_cast<char>(c);
+    } else {
+      percent += '%';
+      percent += hex[c >> 4];
+      percent += hex[c & 15];
+    }
+  }
+  return {secret, b64, unpadded, url, percent};
+}
+
+} // namespace
+
 std::string redact(std::string text, const std::string& secret) {
   if (secret.size() < 4)
     return text;
-  for (auto at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at + 3))
-    text.replace(at, secret.size(), "***");
+  for (const auto& form : echoed_forms(secret))
+    text = mask_all(std::move(text), form);
   return text;
 }
 

@@ -17,8 +17,9 @@ namespace hishamos::providers {
 resolve_secret(const std::string& reference, const std::string& secrets_dir);
 
 /// `text` with every occurrence of `secret` (when it is at least 4
-/// characters long) replaced by "***": for upstream error bodies that echo
-/// the key back.
+/// characters long) replaced by "***", as it is and base64-, base64url- or
+/// percent-encoded: for upstream answers that echo the key back. Redact
+/// before cutting a text to length (a key cut in two is not found).
 [[nodiscard]] std::string redact(std::string text, const std::string& secret);
 
 } // namespace hishamos::providers

@@ -252,3 +252,26 @@ TEST_CASE("db without a subcommand exits 2 with usage help", "[cli]") {
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out + r.err, Catch::Contains("optimize"));
 }
+
+TEST_CASE("a password in a store or Redis URL is masked in start-up errors, "
+          "in every form the URL carries it",
+          "[cli][secrets]") {
+  test::temp_dir dir;
+  for (const std::string url :
+       {"postgresql://ada:s3cretpw1@127.0.0.1:1/h",
+        "postgresql://ada@127.0.0.1:1/h?password=s3cretpw1"}) {
+    auto r = run_hishamos({"migrate", "--store", url});
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find("s3cretpw1") == std::string::npos);
+    CHECK(r.out.find("s3cretpw1") == std::string::npos);
+    CHECK(r.err.find("***") != std::string::npos);
+  }
+  auto config = dir.write("node.yaml", "cache: {redis_url: 'redis://:s3cretpw1@"
+                                       "127.0.0.1:6379/notadb'}\n");
+  auto r = run_hishamos({"node", "--config", config, "--store",
+                         "sqlite:" + (dir / "s.db")});
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("s3cretpw1") == std::string::npos);
+}

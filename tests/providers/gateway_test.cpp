@@ -326,6 +326,40 @@ TEST_CASE("the api key never appears in answers or logs, even when the "
   CHECK(f.logs.str().find(test_key) == std::string::npos);
 }
 
+TEST_CASE("a key echoed where the error message is cut, or echoed in "
+          "base64, leaves no part of it in the answer",
+          "[providers][secrets]") {
+  gateway_fixture f{[](actors::gateway_settings& gs) {
+    gs.providers["primary"].max_retries = 0;
+  }};
+  auto leaks = [](const std::string& text, const std::string& secret) {
+    for (size_t at = 0; at + 8 <= secret.size(); ++at)
+      if (text.find(secret.substr(at, 8)) != std::string::npos)
+        return true;
+    return false;
+  };
+  SECTION("at byte 180 of the body, past the excerpt's cut") {
+    test::scripted_reply s{kind::echo_auth};
+    s.size = 180 - std::string{"{\"error\": {\"message\": \""}.size() -
+             std::string{"Incorrect API key provided: "}.size();
+    f.server.script({s});
+    auto a = f.ask(f.call());
+    CHECK_FALSE(a.ok);
+    INFO(a.text);
+    CHECK_FALSE(leaks(a.text, test_key));
+  }
+  SECTION("base64-encoded") {
+    test::scripted_reply s{kind::echo_auth};
+    s.body = "base64";
+    f.server.script({s});
+    auto a = f.ask(f.call());
+    CHECK_FALSE(a.ok);
+    INFO(a.text);
+    CHECK_THAT(a.text, Catch::Contains("***"));
+    CHECK_FALSE(leaks(a.text, test::base64(test_key)));
+  }
+}
+
 TEST_CASE("a key reference that does not resolve fails the call naming the "
           "reference",
           "[providers][secrets]") {

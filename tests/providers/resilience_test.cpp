@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "model/redaction.hpp"
+
 #include <cstdlib>
 #include <random>
 
@@ -131,6 +133,35 @@ TEST_CASE("secrets resolve from the environment and the secrets directory; "
   CHECK_FALSE(resolve_secret("secret://../etc/passwd", "/tmp"));
   CHECK_FALSE(resolve_secret("sk-plain-key", "/tmp"));
   CHECK(redact("bad key sk-test-123456!", "sk-test-123456") == "bad key ***!");
+}
+
+TEST_CASE("a key is redacted as it is and base64-, base64url- and "
+          "percent-encoded",
+          "[providers][unit][secrets]") {
+  const std::string key = "sk-a+b/c?d=e";
+  CHECK(redact("plain sk-a+b/c?d=e.", key) == "plain ***.");
+  CHECK(redact("b64 c2stYStiL2M/ZD1l.", key) == "b64 ***.");
+  CHECK(redact("b64url c2stYStiL2M_ZD1l.", key) == "b64url ***.");
+  CHECK(redact("pct sk-a%2Bb%2Fc%3Fd%3De.", key) == "pct ***.");
+  CHECK(redact("padded " + std::string{"c2stMTIzNA=="}, "sk-1234") ==
+        "padded ***");
+}
+
+TEST_CASE("passwords are masked in every form a URL carries one",
+          "[unit][secrets]") {
+  using hishamos::model::redact_url;
+  CHECK(redact_url("postgresql://ada:s3cret@db:5432/h") ==
+        "postgresql://ada:***@db:5432/h");
+  CHECK(redact_url("postgresql://ada@db/h?password=s3cret&sslmode=require") ==
+        "postgresql://ada@db/h?password=***&sslmode=require");
+  CHECK(redact_url("postgresql://db/h?sslmode=require&PASSWORD=s3cret") ==
+        "postgresql://db/h?sslmode=require&PASSWORD=***");
+  CHECK(redact_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0");
+  CHECK(redact_url("redis://user:s3cret@cache:6379/0?token=t0k") ==
+        "redis://user:***@cache:6379/0?token=***");
+  CHECK(redact_url("postgresql://ada:p@ss@db/h") == "postgresql://ada:***@db/h");
+  CHECK(redact_url("sqlite:var/h.db") == "sqlite:var/h.db");
+  CHECK(redact_url("postgresql://ada@db/h") == "postgresql://ada@db/h");
 }
 
 TEST_CASE("the L1 cache stays within its byte bound, dropping the least "

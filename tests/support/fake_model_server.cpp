@@ -1,10 +1,22 @@
 #include "tests/support/fake_model_server.hpp"
 
+#include <openssl/evp.h>
+
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
 namespace hishamos::test {
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
 
 namespace {
 
@@ -132,9 +144,14 @@ void fake_model_server::handle(const httplib::Request& req,
     auto key = req.has_header("Authorization")
                    ? req.get_header_value("Authorization")
                    : req.get_header_value("x-api-key");
+    if (key.rfind("Bearer ", 0) == 0)
+      key = key.substr(7);
+    if (r.body == "base64")
+      key = base64(key);
     res.status = 401;
-    res.set_content("{\"error\": {\"message\": \"Incorrect API key provided: " +
-                        key + "\"}}",
+    // `size` spaces first: the key then sits where a cut message ends.
+    res.set_content("{\"error\": {\"message\": \"" + std::string(r.size, ' ') +
+                        "Incorrect API key provided: " + key + "\"}}",
                     "application/json");
     return;
   }

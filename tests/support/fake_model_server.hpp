@@ -26,7 +26,8 @@ struct scripted_reply {
     drop,      ///< headers, then the connection closes mid-body
     malformed, ///< 200 with a body that is not JSON
     huge,      ///< 200 with `size` bytes
-    echo_auth, ///< 401 whose error quotes the key it was sent
+    echo_auth, ///< 401 whose error quotes the key it was sent (after `size`
+               ///< spaces; base64-encoded when `body` is "base64")
   };
   kind what = kind::answer;
   int status = 200;
@@ -66,5 +67,8 @@ private:
   std::deque<scripted_reply> script_;
   std::vector<recorded_request> seen_;
 };
+
+/// Standard base64 (what a provider may echo a key as).
+std::string base64(const std::string& bytes);
 
 } // namespace hishamos::test
