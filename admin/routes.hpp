@@ -16,6 +16,8 @@ struct server_core;
 /// /api/v1/auth/... (login, refresh, logout, me, 2FA, first setup),
 /// /api/v1/users and /api/v1/api-keys.
 void add_auth_routes(router& r, server_core& core);
+/// GET /api/v1/audit and /api/v1/audit/verify.
+void add_audit_routes(router& r, server_core& core);
 
 /// /health, /ready, /metrics, /api/v1/nodes, /api/v1/locks.
 void add_cluster_routes(router& r, node& n);

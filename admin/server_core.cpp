@@ -29,11 +29,13 @@ persistence::pool_options auth_pool_options() {
 
 server_core::server_core(node& node, config::http_limits l)
     : n(node), limits(l), auth_pool(store_of(node), auth_pool_options()),
-      accounts(auth_pool), workers(l.workers, static_cast<size_t>(l.queue)),
+      accounts(auth_pool), audits(auth_pool),
+      workers(l.workers, static_cast<size_t>(l.queue)),
       limiter(l.requests_per_second) {
   if (auto users = accounts.user_count(); users && users.value == 0)
     setup_secret = security::random_token(24);
   add_auth_routes(routes, *this);
+  add_audit_routes(routes, *this);
   add_cluster_routes(routes, n);
   add_execution_routes(routes, n);
   add_workflow_routes(routes, n);
@@ -60,6 +62,8 @@ bool server_core::run(request req, std::function<void(response)> done) {
     auto t0 = std::chrono::steady_clock::now();
     auto route = routes.pattern_of(req);
     auto denied = refused(req);
+    if (!denied)
+      denied = unaudited(req, route);
     auto res = denied ? std::move(*denied) : routes.dispatch(req);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     n.record_http(route.empty() ? "unmatched" : route, req.method, res.status,
@@ -112,6 +116,33 @@ std::optional<response> server_core::refused(request& req) {
          {{"needs", security::to_string(*needs)},
           {"fix", "ask an admin for a role that may"}}});
   return std::nullopt;
+}
+
+std::optional<response> server_core::unaudited(const request& req,
+                                               const std::string& route) {
+  if (req.method == "GET" || req.who.user_id.empty())
+    return std::nullopt;
+  nlohmann::json details{{"route", route},
+                         {"client", req.remote_addr},
+                         {"request_id", req.request_id},
+                         {"username", req.who.username}};
+  details["path"] = bounded(req.path, 256);
+  if (!req.who.api_key_id.empty())
+    details["api_key_id"] = req.who.api_key_id;
+  auto st = audits.write({req.who.user_id, "request." + req.method,
+                          details.dump(), persistence::now_ms()});
+  if (st)
+    return std::nullopt;
+  spdlog::error("refused {} {} (request {}): its audit record cannot be "
+                "written: {}",
+                req.method, route, req.request_id, st.message);
+  auto res = error_response(
+      {503,
+       "audit_unavailable",
+       "the request is refused: its audit record cannot be written",
+       {{"fix", "retry later; /ready says when the store is back"}}});
+  res.headers["Retry-After"] = "1";
+  return res;
 }
 
 response server_core::overloaded(const std::string& why) const {

@@ -25,7 +25,7 @@ std::string redact_url(const std::string& url) {
   if (scheme != std::string::npos) {
     auto host_end = out.find_first_of("/?#", scheme + 3);
     auto at = out.rfind('@', host_end == std::string::npos ? out.size() - 1
-                                                            : host_end);
+                                                           : host_end);
     if (at != std::string::npos && at > scheme) {
       auto colon = out.find(':', scheme + 3);
       if (colon != std::string::npos && colon < at)
@@ -35,9 +35,9 @@ std::string redact_url(const std::string& url) {
   auto query = out.find('?');
   while (query != std::string::npos && query < out.size()) {
     auto end = out.find('&', query + 1);
-    auto pair = out.substr(query + 1, end == std::string::npos
-                                          ? std::string::npos
-                                          : end - query - 1);
+    auto pair =
+        out.substr(query + 1, end == std::string::npos ? std::string::npos
+                                                       : end - query - 1);
     auto eq = pair.find('=');
     if (eq != std::string::npos && is_secret_name(pair.substr(0, eq))) {
       auto value_at = query + 1 + eq + 1;

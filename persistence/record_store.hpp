@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "persistence/errors.hpp"
+#include "persistence/audit_chain.hpp"
 #include "persistence/records.hpp"
 
 namespace hishamos::persistence {
@@ -39,6 +40,12 @@ public:
   virtual outcome<std::int64_t> count_task_results() = 0;
   /// Number of audit_logs rows.
   virtual outcome<std::int64_t> count_audit_events() = 0;
+  /// Chained audit rows with ids above `after_id`, oldest first.
+  virtual outcome<std::vector<audit_row>> audit_rows(std::int64_t after_id,
+                                                     int limit) = 0;
+  virtual outcome<audit_head> audit_chain_head() = 0;
+  /// The audit log as `q` filters and pages it, newest first.
+  virtual outcome<audit_page> list_audit(const audit_query& q) = 0;
 };
 
 } // namespace hishamos::persistence

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/audit_writer.hpp"
 #include "admin/router.hpp"
 #include "admin/worker_pool.hpp"
 #include "config/node_config.hpp"
@@ -32,6 +33,8 @@ struct server_core {
   /// behind the node's own store calls.
   persistence::store_pool auth_pool;
   security::accounts accounts;
+  /// Every mutation's record, committed before the mutation runs.
+  audit_writer audits;
   /// While the store has no user: the one-time secret that creates the
   /// first admin (POST /api/v1/auth/setup); "" once one exists.
   std::string setup_secret;
@@ -51,6 +54,11 @@ struct server_core {
   /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
   /// 403).
   std::optional<response> refused(request& req);
+  /// Commits the audit record of a mutating request (any method but GET on
+  /// a route that needs a credential): nullopt when it is written, else
+  /// the 503 that refuses the request.
+  std::optional<response> unaudited(const request& req,
+                                    const std::string& route);
   /// The response for a refused request: 503 with Retry-After.
   [[nodiscard]] response overloaded(const std::string& why) const;
 };

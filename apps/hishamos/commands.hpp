@@ -30,6 +30,10 @@ int run_command(const std::string& file, const std::vector<std::string>& inputs,
 int node_command(const std::string& config_file, bool dev,
                  const common_options& opts);
 int migrate_command(const std::string& config_file, const common_options& opts);
+/// Walks the audit log's hash chain: 0 intact, 1 broken (naming the row),
+/// 2 bad input.
+int audit_verify_command(const std::string& config_file,
+                         const common_options& opts);
 /// ANALYZE and a missing-index report: 0 when every expected index is
 /// there, 1 when one is missing or invalid, 2 for bad input.
 int optimize_command(const std::string& config_file,

@@ -94,6 +94,13 @@ int main(int argc, char** argv) {
   add_common(rotate);
   rotate->callback([&users] { users.action = "rotate-key"; });
 
+  auto* audit = app.add_subcommand("audit", "the audit log");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "check the audit log's hash chain; names the first bad row");
+  audit_verify->add_option("--config", config_file, "node config file");
+  add_common(audit_verify);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +117,8 @@ int main(int argc, char** argv) {
     return run_command(file, inputs, common);
   if (*validate)
     return validate_command(file, common);
+  if (*audit)
+    return audit_verify_command(config_file, common);
   if (*user || *apikey || *auth)
     return user_command(users, common);
   if (*db)

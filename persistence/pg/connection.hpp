@@ -100,6 +100,10 @@ public:
   results_of(const std::string& execution_id) override;
   outcome<std::int64_t> count_task_results() override;
   outcome<std::int64_t> count_audit_events() override;
+  outcome<std::vector<audit_row>> audit_rows(std::int64_t after_id,
+                                             int limit) override;
+  outcome<audit_head> audit_chain_head() override;
+  outcome<audit_page> list_audit(const audit_query& q) override;
 
   // reports (pg/reports.cpp)
   outcome<execution_page>

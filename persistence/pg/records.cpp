@@ -42,19 +42,32 @@ void insert_task_results(pqxx::work& tx,
   tx.exec0(sql);
 }
 
+// Audit events join the hash chain (audit_chain.hpp): the head's row lock
+// orders writers of every node, and ids follow the head without gaps.
 void insert_audit_events(pqxx::work& tx, const std::vector<audit_event>& xs) {
   if (xs.empty())
     return;
-  std::string sql = "INSERT INTO audit_logs (user_id, action, details, "
-                    "created_at) VALUES ";
+  auto head = tx.exec1("SELECT last_id, last_hash FROM audit_chain_head WHERE "
+                       "id = 1 FOR UPDATE");
+  auto id = head[0].as<std::int64_t>();
+  std::string hash = head[1].c_str();
+  std::string sql = "INSERT INTO audit_logs (id, user_id, action, details, "
+                    "created_at, created_at_ms, prev_hash, hash) VALUES ";
   for (size_t i = 0; i < xs.size(); ++i) {
     const auto& e = xs[i];
-    sql += (i ? ",(" : "(") +
+    auto prev = hash;
+    hash = audit_hash(prev, ++id, e);
+    sql += (i ? ",(" : "(") + tx.quote(id) + "," +
            null_or(tx, e.user_id.empty(), tx.quote(e.user_id)) + "," +
            tx.quote(e.action) + "," + tx.quote(e.details) +
-           "::jsonb,to_timestamp(" + tx.quote(e.created_at_ms) + " / 1000.0))";
+           "::jsonb,to_timestamp(" + tx.quote(e.created_at_ms) + " / 1000.0)," +
+           tx.quote(e.created_at_ms) + "," + tx.quote(prev) + "," +
+           tx.quote(hash) + ")";
   }
   tx.exec0(sql);
+  tx.exec_params0("UPDATE audit_chain_head SET last_id = $1, last_hash = $2 "
+                  "WHERE id = 1",
+                  id, hash);
 }
 
 void upsert_agent_stats(pqxx::work& tx,

@@ -123,6 +123,10 @@ public:
   results_of(const std::string& execution_id) override;
   outcome<std::int64_t> count_task_results() override;
   outcome<std::int64_t> count_audit_events() override;
+  outcome<std::vector<audit_row>> audit_rows(std::int64_t after_id,
+                                             int limit) override;
+  outcome<audit_head> audit_chain_head() override;
+  outcome<audit_page> list_audit(const audit_query& q) override;
 
   // reports (sqlite/reports.cpp)
   outcome<execution_page>
@@ -213,6 +217,7 @@ private:
   select_executions(const std::string& sql);
   outcome<std::int64_t> count(const char* what, const char* sql);
   status insert_task_results(const std::vector<task_result_record>& xs);
+  status insert_audit_events(const std::vector<audit_event>& xs);
   outcome<std::optional<execution_record>>
   stored_like(const execution_record& x);
   // workflows (sqlite/workflows.cpp)

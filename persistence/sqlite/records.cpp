@@ -37,14 +37,8 @@ status sqlite_store::append_records(const record_batch& batch) {
   if (batch.empty())
     return {};
   return transaction([&]() -> status {
-    for (const auto& e : batch.audit_events) {
-      statement ins{db_.get(), "INSERT INTO audit_logs (user_id, action, "
-                               "details, created_at) VALUES (NULLIF(?, ''), "
-                               "?, ?, ?)"};
-      ins.bind(e.user_id, e.action, e.details, e.created_at_ms);
-      if (int rc = ins.step(); rc != SQLITE_DONE)
-        return ins.error("appending audit events", rc);
-    }
+    if (auto st = insert_audit_events(batch.audit_events); !st)
+      return st;
     if (auto st = insert_task_results(batch.task_results); !st)
       return st;
     for (const auto& x : batch.agent_stats) { // in order: the newest wins
@@ -61,6 +55,36 @@ status sqlite_store::append_records(const record_batch& batch) {
     }
     return {};
   });
+}
+
+// Audit events join the hash chain (audit_chain.hpp); the write
+// transaction orders writers, and ids follow the head without gaps.
+status sqlite_store::insert_audit_events(const std::vector<audit_event>& xs) {
+  if (xs.empty())
+    return {};
+  statement head{
+      db_.get(),
+      "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1"};
+  if (int rc = head.step(); rc != SQLITE_ROW)
+    return head.error("reading the audit chain's head", rc);
+  auto id = head.integer(0);
+  auto hash = head.text(1);
+  for (const auto& e : xs) {
+    auto prev = hash;
+    hash = audit_hash(prev, ++id, e);
+    statement ins{db_.get(), "INSERT INTO audit_logs (id, user_id, action, "
+                             "details, created_at, prev_hash, hash) VALUES "
+                             "(?, NULLIF(?, ''), ?, ?, ?, ?, ?)"};
+    ins.bind(id, e.user_id, e.action, e.details, e.created_at_ms, prev, hash);
+    if (int rc = ins.step(); rc != SQLITE_DONE)
+      return ins.error("appending audit events", rc);
+  }
+  statement up{db_.get(), "UPDATE audit_chain_head SET last_id = ?, last_hash "
+                          "= ? WHERE id = 1"};
+  up.bind(id, hash);
+  if (int rc = up.step(); rc != SQLITE_DONE)
+    return up.error("moving the audit chain's head", rc);
+  return {};
 }
 
 outcome<std::vector<agent_stat_record>> sqlite_store::agent_stats() {

@@ -269,8 +269,8 @@ TEST_CASE("a password in a store or Redis URL is masked in start-up errors, "
   }
   auto config = dir.write("node.yaml", "cache: {redis_url: 'redis://:s3cretpw1@"
                                        "127.0.0.1:6379/notadb'}\n");
-  auto r = run_hishamos({"node", "--config", config, "--store",
-                         "sqlite:" + (dir / "s.db")});
+  auto r = run_hishamos(
+      {"node", "--config", config, "--store", "sqlite:" + (dir / "s.db")});
   INFO(r.err);
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("s3cretpw1") == std::string::npos);

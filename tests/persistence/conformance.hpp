@@ -37,14 +37,17 @@ struct fresh_store {
   void drop_index(const std::string& name) const {
     db.query("DROP INDEX " + name);
   }
+  /// Runs SQL behind the store's back (to tamper with it).
+  void exec(const std::string& sql) const { db.query(sql); }
 #else
   test::temp_dir dir;
   std::string url() const { return "sqlite:" + (dir / "db/h.db"); }
-  void drop_index(const std::string& name) const {
+  void drop_index(const std::string& name) const { exec("DROP INDEX " + name); }
+  /// Runs SQL behind the store's back (to tamper with it).
+  void exec(const std::string& sql) const {
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
-    int rc = sqlite3_exec(raw, ("DROP INDEX " + name).c_str(), nullptr, nullptr,
-                          nullptr);
+    int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(raw);
     REQUIRE(rc == SQLITE_OK);
   }

@@ -156,10 +156,12 @@ TEST_CASE("passwords are masked in every form a URL carries one",
         "postgresql://ada@db/h?password=***&sslmode=require");
   CHECK(redact_url("postgresql://db/h?sslmode=require&PASSWORD=s3cret") ==
         "postgresql://db/h?sslmode=require&PASSWORD=***");
-  CHECK(redact_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0");
+  CHECK(redact_url("redis://:s3cret@cache:6379/0") ==
+        "redis://:***@cache:6379/0");
   CHECK(redact_url("redis://user:s3cret@cache:6379/0?token=t0k") ==
         "redis://user:***@cache:6379/0?token=***");
-  CHECK(redact_url("postgresql://ada:p@ss@db/h") == "postgresql://ada:***@db/h");
+  CHECK(redact_url("postgresql://ada:p@ss@db/h") ==
+        "postgresql://ada:***@db/h");
   CHECK(redact_url("sqlite:var/h.db") == "sqlite:var/h.db");
   CHECK(redact_url("postgresql://ada@db/h") == "postgresql://ada@db/h");
 }

@@ -240,6 +240,17 @@ public:
     return inner_->check_durability();
   }
 
+  persistence::outcome<std::vector<persistence::audit_row>>
+  audit_rows(std::int64_t after_id, int limit) override {
+    return inner_->audit_rows(after_id, limit);
+  }
+  persistence::outcome<persistence::audit_head> audit_chain_head() override {
+    return inner_->audit_chain_head();
+  }
+  persistence::outcome<persistence::audit_page>
+  list_audit(const persistence::audit_query& q) override {
+    return inner_->list_audit(q);
+  }
   // identities: passed through
   persistence::status create_user(const persistence::user_row& u) override {
     return inner_->create_user(u);
