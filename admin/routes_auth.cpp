@@ -71,6 +71,20 @@ response login(server_core& core, const request& req) {
   if (!body)
     return error_response(*body.error);
   auto username = text(body.value, "username");
+  // Guessing is slowed per account and per client address, before any
+  // password is checked.
+  constexpr std::chrono::seconds quarter_hour{900};
+  for (const auto& [key, limit] :
+       {std::pair{"login:address:" + req.remote_addr,
+                  core.limits.login_attempts_per_address},
+        std::pair{"login:account:" + bounded(username, 128),
+                  core.limits.login_attempts_per_account}}) {
+    auto rate = core.rates.admit(key, limit, quarter_hour);
+    if (!rate.allowed) {
+      audit(core.n, req, "auth.login_rate_limited", {{"key", key}});
+      return rate_limited(rate, "sign-in attempts");
+    }
+  }
   auto got = core.accounts.login(username, text(body.value, "password"),
                                  text(body.value, "totp"));
   request who = req;

@@ -29,7 +29,7 @@ persistence::pool_options auth_pool_options() {
 
 server_core::server_core(node& node, config::http_limits l)
     : n(node), limits(l), auth_pool(store_of(node), auth_pool_options()),
-      accounts(auth_pool), audits(auth_pool),
+      accounts(auth_pool), audits(auth_pool), rates(node.config().redis_url),
       workers(l.workers, static_cast<size_t>(l.queue)),
       limiter(l.requests_per_second) {
   if (auto users = accounts.user_count(); users && users.value == 0)
@@ -62,9 +62,20 @@ bool server_core::run(request req, std::function<void(response)> done) {
     auto t0 = std::chrono::steady_clock::now();
     auto route = routes.pattern_of(req);
     auto denied = refused(req);
+    rate_decision rate;
+    if (!denied) {
+      rate = rate_of(req);
+      if (!rate.allowed)
+        denied = rate_limited(
+            rate,
+            "requests by this " +
+                std::string{req.who.api_key_id.empty() ? "user" : "API key"});
+    }
     if (!denied)
       denied = unaudited(req, route);
     auto res = denied ? std::move(*denied) : routes.dispatch(req);
+    if (rate.limit > 0)
+      add_rate_headers(res, rate);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     n.record_http(route.empty() ? "unmatched" : route, req.method, res.status,
                   took.count());
@@ -116,6 +127,39 @@ std::optional<response> server_core::refused(request& req) {
          {{"needs", security::to_string(*needs)},
           {"fix", "ask an admin for a role that may"}}});
   return std::nullopt;
+}
+
+rate_decision server_core::rate_of(const request& req) {
+  if (req.who.user_id.empty())
+    return {};
+  bool by_key = !req.who.api_key_id.empty();
+  return rates.admit(
+      by_key ? "key:" + req.who.api_key_id : "user:" + req.who.user_id,
+      by_key ? limits.key_requests_per_window : limits.user_requests_per_window,
+      std::chrono::seconds{limits.rate_window_s});
+}
+
+void add_rate_headers(response& res, const rate_decision& d) {
+  res.headers["RateLimit-Limit"] = std::to_string(d.limit);
+  res.headers["RateLimit-Remaining"] = std::to_string(d.remaining);
+  res.headers["RateLimit-Reset"] =
+      std::to_string(d.allowed ? d.window_s : d.retry_after_s);
+  res.headers["RateLimit-Policy"] =
+      std::to_string(d.limit) + ";w=" + std::to_string(d.window_s);
+  if (!d.allowed)
+    res.headers["Retry-After"] = std::to_string(d.retry_after_s);
+}
+
+response rate_limited(const rate_decision& d, const std::string& what) {
+  auto res = error_response(
+      {429,
+       "rate_limited",
+       "too many " + what + ": at most " + std::to_string(d.limit) + " in " +
+           std::to_string(d.window_s) + " s",
+       {{"fix", "retry after " + std::to_string(d.retry_after_s) +
+                    " s (Retry-After)"}}});
+  add_rate_headers(res, d);
+  return res;
 }
 
 std::optional<response> server_core::unaudited(const request& req,

@@ -4,7 +4,11 @@
 //
 //   bench_http_submit --url http://127.0.0.1:8080 [--clients 16]
 //                     [--requests 200] [--batch 1] [--fresh] [--pid PID]
+//                     [--api-key KEY]
 //
+// The key (or HISHAMOS_API_KEY) is an operator's or admin's: `hishamos dev`
+// prints one. Mind http.key_requests_per_window (5,000 an hour by default):
+// a node benchmarked beyond it answers 429.
 // --requests: per client. --batch K > 1 posts K submissions per request to
 // /api/v1/executions/batch. --fresh opens a connection per request. With
 // --pid, the node's CPU time (user + system, from /proc) per submission.
@@ -14,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -36,6 +41,7 @@ struct options {
   int batch = 1;
   bool fresh = false;
   int pid = 0;
+  std::string api_key;
 };
 
 // The node's CPU seconds so far (utime + stime of /proc/PID/stat).
@@ -72,6 +78,8 @@ std::string body_of(const options& o, int client, int request) {
 
 options parse(int argc, char** argv) {
   options o;
+  if (const char* key = std::getenv("HISHAMOS_API_KEY"))
+    o.api_key = key;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string{argv[++i]} : ""; };
@@ -88,6 +96,8 @@ options parse(int argc, char** argv) {
       o.batch = std::stoi(next());
     } else if (a == "--fresh") {
       o.fresh = true;
+    } else if (a == "--api-key") {
+      o.api_key = next();
     } else if (a == "--pid") {
       o.pid = std::stoi(next());
     } else {
@@ -117,11 +127,13 @@ int main(int argc, char** argv) {
       std::map<int, int> seen;
       auto client = std::make_unique<httplib::Client>(o.host, o.port);
       client->set_keep_alive(!o.fresh);
+      client->set_default_headers({{"X-API-Key", o.api_key}});
       client->set_tcp_nodelay(true);
       for (int r = 0; r < o.requests; ++r) {
         if (o.fresh) {
           client = std::make_unique<httplib::Client>(o.host, o.port);
           client->set_tcp_nodelay(true);
+          client->set_default_headers({{"X-API-Key", o.api_key}});
         }
         auto start = std::chrono::steady_clock::now();
         auto res =

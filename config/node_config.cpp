@@ -80,6 +80,15 @@ void parse_http_section(yaml_reader& in, const YAML::Node& n,
   h.slow_call_ms = in.integer(n, "slow_call_ms", h.slow_call_ms, 1);
   h.tls_terminated_by_proxy =
       in.boolean(n, "tls_terminated_by_proxy", h.tls_terminated_by_proxy);
+  h.user_requests_per_window =
+      in.integer(n, "user_requests_per_window", h.user_requests_per_window, 0);
+  h.key_requests_per_window =
+      in.integer(n, "key_requests_per_window", h.key_requests_per_window, 0);
+  h.rate_window_s = in.integer(n, "rate_window_s", h.rate_window_s, 1);
+  h.login_attempts_per_account = in.integer(n, "login_attempts_per_account",
+                                            h.login_attempts_per_account, 1);
+  h.login_attempts_per_address = in.integer(n, "login_attempts_per_address",
+                                            h.login_attempts_per_address, 1);
 }
 
 void parse_providers(yaml_reader& in, const YAML::Node& n, node_config& cfg) {
@@ -270,7 +279,10 @@ model::result<node_config> parse_node_config(const std::string& text,
           {"listen", "max_body_bytes", "max_header_bytes", "max_headers",
            "max_url_bytes", "max_json_depth", "header_timeout_ms",
            "body_timeout_ms", "idle_timeout_ms", "workers", "queue",
-           "requests_per_second", "slow_call_ms", "tls_terminated_by_proxy"},
+           "requests_per_second", "slow_call_ms", "tls_terminated_by_proxy",
+           "user_requests_per_window", "key_requests_per_window",
+           "rate_window_s", "login_attempts_per_account",
+           "login_attempts_per_address"},
           [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",
           {"url", "writers", "pool_size", "batch_size", "batch_interval_ms"},

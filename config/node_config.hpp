@@ -86,6 +86,18 @@ struct http_limits {
   /// address other than loopback (credentials would cross the network in
   /// clear); with it, it warns at start.
   bool tls_terminated_by_proxy = false;
+  /// Requests a signed-in user (http.user_requests_per_window) and an API
+  /// key (http.key_requests_per_window) may make in any sliding window of
+  /// http.rate_window_s seconds (default: 1,000 and 5,000 an hour); over
+  /// it, 429 with Retry-After. Cluster-wide with cache.redis_url, per node
+  /// without. 0 = no limit.
+  std::int64_t user_requests_per_window = 1000;
+  std::int64_t key_requests_per_window = 5000;
+  std::int64_t rate_window_s = 3600;
+  /// Sign-in attempts per account and per client address in any 15
+  /// minutes (http.login_attempts_per_account / _per_address).
+  std::int64_t login_attempts_per_account = 20;
+  std::int64_t login_attempts_per_address = 100;
 };
 
 /// Everything one `hishamos` node is configured with (node.yaml).

@@ -65,10 +65,9 @@ return 0
 
 model::result<redis_address> parse_redis_url(const std::string& url) {
   auto bad = [&](const std::string& why) {
-    return model::problem{"", 0, "",
-                          "cache.redis_url '" + model::redact_url(url) +
-                              "': " + why,
-                          "write redis://host:port/db"};
+    return model::problem{
+        "", 0, "", "cache.redis_url '" + model::redact_url(url) + "': " + why,
+        "write redis://host:port/db"};
   };
   if (url.rfind("redis://", 0) != 0)
     return bad("not a redis:// URL");
@@ -210,6 +209,56 @@ std::int64_t redis_cache::reserve(const std::string& window,
   else
     down_ = r->type == REDIS_REPLY_ERROR ? std::string{r->str, r->len}
                                          : "unexpected reply to the script";
+  freeReplyObject(r);
+  return out;
+}
+
+namespace {
+
+// KEYS[1] the window; ARGV: limit, window ms, member. Time is Redis's own.
+constexpr const char* admit_script = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+if n < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, n + 1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, n, tonumber(oldest[2]) + window - now}
+)lua";
+
+} // namespace
+
+redis_cache::admission redis_cache::admit(const std::string& key,
+                                          const std::string& member,
+                                          std::int64_t limit,
+                                          std::int64_t window_ms) {
+  if (!ready())
+    return {};
+  auto full = "hishamos:rate:" + key;
+  auto l = std::to_string(limit);
+  auto w = std::to_string(window_ms);
+  auto* r = static_cast<redisReply*>(redisCommand(
+      ctx_, "EVAL %s 1 %b %b %b %b", admit_script, full.data(), full.size(),
+      l.data(), l.size(), w.data(), w.size(), member.data(), member.size()));
+  if (!r) {
+    fail(ctx_->errstr);
+    return {};
+  }
+  admission out;
+  if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+    out.verdict = static_cast<int>(r->element[0]->integer);
+    out.count = r->element[1]->integer;
+    out.wait_ms = r->element[2]->integer;
+  } else {
+    down_ = r->type == REDIS_REPLY_ERROR ? std::string{r->str, r->len}
+                                         : "unexpected reply to the script";
+  }
   freeReplyObject(r);
   return out;
 }

@@ -51,6 +51,16 @@ public:
   std::int64_t reserve(const std::string& window, const std::string& id,
                        std::int64_t tokens, std::int64_t requests_limit,
                        std::int64_t tokens_limit, std::int64_t window_ms);
+  /// A sliding-window log in Redis, decided by one server-side script on
+  /// Redis's clock (so every node shares the window): admits `member` when
+  /// fewer than `limit` were admitted under `key` in the last `window_ms`.
+  struct admission {
+    int verdict = -1;         ///< 1 admitted, 0 refused, -1 Redis unavailable.
+    std::int64_t count = 0;   ///< Admitted in the window, this one included.
+    std::int64_t wait_ms = 0; ///< When refused: until the oldest leaves.
+  };
+  admission admit(const std::string& key, const std::string& member,
+                  std::int64_t limit, std::int64_t window_ms);
   /// Replaces reservation `id`'s tokens by the real usage.
   void settle(const std::string& window, const std::string& id,
               std::int64_t tokens);

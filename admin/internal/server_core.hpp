@@ -12,6 +12,7 @@
 #include <string>
 
 #include "admin/audit_writer.hpp"
+#include "admin/rate_limits.hpp"
 #include "admin/router.hpp"
 #include "admin/worker_pool.hpp"
 #include "config/node_config.hpp"
@@ -35,6 +36,7 @@ struct server_core {
   security::accounts accounts;
   /// Every mutation's record, committed before the mutation runs.
   audit_writer audits;
+  rate_limits rates;
   /// While the store has no user: the one-time secret that creates the
   /// first admin (POST /api/v1/auth/setup); "" once one exists.
   std::string setup_secret;
@@ -54,6 +56,9 @@ struct server_core {
   /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
   /// 403).
   std::optional<response> refused(request& req);
+  /// The rate limit of the request's user or API key (an open route's
+  /// request is not limited).
+  rate_decision rate_of(const request& req);
   /// Commits the audit record of a mutating request (any method but GET on
   /// a route that needs a credential): nullopt when it is written, else
   /// the 503 that refuses the request.
@@ -62,6 +67,13 @@ struct server_core {
   /// The response for a refused request: 503 with Retry-After.
   [[nodiscard]] response overloaded(const std::string& why) const;
 };
+
+/// `res` with the RateLimit-* headers of `d` (and Retry-After when it
+/// refused).
+void add_rate_headers(response& res, const rate_decision& d);
+/// The 429 for a refused decision, in the error format.
+[[nodiscard]] response rate_limited(const rate_decision& d,
+                                    const std::string& what);
 
 /// A request id from the client's X-Request-Id when it is short and plain,
 /// else a new random one.

@@ -310,6 +310,8 @@ SCENARIO("with TLS on, nodes with certificates of the cluster's CA join and "
       c.start("n2", nodes[1].http, {lease_ms, nodes[1].peer, {"a2"}, good});
   nodes[2].process =
       c.start("n3", nodes[2].http, {lease_ms, nodes[2].peer, {"a3"}, rogue});
+  for (auto& m : nodes)
+    m.api_key = c.api_key;
   std::vector<member> trusted;
   trusted.push_back(std::move(nodes[0]));
   trusted.push_back(std::move(nodes[1]));
@@ -343,6 +345,7 @@ SCENARIO("executions beyond a node's limit are claimed by other nodes",
     test::node_spec spec{lease_ms, nodes[i].peer, nodes[i].agents};
     spec.max_executions = 2;
     nodes[i].process = c.start(nodes[i].id, nodes[i].http, spec);
+    nodes[i].api_key = c.api_key;
   }
   c.submit(nodes[0].http, 8); // all to n1, which runs 2 at a time
   auto store = c.open_store();
@@ -398,6 +401,7 @@ SCENARIO("a node whose traffic to its peers and the database is dropped "
       spec.peer_host = net.host_address();
     }
     nodes[i].process = c.start(nodes[i].id, nodes[i].http, spec);
+    nodes[i].api_key = c.api_key;
   }
   wait_for_mesh(nodes);
   c.submit(nodes[0].http, 10, "Relay");

@@ -480,33 +480,13 @@ TEST_CASE("three concurrent executions on a node with a token limit: the "
 
 #include <csignal>
 
+#include "tests/support/private_redis.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
-// A Redis server of the test's own, so that it can be killed.
-struct private_redis {
-  int port = test::free_port();
-  test::temp_dir dir;
-  std::unique_ptr<test::background_process> process;
-
-  private_redis() {
-    process = std::make_unique<test::background_process>(
-        std::vector<std::string>{"redis-server", "--port", std::to_string(port),
-                                 "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", dir.path()},
-        std::map<std::string, std::string>{}, dir / "redis.log");
-    REQUIRE(test::wait_until([&] {
-      return test::run_process(
-                 {"redis-cli", "-p", std::to_string(port), "ping"})
-                 .out.find("PONG") != std::string::npos;
-    }));
-  }
-  std::string url() const {
-    return "redis://127.0.0.1:" + std::to_string(port) + "/0";
-  }
-};
+using test::private_redis;
 
 actors::provider_call deterministic(const std::string& prompt) {
   return {"primary", {}, "m1", prompt, 0, 100, false};

@@ -17,6 +17,15 @@
 
 namespace hishamos::test {
 
+/// The admin API's limits for tests that are not about rate limits: those
+/// off (a test polls far more often than a person).
+inline config::http_limits test_limits() {
+  config::http_limits l;
+  l.user_requests_per_window = 0;
+  l.key_requests_per_window = 0;
+  return l;
+}
+
 struct server_fixture {
   temp_dir dir;
   std::unique_ptr<node> n;
@@ -26,8 +35,10 @@ struct server_fixture {
   std::string api_key; ///< An admin's: every client sends it.
 
   explicit server_fixture(int max_executions = 0,
-                          config::http_limits limits = {}) {
+                          config::http_limits limits = test_limits(),
+                          std::string redis_url = "") {
     auto options = test_options(dir);
+    options.config.redis_url = std::move(redis_url);
     options.config.max_executions = max_executions;
     auto cat = config::load_catalog({config::builtin_catalog_path()});
     REQUIRE(cat);

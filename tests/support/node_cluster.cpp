@@ -1,7 +1,7 @@
 #include "tests/support/node_cluster.hpp"
 
-#include "tests/support/credentials.hpp"
 #include "persistence/open_store.hpp"
+#include "tests/support/credentials.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -111,10 +111,14 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
   if (!agents.empty())
     agents += "]\n";
   auto config =
-      dir.write(id + ".yaml", node + "}\nhttp: {listen: '" + http_host + ":" +
-                                  std::to_string(port) + "'}\nstore: {url: '" +
-                                  store + "'}\ncatalog: {paths: ['" +
-                                  (dir / "catalog") + "']}\n" + agents);
+      dir.write(id + ".yaml",
+                node + "}\nhttp: {key_requests_per_window: 0, " +
+                    // an isolated network's inner address
+                    // is not loopback: the test says so
+                    (spec.inside ? "tls_terminated_by_proxy: true, " : "") +
+                    "listen: '" + http_host + ":" + std::to_string(port) +
+                    "'}\nstore: {url: '" + store + "'}\ncatalog: {paths: ['" +
+                    (dir / "catalog") + "']}\n" + agents);
   auto log_file = dir / (id + ".log");
   std::vector<std::string> argv{binary, "node", "--config", config};
   if (spec.inside)
