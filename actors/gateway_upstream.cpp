@@ -94,7 +94,8 @@ void send_upstream(gateway_self* self, std::uint64_t id) {
   if (!breaker_of(st, name, ps).allow(now))
     return fail_here(self, id, "circuit breaker open after repeated failures",
                      true);
-  auto key = providers::resolve_secret(ps.api_key, st.cfg.secrets_dir);
+  auto key = providers::resolve_secret(ps.api_key, st.cfg.secrets_dir,
+                                       st.cfg.stored_secrets.get());
   if (!key)
     return fail_here(self, id, key.errors().front().to_string(), false);
   pc.api_key = *key;

@@ -28,12 +28,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include "config/node_config.hpp"
+#include "providers/secrets.hpp"
 
 namespace hishamos::actors {
 
@@ -45,6 +47,8 @@ struct gateway_settings {
   std::string redis_url;
   std::chrono::milliseconds l2_ttl = std::chrono::hours{24};
   std::uint64_t seed = 0; ///< Backoff jitter; 0 = from the clock.
+  /// The store's secrets, decrypted at the node's start (secret://).
+  std::shared_ptr<const providers::secret_values> stored_secrets;
 };
 
 caf::actor spawn_provider_gateway(caf::actor_system& sys,

@@ -301,8 +301,9 @@ model::result<node_config> parse_node_config(const std::string& text,
     cfg.redis_url = in.string(n, "redis_url", "");
     cfg.l1_cache_bytes = in.integer(n, "l1_bytes", cfg.l1_cache_bytes, 0);
   });
-  section(in, *root, "secrets", {"dir"}, [&](const auto& n) {
+  section(in, *root, "secrets", {"dir", "kek_file"}, [&](const auto& n) {
     cfg.secrets_dir = in.string(n, "dir", cfg.secrets_dir);
+    cfg.kek_file = in.string(n, "kek_file", cfg.kek_file);
   });
   section(in, *root, "dispatch",
           {"weights", "exploration", "decay", "aging_per_second",

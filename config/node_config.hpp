@@ -139,6 +139,9 @@ struct node_config {
   /// secrets.dir: where secret://NAME references are read from (one file
   /// per secret, as container platforms mount them).
   std::string secrets_dir = "/run/secrets/hishamos";
+  /// secrets.kek_file: the key-encryption keys of the store's secrets
+  /// (lines `ID BASE64KEY`, the active first); "" = HISHAMOS_KEK.
+  std::string kek_file;
   /// cache.l1_bytes: the in-process response cache's bound.
   std::int64_t l1_cache_bytes = 64 << 20;
   dispatch_config dispatch;

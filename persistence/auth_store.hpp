@@ -60,6 +60,16 @@ struct signing_key_row {
   std::int64_t created_at_ms = 0;
 };
 
+/// A secret at rest: its value encrypted under a data key of its own,
+/// that key wrapped by a key-encryption key (security/secret_box.hpp).
+struct secret_row {
+  std::string name;
+  std::string kek_id;
+  std::string wrapped_key; ///< Base64url of nonce | ciphertext | tag.
+  std::string ciphertext;  ///< Base64url of nonce | ciphertext | tag.
+  std::int64_t updated_at_ms = 0;
+};
+
 class auth_store {
 public:
   virtual ~auth_store() = default;
@@ -115,6 +125,11 @@ public:
   /// Oldest first; the newest signs.
   virtual outcome<std::vector<signing_key_row>> signing_keys() = 0;
   virtual status add_signing_key(const signing_key_row& k) = 0;
+
+  /// Stores (or replaces) a secret.
+  virtual status put_secret(const secret_row& s) = 0;
+  /// Every secret, by name.
+  virtual outcome<std::vector<secret_row>> secrets() = 0;
 
   /// One rating per person and result: true when it is the person's
   /// first of this result, false when it replaced theirs.

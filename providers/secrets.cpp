@@ -19,7 +19,8 @@ model::problem secret_problem(const std::string& reference,
 } // namespace
 
 model::result<std::string> resolve_secret(const std::string& reference,
-                                          const std::string& secrets_dir) {
+                                          const std::string& secrets_dir,
+                                          const secret_values* stored) {
   if (reference.empty())
     return std::string{};
   if (reference.rfind("env://", 0) == 0) {
@@ -36,6 +37,9 @@ model::result<std::string> resolve_secret(const std::string& reference,
     if (name.empty() || name.find('/') != std::string::npos || name == "..")
       return secret_problem(reference, "not a secret name",
                             "write secret://NAME with a plain file name");
+    if (stored)
+      if (auto it = stored->find(name); it != stored->end())
+        return it->second;
     std::ifstream in{secrets_dir + "/" + name};
     if (!in)
       return secret_problem(reference,

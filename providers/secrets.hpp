@@ -6,15 +6,22 @@
 // call time, so a rotated key is used from the next call on. Errors name
 // the reference, never a value.
 
+#include <map>
 #include <string>
 
 #include "model/result.hpp"
 
 namespace hishamos::providers {
 
+/// Secrets the node read from its store at start (decrypted), by name.
+using secret_values = std::map<std::string, std::string>;
+
 /// The key a reference stands for; "" resolves to "" (no key).
+/// `secret://name` is looked up in `stored` first (the store's encrypted
+/// secrets), then in the file `name` of `secrets_dir`.
 [[nodiscard]] model::result<std::string>
-resolve_secret(const std::string& reference, const std::string& secrets_dir);
+resolve_secret(const std::string& reference, const std::string& secrets_dir,
+               const secret_values* stored = nullptr);
 
 /// `text` with every occurrence of `secret` (when it is at least 4
 /// characters long) replaced by "***", as it is and base64-, base64url- or

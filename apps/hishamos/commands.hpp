@@ -16,7 +16,8 @@ struct common_options {
 
 /// What `hishamos user ...`, `apikey create` and `auth rotate-key` do.
 struct user_options {
-  std::string action; ///< add | passwd | disable | enable | list | apikey | rotate-key
+  std::string
+      action; ///< add | passwd | disable | enable | list | apikey | rotate-key
   std::string username;
   std::string role;
   std::string key_name;
@@ -24,6 +25,16 @@ struct user_options {
 };
 
 int user_command(const user_options& u, const common_options& opts);
+
+/// What `hishamos secret ...` does.
+struct secret_options {
+  std::string action; ///< set | list | rotate-kek | new-kek
+  std::string name;
+  std::string value_file; ///< "" = the value from standard input.
+  std::string config_file;
+};
+
+int secret_command(const secret_options& s, const common_options& opts);
 int validate_command(const std::string& file, const common_options& opts);
 int run_command(const std::string& file, const std::vector<std::string>& inputs,
                 const common_options& opts);

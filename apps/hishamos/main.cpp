@@ -94,6 +94,27 @@ int main(int argc, char** argv) {
   add_common(rotate);
   rotate->callback([&users] { users.action = "rotate-key"; });
 
+  secret_options secrets;
+  auto* secret = app.add_subcommand("secret", "the store's encrypted secrets");
+  secret->require_subcommand(1);
+  for (const char* action : {"set", "list", "rotate-kek", "new-kek"}) {
+    std::string a = action;
+    auto* cmd = secret->add_subcommand(
+        a, a == "set"          ? "store a secret (value on standard input)"
+           : a == "list"       ? "list the secrets' names (never values)"
+           : a == "rotate-kek" ? "wrap every secret under the active KEK"
+                               : "print a new key-encryption key line");
+    if (a == "set") {
+      cmd->add_option("name", secrets.name, "its name (secret://NAME)")
+          ->required();
+      cmd->add_option("--from-file", secrets.value_file,
+                      "read the value from this file instead of stdin");
+    }
+    cmd->add_option("--config", secrets.config_file, "node config file");
+    add_common(cmd);
+    cmd->callback([&secrets, a] { secrets.action = a; });
+  }
+
   auto* audit = app.add_subcommand("audit", "the audit log");
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand(
@@ -117,6 +138,8 @@ int main(int argc, char** argv) {
     return run_command(file, inputs, common);
   if (*validate)
     return validate_command(file, common);
+  if (*secret)
+    return secret_command(secrets, common);
   if (*audit)
     return audit_verify_command(config_file, common);
   if (*user || *apikey || *auth)

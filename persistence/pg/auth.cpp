@@ -294,6 +294,28 @@ status pg_store::add_signing_key(const signing_key_row& k) {
       .st;
 }
 
+status pg_store::put_secret(const secret_row& x) {
+  return change(*conn_, "storing secret " + x.name,
+                "INSERT INTO secrets (name, kek_id, wrapped_key, ciphertext, "
+                "updated_at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) "
+                "DO UPDATE SET kek_id = EXCLUDED.kek_id, wrapped_key = "
+                "EXCLUDED.wrapped_key, ciphertext = EXCLUDED.ciphertext, "
+                "updated_at_ms = EXCLUDED.updated_at_ms",
+                x.name, x.kek_id, x.wrapped_key, x.ciphertext, x.updated_at_ms)
+      .st;
+}
+
+outcome<std::vector<secret_row>> pg_store::secrets() {
+  return select_rows<secret_row>(
+      *conn_, "reading secrets",
+      "SELECT name, kek_id, wrapped_key, ciphertext, updated_at_ms FROM "
+      "secrets ORDER BY name",
+      [](const pqxx::row& r) {
+        return secret_row{r[0].c_str(), r[1].c_str(), r[2].c_str(),
+                          r[3].c_str(), r[4].as<std::int64_t>()};
+      });
+}
+
 outcome<bool> pg_store::record_rating(const std::string& execution_id,
                                       const std::string& step_id,
                                       const std::string& user_id,

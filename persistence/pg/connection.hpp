@@ -148,6 +148,8 @@ public:
   outcome<bool> session_revoked(const std::string& family) override;
   outcome<std::vector<signing_key_row>> signing_keys() override;
   status add_signing_key(const signing_key_row& k) override;
+  status put_secret(const secret_row& s) override;
+  outcome<std::vector<secret_row>> secrets() override;
   outcome<bool> record_rating(const std::string& execution_id,
                               const std::string& step_id,
                               const std::string& user_id,

@@ -266,6 +266,26 @@ status sqlite_store::add_signing_key(const signing_key_row& k) {
   return run(db_.get(), s, "adding a signing key").st;
 }
 
+status sqlite_store::put_secret(const secret_row& x) {
+  statement s{db_.get(),
+              "INSERT INTO secrets (name, kek_id, wrapped_key, ciphertext, "
+              "updated_at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO "
+              "UPDATE SET kek_id = excluded.kek_id, wrapped_key = "
+              "excluded.wrapped_key, ciphertext = excluded.ciphertext, "
+              "updated_at_ms = excluded.updated_at_ms"};
+  s.bind(x.name, x.kek_id, x.wrapped_key, x.ciphertext, x.updated_at_ms);
+  return run(db_.get(), s, "storing secret " + x.name).st;
+}
+
+outcome<std::vector<secret_row>> sqlite_store::secrets() {
+  statement s{db_.get(), "SELECT name, kek_id, wrapped_key, ciphertext, "
+                         "updated_at_ms FROM secrets ORDER BY name"};
+  return all_rows<secret_row>(s, "reading secrets", [](auto& r) {
+    return secret_row{r.text(0), r.text(1), r.text(2), r.text(3),
+                      r.integer(4)};
+  });
+}
+
 outcome<bool> sqlite_store::record_rating(const std::string& execution_id,
                                           const std::string& step_id,
                                           const std::string& user_id,

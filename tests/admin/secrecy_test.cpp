@@ -49,18 +49,18 @@ TEST_CASE("no password, token or API key appears in any other answer, log "
          201);
   auto anonymous = f.anonymous_client();
   auto login = [&](const std::string& pass) {
-    return anonymous->Post(
-        "/api/v1/auth/login",
-        json{{"username", "ada"}, {"password", pass}}.dump(),
-        "application/json");
+    return anonymous->Post("/api/v1/auth/login",
+                           json{{"username", "ada"}, {"password", pass}}.dump(),
+                           "application/json");
   };
   CHECK(login(wrong)->status == 401);
   auto in = login(password);
   REQUIRE(in->status == 200);
   auto session = json::parse(in->body);
-  std::string access = session["access_token"], refresh = session["refresh_token"];
-  auto key = f.post("/api/v1/api-keys", R"({"name": "planted", "role": "viewer"})",
-                    201)["key"]
+  std::string access = session["access_token"],
+              refresh = session["refresh_token"];
+  auto key = f.post("/api/v1/api-keys",
+                    R"({"name": "planted", "role": "viewer"})", 201)["key"]
                  .get<std::string>();
   // Used, refreshed, misused.
   anonymous->set_default_headers({{"X-API-Key", key}});
@@ -68,14 +68,17 @@ TEST_CASE("no password, token or API key appears in any other answer, log "
   anonymous->set_default_headers({{"Authorization", "Bearer " + access + "x"}});
   CHECK(anonymous->Get("/api/v1/executions")->status == 401);
   anonymous->set_default_headers({});
-  CHECK(anonymous->Post("/api/v1/auth/refresh",
-                        json{{"refresh_token", refresh}}.dump(),
-                        "application/json")
+  CHECK(anonymous
+            ->Post("/api/v1/auth/refresh",
+                   json{{"refresh_token", refresh}}.dump(), "application/json")
             ->status == 200);
 
   const std::vector<std::pair<std::string, std::string>> planted{
-      {"password", password}, {"wrong password", wrong}, {"access token", access},
-      {"refresh token", refresh}, {"API key", key},
+      {"password", password},
+      {"wrong password", wrong},
+      {"access token", access},
+      {"refresh token", refresh},
+      {"API key", key},
       {"API key's secret part", key.substr(key.rfind('_') + 1)}};
   std::vector<std::pair<std::string, std::string>> places;
   for (const char* path :

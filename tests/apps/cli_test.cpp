@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -274,4 +277,44 @@ TEST_CASE("a password in a store or Redis URL is masked in start-up errors, "
   INFO(r.err);
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("s3cretpw1") == std::string::npos);
+}
+
+TEST_CASE("secrets are stored encrypted with `hishamos secret set`, listed "
+          "without values, and a tampered one stops a node naming it",
+          "[cli][secrets]") {
+  test::temp_dir dir;
+  auto kek = run_hishamos({"secret", "new-kek"});
+  REQUIRE(kek.exit_code == 0);
+  auto ring = dir.write("kek", kek.out);
+  auto value = dir.write("value", "sk-planted-secret-value\n");
+  auto store = "sqlite:" + (dir / "s.db");
+  auto config = dir.write(
+      "node.yaml", "secrets: {kek_file: '" + ring +
+                       "'}\nproviders: {openai: {type: openai, base_url: "
+                       "'http://127.0.0.1:1', api_key: 'secret://openai'}}\n");
+  auto set = run_hishamos({"secret", "set", "openai", "--from-file", value,
+                           "--config", config, "--store", store});
+  INFO(set.out << set.err);
+  REQUIRE(set.exit_code == 0);
+  auto list =
+      run_hishamos({"secret", "list", "--config", config, "--store", store});
+  CHECK_THAT(list.out, Catch::Contains("openai"));
+  CHECK(list.out.find("sk-planted") == std::string::npos);
+  std::ifstream db_file{dir / "s.db", std::ios::binary};
+  std::string bytes{std::istreambuf_iterator<char>(db_file), {}};
+  CHECK(bytes.find("sk-planted-secret-value") == std::string::npos);
+  // Without its key ring, or with the row tampered with, no node starts.
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open((dir / "s.db").c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw,
+                       "UPDATE secrets SET ciphertext = CASE WHEN "
+                       "substr(ciphertext, 1, 1) = 'A' THEN 'B' ELSE 'A' END "
+                       "|| substr(ciphertext, 2)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  auto node = run_hishamos({"node", "--config", config, "--store", store});
+  INFO(node.err);
+  CHECK(node.exit_code != 0);
+  CHECK_THAT(node.err, Catch::Contains("secret openai"));
+  CHECK(node.err.find("sk-planted") == std::string::npos);
 }

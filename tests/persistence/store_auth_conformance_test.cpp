@@ -147,3 +147,19 @@ TEST_CASE("a person's second rating of a result replaces the first",
   CHECK(db->record_rating("e1", "s1", "u2", 0.5).value);
   CHECK(db->record_rating("e1", "s2", "u1", 0.5).value);
 }
+
+TEST_CASE("secrets are stored by name and replaced whole", ROLE("auth")) {
+  fresh_store fresh;
+  auto db = fresh.open();
+  REQUIRE(db->put_secret({"openai", "kek-1", "wrapped", "sealed", 10}));
+  REQUIRE(db->put_secret({"anthropic", "kek-1", "w2", "s2", 11}));
+  REQUIRE(db->put_secret({"openai", "kek-2", "wrapped2", "sealed2", 12}));
+  auto rows = db->secrets().value;
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].name == "anthropic");
+  CHECK(rows[1].name == "openai");
+  CHECK(rows[1].kek_id == "kek-2");
+  CHECK(rows[1].wrapped_key == "wrapped2");
+  CHECK(rows[1].ciphertext == "sealed2");
+  CHECK(rows[1].updated_at_ms == 12);
+}

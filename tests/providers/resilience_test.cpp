@@ -135,6 +135,18 @@ TEST_CASE("secrets resolve from the environment and the secrets directory; "
   CHECK(redact("bad key sk-test-123456!", "sk-test-123456") == "bad key ***!");
 }
 
+TEST_CASE("secret:// resolves from the store's secrets first, then from "
+          "the secrets directory",
+          "[providers][unit][secrets]") {
+  hishamos::providers::secret_values stored{{"openai", "sk-from-store"}};
+  CHECK(*resolve_secret("secret://openai", "/nowhere", &stored) ==
+        "sk-from-store");
+  auto missing = resolve_secret("secret://other", "/nowhere", &stored);
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.errors()[0].to_string(),
+             Catch::Contains("no readable file"));
+}
+
 TEST_CASE("a key is redacted as it is and base64-, base64url- and "
           "percent-encoded",
           "[providers][unit][secrets]") {

@@ -12,6 +12,7 @@
 #include "security/crypto.hpp"
 #include "security/passwords.hpp"
 #include "security/permissions.hpp"
+#include "security/secret_box.hpp"
 #include "security/tokens.hpp"
 #include "security/totp.hpp"
 
@@ -226,4 +227,42 @@ TEST_CASE("base64url round-trips any bytes and refuses what is not it",
   CHECK_FALSE(base64url_decode("abcde"));
   CHECK(sha256_hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("a secret sealed with AES-256-GCM opens under its KEK; a tampered "
+          "or moved row, or an unknown KEK, is refused naming the secret",
+          "[unit][security][secrets]") {
+  key_ring ring{{{"kek-1", std::string(32, 'k')}}};
+  auto row = seal_secret(ring, "openai", "sk-live-123456");
+  CHECK(row.kek_id == "kek-1");
+  CHECK(row.ciphertext.find("sk-live") == std::string::npos);
+  auto opened = open_secret(ring, row);
+  REQUIRE(opened);
+  CHECK(*opened == "sk-live-123456");
+  CHECK(seal_secret(ring, "openai", "sk-live-123456").ciphertext !=
+        row.ciphertext); // fresh data key and nonce
+
+  auto tampered = row;
+  tampered.ciphertext[20] = tampered.ciphertext[20] == 'A' ? 'B' : 'A';
+  auto bad = open_secret(ring, tampered);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.errors()[0].to_string(),
+             Catch::Contains("secret openai") && Catch::Contains("tampered"));
+  auto moved = row;
+  moved.name = "anthropic";
+  CHECK_FALSE(open_secret(ring, moved));
+  key_ring other{{{"kek-2", std::string(32, 'o')}}};
+  auto unknown = open_secret(other, row);
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.errors()[0].to_string(), Catch::Contains("kek-1"));
+
+  // Rotation: the new KEK first, the old one still in the ring.
+  key_ring both{{other.keys[0], ring.keys[0]}};
+  auto again = rewrap_secret(both, row);
+  REQUIRE(again);
+  CHECK(again->kek_id == "kek-2");
+  CHECK(again->ciphertext == row.ciphertext);
+  auto after = open_secret(other, *again);
+  REQUIRE(after);
+  CHECK(*after == "sk-live-123456");
 }

@@ -251,6 +251,12 @@ public:
   list_audit(const persistence::audit_query& q) override {
     return inner_->list_audit(q);
   }
+  persistence::status put_secret(const persistence::secret_row& x) override {
+    return inner_->put_secret(x);
+  }
+  persistence::outcome<std::vector<persistence::secret_row>> secrets() override {
+    return inner_->secrets();
+  }
   // identities: passed through
   persistence::status create_user(const persistence::user_row& u) override {
     return inner_->create_user(u);
