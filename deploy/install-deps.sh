@@ -10,6 +10,7 @@ packages=(
   libmsgpack-cxx-dev prometheus-cpp-dev catch2 libsqlite3-dev sqlite3
   libcurl4-openssl-dev libcpp-httplib-dev libboost-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  libjwt-dev liboath-dev libargon2-dev
   curl procps openssl iproute2 clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-services" ]]; then
