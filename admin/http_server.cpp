@@ -26,7 +26,7 @@ struct http_server::impl {
           if (ec == asio::error::operation_aborted || !acceptor->is_open())
             return;
           if (!ec)
-            serve_connection(std::move(s), core);
+            serve_connection(std::move(s), core, tls ? &*tls : nullptr);
           else
             spdlog::warn("admin HTTP: accept failed: {}", ec.message());
           accept();
@@ -34,6 +34,7 @@ struct http_server::impl {
   }
 
   server_core core;
+  std::optional<asio::ssl::context> tls; ///< With http.tls_certificate.
   asio::io_context io;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
@@ -59,15 +60,35 @@ model::result<int> http_server::start(const std::string& host, int port) {
       asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec)
     return fail("not an IP address");
-  if (!address.is_loopback()) {
-    if (!impl_->core.limits.tls_terminated_by_proxy)
+  const auto& limits = impl_->core.limits;
+  if (!limits.tls_certificate.empty() || !limits.tls_key.empty()) {
+    auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
+    ctx.set_options(
+        asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(limits.tls_certificate, ec);
+    if (!ec)
+      ctx.use_private_key_file(limits.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      impl_->tls.reset();
+      return model::problem{
+          "", 0, "",
+          "http.tls_certificate / tls_key (" + limits.tls_certificate + ", " +
+              limits.tls_key + "): " + ec.message(),
+          "give PEM files of a certificate (chain) and its private key"};
+    }
+  }
+  if (!address.is_loopback() && !impl_->tls) {
+    if (!limits.tls_terminated_by_proxy)
       return model::problem{
           "", 0, "",
           "refusing to serve the admin API on " + host +
               " without TLS: passwords, tokens and keys would cross the "
               "network in clear",
-          "listen on 127.0.0.1, or put a TLS-terminating proxy in front and "
-          "say so with http.tls_terminated_by_proxy: true"};
+          "listen on 127.0.0.1, give http.tls_certificate and http.tls_key, "
+          "or put a TLS-terminating proxy in front and say so with "
+          "http.tls_terminated_by_proxy: true"};
     spdlog::warn("insecure: the admin API serves plain HTTP on {}:{}; "
                  "http.tls_terminated_by_proxy says a proxy terminates TLS",
                  host, port);

@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <mutex>
+#include <type_traits>
 
 #include <spdlog/spdlog.h>
 
@@ -24,10 +25,18 @@ using std::chrono::milliseconds;
 /// error answer, so that the client sees the answer rather than a reset.
 constexpr size_t max_drain_bytes = 8 << 20;
 
-class session : public std::enable_shared_from_this<session> {
+// Plain (beast::tcp_stream) or TLS (ssl_stream over it): the same
+// session, with a handshake first for TLS.
+template <class Stream>
+class session : public std::enable_shared_from_this<session<Stream>> {
+  static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<session<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<session<Stream>>::weak_from_this;
+
 public:
-  session(tcp::socket s, server_core& core)
-      : stream_(std::move(s)), core_(core),
+  template <class... Tls>
+  session(tcp::socket s, server_core& core, Tls&... tls_context)
+      : stream_(std::move(s), tls_context...), core_(core),
         buffer_(static_cast<size_t>(core.limits.max_header_bytes) + 65536) {
     ++core_.connections;
   }
@@ -35,9 +44,26 @@ public:
 
   void start() {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = socket().remote_endpoint(ec);
     remote_ = ec ? "" : ep.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket().set_option(tcp::no_delay(true), ec);
+    if constexpr (tls) {
+      // Plain HTTP sent to a TLS port, or a handshake that never comes,
+      // ends here: no request is read before the handshake.
+      lowest().expires_after(milliseconds{limits().header_timeout_ms});
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          [self = shared_from_this()](beast::error_code ec) {
+            if (ec)
+              return self->close();
+            self->admit();
+          });
+    } else {
+      admit();
+    }
+  }
+
+  void admit() {
     if (core_.connections > server_core::max_connections) {
       closing_ = true;
       return answer(core_.overloaded("too many connections"),
@@ -51,13 +77,15 @@ public:
 
 private:
   const config::http_limits& limits() const { return core_.limits; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& socket() { return lowest().socket(); }
 
   // A kept-alive connection may sit idle; the first byte of a request then
   // starts the header deadline.
   void wait_for_request() {
     if (buffer_.size() > 0)
       return read_header();
-    stream_.expires_after(milliseconds{
+    lowest().expires_after(milliseconds{
         served_ == 0 ? limits().header_timeout_ms : limits().idle_timeout_ms});
     stream_.async_read_some(
         buffer_.prepare(4096),
@@ -129,7 +157,7 @@ private:
   // A deadline for reading a request that, unlike the stream's own (which
   // closes the socket), only cancels the read: the client is told 408.
   void arm_read_deadline(std::int64_t ms) {
-    stream_.expires_never();
+    lowest().expires_never();
     auto generation = ++read_generation_;
     deadline_.expires_after(milliseconds{ms});
     deadline_.async_wait(
@@ -138,7 +166,7 @@ private:
             return; // disarmed: the read ended first
           self->timed_out_ = true;
           beast::error_code ignored;
-          self->stream_.socket().cancel(ignored);
+          self->socket().cancel(ignored);
         });
   }
 
@@ -202,7 +230,7 @@ private:
     req.segments = std::move(t->segments);
     req.query = std::move(t->query);
     req.body = std::move(h.body());
-    stream_.expires_never(); // the handler may take its time
+    lowest().expires_never(); // the handler may take its time
     auto id = req.request_id;
     auto self = shared_from_this();
     bool queued = core_.run(std::move(req), [self, id](response res) {
@@ -229,7 +257,7 @@ private:
     out->body() = std::move(res.body);
     out->keep_alive(keep_alive_ && !closing_);
     out->prepare_payload();
-    stream_.expires_after(milliseconds{limits().body_timeout_ms});
+    lowest().expires_after(milliseconds{limits().body_timeout_ms});
     http::async_write(
         stream_, *out,
         [self = shared_from_this(), out](beast::error_code ec, size_t) {
@@ -250,8 +278,8 @@ private:
   // what the client still sends, so that it sees the answer, then close.
   void finish() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(milliseconds{1000});
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(milliseconds{1000});
     drain();
   }
 
@@ -268,8 +296,8 @@ private:
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
     if (stream_out_)
       stream_out_->ended();
   }
@@ -277,7 +305,7 @@ private:
   void start_stream(response res, const std::string& request_id);
   void watch_client();
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   asio::steady_timer deadline_{stream_.get_executor()};
   std::uint64_t read_generation_ = 0;
   bool timed_out_ = false;
@@ -299,7 +327,9 @@ private:
   bool stream_done_ = false;
 };
 
-void session::start_stream(response res, const std::string& request_id) {
+template <class Stream>
+void session<Stream>::start_stream(response res,
+                                   const std::string& request_id) {
   stream_head_ =
       std::make_unique<http::response<http::empty_body>>(http::status::ok, 11);
   stream_head_->set(http::field::server, "hishamos");
@@ -318,7 +348,7 @@ void session::start_stream(response res, const std::string& request_id) {
                  [self] { self->flush_stream(); });
   });
   stream_busy_ = true;
-  stream_.expires_after(milliseconds{limits().body_timeout_ms});
+  lowest().expires_after(milliseconds{limits().body_timeout_ms});
   http::async_write_header(
       stream_, *serializer_,
       [self = shared_from_this(),
@@ -336,8 +366,8 @@ void session::start_stream(response res, const std::string& request_id) {
 }
 
 // A streaming client sends nothing more: a read that ends means it left.
-void session::watch_client() {
-  stream_.expires_never();
+template <class Stream> void session<Stream>::watch_client() {
+  lowest().expires_never();
   stream_.async_read_some(
       asio::buffer(scratch_),
       [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -347,7 +377,7 @@ void session::watch_client() {
       });
 }
 
-void session::flush_stream() {
+template <class Stream> void session<Stream>::flush_stream() {
   if (stream_busy_ || stream_done_ || !stream_out_)
     return;
   bool closing = false;
@@ -377,8 +407,15 @@ void session::flush_stream() {
 
 } // namespace
 
-void serve_connection(tcp::socket socket, server_core& core) {
-  std::make_shared<session>(std::move(socket), core)->start();
+void serve_connection(tcp::socket socket, server_core& core,
+                      asio::ssl::context* tls) {
+  if (tls)
+    std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
+        std::move(socket), core, *tls)
+        ->start();
+  else
+    std::make_shared<session<beast::tcp_stream>>(std::move(socket), core)
+        ->start();
 }
 
 } // namespace hishamos::admin

@@ -80,6 +80,8 @@ void parse_http_section(yaml_reader& in, const YAML::Node& n,
   h.slow_call_ms = in.integer(n, "slow_call_ms", h.slow_call_ms, 1);
   h.tls_terminated_by_proxy =
       in.boolean(n, "tls_terminated_by_proxy", h.tls_terminated_by_proxy);
+  h.tls_certificate = in.string(n, "tls_certificate", h.tls_certificate);
+  h.tls_key = in.string(n, "tls_key", h.tls_key);
   h.user_requests_per_window =
       in.integer(n, "user_requests_per_window", h.user_requests_per_window, 0);
   h.key_requests_per_window =
@@ -276,12 +278,26 @@ model::result<node_config> parse_node_config(const std::string& text,
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
   section(in, *root, "http",
-          {"listen", "max_body_bytes", "max_header_bytes", "max_headers",
-           "max_url_bytes", "max_json_depth", "header_timeout_ms",
-           "body_timeout_ms", "idle_timeout_ms", "workers", "queue",
-           "requests_per_second", "slow_call_ms", "tls_terminated_by_proxy",
-           "user_requests_per_window", "key_requests_per_window",
-           "rate_window_s", "login_attempts_per_account",
+          {"listen",
+           "max_body_bytes",
+           "max_header_bytes",
+           "max_headers",
+           "max_url_bytes",
+           "max_json_depth",
+           "header_timeout_ms",
+           "body_timeout_ms",
+           "idle_timeout_ms",
+           "workers",
+           "queue",
+           "requests_per_second",
+           "slow_call_ms",
+           "tls_terminated_by_proxy",
+           "tls_certificate",
+           "tls_key",
+           "user_requests_per_window",
+           "key_requests_per_window",
+           "rate_window_s",
+           "login_attempts_per_account",
            "login_attempts_per_address"},
           [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",

@@ -86,6 +86,10 @@ struct http_limits {
   /// address other than loopback (credentials would cross the network in
   /// clear); with it, it warns at start.
   bool tls_terminated_by_proxy = false;
+  /// http.tls_certificate / http.tls_key: PEM files; with them the admin
+  /// API speaks HTTPS only (TLS 1.2 or later) and may listen anywhere.
+  std::string tls_certificate;
+  std::string tls_key;
   /// Requests a signed-in user (http.user_requests_per_window) and an API
   /// key (http.key_requests_per_window) may make in any sliding window of
   /// http.rate_window_s seconds (default: 1,000 and 5,000 an hour); over

@@ -8,8 +8,10 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "admin/internal/server_core.hpp"
 
@@ -20,7 +22,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-/// Serves one accepted connection until it closes.
-void serve_connection(tcp::socket socket, server_core& core);
+/// Serves one accepted connection until it closes; over TLS with `tls`.
+void serve_connection(tcp::socket socket, server_core& core,
+                      asio::ssl::context* tls);
 
 } // namespace hishamos::admin
