@@ -41,13 +41,22 @@ rate_decision rate_limits::admit(const std::string& key, std::int64_t limit,
     std::lock_guard lock{redis_mutex_};
     auto member = std::to_string(++sequence_) + "-" + security::random_token(6);
     auto got = redis_->admit(key, member, limit, window_ms);
-    if (got.verdict >= 0)
-      return {
-          got.verdict == 1, limit, std::max<std::int64_t>(0, limit - got.count),
-          got.verdict == 1 ? 0 : std::max<std::int64_t>(1, ceil_s(got.wait_ms)),
-          window.count()};
-    spdlog::warn("rate limits: Redis is unavailable ({}); limiting per node",
-                 redis_->down());
+    if (got.verdict >= 0) {
+      if (redis_down_)
+        spdlog::info("rate limits: Redis is back; limits are cluster-wide "
+                     "again");
+      redis_down_ = false;
+      bool ok = got.verdict == 1;
+      return {ok, limit, std::max<std::int64_t>(0, limit - got.count),
+              ok ? 0 : std::max<std::int64_t>(1, ceil_s(got.wait_ms)),
+              window.count()};
+    }
+    // Said once per outage, not per request.
+    if (!redis_down_)
+      spdlog::warn("rate limits: Redis is unavailable ({}); limiting per "
+                   "node until it is back",
+                   redis_->down());
+    redis_down_ = true;
   }
   return admit_locally(key, limit, window_ms);
 }

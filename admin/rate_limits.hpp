@@ -48,6 +48,7 @@ private:
   std::map<std::string, std::deque<std::int64_t>> local_; ///< Admission times.
   std::unique_ptr<providers::redis_cache> redis_; ///< Guarded by redis_mutex_.
   std::mutex redis_mutex_;
+  bool redis_down_ = false; ///< Guarded by redis_mutex_.
   std::uint64_t sequence_ = 0;
 };
 
