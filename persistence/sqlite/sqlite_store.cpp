@@ -88,6 +88,24 @@ outcome<std::int64_t> sqlite_store::count(const char* what, const char* sql) {
   return {{}, s.integer(0)};
 }
 
+namespace {
+
+// SQLite's own busy handler (sqlite3_busy_timeout) sleeps 1, 2, 5, ... up
+// to 100 ms between tries, so a writer that missed the write lock by a few
+// microseconds (checkpoint writers, the batch writer and the audit writer
+// take turns) slept 25-50 ms. This one tries again after 100 us, backing
+// off to 2 ms, for about 5 s in all before SQLITE_BUSY.
+int retry_when_busy(void*, int count) {
+  constexpr int max_tries = 2600;
+  if (count >= max_tries)
+    return 0;
+  std::this_thread::sleep_for(
+      std::chrono::microseconds{std::min(2000, 100 << std::min(count, 5))});
+  return 1;
+}
+
+} // namespace
+
 outcome<std::unique_ptr<store>> open(const std::string& path) {
   std::error_code ec;
   auto parent = std::filesystem::path{path}.parent_path();
@@ -104,7 +122,7 @@ outcome<std::unique_ptr<store>> open(const std::string& path) {
              "cannot open SQLite store '" + path +
                  "': " + (raw ? sqlite3_errmsg(raw) : "out of memory") +
                  "; fix: check the directory exists and is writable"}};
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_handler(raw, retry_when_busy, nullptr);
   auto s = std::make_unique<sqlite_store>(std::move(db));
   // Switching a new file to WAL needs an exclusive lock, and SQLite answers
   // SQLITE_BUSY at once, without its busy handler, to the connection that
