@@ -63,6 +63,8 @@ int secret_command(const secret_options& s, const common_options& opts) {
       std::cerr << "no value on standard input\n";
       return bad_input;
     }
+    if (!audit_command(db, "secret.set", s.name))
+      return workflow_failed;
     if (auto st = db.put_secret(security::seal_secret(*ring, s.name, value));
         !st) {
       std::cerr << st.message << "\n";
@@ -73,6 +75,8 @@ int secret_command(const secret_options& s, const common_options& opts) {
     return ok;
   }
   // rotate-kek: every data key wrapped again under the active KEK.
+  if (!audit_command(db, "secret.rotate_kek", ring->keys.front().id))
+    return workflow_failed;
   auto rows = db.secrets();
   int moved = 0;
   for (const auto& r : rows.value) {

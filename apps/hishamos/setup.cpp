@@ -1,5 +1,12 @@
 #include "apps/hishamos/setup.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
 #include <iostream>
 
 #include "config/catalog_loader.hpp"
@@ -35,6 +42,23 @@ model::result<node_options> node_options_from(const std::string& config_file,
 void print_problems(const model::problems& xs) {
   for (const auto& p : xs)
     std::cerr << p.to_string() << "\n";
+}
+
+bool audit_command(persistence::store& db, const std::string& action,
+                   const std::string& subject) {
+  const char* os_user = std::getenv("USER");
+  nlohmann::json details{{"via", "cli"},
+                         {"subject", subject.substr(0, 128)},
+                         {"os_user", os_user ? os_user : ""},
+                         {"uid", static_cast<long>(::getuid())}};
+  persistence::record_batch b;
+  b.audit_events.push_back({"", action, details.dump(), persistence::now_ms()});
+  if (auto st = db.append_records(b); !st) {
+    std::cerr << "refused: the audit record of " << action
+              << " cannot be written: " << st.message << "\n";
+    return false;
+  }
+  return true;
 }
 
 } // namespace hishamos::cli

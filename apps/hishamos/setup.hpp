@@ -5,6 +5,7 @@
 #include "apps/hishamos/commands.hpp"
 #include "hishamos/node.hpp"
 #include "model/result.hpp"
+#include "persistence/store.hpp"
 
 namespace hishamos::cli {
 
@@ -16,5 +17,12 @@ model::result<node_options> node_options_from(const std::string& config_file,
 
 /// Prints one line per problem to stderr.
 void print_problems(const model::problems& xs);
+
+/// Records what a command is about to change, before it changes it (the
+/// command refuses when this fails: fail closed), with the operating-system
+/// user who ran it. Never with a secret's value.
+[[nodiscard]] bool audit_command(persistence::store& db,
+                                 const std::string& action,
+                                 const std::string& subject);
 
 } // namespace hishamos::cli

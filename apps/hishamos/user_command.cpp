@@ -70,6 +70,22 @@ int user_command(const user_options& u, const common_options& opts) {
   if (!db.accounts)
     return rc;
   auto& accounts = *db.accounts;
+  // What changes is recorded first; listing changes nothing.
+  if (u.action != "list") {
+    bool audited =
+        db.pool
+            ->with("audit",
+                   [&](persistence::store& s) {
+                     return persistence::status{
+                         audit_command(s, "cli.user." + u.action, u.username)
+                             ? persistence::errc::ok
+                             : persistence::errc::unavailable,
+                         ""};
+                   })
+            .code == persistence::errc::ok;
+    if (!audited)
+      return workflow_failed;
+  }
   if (u.action == "add") {
     auto got = accounts.add_user(u.username, read_password(), u.role);
     if (got)

@@ -296,6 +296,11 @@ TEST_CASE("secrets are stored encrypted with `hishamos secret set`, listed "
                            "--config", config, "--store", store});
   INFO(set.out << set.err);
   REQUIRE(set.exit_code == 0);
+  // Recorded (without its value) in an intact audit chain.
+  auto verify = run_hishamos({"audit", "verify", "--store", store});
+  INFO(verify.out << verify.err);
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("intact: 1 rows"));
   auto list =
       run_hishamos({"secret", "list", "--config", config, "--store", store});
   CHECK_THAT(list.out, Catch::Contains("openai"));
