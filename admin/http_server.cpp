@@ -61,6 +61,13 @@ model::result<int> http_server::start(const std::string& host, int port) {
   if (ec)
     return fail("not an IP address");
   const auto& limits = impl_->core.limits;
+  if (!impl_->core.kek_problem.empty())
+    return model::problem{"", 0, "", impl_->core.kek_problem,
+                          "fix secrets.kek_file or HISHAMOS_KEK"};
+  if (!impl_->core.has_kek)
+    spdlog::warn("insecure: no key-encryption key (secrets.kek_file or "
+                 "HISHAMOS_KEK): TOTP seeds and token-signing keys are "
+                 "stored unencrypted");
   if (!limits.tls_certificate.empty() || !limits.tls_key.empty()) {
     auto& ctx = impl_->tls.emplace(asio::ssl::context::tls_server);
     ctx.set_options(

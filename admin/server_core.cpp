@@ -1,6 +1,7 @@
 #include "admin/internal/server_core.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,23 @@ persistence::store_factory store_of(const node& n) {
   return [url = n.config().store_url] { return persistence::open_store(url); };
 }
 
+// The node's key-encryption keys, when it has any (secrets.kek_file or
+// HISHAMOS_KEK).
+std::optional<security::key_ring> ring_of(const node& n, std::string& problem,
+                                          bool& has) {
+  const auto& file = n.config().kek_file;
+  const char* env = std::getenv("HISHAMOS_KEK");
+  if (file.empty() && (!env || !*env))
+    return std::nullopt;
+  auto ring = security::load_key_ring(file);
+  if (!ring) {
+    problem = ring.errors()[0].to_string();
+    return std::nullopt;
+  }
+  has = true;
+  return *ring;
+}
+
 persistence::pool_options auth_pool_options() {
   persistence::pool_options o;
   o.size = 4;
@@ -29,7 +47,8 @@ persistence::pool_options auth_pool_options() {
 
 server_core::server_core(node& node, config::http_limits l)
     : n(node), limits(l), auth_pool(store_of(node), auth_pool_options()),
-      accounts(auth_pool), audits(auth_pool), rates(node.config().redis_url),
+      accounts(auth_pool, {}, ring_of(node, kek_problem, has_kek)),
+      audits(auth_pool), rates(node.config().redis_url),
       workers(l.workers, static_cast<size_t>(l.queue)),
       limiter(l.requests_per_second) {
   if (auto users = accounts.user_count(); users && users.value == 0)

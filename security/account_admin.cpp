@@ -235,9 +235,9 @@ answer<totp_enrolment> accounts::enrol_totp(const principal& who) {
         if (r.totp_confirmed)
           return denial{409, "totp_enrolled", "2FA is already on",
                         "ask an admin to reset it"};
-        r.totp_secret = new_totp_secret();
-        out = {r.totp_secret,
-               otpauth_uri(settings_.totp_issuer, r.username, r.totp_secret)};
+        auto seed = new_totp_secret();
+        r.totp_secret = at_rest("totp:" + r.id, seed);
+        out = {seed, otpauth_uri(settings_.totp_issuer, r.username, seed)};
         return std::nullopt;
       });
   if (!u)
@@ -253,7 +253,8 @@ answer<bool> accounts::confirm_totp(const principal& who,
         if (r.totp_secret.empty() || r.totp_confirmed)
           return denial{409, "totp_not_pending", "no 2FA enrolment is pending",
                         "POST /api/v1/auth/totp/enrol first"};
-        if (!totp_step_of(r.totp_secret, code, persistence::now_ms() / 1000))
+        auto seed = in_use("totp:" + r.id, r.totp_secret);
+        if (!seed || !totp_step_of(*seed, code, persistence::now_ms() / 1000))
           return denial{401, "invalid_totp", "the TOTP code is wrong",
                         "use the current code of your authenticator"};
         r.totp_confirmed = true;
@@ -262,8 +263,9 @@ answer<bool> accounts::confirm_totp(const principal& who,
   if (!u)
     return {false, u.error};
   // The confirming code is spent: it cannot sign in as well.
-  if (auto step =
-          totp_step_of(u.value.totp_secret, code, persistence::now_ms() / 1000))
+  if (auto step = totp_step_of(
+          in_use("totp:" + u.value.id, u.value.totp_secret).value_or(""), code,
+          persistence::now_ms() / 1000))
     (void)pool_.with("use_totp_step", [&](persistence::store& db) {
       return db.use_totp_step(u.value.id, *step);
     });
@@ -346,7 +348,8 @@ answer<bool> accounts::revoke_api_key(const principal& by,
 }
 
 answer<std::string> accounts::rotate_signing_key() {
-  persistence::signing_key_row k{random_token(6), random_token(32),
+  auto kid = random_token(6);
+  persistence::signing_key_row k{kid, at_rest("jwt:" + kid, random_token(32)),
                                  persistence::now_ms()};
   auto st = pool_.with("add_signing_key", [&](persistence::store& db) {
     return db.add_signing_key(k);

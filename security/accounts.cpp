@@ -42,8 +42,45 @@ denial store_denial(const persistence::status& st) {
           "retry later; /ready says when the store is back"};
 }
 
-accounts::accounts(persistence::store_pool& pool, auth_settings s)
-    : pool_(pool), settings_(std::move(s)) {}
+accounts::accounts(persistence::store_pool& pool, auth_settings s,
+                   std::optional<key_ring> ring)
+    : pool_(pool), settings_(std::move(s)), ring_(std::move(ring)) {}
+
+namespace {
+constexpr std::string_view sealed_mark = "enc1:";
+} // namespace
+
+std::string accounts::at_rest(const std::string& name,
+                              const std::string& value) const {
+  if (!ring_ || value.empty())
+    return value;
+  auto row = seal_secret(*ring_, name, value);
+  return std::string{sealed_mark} + row.kek_id + "." + row.wrapped_key + "." +
+         row.ciphertext;
+}
+
+std::optional<std::string> accounts::in_use(const std::string& name,
+                                            const std::string& stored) const {
+  if (stored.compare(0, sealed_mark.size(), sealed_mark) != 0)
+    return stored;
+  auto body = stored.substr(sealed_mark.size());
+  auto a = body.find('.');
+  auto b = body.find('.', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos || !ring_) {
+    spdlog::error("{} is stored encrypted, and {}", name,
+                  ring_ ? "malformed" : "no key-encryption key is configured");
+    return std::nullopt;
+  }
+  persistence::secret_row row{name, body.substr(0, a),
+                              body.substr(a + 1, b - a - 1),
+                              body.substr(b + 1)};
+  auto value = open_secret(*ring_, row);
+  if (!value) {
+    spdlog::error("{}", value.errors()[0].to_string());
+    return std::nullopt;
+  }
+  return *value;
+}
 
 std::vector<signing_key> accounts::keys(bool reload) {
   auto now = persistence::now_ms();
@@ -56,7 +93,9 @@ std::vector<signing_key> accounts::keys(bool reload) {
   auto rows = pool_.with(
       "signing_keys", [](persistence::store& db) { return db.signing_keys(); });
   if (rows && rows.value.empty()) {
-    persistence::signing_key_row k{random_token(6), random_token(32), now};
+    auto kid = random_token(6);
+    persistence::signing_key_row k{kid, at_rest("jwt:" + kid, random_token(32)),
+                                   now};
     if (pool_.with("add_signing_key", [&](persistence::store& db) {
           return db.add_signing_key(k);
         }))
@@ -67,9 +106,13 @@ std::vector<signing_key> accounts::keys(bool reload) {
   std::lock_guard lock{mutex_};
   if (rows) {
     keys_.clear();
-    for (const auto& r : rows.value)
-      if (auto raw = base64url_decode(r.secret); raw && raw->size() >= 32)
+    for (const auto& r : rows.value) {
+      auto secret = in_use("jwt:" + r.kid, r.secret);
+      if (!secret)
+        continue;
+      if (auto raw = base64url_decode(*secret); raw && raw->size() >= 32)
         keys_.push_back({r.kid, *raw});
+    }
     keys_loaded_ms_ = now;
   }
   return keys_;
@@ -138,7 +181,14 @@ answer<session_tokens> accounts::login(const std::string& username,
               denial{401, "totp_required",
                      "this account signs in with a TOTP code",
                      "send \"totp\" with the code of your authenticator"}};
-    auto step = totp_step_of(u.totp_secret, totp_code, now_s());
+    auto seed = in_use("totp:" + u.id, u.totp_secret);
+    if (!seed)
+      return {{},
+              denial{503, "totp_unavailable",
+                     "the account's TOTP seed cannot be decrypted",
+                     "configure the key-encryption key it was stored "
+                     "under (secrets.kek_file or HISHAMOS_KEK)"}};
+    auto step = totp_step_of(*seed, totp_code, now_s());
     if (!step)
       return {{}, failed_sign_in(u, "invalid_totp", "the TOTP code is wrong")};
     auto fresh = pool_.with("use_totp_step", [&](persistence::store& db) {

@@ -16,6 +16,7 @@
 
 #include "persistence/store_pool.hpp"
 #include "security/principal.hpp"
+#include "security/secret_box.hpp"
 #include "security/tokens.hpp"
 
 namespace hishamos::security {
@@ -61,7 +62,10 @@ struct totp_enrolment {
 
 class accounts {
 public:
-  explicit accounts(persistence::store_pool& pool, auth_settings s = {});
+  /// With `ring`, TOTP seeds and token-signing keys are stored encrypted
+  /// under its active KEK (security/secret_box.hpp); without, in clear.
+  explicit accounts(persistence::store_pool& pool, auth_settings s = {},
+                    std::optional<key_ring> ring = std::nullopt);
 
   [[nodiscard]] answer<session_tokens> login(const std::string& username,
                                              const std::string& password,
@@ -120,6 +124,12 @@ private:
   denial failed_sign_in(const persistence::user_row& u, const char* code,
                         const std::string& message);
   std::vector<signing_key> keys(bool reload);
+  /// A secret as stored: sealed under the ring as `name` when there is one.
+  std::string at_rest(const std::string& name, const std::string& value) const;
+  /// A stored secret's value; nullopt when it is sealed and cannot be
+  /// opened (no ring, another KEK, tampered), after logging why.
+  std::optional<std::string> in_use(const std::string& name,
+                                    const std::string& stored) const;
   void forget_cached(const std::string& user_id);
 
   /// How long a checked API key or session is trusted without the store:
@@ -129,6 +139,7 @@ private:
 
   persistence::store_pool& pool_;
   const auth_settings settings_;
+  const std::optional<key_ring> ring_;
   std::mutex mutex_; ///< Guards the caches below.
   std::vector<signing_key> keys_;
   std::int64_t keys_loaded_ms_ = 0;

@@ -33,6 +33,10 @@ struct server_core {
   /// Connections of its own for who-is-asking, so that sign-ins never wait
   /// behind the node's own store calls.
   persistence::store_pool auth_pool;
+  /// Why the key-encryption keys could not be loaded ("" = they were, or
+  /// none is configured): the server then refuses to start.
+  std::string kek_problem;
+  bool has_kek = false;
   security::accounts accounts;
   /// Every mutation's record, committed before the mutation runs.
   audit_writer audits;

@@ -7,8 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <iostream>
-
 #include "config/catalog_loader.hpp"
 
 namespace hishamos::cli {

@@ -3,6 +3,7 @@
 // (for the first admin, and when no admin can sign in). Passwords are read
 // from standard input, never from the command line (which `ps` shows).
 
+#include <cstdlib>
 #include <iostream>
 
 #include "apps/hishamos/commands.hpp"
@@ -42,7 +43,21 @@ account_store open_accounts(const user_options& u, const common_options& opts,
   account_store out;
   out.pool = std::make_unique<persistence::store_pool>(
       [url] { return persistence::open_store(url); }, po);
-  out.accounts = std::make_unique<security::accounts>(*out.pool);
+  // The node's key ring, so that a rotated signing key is stored as the
+  // node stores it.
+  std::optional<security::key_ring> ring;
+  const char* env = std::getenv("HISHAMOS_KEK");
+  if (!options->config.kek_file.empty() || (env && *env)) {
+    auto loaded = security::load_key_ring(options->config.kek_file);
+    if (!loaded) {
+      print_problems(loaded.errors());
+      rc = bad_input;
+      return {};
+    }
+    ring = *loaded;
+  }
+  out.accounts = std::make_unique<security::accounts>(
+      *out.pool, security::auth_settings{}, std::move(ring));
   return out;
 }
 

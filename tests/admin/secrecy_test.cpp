@@ -10,6 +10,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "persistence/open_store.hpp"
+#include "security/totp.hpp"
 #include "tests/support/http_fixture.hpp"
 
 using namespace hishamos;
@@ -97,4 +99,59 @@ TEST_CASE("no password, token or API key appears in any other answer, log "
       INFO(what << " in " << where);
       CHECK(text.find(value) == std::string::npos);
     }
+}
+
+TEST_CASE("with a key-encryption key, TOTP seeds and token-signing keys are "
+          "stored encrypted, and sign-in with 2FA still works",
+          "[http][auth][secrets][totp]") {
+  // 32 bytes, base64url.
+  ::setenv("HISHAMOS_KEK",
+           "kek-test:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE", 1);
+  struct unset {
+    ~unset() { ::unsetenv("HISHAMOS_KEK"); }
+  } restore_env;
+  server_fixture f;
+  const std::string password = "planted-Password-4711";
+  f.post("/api/v1/users",
+         json{{"username", "root"}, {"password", password}, {"role", "admin"}}
+             .dump(),
+         201);
+  auto anonymous = f.anonymous_client();
+  auto login = [&](const std::string& code) {
+    json body{{"username", "root"}, {"password", password}};
+    if (!code.empty())
+      body["totp"] = code;
+    auto res =
+        anonymous->Post("/api/v1/auth/login", body.dump(), "application/json");
+    REQUIRE(res);
+    return std::pair{res->status, json::parse(res->body)};
+  };
+  auto [status, first] = login("");
+  REQUIRE(status == 200);
+  httplib::Headers token{
+      {"Authorization", "Bearer " + first["access_token"].get<std::string>()}};
+  auto enrol =
+      anonymous->Post("/api/v1/auth/totp/enrol", token, "", "application/json");
+  REQUIRE(enrol);
+  REQUIRE(enrol->status == 200);
+  std::string seed = json::parse(enrol->body)["secret"];
+  auto now = persistence::now_ms() / 1000;
+  auto confirm =
+      anonymous->Post("/api/v1/auth/totp/confirm", token,
+                      json{{"code", security::totp_code(seed, now)}}.dump(),
+                      "application/json");
+  REQUIRE(confirm);
+  REQUIRE(confirm->status == 200);
+  auto [again, second] = login(security::totp_code(seed, now + 30));
+  CHECK(again == 200);
+  auto store = persistence::open_store("sqlite:" + (f.dir / "store.db"));
+  REQUIRE(store);
+  auto user = store.value->find_user("root").value;
+  REQUIRE(user);
+  CHECK(user->totp_secret.rfind("enc1:kek-test.", 0) == 0);
+  for (const auto& k : store.value->signing_keys().value)
+    CHECK(k.secret.rfind("enc1:kek-test.", 0) == 0);
+  f.http->stop();
+  for (const char* file : {"store.db", "store.db-wal"})
+    CHECK(file_bytes(f.dir / file).find(seed) == std::string::npos);
 }
