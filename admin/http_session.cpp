@@ -25,8 +25,7 @@ using std::chrono::milliseconds;
 /// error answer, so that the client sees the answer rather than a reset.
 constexpr size_t max_drain_bytes = 8 << 20;
 
-// Plain (beast::tcp_stream) or TLS (ssl_stream over it): the same
-// session, with a handshake first for TLS.
+// Plain or TLS (ssl_stream over tcp_stream), with a handshake first.
 template <class Stream>
 class session : public std::enable_shared_from_this<session<Stream>> {
   static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -48,8 +47,7 @@ public:
     remote_ = ec ? "" : ep.address().to_string();
     socket().set_option(tcp::no_delay(true), ec);
     if constexpr (tls) {
-      // Plain HTTP sent to a TLS port, or a handshake that never comes,
-      // ends here: no request is read before the handshake.
+      // Plain HTTP to a TLS port, or no handshake in time, ends here.
       lowest().expires_after(milliseconds{limits().header_timeout_ms});
       stream_.async_handshake(
           asio::ssl::stream_base::server,
@@ -115,7 +113,8 @@ private:
     if (ec == http::error::end_of_stream)
       return close();
     if (ec)
-      return fail(read_error(ec, "headers", limits().header_timeout_ms));
+      return fail(unreadable_request(ec, "headers", limits().header_timeout_ms,
+                                     limits()));
     const auto& h = parser_->get();
     if (static_cast<std::int64_t>(h.target().size()) > limits().max_url_bytes)
       return fail({414, "uri_too_long",
@@ -182,31 +181,11 @@ private:
     return ec;
   }
 
-  // The answer to a request that could not be read whole.
-  api_error read_error(beast::error_code ec, const char* part,
-                       std::int64_t deadline_ms) const {
-    if (ec == beast::error::timeout)
-      return {408, "request_timeout",
-              std::string{"the request's "} + part + " did not arrive within " +
-                  std::to_string(deadline_ms) + " ms"};
-    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
-      return {431, "headers_too_large",
-              "the request's headers exceed " +
-                  std::to_string(limits().max_header_bytes) + " bytes"};
-    if (ec == http::error::body_limit)
-      return {413,
-              "payload_too_large",
-              "the request's body exceeds " +
-                  std::to_string(limits().max_body_bytes) + " bytes",
-              {{"limit_bytes", limits().max_body_bytes}}};
-    return {400, "bad_request",
-            "the request is not valid HTTP/1.1: " + bounded(ec.message(), 80)};
-  }
-
   void on_body(beast::error_code ec) {
     ec = disarm(ec);
     if (ec)
-      return fail(read_error(ec, "body", limits().body_timeout_ms));
+      return fail(
+          unreadable_request(ec, "body", limits().body_timeout_ms, limits()));
     auto& h = parser_->get();
     request req;
     req.method = std::string{h.method_string()};

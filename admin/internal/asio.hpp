@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "admin/errors.hpp"
 #include "admin/internal/server_core.hpp"
 
 namespace hishamos::admin {
@@ -21,6 +22,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+
+/// The answer to a request that could not be read whole: 408 when its
+/// `part` (headers, body) missed its deadline, 431 / 413 over a limit, else
+/// 400.
+[[nodiscard]] api_error unreadable_request(beast::error_code ec,
+                                           const char* part,
+                                           std::int64_t deadline_ms,
+                                           const config::http_limits& limits);
 
 /// Serves one accepted connection until it closes; over TLS with `tls`.
 void serve_connection(tcp::socket socket, server_core& core,
