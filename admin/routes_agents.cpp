@@ -66,8 +66,8 @@ response rate(node& n, const request& req) {
     return error_response(error_of(st, {.not_found = "result_not_found",
                                         .invalid = "invalid_rating",
                                         .invalid_status = 422}));
-  audit(n, req, "result.rate", {{"result_id", id},
-                          {"score", body.value["score"]}});
+  audit(n, req, "result.rate",
+        {{"result_id", id}, {"score", body.value["score"]}});
   return json_response(200,
                        {{"result_id", id}, {"score", body.value["score"]}});
 }
@@ -114,9 +114,10 @@ response get_agent(node& n, const request& req) {
 } // namespace
 
 void add_agent_routes(router& r, node& n) {
-  r.add("GET", "/api/v1/agents/quality", permission::read, [&n](const request&) {
-    return json_response(200, {{"learned", to_json(n.learned_quality())}});
-  });
+  r.add(
+      "GET", "/api/v1/agents/quality", permission::read, [&n](const request&) {
+        return json_response(200, {{"learned", to_json(n.learned_quality())}});
+      });
   r.add("GET", "/api/v1/agents", permission::read,
         [&n](const request& req) { return list_agents(n, req); });
   r.add("GET", "/api/v1/agents/{id}", permission::read,

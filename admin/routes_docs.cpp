@@ -108,21 +108,25 @@ void add_docs_routes(router& r) {
   });
   r.add("GET", "/api/docs/init.js", permission::open,
         [](const request&) { return asset(swagger_init, "text/javascript"); });
-  r.add("GET", "/api/docs/swagger-ui-bundle.js", permission::open, [](const request&) {
-    return docs::has_ui() ? asset(docs::swagger_ui_js(), "text/javascript")
-                          : without_ui();
-  });
-  r.add("GET", "/api/docs/swagger-ui.css", permission::open, [](const request&) {
-    return docs::has_ui() ? asset(docs::swagger_ui_css(), "text/css")
-                          : without_ui();
-  });
+  r.add("GET", "/api/docs/swagger-ui-bundle.js", permission::open,
+        [](const request&) {
+          return docs::has_ui()
+                     ? asset(docs::swagger_ui_js(), "text/javascript")
+                     : without_ui();
+        });
+  r.add("GET", "/api/docs/swagger-ui.css", permission::open,
+        [](const request&) {
+          return docs::has_ui() ? asset(docs::swagger_ui_css(), "text/css")
+                                : without_ui();
+        });
   r.add("GET", "/api/redoc", permission::open, [](const request&) {
     return docs::has_ui() ? page(redoc_page) : without_ui();
   });
-  r.add("GET", "/api/redoc/redoc.standalone.js", permission::open, [](const request&) {
-    return docs::has_ui() ? asset(docs::redoc_js(), "text/javascript")
-                          : without_ui();
-  });
+  r.add("GET", "/api/redoc/redoc.standalone.js", permission::open,
+        [](const request&) {
+          return docs::has_ui() ? asset(docs::redoc_js(), "text/javascript")
+                                : without_ui();
+        });
 }
 
 } // namespace hishamos::admin

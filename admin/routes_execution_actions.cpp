@@ -69,9 +69,10 @@ response approve(node& n, const request& req) {
     return error_response(error_of(got.st, {.invalid = "invalid_amount",
                                             .invalid_status = 422,
                                             .conflict = "not_paused"}));
-  audit(n, req, "execution.budget_approve", {{"execution_id", id},
-                                       {"extra_usd", extra},
-                                       {"approved_until", got.value}});
+  audit(n, req, "execution.budget_approve",
+        {{"execution_id", id},
+         {"extra_usd", extra},
+         {"approved_until", got.value}});
   return json_response(200, {{"execution_id", id},
                              {"state", "running"},
                              {"approved_until_usd", got.value}});

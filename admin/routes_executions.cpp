@@ -52,8 +52,8 @@ response submitted_response(node& n, const request& req,
   if (!got)
     return error_response(error_of(got.st, submit_errors));
   if (!got.value.existed)
-    audit(n, req, "execution.start", {{"execution_id", got.value.id},
-                                {"workflow", got.value.workflow}});
+    audit(n, req, "execution.start",
+          {{"execution_id", got.value.id}, {"workflow", got.value.workflow}});
   auto res = json_response(got.value.existed ? 200 : 202, to_json(got.value));
   res.headers["Location"] = "/api/v1/executions/" + got.value.id;
   return res;

@@ -187,11 +187,13 @@ void add_workflow_routes(router& r, node& n) {
         [&n](const request& req) { return get_one(n, req); });
   r.add("PUT", "/api/v1/workflows/{name}", permission::create_workflow,
         [&n](const request& req) { return update(n, req); });
-  r.add("DELETE", "/api/v1/workflows/{name}", permission::create_workflow, [&n](const request& req) {
-    return answered(n.archive_workflow(req.param("name")), 200, n, req,
-                    "workflow.archive", req.param("name"));
-  });
-  r.add("POST", "/api/v1/workflows/{name}/activate", permission::create_workflow,
+  r.add("DELETE", "/api/v1/workflows/{name}", permission::create_workflow,
+        [&n](const request& req) {
+          return answered(n.archive_workflow(req.param("name")), 200, n, req,
+                          "workflow.archive", req.param("name"));
+        });
+  r.add("POST", "/api/v1/workflows/{name}/activate",
+        permission::create_workflow,
         [&n](const request& req) { return activate(n, req); });
   r.add("GET", "/api/v1/workflows/{name}/versions", permission::read,
         [&n](const request& req) { return versions(n, req); });

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "persistence/errors.hpp"
 #include "persistence/audit_chain.hpp"
+#include "persistence/errors.hpp"
 #include "persistence/records.hpp"
 
 namespace hishamos::persistence {

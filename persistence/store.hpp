@@ -2,9 +2,9 @@
 
 // One connection to the store, offering every role its backend has. The
 // roles are interfaces of their own (executions and checkpoints, leases,
-// append-only records, reports, workflows, schema, identities), each implemented by a
-// backend in files of the same name (pg/executions.cpp, ...); open one
-// with persistence/open_store.hpp.
+// append-only records, reports, workflows, schema, identities), each
+// implemented by a backend in files of the same name (pg/executions.cpp, ...);
+// open one with persistence/open_store.hpp.
 
 #include "persistence/auth_store.hpp"
 #include "persistence/execution_store.hpp"

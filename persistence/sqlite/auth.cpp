@@ -281,8 +281,7 @@ outcome<std::vector<secret_row>> sqlite_store::secrets() {
   statement s{db_.get(), "SELECT name, kek_id, wrapped_key, ciphertext, "
                          "updated_at_ms FROM secrets ORDER BY name"};
   return all_rows<secret_row>(s, "reading secrets", [](auto& r) {
-    return secret_row{r.text(0), r.text(1), r.text(2), r.text(3),
-                      r.integer(4)};
+    return secret_row{r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4)};
   });
 }
 

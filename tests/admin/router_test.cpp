@@ -11,13 +11,14 @@ namespace {
 
 router sample() {
   router r;
-  r.add("GET", "/api/v1/executions/{id}", permission::read, [](const request& req) {
-    return response{200, req.param("id")};
-  });
+  r.add("GET", "/api/v1/executions/{id}", permission::read,
+        [](const request& req) {
+          return response{200, req.param("id")};
+        });
   r.add("POST", "/api/v1/executions/{id}/cancel", permission::run_execution,
         [](const request& req) {
-    return response{202, "cancel " + req.param("id")};
-  });
+          return response{202, "cancel " + req.param("id")};
+        });
   return r;
 }
 

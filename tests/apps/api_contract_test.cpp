@@ -102,8 +102,8 @@ TEST_CASE("newman runs the Postman collection against a node: every answer "
   check_run(test::run_process(
       {web + "/node_modules/.bin/newman", "run",
        source + "/docs/postman/hishamos.postman_collection.json", "--env-var",
-       "base_url=" + n.url, "--env-var", "access_token=" + n.api_key,
-       "--color", "off", "--reporters", "cli"},
+       "base_url=" + n.url, "--env-var", "access_token=" + n.api_key, "--color",
+       "off", "--reporters", "cli"},
       {{"FORCE_COLOR", "0"}}));
 }
 

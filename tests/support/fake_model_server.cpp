@@ -17,7 +17,6 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-
 namespace {
 
 std::string answer(bool anthropic, const std::string& text) {

@@ -254,7 +254,8 @@ public:
   persistence::status put_secret(const persistence::secret_row& x) override {
     return inner_->put_secret(x);
   }
-  persistence::outcome<std::vector<persistence::secret_row>> secrets() override {
+  persistence::outcome<std::vector<persistence::secret_row>>
+  secrets() override {
     return inner_->secrets();
   }
   // identities: passed through
