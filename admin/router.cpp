@@ -65,11 +65,11 @@ void router::add(const std::string& method, const std::string& pattern,
       {method, pattern, split_path(pattern), needs, std::move(h)});
 }
 
-std::optional<permission> router::permission_of(const request& req) const {
+std::optional<router::route_info> router::match(const request& req) const {
   auto segments = req.segments.empty() ? split_path(req.path) : req.segments;
   for (const auto& r : routes_)
     if (r.method == req.method && match_route(r.segments, segments))
-      return r.needs;
+      return route_info{r.pattern, r.needs};
   return std::nullopt;
 }
 
@@ -78,14 +78,6 @@ std::vector<std::pair<std::string, permission>> router::permissions() const {
   for (const auto& r : routes_)
     out.emplace_back(r.method + " " + r.pattern, r.needs);
   return out;
-}
-
-std::string router::pattern_of(const request& req) const {
-  auto segments = req.segments.empty() ? split_path(req.path) : req.segments;
-  for (const auto& r : routes_)
-    if (r.method == req.method && match_route(r.segments, segments))
-      return r.pattern;
-  return {};
 }
 
 std::vector<std::string> router::table() const {

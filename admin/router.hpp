@@ -69,13 +69,16 @@ public:
   /// Runs the route `req` matches (binding its path parameters), or answers
   /// 404 / 405 in the error format.
   [[nodiscard]] response dispatch(request req) const;
-  /// The pattern of the route `req` would run ("" = none): metrics name
-  /// routes by pattern, never by path (paths hold ids).
-  [[nodiscard]] std::string pattern_of(const request& req) const;
-  /// The permission the route `req` would run needs; nullopt when no route
-  /// matches (the answer is 404 or 405, whoever asks).
-  [[nodiscard]] std::optional<permission>
-  permission_of(const request& req) const;
+  /// What is known of a route before it runs: its pattern (metrics name
+  /// routes by pattern, never by path: paths hold ids) and the permission
+  /// it needs.
+  struct route_info {
+    std::string pattern;
+    permission needs;
+  };
+  /// The route `req` would run; nullopt when none matches (the answer is
+  /// 404 or 405, whoever asks).
+  [[nodiscard]] std::optional<route_info> match(const request& req) const;
   /// Every route as "METHOD pattern", in the order they were added.
   [[nodiscard]] std::vector<std::string> table() const;
   /// Every route's "METHOD pattern" with its permission.

@@ -79,8 +79,9 @@ bool server_core::run(request req, std::function<void(response)> done) {
   return workers.try_post([this, req = std::move(req),
                            done = std::move(done)]() mutable {
     auto t0 = std::chrono::steady_clock::now();
-    auto route = routes.pattern_of(req);
-    auto denied = refused(req);
+    auto found = routes.match(req);
+    auto route = found ? found->pattern : std::string{};
+    auto denied = refused(req, found);
     rate_decision rate;
     if (!denied) {
       rate = rate_of(req);
@@ -107,7 +108,15 @@ bool server_core::run(request req, std::function<void(response)> done) {
 }
 
 std::optional<response> server_core::refused(request& req) {
-  auto needs = routes.permission_of(req);
+  return refused(req, routes.match(req));
+}
+
+std::optional<response>
+server_core::refused(request& req,
+                     const std::optional<router::route_info>& found) {
+  std::optional<permission> needs;
+  if (found)
+    needs = found->needs;
   // No route: 404 or 405 whoever asks (the table is public in
   // /api/openapi.json anyway); open and sign-in routes need no header.
   if (!needs || *needs == permission::open || *needs == permission::sign_in)

@@ -24,7 +24,7 @@
 #include "persistence/open_store.hpp"
 #include "providers/redis_cache.hpp"
 #include "runtime/internal/node_impl.hpp"
-#include "security/secret_box.hpp"
+#include "runtime/stored_secrets.hpp"
 
 namespace hishamos {
 
@@ -229,36 +229,6 @@ model::result<bool> node::impl::start_services() {
   return join_cluster();
 }
 
-// The store's secrets, decrypted with the node's key ring: none when no
-// provider refers to a secret://; a secret that does not open (an unknown
-// KEK, a tampered row) stops the start with a problem naming it.
-model::result<std::shared_ptr<const providers::secret_values>>
-node::impl::stored_secrets() {
-  auto out = std::make_shared<providers::secret_values>();
-  bool wanted = false;
-  for (const auto& [name, p] : opts.config.providers)
-    wanted = wanted || p.api_key.rfind("secret://", 0) == 0;
-  if (!wanted)
-    return std::shared_ptr<const providers::secret_values>{out};
-  auto rows = pool->with("secrets", [](auto& db) { return db.secrets(); });
-  if (!rows)
-    return model::problem{"", 0, "",
-                          "reading the store's secrets: " + rows.st.message,
-                          "check the store"};
-  if (rows.value.empty())
-    return std::shared_ptr<const providers::secret_values>{out};
-  auto ring = security::load_key_ring(opts.config.kek_file);
-  if (!ring)
-    return ring.errors();
-  for (const auto& row : rows.value) {
-    auto value = security::open_secret(*ring, row);
-    if (!value)
-      return value.errors();
-    (*out)[row.name] = *value;
-  }
-  return std::shared_ptr<const providers::secret_values>{out};
-}
-
 // Spawns the provider gateway when the config has an HTTP provider, and
 // checks that every agent's providers are configured.
 model::result<bool> node::impl::start_gateway() {
@@ -284,7 +254,7 @@ model::result<bool> node::impl::start_gateway() {
     http = http || p.type != "local";
   if (!http)
     return true;
-  auto stored = stored_secrets();
+  auto stored = load_stored_secrets(opts.config, *pool);
   if (!stored)
     return stored.errors();
   actors::gateway_settings gs{providers, opts.config.secrets_dir,

@@ -60,6 +60,10 @@ struct server_core {
   /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
   /// 403).
   std::optional<response> refused(request& req);
+  /// As refused(req), for the route already matched (one lookup per
+  /// request).
+  std::optional<response>
+  refused(request& req, const std::optional<router::route_info>& found);
   /// The rate limit of the request's user or API key (an open route's
   /// request is not limited).
   rate_decision rate_of(const request& req);

@@ -22,7 +22,6 @@
 #include "actors/metrics.hpp"
 #include "hishamos/node.hpp"
 #include "persistence/store_pool.hpp"
-#include "providers/secrets.hpp"
 #include "runtime/event_hub.hpp"
 #include "runtime/execution_poller.hpp"
 #include "runtime/execution_registry.hpp"
@@ -74,8 +73,6 @@ struct node::impl {
   // node_services.cpp
   model::result<bool> start_services();
   model::result<bool> start_gateway();
-  model::result<std::shared_ptr<const providers::secret_values>>
-  stored_secrets();
   void start_budget_keeper();
   model::result<bool> host_agents();
   model::result<bool> join_cluster();

@@ -9,6 +9,7 @@
 
 #include "admin/internal/server_core.hpp"
 #include "model/param_spec.hpp"
+#include "tests/admin/openapi_routes.hpp"
 #include "tests/support/http_fixture.hpp"
 
 using namespace hishamos;
@@ -17,16 +18,8 @@ using test::server_fixture;
 
 namespace {
 
-// The files the documentation pages load: served, not API operations.
-const std::set<std::string> page_assets{
-    "GET /api/docs/init.js", "GET /api/docs/swagger-ui-bundle.js",
-    "GET /api/docs/swagger-ui.css", "GET /api/redoc/redoc.standalone.js"};
-
-std::string upper(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
+using test::page_assets;
+using test::upper;
 
 } // namespace
 

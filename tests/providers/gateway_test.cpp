@@ -18,6 +18,7 @@
 #include "actors/messages.hpp"
 #include "actors/provider_gateway.hpp"
 #include "persistence/open_store.hpp"
+#include "security/crypto.hpp"
 #include "tests/support/fake_model_server.hpp"
 #include "tests/support/wait.hpp"
 
@@ -356,7 +357,7 @@ TEST_CASE("a key echoed where the error message is cut, or echoed in "
     CHECK_FALSE(a.ok);
     INFO(a.text);
     CHECK_THAT(a.text, Catch::Contains("***"));
-    CHECK_FALSE(leaks(a.text, test::base64(test_key)));
+    CHECK_FALSE(leaks(a.text, security::base64_encode(test_key)));
   }
 }
 

@@ -1,21 +1,12 @@
 #include "tests/support/fake_model_server.hpp"
 
-#include <openssl/evp.h>
-
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
-namespace hishamos::test {
+#include "security/crypto.hpp"
 
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+namespace hishamos::test {
 
 namespace {
 
@@ -146,7 +137,7 @@ void fake_model_server::handle(const httplib::Request& req,
     if (key.rfind("Bearer ", 0) == 0)
       key = key.substr(7);
     if (r.body == "base64")
-      key = base64(key);
+      key = security::base64_encode(key);
     res.status = 401;
     // `size` spaces first: the key then sits where a cut message ends.
     res.set_content("{\"error\": {\"message\": \"" + std::string(r.size, ' ') +

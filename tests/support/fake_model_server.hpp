@@ -68,7 +68,4 @@ private:
   std::vector<recorded_request> seen_;
 };
 
-/// Standard base64 (what a provider may echo a key as).
-std::string base64(const std::string& bytes);
-
 } // namespace hishamos::test
