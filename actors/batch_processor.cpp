@@ -137,14 +137,6 @@ batch_actor::behavior_type batch_processor(batch_self* self,
       flush(self);
   });
   return {
-      [self](persistence::task_result_record& r) {
-        self->state.buffer.task_results.push_back(std::move(r));
-        buffered(self);
-      },
-      [self](persistence::audit_event& e) {
-        self->state.buffer.audit_events.push_back(std::move(e));
-        buffered(self);
-      },
       [self](persistence::agent_stat_record& x) {
         self->state.buffer.agent_stats.push_back(std::move(x));
         buffered(self);

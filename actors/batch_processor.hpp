@@ -1,26 +1,30 @@
 #pragma once
 
-// Batch processor: buffers append-only records (task results, audit
-// events) and writes them in batches: one transaction, one multi-row INSERT
-// per table.
+// Batch processor: buffers what may be lost by design and writes it in
+// batches, one transaction each. Today that is learned quality
+// (agent_stats): each record is a snapshot of an agent's counters, so a
+// lost one is replaced by the next. Nothing a user, a budget or a report
+// reads goes through here: the cost ledger and the audit events of
+// executions are committed with their checkpoint or state change
+// (persistence::checkpoint::ledger, ::audit), and every other audit event
+// is committed before its call returns (persistence/audit_writer.hpp).
 //
 // Accepts:
-//   persistence::task_result_record, persistence::audit_event,
-//   persistence::agent_stat_record (learned quality, upserted) -> buffered
-//       (no reply). A batch is written when `max_batch` records wait or
-//       `interval` passed since the first of them arrived.
+//   persistence::agent_stat_record -> buffered (no reply), the later
+//       record of an (agent, category, node) winning. A batch is written
+//       when `max_batch` records wait or `interval` passed since the first
+//       of them arrived.
 //   (flush_atom, timer id) -> (from itself) the batch's time is up.
 //   exit (node shutdown)  -> writes what is buffered, then quits.
 // The interface is checked by the compiler (actors/interfaces.hpp).
 // A failed write keeps the records and tries again with doubling backoff
-// (100 ms to 5 s), logging how many wait; they are never dropped silently.
-// At shutdown it gives up after `shutdown_attempts` failed writes and logs
-// the number of records it could not store.
+// (100 ms to 5 s), logging how many wait. At shutdown it gives up after
+// `shutdown_attempts` failed writes and logs the number of records it
+// could not store.
 // A crash loses what it buffers (at most max_batch records or one
 // interval's worth); it is not restarted.
-// Persists: task_results, audit_logs and agent_stats rows, through a detached
-// writer of its own (store calls block); the processor itself only buffers and
-// keeps time.
+// Persists: agent_stats rows, through a detached writer of its own (store
+// calls block); the processor itself only buffers and keeps time.
 
 #include <chrono>
 #include <memory>

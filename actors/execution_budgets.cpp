@@ -23,11 +23,9 @@ double spent(execution_self* self) {
 namespace {
 
 void audit(execution_self* self, const char* action, nlohmann::json details) {
-  if (const auto& batch = self->state.cfg.batch) {
-    details["execution_id"] = exec_id(self);
-    self->send(batch, persistence::audit_event{"", action, details.dump(),
-                                               persistence::now_ms()});
-  }
+  details["execution_id"] = exec_id(self);
+  self->state.unsaved_audit.push_back(
+      {"", action, details.dump(), persistence::now_ms()});
 }
 
 // Stores `paused` or `running`, as the execution is now, with what was
@@ -49,6 +47,9 @@ void write_state(execution_self* self) {
                       exec_id(self) + "/approve"
                 : "",
       st.approved_until};
+  auto& audit = st.pending_state.audit;
+  audit.insert(audit.end(), st.unsaved_audit.begin(), st.unsaved_audit.end());
+  st.unsaved_audit.clear();
   send_state(self);
 }
 

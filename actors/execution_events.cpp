@@ -25,7 +25,7 @@ void emit(execution_self* self, int i, const char* kind,
     watcher->on_step(e);
 }
 
-void notify_and_quit(execution_self* self) {
+void notify_finished(execution_self* self) {
   const auto& change = self->state.final_change;
   model::execution_finished msg{exec_id(self), self->state.cfg.workflow->name,
                                 persistence::to_string(change.state),
@@ -37,6 +37,10 @@ void notify_and_quit(execution_self* self) {
     w->on_finish(msg);
   if (self->state.cfg.listener)
     tell(self, self->state.cfg.listener, msg);
+}
+
+void notify_and_quit(execution_self* self) {
+  notify_finished(self);
   self->quit();
 }
 

@@ -171,7 +171,8 @@ typename Inspector::result_type inspect(Inspector& f, task_result_record& x) {
   return f(caf::meta::type_name("task_result_record"), x.execution_id,
            x.step_id, x.agent_id, x.quality_score, x.cost, x.tokens_in,
            x.tokens_out, x.latency_ms, x.created_at_ms, x.decision,
-           x.template_version);
+           x.template_version, x.tokens_cached, x.cost_avoided, x.provider,
+           x.model, x.workflow, x.department);
 }
 
 template <class Inspector>
@@ -202,13 +203,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
   return f(caf::meta::type_name("checkpoint"), x.execution_id, x.step_id,
            x.attempt, x.epoch, x.output, x.agent_id, x.started_at_ms,
-           x.finished_at_ms, x.cost);
+           x.finished_at_ms, x.cost, x.ledger, x.audit, x.damage);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, state_change& x) {
   return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch,
-           x.state, x.output, x.error, x.budget_approved_until);
+           x.state, x.output, x.error, x.budget_approved_until, x.audit);
 }
 
 template <class Inspector>

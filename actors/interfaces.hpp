@@ -31,9 +31,7 @@ using persistence_actor = caf::typed_actor<
 
 /// The batch processor (actors/batch_processor.hpp).
 using batch_actor =
-    caf::typed_actor<caf::reacts_to<persistence::task_result_record>,
-                     caf::reacts_to<persistence::audit_event>,
-                     caf::reacts_to<persistence::agent_stat_record>,
+    caf::typed_actor<caf::reacts_to<persistence::agent_stat_record>,
                      caf::reacts_to<flush_atom, std::uint64_t>>;
 
 /// A workflow execution (actors/workflow_execution.hpp).

@@ -36,6 +36,9 @@ node_metrics::node_metrics()
       checkpoint_resends_(
           counter(*registry_, "hishamos_checkpoint_resends_total",
                   "Checkpoints sent again after no acknowledgement")),
+      quarantined_(counter(
+          *registry_, "hishamos_executions_quarantined_total",
+          "Executions set failed because their stored state is damaged")),
       writer_restarts_(
           counter(*registry_, "hishamos_checkpoint_writer_restarts_total",
                   "Checkpoint writers restarted by their supervisor")),

@@ -30,6 +30,8 @@ public:
     budget_actions_.Add({{"action", action}}).Increment();
   }
   void checkpoint_resent() { checkpoint_resends_.Increment(); }
+  /// Counts an execution quarantined for damaged state (an alert).
+  void execution_quarantined() { quarantined_.Increment(); }
   void writer_restarted() { writer_restarts_.Increment(); }
   /// Counts one group commit of `n` checkpoints.
   void checkpoints_committed(size_t n);
@@ -65,6 +67,7 @@ private:
   prometheus::Counter& steps_completed_;
   prometheus::Counter& step_retries_;
   prometheus::Counter& checkpoint_resends_;
+  prometheus::Counter& quarantined_;
   prometheus::Counter& writer_restarts_;
   prometheus::Histogram& step_duration_;
   prometheus::Counter& checkpoint_commits_;

@@ -48,6 +48,8 @@ void finish(execution_self* self, persistence::execution_state state,
   st.finishing = true;
   st.final_change = {exec_id(self), st.cfg.record.epoch, state,
                      std::move(output), std::move(error)};
+  st.final_change.audit = std::move(st.unsaved_audit);
+  st.unsaved_audit.clear();
   for (auto& r : st.steps)
     if (r.ph == phase::running)
       self->send(st.cfg.dispatcher, cancel_atom::value, r.task_id);
@@ -124,13 +126,19 @@ persistence::task_result_record result_record(execution_self* self, int i) {
   return x;
 }
 
+// The checkpoint carries the step's ledger line and the audit events
+// decided on the way to it: one transaction stores all or none of them.
 void send_checkpoint(execution_self* self, int i) {
-  const auto& r = self->state.steps[i];
+  auto& r = self->state.steps[i];
+  auto& unsaved = self->state.unsaved_audit;
+  r.audit.insert(r.audit.end(), unsaved.begin(), unsaved.end());
+  unsaved.clear();
   persistence::checkpoint cp{exec_id(self),   def_of(self, i).id,
                              r.attempt,       self->state.cfg.record.epoch,
                              r.output,        r.agent_id,
                              r.started_at_ms, r.finished_at_ms,
-                             r.cost};
+                             r.cost,          {result_record(self, i)},
+                             r.audit};
   auto resend = [self, i] {
     self->state.cfg.metrics->checkpoint_resent();
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
@@ -146,6 +154,7 @@ void send_checkpoint(execution_self* self, int i) {
               return resend();
             auto& r = self->state.steps[i];
             r.ph = phase::done;
+            r.audit.clear();
             std::chrono::duration<double> took =
                 std::chrono::steady_clock::now() - r.started;
             self->state.cfg.metrics->step_completed(took.count());
@@ -154,8 +163,6 @@ void send_checkpoint(execution_self* self, int i) {
               tell(self, keeper, spent_atom::value,
                    self->state.cfg.workflow->name,
                    self->state.cfg.workflow->department, r.cost);
-            if (const auto& batch = self->state.cfg.batch)
-              self->send(batch, result_record(self, i));
             emit(self, i, "completed");
             advance(self);
           },
@@ -300,8 +307,37 @@ model::execution_snapshot snapshot(execution_self* self) {
   return out;
 }
 
+// A handler that throws (a bug, or state no check caught) must not leave
+// the execution `running` forever: it is stored failed, with what was
+// thrown (bounded), its listeners hear it, and the actor quits.
+caf::error on_exception(execution_self* self, std::exception_ptr& eptr) {
+  std::string what = "an exception of unknown type";
+  try {
+    std::rethrow_exception(eptr);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  if (what.size() > 200)
+    what = what.substr(0, 200) + "...";
+  spdlog::error("execution {} failed on an internal error: {}", exec_id(self),
+                what);
+  auto& st = self->state;
+  st.final_change = {exec_id(self), st.cfg.record.epoch,
+                     persistence::execution_state::failed, "",
+                     "internal error: " + what};
+  // No reply can reach an actor that quits: the change is sent once; if
+  // it is lost, the execution is still this node's and unfinished, and
+  // its next resume meets the same end.
+  caf::anon_send(st.cfg.persistence, st.final_change);
+  notify_finished(self);
+  return caf::sec::runtime_error;
+}
+
 execution_actor::behavior_type execution(execution_self* self,
                                          execution_settings cfg) {
+  self->set_exception_handler(
+      [self](std::exception_ptr& eptr) { return on_exception(self, eptr); });
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.input = nlohmann::json::parse(st.cfg.record.input, nullptr, false);

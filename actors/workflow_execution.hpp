@@ -60,7 +60,6 @@ struct execution_settings {
   std::vector<persistence::checkpoint> done; ///< Committed before (resume).
   dispatcher_actor dispatcher;
   persistence_actor persistence;
-  batch_actor batch; ///< May be null; receives a task_result_record per step.
   std::shared_ptr<node_metrics> metrics;
   std::shared_ptr<const model::execution_observer> observer; ///< May be null.
   /// The node's watchers (SSE): every event, including "result" (an agent

@@ -301,9 +301,11 @@ model::result<node_config> parse_node_config(const std::string& text,
            "login_attempts_per_address"},
           [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",
-          {"url", "writers", "pool_size", "batch_size", "batch_interval_ms"},
+          {"url", "writers", "pool_size", "batch_size", "batch_interval_ms",
+           "seen_file"},
           [&](const auto& n) {
             cfg.store_url = in.string(n, "url", cfg.store_url);
+            cfg.store_seen_file = in.string(n, "seen_file", "");
             cfg.store_writers = static_cast<int>(
                 in.integer(n, "writers", cfg.store_writers, 1));
             cfg.store_pool_size = static_cast<int>(

@@ -131,6 +131,11 @@ struct node_config {
   /// store.pool_size: connections for reads and admin calls; 0 = (cores *
   /// 2) + 1.
   int store_pool_size = 0;
+  /// store.seen_file: where the node remembers the store it saw (its
+  /// identity and how much it held), to refuse a store that is empty,
+  /// another or younger. "" = beside an SQLite store's file (`<file>.seen`);
+  /// none for PostgreSQL unless set. "off" = never.
+  std::string store_seen_file;
   int batch_size = 100; ///< store.batch_size: records per batch write.
   std::int64_t batch_interval_ms =
       1000;              ///< store.batch_interval_ms: longest wait.

@@ -1,13 +1,16 @@
 #include "persistence/checkpoint_codec.hpp"
 
+#include <cmath>
 #include <map>
 
 #include <msgpack.hpp>
+#include <openssl/sha.h>
 
 namespace hishamos::persistence {
 
 namespace {
 constexpr int codec_version = 1;
+constexpr size_t checksum_bytes = 8;
 } // namespace
 
 std::string encode_output(const std::string& output) {
@@ -31,6 +34,61 @@ std::optional<std::string> decode_output(const std::string& bytes) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+std::string checkpoint_checksum(const checkpoint& cp,
+                                const std::string& encoded) {
+  // Fields are separated by NUL (none of them holds one but the output,
+  // which comes last), so no two checkpoints frame to the same text.
+  std::string text;
+  text.reserve(encoded.size() + 128);
+  for (const auto& field :
+       {cp.execution_id, cp.step_id, std::to_string(cp.attempt),
+        std::to_string(cp.epoch), cp.agent_id,
+        std::to_string(cp.started_at_ms), std::to_string(cp.finished_at_ms),
+        std::to_string(std::llround(cp.cost * 1e6))}) {
+    text += field;
+    text += '\0';
+  }
+  text += encoded;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < checksum_bytes; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+double stored_cost(double usd) {
+  return static_cast<double>(std::llround(usd * 1e6)) / 1e6;
+}
+
+void restore_output(checkpoint& cp, const std::string& encoded,
+                    const std::optional<std::string>& checksum) {
+  cp.output.clear();
+  cp.damage.clear();
+  if (checksum) {
+    auto computed = checkpoint_checksum(cp, encoded);
+    if (computed != *checksum) {
+      cp.damage = "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                  " fails its checksum (stored " + checksum->substr(0, 16) +
+                  ", computed " + computed + "): the row changed after it "
+                  "was committed";
+      return;
+    }
+  }
+  auto output = decode_output(encoded);
+  if (!output) {
+    cp.damage = "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                " has an output of no known encoding (" +
+                std::to_string(encoded.size()) + " bytes)";
+    return;
+  }
+  cp.output = std::move(*output);
 }
 
 } // namespace hishamos::persistence

@@ -1,7 +1,13 @@
 #pragma once
 
+// How a checkpoint's output is stored (a versioned msgpack envelope) and
+// how a stored checkpoint is known to be the one that was written (a
+// checksum beside it, verified on every read).
+
 #include <optional>
 #include <string>
+
+#include "persistence/records.hpp"
 
 namespace hishamos::persistence {
 
@@ -13,5 +19,24 @@ namespace hishamos::persistence {
 /// known version.
 [[nodiscard]] std::optional<std::string>
 decode_output(const std::string& bytes);
+
+/// The checksum stored beside a checkpoint (execution_steps.checksum): the
+/// first 8 bytes of SHA-256, in hex, over its execution, step, attempt,
+/// epoch, agent, timings, cost (in micro-USD, as the store keeps it) and
+/// its encoded output.
+[[nodiscard]] std::string checkpoint_checksum(const checkpoint& cp,
+                                              const std::string& encoded);
+
+/// A cost as both stores keep it, rounded to micro-USD, so that the
+/// checksum of what was written and of what is read agree.
+[[nodiscard]] double stored_cost(double usd);
+
+/// Fills `cp.output` from a stored row's encoded output after checking
+/// the row's checksum: on a mismatch, or bytes of no known encoding,
+/// `cp.damage` says what is wrong and `cp.output` stays empty. A row
+/// without a checksum (written before migration 0012/0013) is checked by
+/// decoding alone.
+void restore_output(checkpoint& cp, const std::string& encoded,
+                    const std::optional<std::string>& checksum);
 
 } // namespace hishamos::persistence

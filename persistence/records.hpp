@@ -62,30 +62,6 @@ struct execution_page {
   std::int64_t total = 0; ///< Rows matching the filters, over all pages.
 };
 
-/// A finished step: the result an execution never recomputes once stored.
-struct checkpoint {
-  std::string execution_id;
-  std::string step_id;
-  int attempt = 1;
-  std::int64_t epoch = 1;
-  std::string output;
-  std::string agent_id;
-  std::int64_t started_at_ms = 0;
-  std::int64_t finished_at_ms = 0;
-  double cost = 0; ///< What its model call cost: budgets count it on resume.
-};
-
-/// A fenced change of an execution's state.
-struct state_change {
-  std::string execution_id;
-  std::int64_t epoch = 1;
-  execution_state state = execution_state::running;
-  std::string output; ///< JSON, for completed executions.
-  std::string error;  ///< For failed or cancelled executions.
-  /// Replaces the execution's budget_approved_until; < 0 = leaves it.
-  double budget_approved_until = -1;
-};
-
 /// One append-only record of a step attempt's result (task_results).
 struct task_result_record {
   std::string execution_id;
@@ -130,6 +106,42 @@ struct audit_event {
   std::string action;         ///< e.g. execution.start, execution.cancel
   std::string details = "{}"; ///< JSON object.
   std::int64_t created_at_ms = 0;
+};
+
+/// A finished step: the result an execution never recomputes once stored.
+struct checkpoint {
+  std::string execution_id;
+  std::string step_id;
+  int attempt = 1;
+  std::int64_t epoch = 1;
+  std::string output;
+  std::string agent_id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  double cost = 0; ///< What its model call cost: budgets count it on resume.
+  /// Committed in the checkpoint's own transaction, and only with the
+  /// checkpoint that is stored (a resent one adds nothing): the step's
+  /// line in the cost ledger (zero or one) and the audit events of what
+  /// the execution decided on its way to it (budgets).
+  std::vector<task_result_record> ledger;
+  std::vector<audit_event> audit;
+  /// Read back: "" when it is intact; otherwise what is wrong with it
+  /// (checksum mismatch, unknown encoding), and `output` is empty. An
+  /// execution with a damaged checkpoint is quarantined, never run on.
+  std::string damage;
+};
+
+/// A fenced change of an execution's state.
+struct state_change {
+  std::string execution_id;
+  std::int64_t epoch = 1;
+  execution_state state = execution_state::running;
+  std::string output; ///< JSON, for completed executions.
+  std::string error;  ///< For failed or cancelled executions.
+  /// Replaces the execution's budget_approved_until; < 0 = leaves it.
+  double budget_approved_until = -1;
+  /// Audit events committed in the same transaction as the change.
+  std::vector<audit_event> audit;
 };
 
 /// Append-only records written together by the batch processor.
@@ -186,6 +198,15 @@ struct template_row {
   std::string category;
   std::string definition; ///< JSON.
   std::int64_t created_at_ms = 0;
+};
+
+/// What a store holds, as a node remembers it: which store it is and how
+/// much it held. Executions and checkpoints are never deleted, so a store
+/// with fewer than a node saw has lost some.
+struct store_mark {
+  std::string id; ///< store_identity.id; "" = none (no schema yet).
+  std::int64_t executions = 0;
+  std::int64_t checkpoints = 0;
 };
 
 /// What `hishamos db optimize` did and found.

@@ -23,6 +23,9 @@ public:
   /// Refuses settings that lose committed data (fsync off, asynchronous
   /// commit), saying what to change.
   virtual status check_durability() = 0;
+  /// The store's identity and how many executions and checkpoints it
+  /// holds (store_mark.id is "" before migrations made it).
+  virtual outcome<store_mark> mark() = 0;
 };
 
 } // namespace hishamos::persistence

@@ -78,11 +78,10 @@ status node::rate_result(const std::string& execution_id,
   return {};
 }
 
-void node::audit(const std::string& action, const nlohmann::json& details,
-                 const std::string& user_id) {
-  caf::anon_send(impl_->batch,
-                 persistence::audit_event{user_id, action, details.dump(),
-                                          persistence::now_ms()});
+status node::audit(const std::string& action, const nlohmann::json& details,
+                   const std::string& user_id) {
+  return from_store(impl_->audits->write(
+      {user_id, action, details.dump(), persistence::now_ms()}));
 }
 
 bool node::cancel(const std::string& id) {
@@ -148,11 +147,15 @@ outcome<submitted> node::retry(const std::string& execution_id) {
   auto& rec = got.value.rec;
   auto wf = model::workflow_from_json(
       nlohmann::json::parse(rec.definition, nullptr, false));
-  if (!wf)
-    return {{errc::corrupt, "execution " + rec.id +
-                                "'s stored definition does not parse: " +
-                                model::to_string(wf.errors())},
+  auto damage = wf ? damage_of(got.value.done)
+                    : "its stored definition does not parse: " +
+                          model::to_string(wf.errors());
+  if (!damage.empty()) {
+    impl_->quarantine(rec, damage);
+    return {{errc::corrupt, "execution " + rec.id + " is quarantined: " +
+                                damage},
             {}};
+  }
   submitted s{rec.id, rec.workflow_name, rec.workflow_version, "running", true};
   impl_->spawn_execution(
       std::move(rec),

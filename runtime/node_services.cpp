@@ -190,9 +190,18 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
       spdlog::warn("slow store call {} took {:.0f} ms", call, seconds * 1000);
   };
   p->pool = std::make_unique<persistence::store_pool>(o.store_factory, po);
+  p->audits = std::make_unique<persistence::audit_writer>(*p->pool);
   p->workflows = std::make_unique<runtime::workflow_cache>(*p->pool);
   if (auto ok = prepare_store(*p->pool, *p->catalog); !ok)
     return ok.errors();
+  if (auto seen = runtime::store_watermark::seen_file_of(
+          o.config.store_url, o.config.store_seen_file);
+      !seen.empty()) {
+    auto kept = runtime::store_watermark::check(*p->pool, seen, o.start_afresh);
+    if (!kept)
+      return kept.errors();
+    p->watermark = std::move(*kept);
+  }
   if (auto ok = configure_system(p->cfg, o); !ok)
     return ok.errors();
   p->sys = std::make_unique<caf::actor_system>(p->cfg);

@@ -13,9 +13,17 @@ namespace {
 
 constexpr std::chrono::seconds view_timeout{2};
 
+// A damaged checkpoint shows as such, with what is wrong as its error.
 step_status from_checkpoint(const persistence::checkpoint& cp) {
-  return {cp.step_id, "", "completed",      cp.attempt,       cp.agent_id,
-          cp.output,  "", cp.started_at_ms, cp.finished_at_ms};
+  return {cp.step_id,
+          "",
+          cp.damage.empty() ? "completed" : "damaged",
+          cp.attempt,
+          cp.agent_id,
+          cp.output,
+          cp.damage,
+          cp.started_at_ms,
+          cp.finished_at_ms};
 }
 
 execution_status from_record(const persistence::execution_record& r) {

@@ -73,12 +73,14 @@ void node::impl::resume_one(persistence::execution_record rec,
     auto def = model::workflow_from_json(
         nlohmann::json::parse(rec.definition, nullptr, false));
     if (!def) {
-      spdlog::error("execution {} cannot be resumed: {}", rec.id,
-                    model::to_string(def.errors()));
-      return;
+      parsed_definitions.erase(rec.definition);
+      return quarantine(rec, "its stored definition does not parse: " +
+                                 model::to_string(def.errors()));
     }
     wf = std::make_shared<const model::workflow_def>(std::move(*def));
   }
+  if (auto damage = damage_of(cps); !damage.empty())
+    return quarantine(rec, damage);
   spdlog::debug(
       "resuming execution {} of '{}' at epoch {} ({} step(s) already done)",
       rec.id, rec.workflow_name, rec.epoch, cps.size());

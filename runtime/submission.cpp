@@ -66,7 +66,6 @@ node::impl::spawn_execution(persistence::execution_record rec,
   s.done = std::move(done);
   s.dispatcher = dispatcher;
   s.persistence = supervisor;
-  s.batch = batch;
   s.metrics = metrics;
   if (observer.on_step || observer.on_finish)
     s.observer =

@@ -43,6 +43,8 @@ struct step_run {
   double cost_avoided = 0;
   std::string provider, model;
   double quality = -1;  ///< The evaluator's score of the output.
+  /// Audit events committed with this step's checkpoint (resent with it).
+  std::vector<persistence::audit_event> audit;
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
   int template_version = 0;
 };
@@ -65,6 +67,10 @@ struct execution_state {
   double approved_until = 0;
   std::string model_override;   ///< A downgrade's cheaper model.
   std::set<std::string> warned; ///< Warnings already given.
+  /// Audit events of decisions (budgets) not committed yet: they go with
+  /// the execution's next write, checkpoint or state change, so that each
+  /// is as durable as what it decided.
+  std::vector<persistence::audit_event> unsaved_audit;
   bool state_writing = false;   ///< A paused/running change is out.
   persistence::state_change pending_state;
   /// An approval waiting for its state change to commit.
@@ -91,7 +97,9 @@ constexpr int resend_state = -2; ///< The paused/running state change.
 /// goes to the watcher only: an answer whose checkpoint is on its way).
 void emit(execution_self* self, int i, const char* kind,
           const std::string& detail = "");
-/// Tells everyone who listens that the execution ended, and quits.
+/// Tells everyone who listens that the execution ended (final_change).
+void notify_finished(execution_self* self);
+/// notify_finished, then quits.
 void notify_and_quit(execution_self* self);
 
 // workflow_execution.cpp

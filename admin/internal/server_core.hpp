@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "admin/audit_writer.hpp"
+#include "persistence/audit_writer.hpp"
 #include "admin/rate_limits.hpp"
 #include "admin/router.hpp"
 #include "admin/worker_pool.hpp"
@@ -39,7 +39,7 @@ struct server_core {
   bool has_kek = false;
   security::accounts accounts;
   /// Every mutation's record, committed before the mutation runs.
-  audit_writer audits;
+  persistence::audit_writer audits;
   rate_limits rates;
   /// While the store has no user: the one-time secret that creates the
   /// first admin (POST /api/v1/auth/setup); "" once one exists.

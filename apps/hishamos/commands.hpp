@@ -12,6 +12,7 @@ enum exit_code { ok = 0, workflow_failed = 1, bad_input = 2 };
 struct common_options {
   std::vector<std::string> catalog_paths; ///< Empty: the built-in catalog.
   std::string store_url;                  ///< Empty: config or default.
+  bool start_afresh = false; ///< --start-afresh (node_options::start_afresh)
 };
 
 /// What `hishamos user ...`, `apikey create` and `auth rotate-key` do.

@@ -23,11 +23,18 @@ int main(int argc, char** argv) {
       app.add_subcommand("node", "run one node configured by a node.yaml");
   node->add_option("--config", config_file, "node config file")->required();
   add_common(node);
+  auto add_afresh = [&](CLI::App* cmd) {
+    cmd->add_flag("--start-afresh", common.start_afresh,
+                  "start even on a store that is empty, another or younger "
+                  "than the one this node saw (store.seen_file)");
+  };
+  add_afresh(node);
 
   auto* dev = app.add_subcommand(
       "dev",
       "run one node with defaults (./var, built-in catalog, 127.0.0.1:8080)");
   add_common(dev);
+  add_afresh(dev);
 
   std::string file;
   std::vector<std::string> inputs;

@@ -24,6 +24,7 @@ model::result<node_options> node_options_from(const std::string& config_file,
   config::apply_environment(out.config);
   if (!opts.store_url.empty())
     out.config.store_url = opts.store_url;
+  out.start_afresh = opts.start_afresh;
   if (!opts.catalog_paths.empty())
     out.config.catalog_paths = opts.catalog_paths;
   if (out.config.catalog_paths.empty())

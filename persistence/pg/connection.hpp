@@ -37,6 +37,12 @@ template <class F> status guarded(const std::string& what, F body) {
   }
 }
 
+/// Rows of the cost ledger and of the audit chain, inside `tx`
+/// (pg/records.cpp): batches and checkpoints write them alike.
+void insert_task_results(pqxx::work& tx,
+                         const std::vector<task_result_record>& xs);
+void insert_audit_events(pqxx::work& tx, const std::vector<audit_event>& xs);
+
 /// `'a','b'` of quoted ids, for an IN list.
 std::string quoted_list(pqxx::transaction_base& tx,
                         const std::vector<std::string>& ids);
@@ -61,6 +67,7 @@ public:
   status ping() override;
   outcome<optimize_report> optimize() override;
   status check_durability() override;
+  outcome<store_mark> mark() override;
 
   // executions and checkpoints (pg/executions.cpp)
   status create_execution(const execution_record& x) override;

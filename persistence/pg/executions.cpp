@@ -174,13 +174,18 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp) {
             "checkpoint " + cp.execution_id + "/" + cp.step_id +
                 " carries epoch " + std::to_string(cp.epoch) +
                 " but the execution is at epoch " + std::to_string(epoch)};
-  tx.exec_params0(
+  auto encoded = encode_output(cp.output);
+  auto inserted = tx.exec_params(
       "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
-      "output, agent_id, started_at, finished_at, cost) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+      "output, agent_id, started_at, finished_at, cost, checksum) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
       cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
-      pqxx::binarystring{encode_output(cp.output)}, cp.agent_id,
-      cp.started_at_ms, cp.finished_at_ms, cp.cost);
+      pqxx::binarystring{encoded}, cp.agent_id, cp.started_at_ms,
+      cp.finished_at_ms, stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
+  if (inserted.affected_rows() == 0)
+    return {}; // stored before: its ledger and audit lines are there too
+  insert_task_results(tx, cp.ledger);
+  insert_audit_events(tx, cp.audit);
   return {};
 }
 
@@ -195,11 +200,12 @@ status pg_store::change_state(const state_change& x) {
         "AND epoch = $5",
         to_string(x.state), x.output, x.error, x.execution_id, x.epoch,
         x.budget_approved_until);
-    tx.commit();
     if (r.affected_rows() == 0)
       return {errc::stale_epoch, "execution " + x.execution_id +
                                      " is not owned at epoch " +
                                      std::to_string(x.epoch)};
+    insert_audit_events(tx, x.audit); // committed with the change
+    tx.commit();
     return {};
   });
 }
@@ -234,19 +240,25 @@ pg_store::checkpoints_of(const std::vector<std::string>& ids) {
     pqxx::work tx{*conn_};
     auto rows = tx.exec(
         "SELECT execution_id, step_id, attempt, epoch, output, agent_id, "
-        "started_at, finished_at, cost::float8 FROM execution_steps "
+        "started_at, finished_at, cost::float8, checksum FROM execution_steps "
         "WHERE execution_id IN (" +
         quoted_list(tx, ids) + ") ORDER BY execution_id, finished_at, step_id");
     for (const auto& r : rows) {
       std::string id = r[0].c_str();
-      auto output = decode_output(pqxx::binarystring{r[4]}.str());
-      if (!output)
-        return {errc::corrupt, "checkpoint " + id + "/" + r[1].c_str() +
-                                   " has an unknown encoding"};
-      out.value[id].push_back({id, r[1].c_str(), r[2].as<int>(),
-                               r[3].as<std::int64_t>(), *output, r[5].c_str(),
-                               r[6].as<std::int64_t>(), r[7].as<std::int64_t>(),
-                               r[8].as<double>()});
+      checkpoint cp{id,
+                    r[1].c_str(),
+                    r[2].as<int>(),
+                    r[3].as<std::int64_t>(),
+                    "",
+                    r[5].c_str(),
+                    r[6].as<std::int64_t>(),
+                    r[7].as<std::int64_t>(),
+                    r[8].as<double>()};
+      restore_output(cp, pqxx::binarystring{r[4]}.str(),
+                     r[9].is_null()
+                         ? std::nullopt
+                         : std::optional<std::string>{r[9].c_str()});
+      out.value[id].push_back(std::move(cp));
     }
     return {};
   });

@@ -15,6 +15,8 @@ std::string null_or(pqxx::work& tx, bool null, const std::string& quoted) {
   return null ? std::string{"NULL"} : quoted;
 }
 
+} // namespace
+
 void insert_task_results(pqxx::work& tx,
                          const std::vector<task_result_record>& xs) {
   if (xs.empty())
@@ -69,6 +71,8 @@ void insert_audit_events(pqxx::work& tx, const std::vector<audit_event>& xs) {
                   "WHERE id = 1",
                   id, hash);
 }
+
+namespace {
 
 void upsert_agent_stats(pqxx::work& tx,
                         const std::vector<agent_stat_record>& xs) {

@@ -59,6 +59,21 @@ outcome<int> pg_store::schema_version() {
   return out;
 }
 
+outcome<store_mark> pg_store::mark() {
+  outcome<store_mark> out;
+  out.st = guarded("reading the store's identity", [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec1(
+        "SELECT COALESCE((SELECT id FROM store_identity), ''), (SELECT "
+        "count(*) FROM workflow_executions), (SELECT count(*) FROM "
+        "execution_steps)");
+    out.value = {r[0].c_str(), r[1].as<std::int64_t>(),
+                 r[2].as<std::int64_t>()};
+    return {};
+  });
+  return out;
+}
+
 status pg_store::ping() {
   return guarded("ping", [&]() -> status {
     pqxx::nontransaction tx{*conn_};

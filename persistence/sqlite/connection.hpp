@@ -49,6 +49,9 @@ public:
   int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_.get()) : rc_; }
   std::string text(int col) const;
   double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+  bool is_null(int col) const {
+    return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+  }
   std::int64_t integer(int col) const {
     return sqlite3_column_int64(stmt_.get(), col);
   }
@@ -90,6 +93,7 @@ public:
   outcome<optimize_report> optimize() override;
   /// synchronous=FULL is set when the store is opened.
   status check_durability() override { return {}; }
+  outcome<store_mark> mark() override;
 
   // executions and checkpoints (sqlite/executions.cpp)
   status create_execution(const execution_record& x) override;
@@ -215,6 +219,7 @@ private:
     return {};
   }
   status save_one(const checkpoint& cp);
+  status change_one(const state_change& x);
   outcome<std::vector<execution_record>>
   select_executions(const std::string& sql);
   outcome<std::int64_t> count(const char* what, const char* sql);

@@ -124,19 +124,34 @@ status sqlite_store::save_one(const checkpoint& cp) {
                                    std::to_string(cp.epoch) +
                                    " but the execution is at epoch " +
                                    std::to_string(check.integer(0))};
+  auto encoded = encode_output(cp.output);
   statement ins{db_.get(),
                 "INSERT INTO execution_steps (execution_id, step_id, attempt, "
-                "epoch, output, agent_id, started_at, finished_at, cost) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"};
-  ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
-           blob{encode_output(cp.output)}, cp.agent_id, cp.started_at_ms,
-           cp.finished_at_ms, cp.cost);
+                "epoch, output, agent_id, started_at, finished_at, cost, "
+                "checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                "DO NOTHING"};
+  ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch, blob{encoded},
+           cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
+           stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
   if (rc = ins.step(); rc != SQLITE_DONE)
     return ins.error("saving checkpoint", rc);
-  return {};
+  if (sqlite3_changes(db_.get()) == 0)
+    return {}; // stored before: its ledger and audit lines are there too
+  if (auto st = insert_task_results(cp.ledger); !st)
+    return st;
+  return insert_audit_events(cp.audit);
 }
 
+// The change and its audit events in one transaction.
 status sqlite_store::change_state(const state_change& x) {
+  return transaction([&]() -> status {
+    if (auto st = change_one(x); !st)
+      return st;
+    return insert_audit_events(x.audit);
+  });
+}
+
+status sqlite_store::change_one(const state_change& x) {
   statement s{
       db_.get(),
       "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
@@ -172,18 +187,19 @@ outcome<std::vector<checkpoint>>
 sqlite_store::checkpoints(const std::string& id) {
   statement s{db_.get(),
               "SELECT step_id, attempt, epoch, output, agent_id, started_at, "
-              "finished_at, cost FROM execution_steps WHERE execution_id = ? "
-              "ORDER BY finished_at, step_id"};
+              "finished_at, cost, checksum FROM execution_steps WHERE "
+              "execution_id = ? ORDER BY finished_at, step_id"};
   s.bind(id);
   std::vector<checkpoint> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    auto output = decode_output(s.text(3));
-    if (!output)
-      return {{errc::corrupt, "checkpoint " + id + "/" + s.text(0) +
-                                  " has an unknown encoding"}};
-    out.push_back({id, s.text(0), static_cast<int>(s.integer(1)), s.integer(2),
-                   *output, s.text(4), s.integer(5), s.integer(6), s.real(7)});
+    checkpoint cp{id,        s.text(0),    static_cast<int>(s.integer(1)),
+                  s.integer(2), "",        s.text(4),
+                  s.integer(5), s.integer(6), s.real(7)};
+    restore_output(cp, s.text(3),
+                   s.is_null(8) ? std::nullopt
+                                : std::optional<std::string>{s.text(8)});
+    out.push_back(std::move(cp));
   }
   if (rc != SQLITE_DONE)
     return {s.error("reading checkpoints of " + id, rc)};

@@ -67,6 +67,15 @@ status sqlite_store::ping() {
   return {};
 }
 
+outcome<store_mark> sqlite_store::mark() {
+  statement s{db_.get(),
+              "SELECT (SELECT id FROM store_identity), (SELECT count(*) FROM "
+              "workflow_executions), (SELECT count(*) FROM execution_steps)"};
+  if (int rc = s.step(); rc != SQLITE_ROW)
+    return {s.error("reading the store's identity", rc)};
+  return {{}, {s.text(0), s.integer(1), s.integer(2)}};
+}
+
 outcome<optimize_report> sqlite_store::optimize() {
   outcome<optimize_report> out;
   if (out.st = exec("ANALYZE"); !out.st)

@@ -21,6 +21,8 @@
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "hishamos/node.hpp"
+#include "persistence/audit_writer.hpp"
+#include "runtime/store_watermark.hpp"
 #include "persistence/store_pool.hpp"
 #include "runtime/event_hub.hpp"
 #include "runtime/execution_poller.hpp"
@@ -30,6 +32,9 @@
 #include "runtime/workflow_cache.hpp"
 
 namespace hishamos {
+
+/// The first damage of `cps` ("" when every checkpoint is intact).
+std::string damage_of(const std::vector<persistence::checkpoint>& cps);
 
 struct node::impl {
   explicit impl(node_options o)
@@ -50,6 +55,10 @@ struct node::impl {
   std::unique_ptr<runtime::execution_poller> poller;
   /// Connections for reads and admin calls from plain threads.
   std::unique_ptr<persistence::store_pool> pool;
+  /// Keeps the record of the store this node saw (store_watermark.hpp).
+  std::unique_ptr<runtime::store_watermark> watermark;
+  /// node::audit's events, each committed before the call returns.
+  std::unique_ptr<persistence::audit_writer> audits;
   /// Stored workflows' active versions, for submissions.
   std::unique_ptr<runtime::workflow_cache> workflows;
   runtime::store_lock lock; ///< Held while the node runs on an embedded store.
@@ -84,6 +93,12 @@ struct node::impl {
   /// Publishes every execution's events to the hub, and starts watching
   /// other nodes' executions through the store (read_views.cpp).
   void watch_executions();
+
+  // quarantine.cpp
+  /// Stores `rec` failed as quarantined for `why` (its damaged state),
+  /// audited and counted; it is never run on.
+  void quarantine(const persistence::execution_record& rec,
+                  const std::string& why);
 
   // recovery.cpp
   model::result<bool> resume();

@@ -54,14 +54,18 @@ struct fixture {
     return spawned.back();
   }
 
-  std::int64_t rows() { return reader->count_task_results().value; }
+  // One agent_stats row per agent: each record below names its own.
+  std::int64_t rows() {
+    return static_cast<std::int64_t>(reader->agent_stats().value.size());
+  }
 
   void send(const caf::actor& p, int n) {
     for (int i = 0; i < n; ++i)
-      caf::anon_send(p, persistence::task_result_record{
-                            "e", "s" + std::to_string(i), "a", -1, 0, 1, 2, 3,
-                            persistence::now_ms()});
+      caf::anon_send(p, persistence::agent_stat_record{
+                            "a" + std::to_string(sent++), "writing", 1, 0,
+                            "n1"});
   }
+  int sent = 0;
 };
 
 constexpr std::chrono::hours never{1};
@@ -110,23 +114,5 @@ TEST_CASE("a failed batch write is retried, not dropped", "[actors][batch]") {
   REQUIRE(wait_until([&] { return f.rows() == 10; }));
   CHECK_THAT(f.metrics->serialize(), // both failures preceded the success
              Catch::Contains("hishamos_batch_write_failures_total 2"));
-  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-}
-
-TEST_CASE("audit events are batched with task results and count toward "
-          "max_batch",
-          "[actors][batch]") {
-  fixture f;
-  f.g->fail_appends = 1; // the first write fails: both kinds go back
-  auto p = f.spawn(10, never);
-  for (int i = 0; i < 4; ++i)
-    caf::anon_send(
-        p, persistence::audit_event{"u1", "execution.start",
-                                    R"({"n": )" + std::to_string(i) + "}",
-                                    persistence::now_ms()});
-  f.send(p, 6); // 4 + 6 = max_batch
-  REQUIRE(wait_until([&] {
-    return f.rows() == 6 && f.reader->count_audit_events().value == 4;
-  }));
   caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }

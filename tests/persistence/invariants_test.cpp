@@ -28,15 +28,26 @@ struct run_fixture {
     ledger = std::move(l.value);
   }
 
-  // An execution with one step "a", committed at `epoch`, then completed.
-  void completed(const std::string& id, std::int64_t epoch) {
+  // An execution with one step "a", committed at `epoch` with its cost
+  // ledger line (unless `ledger_line` is false), then completed.
+  void completed(const std::string& id, std::int64_t epoch,
+                 bool ledger_line = true) {
     execution_record x;
     x.id = id;
     x.workflow_name = "W";
     x.definition = x.input = "{}";
     x.epoch = epoch;
     REQUIRE(db->create_execution(x));
-    REQUIRE(db->save_checkpoints({{id, "a", 1, epoch, "out", "w", 1, 2}}));
+    checkpoint cp{id, "a", 1, epoch, "out", "w", 1, 2, 0.25};
+    if (ledger_line) {
+      task_result_record line;
+      line.execution_id = id;
+      line.step_id = "a";
+      line.agent_id = "w";
+      line.cost = 0.25;
+      cp.ledger.push_back(line);
+    }
+    REQUIRE(db->save_checkpoints({cp}));
     REQUIRE(
         db->change_state({id, epoch, execution_state::completed, "{}", ""}));
   }
@@ -92,4 +103,14 @@ TEST_CASE("the checker reports an execution that did not complete",
   REQUIRE(found.size() == 2);
   CHECK_THAT(found[0], Catch::Contains("ended pending"));
   CHECK_THAT(found[1], Catch::Contains("has 0 checkpoints, expected 1"));
+}
+
+TEST_CASE("the checker reports a committed step without its cost line",
+          "[unit][invariants]") {
+  run_fixture f;
+  f.completed("e1", 1, false);
+  f.ran("e1", "n1", 1);
+  auto found = f.check();
+  REQUIRE(found.size() == 1);
+  CHECK_THAT(found[0], Catch::Contains("e1/a has 0 cost ledger line(s)"));
 }

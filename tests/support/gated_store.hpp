@@ -239,6 +239,9 @@ public:
   persistence::status check_durability() override {
     return inner_->check_durability();
   }
+  persistence::outcome<persistence::store_mark> mark() override {
+    return inner_->mark();
+  }
 
   persistence::outcome<std::vector<persistence::audit_row>>
   audit_rows(std::int64_t after_id, int limit) override {

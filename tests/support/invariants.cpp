@@ -1,6 +1,7 @@
 #include "tests/support/invariants.hpp"
 #include "tests/support/store_reads.hpp"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -23,6 +24,26 @@ check_invariants(persistence::store& store,
                     std::to_string(steps_per_execution));
     for (const auto& cp : cps)
       committed_epoch[{x.id, cp.step_id}] = cp.epoch;
+    // The cost ledger: one line per committed step, with its cost.
+    std::map<std::string, int> lines;
+    std::map<std::string, double> line_cost;
+    for (const auto& r : store.results_of(x.id).value) {
+      ++lines[r.step_id];
+      line_cost[r.step_id] += r.cost;
+    }
+    for (const auto& cp : cps) {
+      if (!cp.damage.empty())
+        out.push_back(cp.damage);
+      if (lines[cp.step_id] != 1)
+        out.push_back("step " + x.id + "/" + cp.step_id + " has " +
+                      std::to_string(lines[cp.step_id]) +
+                      " cost ledger line(s), expected 1");
+      else if (std::abs(line_cost[cp.step_id] - cp.cost) > 1e-6)
+        out.push_back("step " + x.id + "/" + cp.step_id +
+                      ": the ledger says it cost " +
+                      std::to_string(line_cost[cp.step_id]) +
+                      " USD, its checkpoint " + std::to_string(cp.cost));
+    }
   }
   std::map<std::pair<std::string, std::int64_t>, std::set<std::string>>
       nodes_per_epoch;

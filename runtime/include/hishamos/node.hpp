@@ -50,6 +50,9 @@ struct node_options {
   std::string effect_ledger;
   /// Worker threads of the cooperative scheduler; 0 = one per core.
   int scheduler_threads = 0;
+  /// Start even on a store that is empty, another or younger than the one
+  /// this node saw (store.seen_file), replacing the node's record of it.
+  bool start_afresh = false;
 };
 
 /// A running node: actor system, persistence supervisor, dispatcher, agents
@@ -178,8 +181,10 @@ public:
   /// The locks of the cluster's lock authority, as this node's dispatcher
   /// turns to it (`authority` false before membership has named one).
   [[nodiscard]] model::lock_table_snapshot locks();
-  /// Records an audit event (audit_logs), written in a batch with others.
-  void audit(const std::string& action, const nlohmann::json& details,
+  /// Records an audit event (audit_logs): committed (with others asked
+  /// for at the same time) before it returns; `unavailable` when it could
+  /// not be within 5 s.
+  status audit(const std::string& action, const nlohmann::json& details,
              const std::string& user_id = "");
   /// A person approves more spending for an execution a budget paused: it
   /// may spend `extra_usd` more (0 = the pausing budget's limit) and runs

@@ -14,27 +14,27 @@
 
 #include "persistence/store_pool.hpp"
 
-namespace hishamos::admin {
+namespace hishamos::persistence {
 
 class audit_writer {
 public:
-  explicit audit_writer(persistence::store_pool& pool);
+  explicit audit_writer(store_pool& pool);
   ~audit_writer();
   audit_writer(const audit_writer&) = delete;
   audit_writer& operator=(const audit_writer&) = delete;
 
   /// Commits `e` (with others waiting now); `unavailable` when it could
   /// not be within 5 s.
-  persistence::status write(persistence::audit_event e);
+  status write(audit_event e);
 
 private:
   struct pending {
-    persistence::audit_event event;
-    std::promise<persistence::status> done;
+    audit_event event;
+    std::promise<status> done;
   };
   void run();
 
-  persistence::store_pool& pool_;
+  store_pool& pool_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<pending> queue_;
@@ -42,4 +42,4 @@ private:
   std::thread thread_;
 };
 
-} // namespace hishamos::admin
+} // namespace hishamos::persistence

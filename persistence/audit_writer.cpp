@@ -1,15 +1,15 @@
-#include "admin/audit_writer.hpp"
+#include "persistence/audit_writer.hpp"
 
 #include <chrono>
 
-namespace hishamos::admin {
+namespace hishamos::persistence {
 
 namespace {
 constexpr size_t max_group = 500;
 constexpr std::chrono::seconds write_timeout{5};
 } // namespace
 
-audit_writer::audit_writer(persistence::store_pool& pool)
+audit_writer::audit_writer(store_pool& pool)
     : pool_(pool), thread_([this] { run(); }) {}
 
 audit_writer::~audit_writer() {
@@ -21,18 +21,18 @@ audit_writer::~audit_writer() {
   thread_.join();
 }
 
-persistence::status audit_writer::write(persistence::audit_event e) {
-  std::future<persistence::status> done;
+status audit_writer::write(audit_event e) {
+  std::future<status> done;
   {
     std::lock_guard lock{mutex_};
     if (stopping_)
-      return {persistence::errc::unavailable, "the node is stopping"};
+      return {errc::unavailable, "the node is stopping"};
     queue_.push_back({std::move(e), {}});
     done = queue_.back().done.get_future();
   }
   wake_.notify_one();
   if (done.wait_for(write_timeout) != std::future_status::ready)
-    return {persistence::errc::unavailable,
+    return {errc::unavailable,
             "the audit record was not committed within 5 s"};
   return done.get();
 }
@@ -50,10 +50,10 @@ void audit_writer::run() {
         queue_.pop_front();
       }
     }
-    persistence::record_batch batch;
+    record_batch batch;
     for (const auto& p : group)
       batch.audit_events.push_back(p.event);
-    auto st = pool_.with("append_audit", [&](persistence::store& db) {
+    auto st = pool_.with("append_audit", [&](store& db) {
       return db.append_records(batch);
     });
     for (auto& p : group)
@@ -61,4 +61,4 @@ void audit_writer::run() {
   }
 }
 
-} // namespace hishamos::admin
+} // namespace hishamos::persistence

@@ -1,0 +1,42 @@
+// Quarantine: an execution whose stored state is damaged (a checkpoint
+// that fails its checksum or does not decode, a definition that does not
+// parse) is never run on. It is set `failed` with an error that names the
+// execution, the step and what is wrong, fenced by the epoch this node
+// claimed it at, audited in the same transaction, counted
+// (hishamos_executions_quarantined_total) and logged; every other
+// execution goes on.
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/internal/node_impl.hpp"
+
+namespace hishamos {
+
+std::string damage_of(const std::vector<persistence::checkpoint>& cps) {
+  for (const auto& cp : cps)
+    if (!cp.damage.empty())
+      return cp.damage;
+  return {};
+}
+
+void node::impl::quarantine(const persistence::execution_record& rec,
+                            const std::string& why) {
+  metrics->execution_quarantined();
+  spdlog::error("execution {} quarantined: {}", rec.id, why);
+  persistence::state_change x{rec.id, rec.epoch,
+                              persistence::execution_state::failed, "",
+                              "quarantined: " + why};
+  nlohmann::json details{{"execution_id", rec.id}, {"reason", why}};
+  x.audit.push_back({"", "execution.quarantine", details.dump(),
+                     persistence::now_ms()});
+  auto st = pool->with("quarantine", [&](persistence::store& db) {
+    return db.change_state(x);
+  });
+  // Not stored: it stays claimed by this node and unfinished, so the next
+  // start (or takeover) reads it again and quarantines it then.
+  if (!st)
+    spdlog::error("execution {} could not be marked quarantined: {}", rec.id,
+                  st.message);
+}
+
+} // namespace hishamos
