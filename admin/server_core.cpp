@@ -93,7 +93,7 @@ bool server_core::run(request req, std::function<void(response)> done) {
     }
     if (!denied)
       denied = unaudited(req, route);
-    auto res = denied ? std::move(*denied) : routes.dispatch(req);
+    auto res = denied ? std::move(*denied) : dispatch_guarded(req);
     if (rate.limit > 0)
       add_rate_headers(res, rate);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
@@ -188,6 +188,29 @@ response rate_limited(const rate_decision& d, const std::string& what) {
                     " s (Retry-After)"}}});
   add_rate_headers(res, d);
   return res;
+}
+
+// A handler that throws answers 500 in the error format, never an empty
+// body or a dead worker; what was thrown is logged, bounded, with the
+// request id the client sees.
+response server_core::dispatch_guarded(const request& req) {
+  std::string what;
+  try {
+    return routes.dispatch(req);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception of unknown type";
+  }
+  spdlog::error("{} {} (request {}) failed on an internal error: {}",
+                req.method, bounded(req.path, 128), req.request_id,
+                bounded(what, 200));
+  return error_response(
+      {500,
+       "internal_error",
+       "the request failed on an internal error; it is logged under its "
+       "request id",
+       {{"request_id", req.request_id}}});
 }
 
 std::optional<response> server_core::unaudited(const request& req,

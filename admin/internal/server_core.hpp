@@ -56,6 +56,8 @@ struct server_core {
   /// `done` not called) when the throttle (probes are exempt) or the full
   /// queue refuses it.
   bool run(request req, std::function<void(response)> done);
+  /// routes.dispatch(req), with a handler's exception answered 500.
+  response dispatch_guarded(const request& req);
   /// Authenticates and authorises `req` for its route: nullopt when it may
   /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
   /// 403).

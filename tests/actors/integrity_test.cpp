@@ -1,0 +1,208 @@
+// Damaged state on a real node and a real SQLite store: an execution whose
+// checkpoint or definition is damaged is quarantined and the others run
+// on; an exception in an execution fails it instead of leaving it
+// running; a store that is empty or younger than the one the node saw is
+// refused unless the node is told to start afresh.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <sqlite3.h>
+
+#include "model/workflow.hpp"
+#include "persistence/open_store.hpp"
+#include "tests/support/node_fixture.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using hishamos::test::wait_until;
+
+namespace {
+
+void exec_sql(const std::string& file, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
+  INFO(sql << ": " << (error ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(raw);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+const std::string two_steps =
+    "name: Q\nsteps:\n"
+    "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+    "{text: alpha}}\n"
+    "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
+    "cmd_echo, params: {text: beta}}\n";
+
+// Executions left running by node "test" with step a committed, as a
+// crash leaves them.
+void leave_running(const std::string& url, const model::workflow_def& wf,
+                   const std::vector<std::string>& ids,
+                   const std::string& output = "alpha") {
+  auto s = persistence::open_store(url);
+  REQUIRE(s);
+  REQUIRE(s.value->migrate());
+  for (const auto& id : ids) {
+    persistence::execution_record x;
+    x.id = id;
+    x.workflow_name = wf.name;
+    x.definition = model::to_json(wf).dump();
+    x.input = "{}";
+    x.state = persistence::execution_state::running;
+    x.owner_node = "test";
+    REQUIRE(s.value->create_execution(x));
+    persistence::checkpoint cp{id, "a", 1, 1, output, "fast", 1, 2, 0.01};
+    REQUIRE(s.value->save_checkpoints({cp}));
+  }
+}
+
+std::optional<execution_status> status_of(node& n, const std::string& id) {
+  auto x = n.execution(id);
+  return x.value;
+}
+
+bool ended(node& n, const std::string& id, const std::string& state) {
+  auto x = status_of(n, id);
+  return x && x->state == state;
+}
+
+} // namespace
+
+TEST_CASE("a node quarantines the executions whose checkpoint or definition "
+          "is damaged, naming them, and resumes every other",
+          "[actors][integrity][quarantine]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  auto file = dir / "store.db";
+  auto wf = test::workflow(two_steps);
+  leave_running(options.config.store_url, *wf, {"e1", "e2", "e3"});
+  exec_sql(file, "UPDATE execution_steps SET output = CAST(replace(CAST("
+                 "output AS TEXT), 'alpha', 'alpHa') AS BLOB) WHERE "
+                 "execution_id = 'e2'");
+  exec_sql(file,
+           "UPDATE workflow_executions SET definition = '{' WHERE id = 'e3'");
+
+  auto n = test::start_node(std::move(options));
+  REQUIRE(wait_until([&] {
+    return ended(*n, "e1", "completed") && ended(*n, "e2", "failed") &&
+           ended(*n, "e3", "failed");
+  }));
+  auto e2 = *status_of(*n, "e2");
+  CHECK_THAT(e2.error, Catch::StartsWith("quarantined: ") &&
+                           Catch::Contains("e2/a") &&
+                           Catch::Contains("fails its checksum"));
+  REQUIRE(e2.steps.size() == 2);
+  CHECK(e2.steps[0].state == "damaged");
+  CHECK(e2.steps[1].state == "pending"); // never run on damaged input
+  CHECK_THAT(status_of(*n, "e3")->error,
+             Catch::Contains("definition does not parse"));
+  CHECK(status_of(*n, "e1")->steps.at(1).state == "completed");
+  auto metrics = n->metrics_text();
+  CHECK_THAT(metrics,
+             Catch::Contains("hishamos_executions_quarantined_total 2"));
+  CHECK_THAT(metrics, Catch::Contains("hishamos_executions_running 0"));
+  // Each quarantine is in the audit log, committed with its state change.
+  auto s = persistence::open_store("sqlite:" + file);
+  REQUIRE(s);
+  int quarantines = 0;
+  for (const auto& r : s.value->audit_rows(0, 100).value)
+    quarantines += r.event.action == "execution.quarantine";
+  CHECK(quarantines == 2);
+}
+
+TEST_CASE("an exception inside an execution fails it with the error instead "
+          "of leaving it running",
+          "[actors][integrity]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  auto wf = test::workflow("name: One\nsteps:\n"
+                           "  - {id: a, agent_id: fast, command_template_id: "
+                           "cmd_echo, params: {text: x}}\n");
+  // Written before checksums (none), its output is not valid UTF-8: the
+  // execution's JSON of its outputs throws when it completes.
+  leave_running(options.config.store_url, *wf, {"e1"}, "\xff\xfe");
+  exec_sql(dir / "store.db", "UPDATE execution_steps SET checksum = NULL");
+  auto n = test::start_node(std::move(options));
+  REQUIRE(wait_until([&] { return ended(*n, "e1", "failed"); }));
+  CHECK_THAT(status_of(*n, "e1")->error, Catch::StartsWith("internal error"));
+  CHECK(wait_until([&] {
+    return n->metrics_text().find("hishamos_executions_running 0") !=
+           std::string::npos;
+  }));
+}
+
+namespace {
+
+// Runs `count` executions of a one-step workflow to completion.
+void run_some(node& n, int count) {
+  auto wf = test::workflow("name: Some\nsteps:\n"
+                           "  - {id: a, agent_id: fast, command_template_id: "
+                           "cmd_echo, params: {text: x}}\n");
+  for (int i = 0; i < count; ++i) {
+    test::event_log log;
+    REQUIRE(n.submit(wf, {}, log.observer()));
+    REQUIRE(wait_until([&] { return log.finished(); }));
+  }
+}
+
+std::string start_problem(node_options options) {
+  auto started = node::start(std::move(options));
+  return started ? std::string{} : model::to_string(started.errors());
+}
+
+} // namespace
+
+TEST_CASE("a node refuses a store emptied under it, and starts afresh on it "
+          "only when told",
+          "[actors][integrity][identity]") {
+  test::temp_dir dir;
+  auto file = dir / "store.db";
+  run_some(*test::start_node(test::test_options(dir)), 3);
+  REQUIRE(std::filesystem::exists(file + ".seen"));
+  std::filesystem::resize_file(file, 0); // truncated, as a lost disk leaves it
+  std::filesystem::remove(file + "-wal");
+  std::filesystem::remove(file + "-shm");
+
+  auto problem = start_problem(test::test_options(dir));
+  CHECK_THAT(problem, Catch::Contains("refusing to start") &&
+                          Catch::Contains("the store is empty") &&
+                          Catch::Contains("3 execution(s)") &&
+                          Catch::Contains("--start-afresh"));
+  auto afresh = test::test_options(dir);
+  afresh.start_afresh = true;
+  REQUIRE(start_problem(std::move(afresh)).empty());
+  CHECK(start_problem(test::test_options(dir)).empty()); // accepted now
+}
+
+TEST_CASE("a node refuses a store younger than the one it saw, as an older "
+          "backup restored in its place is",
+          "[actors][integrity][identity]") {
+  test::temp_dir dir;
+  auto file = dir / "store.db";
+  run_some(*test::start_node(test::test_options(dir)), 2);
+  std::filesystem::copy_file(file, dir / "backup.db"); // stopped: no -wal
+  run_some(*test::start_node(test::test_options(dir)), 3);
+  std::filesystem::copy_file(dir / "backup.db", file,
+                             std::filesystem::copy_options::overwrite_existing);
+
+  CHECK_THAT(start_problem(test::test_options(dir)),
+             Catch::Contains("holds 2 execution(s)") &&
+                 Catch::Contains("fewer than the 5 execution(s)"));
+}
+
+TEST_CASE("a node refuses a store that is another one than it saw",
+          "[actors][integrity][identity]") {
+  test::temp_dir dir, other;
+  run_some(*test::start_node(test::test_options(dir)), 1);
+  run_some(*test::start_node(test::test_options(other)), 1);
+  std::filesystem::copy_file(
+      other / "store.db", dir / "store.db",
+      std::filesystem::copy_options::overwrite_existing);
+  CHECK_THAT(start_problem(test::test_options(dir)),
+             Catch::Contains("is another one"));
+}
