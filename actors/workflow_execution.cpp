@@ -169,6 +169,27 @@ void send_checkpoint(execution_self* self, int i) {
           [resend](caf::error&) { resend(); });
 }
 
+// An output over the limit is never stored: the step fails as an answer
+// that retrying cannot fix would.
+void check_output_size(execution_self* self, int i, task_reply& reply) {
+  const auto& cfg = self->state.cfg;
+  auto size = static_cast<std::int64_t>(reply.output.size());
+  if (size > cfg.warn_output_bytes)
+    spdlog::warn("execution {} step {}: an output of {} bytes (limits."
+                 "warn_payload_bytes is {})",
+                 exec_id(self), def_of(self, i).id, size,
+                 cfg.warn_output_bytes);
+  if (size <= cfg.max_output_bytes)
+    return;
+  reply.ok = false;
+  reply.retryable = false;
+  reply.output = "output_too_large: step " + def_of(self, i).id +
+                 " answered " + std::to_string(size) +
+                 " bytes, over the limit of " +
+                 std::to_string(cfg.max_output_bytes) +
+                 " (limits.max_payload_bytes); nothing of it was stored";
+}
+
 void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   auto& r = self->state.steps[i];
   if (self->state.finishing || r.ph != phase::running || r.attempt != attempt)
@@ -176,6 +197,8 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   r.agent_id = reply.agent_id.empty() ? r.agent_id : reply.agent_id;
   r.decision = std::move(reply.decision);
   r.template_version = reply.template_version;
+  if (reply.ok)
+    check_output_size(self, i, reply);
   if (reply.ok) {
     r.quality = reply.quality;
     r.output = std::move(reply.output);

@@ -68,6 +68,10 @@ struct execution_settings {
   caf::actor listener; ///< May be null; receives execution_finished.
   caf::actor budgets;  ///< May be null (no budgets): the budget keeper.
   std::chrono::milliseconds resend_delay{200};
+  /// A step output larger fails its step (not retried) and is not stored;
+  /// one larger than warn_output_bytes is logged by its size.
+  std::int64_t max_output_bytes = 2 << 20;
+  std::int64_t warn_output_bytes = 256 << 10;
 };
 
 /// Spawns an execution actor and starts it.

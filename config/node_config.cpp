@@ -273,7 +273,8 @@ model::result<node_config> parse_node_config(const std::string& text,
     return errors;
   in.reject_unknown_keys(*root,
                          {"node", "http", "store", "cache", "catalog", "agents",
-                          "providers", "dispatch", "secrets", "budgets"},
+                          "providers", "dispatch", "secrets", "budgets",
+                          "limits"},
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
@@ -314,6 +315,14 @@ model::result<node_config> parse_node_config(const std::string& text,
                 in.integer(n, "batch_size", cfg.batch_size, 1));
             cfg.batch_interval_ms =
                 in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
+          });
+  section(in, *root, "limits", {"warn_payload_bytes", "max_payload_bytes"},
+          [&](const auto& n) {
+            auto& l = cfg.limits;
+            l.max_payload_bytes =
+                in.integer(n, "max_payload_bytes", l.max_payload_bytes, 1);
+            l.warn_payload_bytes = in.integer(n, "warn_payload_bytes",
+                                              l.warn_payload_bytes, 1);
           });
   section(in, *root, "cache", {"redis_url", "l1_bytes"}, [&](const auto& n) {
     cfg.redis_url = in.string(n, "redis_url", "");

@@ -104,6 +104,16 @@ struct http_limits {
   std::int64_t login_attempts_per_address = 100;
 };
 
+/// How large a workflow's input and a step's output may be (`limits:`):
+/// larger than `warn_payload_bytes` is logged (its size, never its text);
+/// larger than `max_payload_bytes` is refused with a typed error and
+/// nothing of it is stored: an input fails its submission, an output its
+/// step (not retried), and so its execution.
+struct payload_limits {
+  std::int64_t warn_payload_bytes = 256 << 10;
+  std::int64_t max_payload_bytes = 2 << 20;
+};
+
 /// Everything one `hishamos` node is configured with (node.yaml).
 struct node_config {
   std::string node_id = "n1"; ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
@@ -124,6 +134,7 @@ struct node_config {
   std::string http_listen =
       "127.0.0.1:8080"; ///< Admin HTTP. Env HISHAMOS_HTTP_LISTEN.
   http_limits http;
+  payload_limits limits;
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.
   /// Checkpoint writers, each with its own connection (PostgreSQL; the
   /// embedded store always uses one).

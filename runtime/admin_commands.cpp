@@ -152,8 +152,8 @@ outcome<submitted> node::retry(const std::string& execution_id) {
                           model::to_string(wf.errors());
   if (!damage.empty()) {
     impl_->quarantine(rec, damage);
-    return {{errc::corrupt, "execution " + rec.id + " is quarantined: " +
-                                damage},
+    return {{errc::conflict, "execution " + rec.id + " is quarantined: " +
+                                 damage},
             {}};
   }
   submitted s{rec.id, rec.workflow_name, rec.workflow_version, "running", true};

@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "actors/workflow_execution.hpp"
 #include "model/validation.hpp"
 #include "runtime/internal/ask.hpp"
@@ -72,6 +74,8 @@ node::impl::spawn_execution(persistence::execution_record rec,
         std::make_shared<const model::execution_observer>(std::move(observer));
   s.listener = std::move(listener);
   s.budgets = budgets;
+  s.max_output_bytes = opts.config.limits.max_payload_bytes;
+  s.warn_output_bytes = opts.config.limits.warn_payload_bytes;
   s.watcher = watcher;
   auto id = s.record.id;
   return executions.add(
@@ -117,6 +121,23 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
     return {invalid("the input does not fit workflow '" + wf->name + "'",
                     checked.errors()),
             {}};
+  auto input = checked->dump(-1, ' ', false,
+                             nlohmann::json::error_handler_t::replace);
+  const auto& limits = opts.config.limits;
+  auto size = static_cast<std::int64_t>(input.size());
+  if (size > limits.max_payload_bytes)
+    return {invalid("the input of workflow '" + wf->name + "' is " +
+                        std::to_string(size) + " bytes, over the limit of " +
+                        std::to_string(limits.max_payload_bytes),
+                    {{"", 0, "",
+                      "input_too_large: " + std::to_string(size) +
+                          " bytes, over limits.max_payload_bytes",
+                      "send less, or raise limits.max_payload_bytes"}}),
+            {}};
+  if (size > limits.warn_payload_bytes)
+    spdlog::warn("an input of workflow '{}' is {} bytes (limits."
+                 "warn_payload_bytes is {})",
+                 wf->name, size, limits.warn_payload_bytes);
   prepared p;
   auto& rec = p.record;
   rec.id = x.execution_id.empty() ? new_execution_id() : x.execution_id;
@@ -125,7 +146,7 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
   rec.workflow_version = version;
   rec.department = wf->department;
   rec.definition = std::move(definition);
-  rec.input = checked->dump();
+  rec.input = std::move(input);
   rec.epoch = 1;
   // A slot is reserved now, while the row is written, so that claims in
   // the meantime see it taken.

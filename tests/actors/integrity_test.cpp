@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -205,4 +206,58 @@ TEST_CASE("a node refuses a store that is another one than it saw",
       std::filesystem::copy_options::overwrite_existing);
   CHECK_THAT(start_problem(test::test_options(dir)),
              Catch::Contains("is another one"));
+}
+
+TEST_CASE("an input over limits.max_payload_bytes is refused with a typed "
+          "error and nothing is stored",
+          "[actors][integrity][limits]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  options.config.limits.max_payload_bytes = 4096;
+  auto n = test::start_node(std::move(options));
+  auto wf = test::workflow("name: In\ninputs: {text: {type: string}}\nsteps:\n"
+                           "  - {id: a, agent_id: fast, command_template_id: "
+                           "cmd_echo, params: {text: x}}\n");
+  auto refused = n->submit(wf, {{"text", std::string(5000, 'x')}});
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(model::to_string(refused.errors()),
+             Catch::Contains("input_too_large") &&
+                 Catch::Contains("limits.max_payload_bytes"));
+  CHECK(n->executions(10).value.empty());
+  CHECK(n->submit(wf, {{"text", std::string(3000, 'x')}})); // under it
+}
+
+TEST_CASE("a step output over limits.max_payload_bytes fails its step without "
+          "a retry, and nothing of it is stored",
+          "[actors][integrity][limits]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  options.config.limits.max_payload_bytes = 4096;
+  auto n = test::start_node(std::move(options));
+  std::atomic<int> calls{0};
+  model::agent_def big;
+  big.id = "big";
+  big.capacity = 1;
+  n->register_agent(big, [&](const model::task_request&) {
+    ++calls;
+    model::task_reply r;
+    r.ok = true;
+    r.output = std::string(5000, 'y');
+    return r;
+  });
+  test::event_log log;
+  auto wf = test::workflow("name: Out\nsteps:\n"
+                           "  - {id: a, agent_id: big, command_template_id: "
+                           "cmd_echo, params: {text: x}, retry: "
+                           "{max_attempts: 3, backoff_ms: 10}}\n");
+  auto id = n->submit(wf, {}, log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "failed");
+  CHECK_THAT(log.outcome().error, Catch::Contains("output_too_large"));
+  CHECK(calls == 1);
+  auto s = persistence::open_store("sqlite:" + (dir / "store.db"));
+  REQUIRE(s);
+  CHECK(s.value->checkpoints(*id).value.empty());
+  CHECK(s.value->results_of(*id).value.empty());
 }
