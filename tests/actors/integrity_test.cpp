@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -14,7 +15,11 @@
 
 #include "model/workflow.hpp"
 #include "persistence/open_store.hpp"
+#include "persistence/effect_ledger.hpp"
+#include "tests/support/gated_store.hpp"
+#include "tests/support/invariants.hpp"
 #include "tests/support/node_fixture.hpp"
+#include "tests/support/store_reads.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
@@ -260,4 +265,69 @@ TEST_CASE("a step output over limits.max_payload_bytes fails its step without "
   REQUIRE(s);
   CHECK(s.value->checkpoints(*id).value.empty());
   CHECK(s.value->results_of(*id).value.empty());
+}
+
+namespace {
+
+// The seed of a seeded fault run: HISHAMOS_FAULT_SEED replays one.
+std::uint64_t fault_seed() {
+  const char* env = std::getenv("HISHAMOS_FAULT_SEED");
+  return env ? std::stoull(env) : 20261203;
+}
+
+} // namespace
+
+TEST_CASE("seeded transient store errors on 5% of store calls lose no work "
+          "and repeat no committed step",
+          "[actors][integrity][faults]") {
+  auto seed = fault_seed();
+  INFO("replay with HISHAMOS_FAULT_SEED=" << seed);
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  cat->workflows["Chain"] = test::workflow(
+      "name: Chain\nsteps:\n"
+      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+      "{text: a}}\n"
+      "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
+      "cmd_echo, params: {text: b}}\n"
+      "  - {id: c, depends_on: [b], agent_id: fast, command_template_id: "
+      "cmd_echo, params: {text: c}}\n");
+  auto g = std::make_shared<test::gate>();
+  g->rng.seed(seed);
+  auto options = test::test_options(dir, cat);
+  options.store_factory = test::gated_factory(options.config.store_url, g);
+  options.effect_ledger = "sqlite:" + (dir / "effects.db");
+  constexpr int executions = 200;
+  {
+    auto n = test::start_node(options);
+    g->fault_rate = 0.05; // from here on; a start that fails is retried by
+                          // whoever runs the node, not by the node
+    for (int i = 0; i < executions; ++i) {
+      submission x{"Chain", nlohmann::json::object(), "x" + std::to_string(i)};
+      // A client retries under the same id: a create whose commit it did
+      // not hear about answers the stored execution.
+      REQUIRE(wait_until([&] { return static_cast<bool>(n->submit(x)); }));
+    }
+    // Half of them run, then the node stops (faults go on meanwhile).
+    REQUIRE(wait_until([&] {
+      auto s = persistence::open_store(options.config.store_url);
+      return s && test::committed_steps(*s.value) >= executions * 3 / 2;
+    }));
+    g->fault_rate = 0;
+  }
+  auto n = test::start_node(options); // resumes the rest
+  g->fault_rate = 0.05;
+  auto store = persistence::open_store(options.config.store_url);
+  REQUIRE(store);
+  REQUIRE(wait_until([&] { return test::all_completed(*store.value); },
+                     std::chrono::seconds{60}));
+  g->fault_rate = 0;
+  CHECK(g->count(&test::gate::faults) > 20);
+  auto ledger = persistence::open_effect_ledger(options.effect_ledger);
+  REQUIRE(ledger);
+  auto violations =
+      test::check_invariants(*store.value, ledger.value->all().value, 3);
+  for (const auto& v : violations)
+    FAIL_CHECK(v);
+  CHECK(test::all_executions(*store.value).size() == executions);
 }

@@ -4,6 +4,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <set>
 #include <string>
 
@@ -21,6 +23,32 @@ struct gate {
   int transactions = 0;       ///< save_checkpoints calls so far.
   int checkpoints = 0;        ///< Checkpoints passed to them.
   int fail_appends = 0;       ///< append_records calls left to fail.
+  /// Seeded transient faults: this share of store calls fails as a
+  /// database under stress fails (serialization failure, deadlock, a
+  /// connection reset), half of the writes after their commit, so that
+  /// their caller cannot know whether they took effect.
+  double fault_rate = 0;
+  std::mt19937_64 rng{0};
+  int faults = 0; ///< Injected so far.
+
+  /// The fault to answer `call` with, if one is due; `after` says whether
+  /// the call is to run first (its outcome then unknown to the caller).
+  std::optional<persistence::status> fault(const char* call, bool write,
+                                           bool& after) {
+    std::lock_guard<std::mutex> guard{mx};
+    if (fault_rate <= 0 ||
+        std::uniform_real_distribution<double>{0, 1}(rng) >= fault_rate)
+      return std::nullopt;
+    static const char* const kinds[] = {
+        "could not serialize access due to concurrent update (SQLSTATE "
+        "40001)",
+        "deadlock detected (SQLSTATE 40P01)",
+        "server closed the connection unexpectedly"};
+    after = write && rng() % 2 == 0;
+    ++faults;
+    return persistence::status{persistence::errc::unavailable,
+                               std::string{call} + ": " + kinds[rng() % 3]};
+  }
 
   void close() {
     std::lock_guard<std::mutex> guard{mx};
@@ -62,7 +90,8 @@ public:
   persistence::status ping() override { return inner_->ping(); }
   persistence::status
   create_execution(const persistence::execution_record& x) override {
-    return inner_->create_execution(x);
+    return faulty("create_execution", true,
+                  [&] { return inner_->create_execution(x); });
   }
   persistence::outcome<std::vector<persistence::status>>
   save_checkpoints(const std::vector<persistence::checkpoint>& xs) override {
@@ -75,15 +104,18 @@ public:
       ++gate_->transactions;
       gate_->checkpoints += static_cast<int>(xs.size());
     }
-    return inner_->save_checkpoints(xs);
+    return faulty("save_checkpoints", true,
+                  [&] { return inner_->save_checkpoints(xs); });
   }
   persistence::status
   change_state(const persistence::state_change& x) override {
-    return inner_->change_state(x);
+    return faulty("change_state", true,
+                  [&] { return inner_->change_state(x); });
   }
   persistence::outcome<std::optional<persistence::execution_record>>
   find_execution(const std::string& id) override {
-    return inner_->find_execution(id);
+    return faulty("find_execution", false,
+                  [&] { return inner_->find_execution(id); });
   }
   persistence::outcome<std::vector<persistence::checkpoint>>
   checkpoints(const std::string& id) override {
@@ -92,7 +124,8 @@ public:
   persistence::outcome<
       std::map<std::string, std::vector<persistence::checkpoint>>>
   checkpoints_of(const std::vector<std::string>& ids) override {
-    return inner_->checkpoints_of(ids);
+    return faulty("checkpoints_of", false,
+                  [&] { return inner_->checkpoints_of(ids); });
   }
   persistence::outcome<persistence::execution_page>
   list_executions(const model::execution_query& q) override {
@@ -100,7 +133,8 @@ public:
   }
   persistence::outcome<std::vector<persistence::creation>> create_executions(
       const std::vector<persistence::execution_record>& xs) override {
-    return inner_->create_executions(xs);
+    return faulty("create_executions", true,
+                  [&] { return inner_->create_executions(xs); });
   }
   persistence::outcome<persistence::execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override {
@@ -108,7 +142,8 @@ public:
   }
   persistence::outcome<std::vector<persistence::execution_record>>
   claim_unfinished(const std::string& node_id) override {
-    return inner_->claim_unfinished(node_id);
+    return faulty("claim_unfinished", true,
+                  [&] { return inner_->claim_unfinished(node_id); });
   }
 
   persistence::outcome<std::vector<persistence::execution_record>>
@@ -349,6 +384,24 @@ public:
   }
 
 private:
+  // Runs `call` unless the gate injects a fault before it; a fault after
+  // it replaces its answer (the work is done, the caller hears it failed).
+  template <class Call>
+  auto faulty(const char* name, bool write, Call call) -> decltype(call()) {
+    bool after = false;
+    auto injected = gate_->fault(name, write, after);
+    if (!injected)
+      return call();
+    decltype(call()) out{};
+    if (after)
+      out = call();
+    if constexpr (std::is_same_v<decltype(out), persistence::status>)
+      out = *injected;
+    else
+      out = {*injected, {}};
+    return out;
+  }
+
   std::unique_ptr<persistence::store> inner_;
   std::shared_ptr<gate> gate_;
 };

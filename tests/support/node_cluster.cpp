@@ -169,26 +169,12 @@ std::string node_cluster::log(const std::string& id) const {
   return read_text(dir / (id + ".log"));
 }
 
-size_t committed_steps(persistence::store& s) {
-  size_t n = 0;
-  for (const auto& x : test::all_executions(s))
-    n += s.checkpoints(x.id).value.size();
-  return n;
-}
-
 std::vector<persistence::execution_record> unfinished(persistence::store& s) {
   std::vector<persistence::execution_record> out;
   for (const auto& x : test::all_executions(s))
     if (!persistence::is_terminal(x.state))
       out.push_back(x);
   return out;
-}
-
-bool all_completed(persistence::store& s) {
-  auto all = test::all_executions(s);
-  return std::all_of(all.begin(), all.end(), [](const auto& x) {
-    return x.state == persistence::execution_state::completed;
-  });
 }
 
 std::vector<persistence::execution_record>

@@ -11,6 +11,7 @@
 #include "persistence/store.hpp"
 #include "tests/support/isolated_network.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/store_reads.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace hishamos::test {
@@ -62,9 +63,7 @@ struct node_cluster {
   std::string log(const std::string& id) const;
 };
 
-size_t committed_steps(persistence::store& s);
 std::vector<persistence::execution_record> unfinished(persistence::store& s);
-bool all_completed(persistence::store& s);
 
 /// Kills `victim` with SIGKILL once `min_steps` checkpoints are committed
 /// and returns the executions it left unfinished (at least one).

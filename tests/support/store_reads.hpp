@@ -2,6 +2,7 @@
 
 // Reads tests make of a store beyond one page of the API.
 
+#include <algorithm>
 #include <vector>
 
 #include "persistence/store.hpp"
@@ -23,6 +24,22 @@ all_executions(persistence::store& s) {
     if (got.value.items.size() < static_cast<size_t>(q.limit))
       return out;
   }
+}
+
+/// Checkpoints committed over all executions.
+inline size_t committed_steps(persistence::store& s) {
+  size_t n = 0;
+  for (const auto& x : all_executions(s))
+    n += s.checkpoints(x.id).value.size();
+  return n;
+}
+
+/// Whether every execution the store holds completed.
+inline bool all_completed(persistence::store& s) {
+  auto all = all_executions(s);
+  return std::all_of(all.begin(), all.end(), [](const auto& x) {
+    return x.state == persistence::execution_state::completed;
+  });
 }
 
 } // namespace hishamos::test
