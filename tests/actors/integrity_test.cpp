@@ -10,9 +10,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <sqlite3.h>
 
+#include "config/catalog_loader.hpp"
+#include "config/node_config.hpp"
 #include "model/workflow.hpp"
 #include "persistence/open_store.hpp"
 #include "persistence/effect_ledger.hpp"
@@ -330,4 +333,44 @@ TEST_CASE("seeded transient store errors on 5% of store calls lose no work "
   for (const auto& v : violations)
     FAIL_CHECK(v);
   CHECK(test::all_executions(*store.value).size() == executions);
+}
+
+TEST_CASE("a store the previous release wrote (golden) is read by this one: "
+          "its checkpoints decode and its unfinished execution resumes",
+          "[actors][integrity][golden]") {
+  test::temp_dir dir;
+  auto sql = config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
+                               "/tests/persistence/golden/store_release14.sql");
+  REQUIRE(sql);
+  exec_sql(dir / "store.db", *sql);
+  const std::string running = "939e3a609b34547c8665730aa4d5221b";
+  std::map<std::string, std::string> outputs; // "execution/step" -> output
+  {
+    auto s = persistence::open_store("sqlite:" + (dir / "store.db"));
+    REQUIRE(s);
+    REQUIRE(s.value->migrate()); // 12 -> this release's schema
+    for (const auto& x : test::all_executions(*s.value))
+      for (const auto& cp : s.value->checkpoints(x.id).value) {
+        INFO(x.id << "/" << cp.step_id << ": " << cp.damage);
+        CHECK(cp.damage.empty());
+        CHECK_THAT(cp.output, Catch::Contains("built-in local provider"));
+        outputs[x.id + "/" + cp.step_id] = cp.output;
+      }
+  }
+  REQUIRE(outputs.size() == 13); // 5 + 5 + 3
+  auto options = test::test_options(dir);
+  auto catalog = config::load_catalog({config::builtin_catalog_path()});
+  REQUIRE(catalog);
+  options.catalog = std::move(*catalog);
+  auto n = test::start_node(std::move(options));
+  REQUIRE(wait_until([&] { return ended(*n, running, "completed"); }));
+  auto s = persistence::open_store("sqlite:" + (dir / "store.db"));
+  for (const auto& x : test::all_executions(*s.value)) {
+    CHECK(x.state == persistence::execution_state::completed);
+    for (const auto& cp : s.value->checkpoints(x.id).value)
+      if (auto old = outputs.find(x.id + "/" + cp.step_id);
+          old != outputs.end())
+        CHECK(cp.output == old->second); // never recomputed
+  }
+  CHECK(s.value->checkpoints(running).value.size() == 5);
 }
