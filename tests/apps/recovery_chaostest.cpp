@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <random>
@@ -321,4 +323,68 @@ SCENARIO("PostgreSQL restarted every 5-20 s (down 0-5 s) during 5,000 "
   std::cout << "db-restart chaos (seed " << seed << "): 5000 executions, "
             << restarts << " restart(s), longest time to ready again "
             << longest_recovery.count() << " s\n";
+}
+
+namespace {
+
+constexpr const char* libfaketime =
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+// A node whose wall clock is `offset` off ("+5m", "-5m"); its monotonic
+// clock is left alone, as a wrong NTP setting leaves it.
+test::node_spec skewed(int lease_ms, const std::string& offset) {
+  test::node_spec spec{lease_ms};
+  spec.env = {{"LD_PRELOAD", libfaketime},
+              {"FAKETIME", offset},
+              {"FAKETIME_DONT_FAKE_MONOTONIC", "1"},
+              {"FAKETIME_DONT_RESET", "1"}};
+  return spec;
+}
+
+// The wall clock of a node's first log line ("[2026-12-03 15:58:01.123]"),
+// minus now, in minutes.
+double log_clock_offset_minutes(const std::string& log) {
+  std::tm tm{};
+  if (log.size() < 21 ||
+      !strptime(log.substr(1, 19).c_str(), "%Y-%m-%d %H:%M:%S", &tm))
+    return 0;
+  auto logged = std::mktime(&tm);
+  return std::difftime(logged, std::time(nullptr)) / 60.0;
+}
+
+} // namespace
+
+SCENARIO("with one node's clock 5 minutes behind and the other's 5 minutes "
+         "ahead, no execution is taken over early: leases follow the "
+         "database's clock",
+         "[chaos][pg][clock]") {
+  REQUIRE(std::filesystem::exists(libfaketime)); // deploy/install-deps.sh
+  test::pg_database db;
+  node_cluster c{db.url(), 1500}; // a Diamond takes 4.5 s: 2 leases and more
+  constexpr int lease_ms = 2000;
+  int port1 = test::free_port(), port2 = test::free_port();
+  auto n1 = c.start("n1", port1, skewed(lease_ms, "-5m"));
+  auto n2 = c.start("n2", port2, skewed(lease_ms, "+5m"));
+  CHECK(log_clock_offset_minutes(c.log("n1")) == Approx(-5).margin(0.5));
+  CHECK(log_clock_offset_minutes(c.log("n2")) == Approx(5).margin(0.5));
+  c.submit(port1, 20);
+  auto store = c.open_store();
+  auto started = unfinished(*store);
+  REQUIRE(started.size() == 20);
+  REQUIRE(wait_until([&] { return all_completed(*store); },
+                     std::chrono::seconds{60}));
+  for (const auto& x : started) {
+    auto now = store->find_execution(x.id).value;
+    REQUIRE(now);
+    CHECK(now->owner_node == "n1"); // n2's fast clock took nothing
+    CHECK(now->epoch == x.epoch);   // and nothing was claimed again
+  }
+  check_ledger(c, *store);
+  // And a real expiry is still seen: n1 killed, n2 takes over in time.
+  c.submit(port1, 5);
+  auto left = kill_mid_run(*n1, *store, 80 + 2);
+  REQUIRE(wait_until([&] { return all_completed(*store); },
+                     std::chrono::milliseconds{lease_ms + 2 * 4500 + 2000}));
+  for (const auto& x : left)
+    CHECK(store->find_execution(x.id).value->owner_node == "n2");
 }

@@ -123,10 +123,9 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
   std::vector<std::string> argv{binary, "node", "--config", config};
   if (spec.inside)
     argv = spec.inside->wrap(argv);
-  auto p = std::make_unique<background_process>(
-      argv,
-      std::map<std::string, std::string>{{"HISHAMOS_EFFECT_LEDGER", ledger}},
-      log_file);
+  auto env = spec.env;
+  env["HISHAMOS_EFFECT_LEDGER"] = ledger;
+  auto p = std::make_unique<background_process>(argv, env, log_file);
   httplib::Client client{http_host, port};
   bool up =
       wait_until([&] { return static_cast<bool>(client.Get("/health")); });

@@ -3,6 +3,7 @@
 // Real `hishamos node` processes sharing one store, with a catalog made for
 // crash tests and an effect ledger to check them against.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct node_spec {
   /// address (peers and HTTP) and reaches the store and the ledger at the
   /// network's host address.
   const isolated_network* inside = nullptr;
+  /// More environment for the process (e.g. libfaketime's).
+  std::map<std::string, std::string> env;
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3
