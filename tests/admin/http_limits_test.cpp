@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/support/http_fixture.hpp"
@@ -338,4 +341,112 @@ TEST_CASE("requests on a kept-alive connection are not held back by "
   }
   std::sort(ms.begin(), ms.end());
   CHECK(ms[10] < 30); // the median; delayed ACKs are 40 ms on Linux
+}
+
+namespace {
+
+int overload_seconds() {
+  const char* env = std::getenv("HISHAMOS_OVERLOAD_SECONDS");
+  return env ? std::max(1, std::atoi(env)) : 8;
+}
+
+} // namespace
+
+TEST_CASE("offered twice the sustainable submit rate, a node refuses the "
+          "excess with 429/503 and Retry-After, loses nothing it "
+          "acknowledged, and recovers fully",
+          "[http][limits][overload]") {
+  auto limits = test::test_limits();
+  limits.requests_per_second = 100; // the rate the node is sized for
+  limits.workers = 4;
+  limits.queue = 16;
+  // Agents that answer at once: the front door, not the work, is the bound.
+  auto cat = test::make_catalog();
+  cat->agents["fast"].capacity = 64;
+  cat->workflows["Quick"] = test::workflow(
+      "name: Quick\nsteps:\n"
+      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+      "{text: a}}\n"
+      "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
+      "cmd_echo, params: {text: b}}\n");
+  // 16 executions at once; the rest wait stored for a slot.
+  server_fixture f{16, limits, "", cat};
+  const int seconds = overload_seconds(), threads = 4;
+  const auto per_thread_interval = std::chrono::microseconds{
+      1000000 * threads / 200}; // 200 submissions a second in all
+  std::mutex mx;
+  std::vector<std::string> accepted;
+  std::map<int, int> statuses;
+  std::vector<std::string> bad;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < threads; ++t)
+    clients.emplace_back([&] {
+      auto client = f.new_client();
+      auto next = std::chrono::steady_clock::now();
+      auto end = next + std::chrono::seconds{seconds};
+      while (next < end) {
+        // A load generator's pacing, not a wait for a condition.
+        std::this_thread::sleep_until(next);
+        next += per_thread_interval;
+        auto res = client->Post("/api/v1/workflows/Quick/execute", "{}",
+                                "application/json");
+        std::lock_guard<std::mutex> guard{mx};
+        if (!res) {
+          bad.push_back("no answer");
+          continue;
+        }
+        ++statuses[res->status];
+        auto body = json::parse(res->body, nullptr, false);
+        if (res->status == 202)
+          accepted.push_back(body.value("execution_id", ""));
+        else if ((res->status == 503 || res->status == 429) &&
+                 !res->get_header_value("Retry-After").empty() &&
+                 body.is_object() && body.contains("error"))
+          continue;
+        else if (res->status != 202)
+          bad.push_back(std::to_string(res->status) + " " +
+                        res->body.substr(0, 200));
+      }
+    });
+  for (auto& c : clients)
+    c.join();
+  for (const auto& [status, count] : statuses)
+    WARN(count << " answered " << status);
+  for (const auto& b : bad)
+    FAIL_CHECK(b);
+  CHECK(statuses[503] + statuses[429] > 0); // the excess was refused
+  CHECK(accepted.size() >= static_cast<size_t>(seconds * 50));
+  // Nothing acknowledged is lost: each one completes.
+  REQUIRE(test::wait_until(
+      [&] { // a poll the throttle refuses is asked again
+        auto res = f.client->Get("/api/v1/executions?state=completed&limit=1");
+        return res && res->status == 200 &&
+               json::parse(res->body)["total"].get<size_t>() >=
+                   accepted.size();
+      },
+      std::chrono::seconds{120}));
+  // The throttle still refuses what comes too fast: ask until it answers.
+  auto answered = [&](auto request) {
+    std::pair<int, std::string> out{0, ""};
+    CHECK(test::wait_until([&] {
+      auto res = request();
+      if (res)
+        out = {res->status, res->body};
+      return res && res->status != 503;
+    }));
+    return out;
+  };
+  for (size_t i = 0; i < accepted.size(); i += accepted.size() / 20 + 1) {
+    auto [status, body] = answered(
+        [&] { return f.client->Get("/api/v1/executions/" + accepted[i]); });
+    REQUIRE(status == 200);
+    CHECK(json::parse(body)["state"] == "completed");
+  }
+  // And it recovers fully: ready, and the next submission is taken.
+  CHECK(f.client->Get("/ready")->status == 200); // probes are never throttled
+  auto after = answered([&] {
+    return f.client->Post("/api/v1/workflows/Quick/execute", "{}",
+                          "application/json");
+  });
+  CHECK(after.first == 202);
 }

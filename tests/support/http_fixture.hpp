@@ -34,15 +34,20 @@ struct server_fixture {
   int port = 0;
   std::string api_key; ///< An admin's: every client sends it.
 
+  /// On the built-in catalog unless given another.
   explicit server_fixture(int max_executions = 0,
                           config::http_limits limits = test_limits(),
-                          std::string redis_url = "") {
+                          std::string redis_url = "",
+                          std::shared_ptr<const model::catalog> catalog = {}) {
     auto options = test_options(dir);
     options.config.redis_url = std::move(redis_url);
     options.config.max_executions = max_executions;
-    auto cat = config::load_catalog({config::builtin_catalog_path()});
-    REQUIRE(cat);
-    options.catalog = *cat;
+    if (!catalog) {
+      auto cat = config::load_catalog({config::builtin_catalog_path()});
+      REQUIRE(cat);
+      catalog = *cat;
+    }
+    options.catalog = std::move(catalog);
     n = start_node(std::move(options));
     http = std::make_unique<admin::http_server>(*n, limits);
     auto bound = http->start("127.0.0.1", 0);
