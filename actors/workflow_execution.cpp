@@ -183,9 +183,8 @@ void check_output_size(execution_self* self, int i, task_reply& reply) {
     return;
   reply.ok = false;
   reply.retryable = false;
-  reply.output = "output_too_large: step " + def_of(self, i).id +
-                 " answered " + std::to_string(size) +
-                 " bytes, over the limit of " +
+  reply.output = "output_too_large: step " + def_of(self, i).id + " answered " +
+                 std::to_string(size) + " bytes, over the limit of " +
                  std::to_string(cfg.max_output_bytes) +
                  " (limits.max_payload_bytes); nothing of it was stored";
 }

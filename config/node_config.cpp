@@ -321,8 +321,8 @@ model::result<node_config> parse_node_config(const std::string& text,
             auto& l = cfg.limits;
             l.max_payload_bytes =
                 in.integer(n, "max_payload_bytes", l.max_payload_bytes, 1);
-            l.warn_payload_bytes = in.integer(n, "warn_payload_bytes",
-                                              l.warn_payload_bytes, 1);
+            l.warn_payload_bytes =
+                in.integer(n, "warn_payload_bytes", l.warn_payload_bytes, 1);
           });
   section(in, *root, "cache", {"redis_url", "l1_bytes"}, [&](const auto& n) {
     cfg.redis_url = in.string(n, "redis_url", "");

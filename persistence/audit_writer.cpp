@@ -32,8 +32,7 @@ status audit_writer::write(audit_event e) {
   }
   wake_.notify_one();
   if (done.wait_for(write_timeout) != std::future_status::ready)
-    return {errc::unavailable,
-            "the audit record was not committed within 5 s"};
+    return {errc::unavailable, "the audit record was not committed within 5 s"};
   return done.get();
 }
 
@@ -53,9 +52,8 @@ void audit_writer::run() {
     record_batch batch;
     for (const auto& p : group)
       batch.audit_events.push_back(p.event);
-    auto st = pool_.with("append_audit", [&](store& db) {
-      return db.append_records(batch);
-    });
+    auto st = pool_.with("append_audit",
+                         [&](store& db) { return db.append_records(batch); });
     for (auto& p : group)
       p.done.set_value(st);
   }

@@ -44,8 +44,8 @@ std::string checkpoint_checksum(const checkpoint& cp,
   text.reserve(encoded.size() + 128);
   for (const auto& field :
        {cp.execution_id, cp.step_id, std::to_string(cp.attempt),
-        std::to_string(cp.epoch), cp.agent_id,
-        std::to_string(cp.started_at_ms), std::to_string(cp.finished_at_ms),
+        std::to_string(cp.epoch), cp.agent_id, std::to_string(cp.started_at_ms),
+        std::to_string(cp.finished_at_ms),
         std::to_string(std::llround(cp.cost * 1e6))}) {
     text += field;
     text += '\0';
@@ -76,7 +76,8 @@ void restore_output(checkpoint& cp, const std::string& encoded,
     if (computed != *checksum) {
       cp.damage = "checkpoint " + cp.execution_id + "/" + cp.step_id +
                   " fails its checksum (stored " + checksum->substr(0, 16) +
-                  ", computed " + computed + "): the row changed after it "
+                  ", computed " + computed +
+                  "): the row changed after it "
                   "was committed";
       return;
     }

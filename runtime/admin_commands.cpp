@@ -148,13 +148,13 @@ outcome<submitted> node::retry(const std::string& execution_id) {
   auto wf = model::workflow_from_json(
       nlohmann::json::parse(rec.definition, nullptr, false));
   auto damage = wf ? damage_of(got.value.done)
-                    : "its stored definition does not parse: " +
-                          model::to_string(wf.errors());
+                   : "its stored definition does not parse: " +
+                         model::to_string(wf.errors());
   if (!damage.empty()) {
     impl_->quarantine(rec, damage);
-    return {{errc::conflict, "execution " + rec.id + " is quarantined: " +
-                                 damage},
-            {}};
+    return {
+        {errc::conflict, "execution " + rec.id + " is quarantined: " + damage},
+        {}};
   }
   submitted s{rec.id, rec.workflow_name, rec.workflow_version, "running", true};
   impl_->spawn_execution(

@@ -27,11 +27,10 @@ void node::impl::quarantine(const persistence::execution_record& rec,
                               persistence::execution_state::failed, "",
                               "quarantined: " + why};
   nlohmann::json details{{"execution_id", rec.id}, {"reason", why}};
-  x.audit.push_back({"", "execution.quarantine", details.dump(),
-                     persistence::now_ms()});
-  auto st = pool->with("quarantine", [&](persistence::store& db) {
-    return db.change_state(x);
-  });
+  x.audit.push_back(
+      {"", "execution.quarantine", details.dump(), persistence::now_ms()});
+  auto st = pool->with(
+      "quarantine", [&](persistence::store& db) { return db.change_state(x); });
   // Not stored: it stays claimed by this node and unfinished, so the next
   // start (or takeover) reads it again and quarantines it then.
   if (!st)

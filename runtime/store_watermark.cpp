@@ -84,8 +84,8 @@ std::string difference(const seen& was, const persistence::store_mark& now) {
            describe(was.mark);
   if (now.id != was.mark.id)
     return "the store is another one (identity " + now.id.substr(0, 40) +
-           ") than this node saw (" + was.mark.id.substr(0, 40) +
-           ", holding " + describe(was.mark) + ")";
+           ") than this node saw (" + was.mark.id.substr(0, 40) + ", holding " +
+           describe(was.mark) + ")";
   if (now.executions < was.mark.executions ||
       now.checkpoints < was.mark.checkpoints)
     return "the store holds " + describe(now) + ", fewer than the " +
@@ -113,12 +113,11 @@ std::string store_watermark::seen_file_of(const std::string& store_url,
 model::result<std::unique_ptr<store_watermark>>
 store_watermark::check(persistence::store_pool& pool, const std::string& path,
                        bool start_afresh, std::chrono::milliseconds interval) {
-  auto now = pool.with("store_mark",
-                       [](persistence::store& db) { return db.mark(); });
+  auto now =
+      pool.with("store_mark", [](persistence::store& db) { return db.mark(); });
   if (!now)
     return model::problem{"", 0, "",
-                          "cannot read the store's identity: " +
-                              now.st.message,
+                          "cannot read the store's identity: " + now.st.message,
                           "check that the store is reachable"};
   auto was = read_seen(path);
   if (!was && !start_afresh)

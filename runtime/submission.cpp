@@ -121,8 +121,8 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
     return {invalid("the input does not fit workflow '" + wf->name + "'",
                     checked.errors()),
             {}};
-  auto input = checked->dump(-1, ' ', false,
-                             nlohmann::json::error_handler_t::replace);
+  auto input =
+      checked->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const auto& limits = opts.config.limits;
   auto size = static_cast<std::int64_t>(input.size());
   if (size > limits.max_payload_bytes)

@@ -42,7 +42,7 @@ struct step_run {
   int tokens_cached = 0;
   double cost_avoided = 0;
   std::string provider, model;
-  double quality = -1;  ///< The evaluator's score of the output.
+  double quality = -1; ///< The evaluator's score of the output.
   /// Audit events committed with this step's checkpoint (resent with it).
   std::vector<persistence::audit_event> audit;
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
@@ -71,7 +71,7 @@ struct execution_state {
   /// the execution's next write, checkpoint or state change, so that each
   /// is as durable as what it decided.
   std::vector<persistence::audit_event> unsaved_audit;
-  bool state_writing = false;   ///< A paused/running change is out.
+  bool state_writing = false; ///< A paused/running change is out.
   persistence::state_change pending_state;
   /// An approval waiting for its state change to commit.
   std::optional<caf::typed_response_promise<double>> approval;

@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
-#include "persistence/audit_writer.hpp"
 #include "admin/rate_limits.hpp"
 #include "admin/router.hpp"
 #include "admin/worker_pool.hpp"
 #include "config/node_config.hpp"
+#include "persistence/audit_writer.hpp"
 #include "persistence/store_pool.hpp"
 #include "security/accounts.hpp"
 

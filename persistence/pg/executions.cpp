@@ -181,7 +181,8 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp) {
       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
       cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
       pqxx::binarystring{encoded}, cp.agent_id, cp.started_at_ms,
-      cp.finished_at_ms, stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
+      cp.finished_at_ms, stored_cost(cp.cost),
+      checkpoint_checksum(cp, encoded));
   if (inserted.affected_rows() == 0)
     return {}; // stored before: its ledger and audit lines are there too
   insert_task_results(tx, cp.ledger);
@@ -255,9 +256,8 @@ pg_store::checkpoints_of(const std::vector<std::string>& ids) {
                     r[7].as<std::int64_t>(),
                     r[8].as<double>()};
       restore_output(cp, pqxx::binarystring{r[4]}.str(),
-                     r[9].is_null()
-                         ? std::nullopt
-                         : std::optional<std::string>{r[9].c_str()});
+                     r[9].is_null() ? std::nullopt
+                                    : std::optional<std::string>{r[9].c_str()});
       out.value[id].push_back(std::move(cp));
     }
     return {};

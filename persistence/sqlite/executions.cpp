@@ -193,8 +193,8 @@ sqlite_store::checkpoints(const std::string& id) {
   std::vector<checkpoint> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    checkpoint cp{id,        s.text(0),    static_cast<int>(s.integer(1)),
-                  s.integer(2), "",        s.text(4),
+    checkpoint cp{id,           s.text(0),    static_cast<int>(s.integer(1)),
+                  s.integer(2), "",           s.text(4),
                   s.integer(5), s.integer(6), s.real(7)};
     restore_output(cp, s.text(3),
                    s.is_null(8) ? std::nullopt

@@ -22,13 +22,13 @@
 #include "actors/metrics.hpp"
 #include "hishamos/node.hpp"
 #include "persistence/audit_writer.hpp"
-#include "runtime/store_watermark.hpp"
 #include "persistence/store_pool.hpp"
 #include "runtime/event_hub.hpp"
 #include "runtime/execution_poller.hpp"
 #include "runtime/execution_registry.hpp"
 #include "runtime/lease_keeper.hpp"
 #include "runtime/store_lock.hpp"
+#include "runtime/store_watermark.hpp"
 #include "runtime/workflow_cache.hpp"
 
 namespace hishamos {

@@ -61,9 +61,9 @@ struct fixture {
 
   void send(const caf::actor& p, int n) {
     for (int i = 0; i < n; ++i)
-      caf::anon_send(p, persistence::agent_stat_record{
-                            "a" + std::to_string(sent++), "writing", 1, 0,
-                            "n1"});
+      caf::anon_send(
+          p, persistence::agent_stat_record{"a" + std::to_string(sent++),
+                                            "writing", 1, 0, "n1"});
   }
   int sent = 0;
 };

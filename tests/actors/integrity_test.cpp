@@ -17,8 +17,8 @@
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
 #include "model/workflow.hpp"
-#include "persistence/open_store.hpp"
 #include "persistence/effect_ledger.hpp"
+#include "persistence/open_store.hpp"
 #include "tests/support/gated_store.hpp"
 #include "tests/support/invariants.hpp"
 #include "tests/support/node_fixture.hpp"
@@ -209,9 +209,8 @@ TEST_CASE("a node refuses a store that is another one than it saw",
   test::temp_dir dir, other;
   run_some(*test::start_node(test::test_options(dir)), 1);
   run_some(*test::start_node(test::test_options(other)), 1);
-  std::filesystem::copy_file(
-      other / "store.db", dir / "store.db",
-      std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(other / "store.db", dir / "store.db",
+                             std::filesystem::copy_options::overwrite_existing);
   CHECK_THAT(start_problem(test::test_options(dir)),
              Catch::Contains("is another one"));
 }

@@ -421,8 +421,7 @@ TEST_CASE("offered twice the sustainable submit rate, a node refuses the "
       [&] { // a poll the throttle refuses is asked again
         auto res = f.client->Get("/api/v1/executions?state=completed&limit=1");
         return res && res->status == 200 &&
-               json::parse(res->body)["total"].get<size_t>() >=
-                   accepted.size();
+               json::parse(res->body)["total"].get<size_t>() >= accepted.size();
       },
       std::chrono::seconds{120}));
   // The throttle still refuses what comes too fast: ask until it answers.

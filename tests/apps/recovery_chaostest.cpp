@@ -10,8 +10,8 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <thread>
 #include <sys/wait.h>
+#include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -311,10 +311,9 @@ SCENARIO("PostgreSQL restarted every 5-20 s (down 0-5 s) during 5,000 "
     auto t0 = std::chrono::steady_clock::now();
     server.start();
     REQUIRE(wait_until(ready, std::chrono::seconds{30}));
-    longest_recovery =
-        std::max(longest_recovery,
-                 std::chrono::duration<double>{std::chrono::steady_clock::now() -
-                                               t0});
+    longest_recovery = std::max(
+        longest_recovery,
+        std::chrono::duration<double>{std::chrono::steady_clock::now() - t0});
   }
   CHECK(node->running());
   auto store = c.open_store();

@@ -115,8 +115,8 @@ TEST_CASE("a checkpoint changed after its commit is read back damaged, naming "
     by_step[c.step_id] = c;
   CHECK(by_step["a"].damage.empty());
   CHECK(by_step["a"].output == "alpha");
-  CHECK_THAT(by_step["b"].damage, Catch::Contains("e1/b") &&
-                                      Catch::Contains("fails its checksum"));
+  CHECK_THAT(by_step["b"].damage,
+             Catch::Contains("e1/b") && Catch::Contains("fails its checksum"));
   CHECK(by_step["b"].output.empty());
 }
 
@@ -134,8 +134,8 @@ TEST_CASE("a checkpoint without a checksum is checked by decoding it",
   f.exec(garbage_output);
   auto after = db->checkpoints("e1").value;
   REQUIRE(after.size() == 1);
-  CHECK_THAT(after[0].damage, Catch::Contains("e1/b") &&
-                                  Catch::Contains("no known encoding"));
+  CHECK_THAT(after[0].damage,
+             Catch::Contains("e1/b") && Catch::Contains("no known encoding"));
 }
 
 TEST_CASE("a cost below a micro-USD's half rounds the same way written and "

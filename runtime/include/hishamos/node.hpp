@@ -185,7 +185,7 @@ public:
   /// for at the same time) before it returns; `unavailable` when it could
   /// not be within 5 s.
   status audit(const std::string& action, const nlohmann::json& details,
-             const std::string& user_id = "");
+               const std::string& user_id = "");
   /// A person approves more spending for an execution a budget paused: it
   /// may spend `extra_usd` more (0 = the pausing budget's limit) and runs
   /// on. Answers how far its spend may now go (USD); `not_found` when it
