@@ -102,6 +102,14 @@ void notify_finished(execution_self* self);
 /// notify_finished, then quits.
 void notify_and_quit(execution_self* self);
 
+// execution_checks.cpp
+/// Turns an answer whose output is over cfg.max_output_bytes into a
+/// failure that is not retried (nothing of it is stored).
+void check_output_size(execution_self* self, int i, model::task_reply& reply);
+/// The exception handler: stores the execution failed, tells its
+/// listeners; the actor then quits.
+caf::error on_exception(execution_self* self, std::exception_ptr& eptr);
+
 // workflow_execution.cpp
 void abandon(execution_self* self, const std::string& why);
 /// The steps whose parents are all done and that have not started.
