@@ -11,10 +11,24 @@
 
 namespace hishamos::persistence::sqlite {
 
+// A full disk, an I/O error or another writer may pass: the caller tries
+// again (HTTP 503), and nothing is taken for a bad request. Extended codes
+// (SQLITE_IOERR_WRITE, ...) are judged by their primary code.
 errc code_of(int rc) {
-  return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR
-             ? errc::unavailable
-             : errc::invalid;
+  switch (rc & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+  case SQLITE_IOERR:
+  case SQLITE_FULL:
+  case SQLITE_PROTOCOL:
+  case SQLITE_CANTOPEN:
+    return errc::unavailable;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return errc::corrupt;
+  default:
+    return errc::invalid;
+  }
 }
 
 statement::statement(sqlite3* db, const char* sql) : db_(db) {

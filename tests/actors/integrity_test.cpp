@@ -7,12 +7,17 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
@@ -325,6 +330,8 @@ TEST_CASE("seeded transient store errors on 5% of store calls lose no work "
                      std::chrono::seconds{60}));
   g->fault_rate = 0;
   CHECK(g->count(&test::gate::faults) > 20);
+  WARN("seed " << seed << ": " << g->count(&test::gate::faults)
+               << " faults injected");
   auto ledger = persistence::open_effect_ledger(options.effect_ledger);
   REQUIRE(ledger);
   auto violations =
@@ -372,4 +379,86 @@ TEST_CASE("a store the previous release wrote (golden) is read by this one: "
         CHECK(cp.output == old->second); // never recomputed
   }
   CHECK(s.value->checkpoints(running).value.size() == 5);
+}
+
+namespace {
+
+// A filesystem of `size` mounted on `dir` for the test's life (tests run
+// as root in CI and here; a node's disk filling up is what it stands for).
+struct small_disk {
+  std::string dir;
+  small_disk(std::string at, const char* size) : dir(std::move(at)) {
+    auto options = std::string{"size="} + size;
+    INFO("mounting a tmpfs needs root: " << std::strerror(errno));
+    REQUIRE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0);
+  }
+  ~small_disk() { ::umount2(dir.c_str(), MNT_DETACH); }
+};
+
+// Fills the disk of `dir` with one file; false if it never filled.
+bool fill(const std::string& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    return false;
+  std::string chunk(64 << 10, 'z');
+  bool full = false;
+  for (int i = 0; i < 100000 && !full; ++i)
+    full = ::write(fd, chunk.data(), chunk.size()) < 0 && errno == ENOSPC;
+  // Whatever is left in part of a block goes too.
+  for (int i = 0; i < 4096 && full; ++i)
+    if (::write(fd, chunk.data(), 512) < 0)
+      break;
+  ::close(fd);
+  return full;
+}
+
+} // namespace
+
+TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
+          "what it stored, and goes on once there is room again",
+          "[actors][integrity][disk]") {
+  test::temp_dir dir, elsewhere;
+  small_disk disk{dir.path(), "6m"};
+  auto cat = test::make_catalog();
+  cat->workflows["Some"] = test::workflow(
+      "name: Some\nsteps:\n"
+      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+      "{text: x}}\n"
+      "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
+      "cmd_echo, params: {text: y}}\n");
+  auto options = test::test_options(dir, cat);
+  options.effect_ledger = "sqlite:" + (elsewhere / "effects.db");
+  auto n = test::start_node(options);
+  int next = 0;
+  auto submit = [&] {
+    return n->submit(submission{"Some", nlohmann::json::object(),
+                                "d" + std::to_string(next)});
+  };
+  for (; next < 5; ++next)
+    REQUIRE(submit());
+  REQUIRE(fill(dir / "filler"));
+  // New work is refused as the store's, retryable: an API client gets 503.
+  status refused;
+  for (int tries = 0; tries < 5000 && refused; ++tries) {
+    auto got = submit();
+    refused = got.st;
+    if (got)
+      ++next; // there was room left in the store's own pages
+  }
+  INFO(refused.message);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.code == errc::unavailable);
+  std::filesystem::remove(dir / "filler"); // the fault is lifted
+  REQUIRE(wait_until([&] { return static_cast<bool>(submit()); }));
+  ++next;
+  auto store = persistence::open_store(options.config.store_url);
+  REQUIRE(store);
+  REQUIRE(wait_until([&] { return test::all_completed(*store.value); },
+                     std::chrono::seconds{30}));
+  auto ledger = persistence::open_effect_ledger(options.effect_ledger);
+  REQUIRE(ledger);
+  for (const auto& v :
+       test::check_invariants(*store.value, ledger.value->all().value, 2))
+    FAIL_CHECK(v);
+  CHECK(test::all_executions(*store.value).size() == static_cast<size_t>(next));
 }
