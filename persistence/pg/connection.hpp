@@ -183,7 +183,10 @@ public:
   template_versions(const std::string& id) override;
 
 private:
-  status save_one(pqxx::work& tx, const checkpoint& cp);
+  /// Stores `cp` unless stored before; then adds its ledger lines and
+  /// audit events to `with_them`, for the transaction to write.
+  status save_one(pqxx::work& tx, const checkpoint& cp,
+                  record_batch& with_them);
   outcome<std::vector<execution_record>>
   claim(const std::string& who, const std::string& node_id, int limit);
   status apply(const migration& m);

@@ -150,8 +150,11 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   out.st = guarded("saving checkpoints", [&]() -> status {
     out.value.clear();
     pqxx::work tx{*conn_};
+    record_batch with_them; // of the checkpoints stored now, in one INSERT
     for (const auto& cp : xs)
-      out.value.push_back(save_one(tx, cp));
+      out.value.push_back(save_one(tx, cp, with_them));
+    insert_task_results(tx, with_them.task_results);
+    insert_audit_events(tx, with_them.audit_events);
     tx.commit(); // one commit (one WAL flush) for the whole group
     return {};
   });
@@ -162,7 +165,8 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 
 // Under a shared row lock the epoch cannot change until commit, so a
 // claim by another node waits for this transaction or skips the row.
-status pg_store::save_one(pqxx::work& tx, const checkpoint& cp) {
+status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
+                          record_batch& with_them) {
   auto owner = tx.exec_params(
       "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE",
       cp.execution_id);
@@ -185,8 +189,10 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp) {
       checkpoint_checksum(cp, encoded));
   if (inserted.affected_rows() == 0)
     return {}; // stored before: its ledger and audit lines are there too
-  insert_task_results(tx, cp.ledger);
-  insert_audit_events(tx, cp.audit);
+  with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
+                                cp.ledger.end());
+  with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
+                                cp.audit.end());
   return {};
 }
 

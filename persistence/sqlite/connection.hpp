@@ -218,7 +218,9 @@ private:
     }
     return {};
   }
-  status save_one(const checkpoint& cp);
+  /// Stores `cp` unless stored before; then adds its ledger lines and
+  /// audit events to `with_them`, for the transaction to write.
+  status save_one(const checkpoint& cp, record_batch& with_them);
   status change_one(const state_change& x);
   outcome<std::vector<execution_record>>
   select_executions(const std::string& sql);

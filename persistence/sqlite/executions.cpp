@@ -98,18 +98,21 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   std::vector<status> each;
   auto st = transaction([&]() -> status {
     each.clear();
+    record_batch with_them; // of the checkpoints stored now
     for (const auto& cp : xs) {
-      auto one = save_one(cp);
+      auto one = save_one(cp, with_them);
       if (!one && is_retryable(one.code))
         return one;
       each.push_back(std::move(one));
     }
-    return {};
+    if (auto written = insert_task_results(with_them.task_results); !written)
+      return written;
+    return insert_audit_events(with_them.audit_events);
   });
   return {st, st ? each : std::vector<status>{}};
 }
 
-status sqlite_store::save_one(const checkpoint& cp) {
+status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   statement check{db_.get(),
                   "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
   check.bind(cp.execution_id);
@@ -137,9 +140,11 @@ status sqlite_store::save_one(const checkpoint& cp) {
     return ins.error("saving checkpoint", rc);
   if (sqlite3_changes(db_.get()) == 0)
     return {}; // stored before: its ledger and audit lines are there too
-  if (auto st = insert_task_results(cp.ledger); !st)
-    return st;
-  return insert_audit_events(cp.audit);
+  with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
+                                cp.ledger.end());
+  with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
+                                cp.audit.end());
+  return {};
 }
 
 // The change and its audit events in one transaction.
