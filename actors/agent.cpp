@@ -1,4 +1,5 @@
 #include "actors/agent.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <cstdio>
 #include <deque>
@@ -319,6 +320,7 @@ bool drop_queued(agent_self* self, const std::string& task_id) {
 }
 
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
+  log_exceptions(self, "agent");
   self->state.cfg = std::move(cfg);
   self->set_default_handler(
       [self](caf::scheduled_actor*,

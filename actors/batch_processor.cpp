@@ -1,4 +1,5 @@
 #include "actors/batch_processor.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -126,6 +127,7 @@ void buffered(batch_self* self) {
 
 batch_actor::behavior_type batch_processor(batch_self* self,
                                            batch_settings cfg) {
+  log_exceptions(self, "batch processor");
   self->state.cfg = std::move(cfg);
   self->state.sink =
       self->spawn<caf::detached>(batch_writer, self->state.cfg.factory);

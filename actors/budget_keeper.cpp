@@ -1,4 +1,5 @@
 #include "actors/budget_keeper.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <ctime>
 #include <deque>
@@ -136,6 +137,7 @@ model::budget_snapshot describe(const keeper_state& st) {
 }
 
 caf::behavior budget_keeper(keeper_self* self, budget_keeper_settings cfg) {
+  log_exceptions(self, "budget keeper");
   auto& st = self->state;
   st.cfg = std::move(cfg);
   for (const auto& b : st.cfg.budgets) {

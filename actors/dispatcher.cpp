@@ -1,4 +1,5 @@
 #include "actors/dispatcher.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <chrono>
 
@@ -297,6 +298,7 @@ dispatcher_actor::behavior_type
 dispatcher(dispatcher_self* self,
            std::vector<std::pair<model::agent_def, caf::actor>> agents,
            dispatch_settings cfg) {
+  log_exceptions(self, "dispatcher");
   start(self, agents, cfg);
   return {
       [self](assign_step& s) { return assign(self, s); },

@@ -1,4 +1,5 @@
 #include "actors/lock_authority.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <map>
 #include <set>
@@ -206,6 +207,7 @@ model::lock_table_snapshot describe(const authority_state& st) {
 
 caf::behavior lock_authority(authority_self* self,
                              lock_authority_settings cfg) {
+  log_exceptions(self, "lock authority");
   self->state.cfg = cfg;
   self->state.named = !cfg.wait_to_be_named;
   auto sender = [self] {

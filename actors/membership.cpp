@@ -1,4 +1,5 @@
 #include "actors/membership.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <map>
 #include <set>
@@ -231,6 +232,7 @@ void take_update(membership_self* self, directory_update& u) {
 }
 
 caf::behavior membership(membership_self* self, membership_settings cfg) {
+  log_exceptions(self, "membership");
   if (!cfg.lock_authority) { // a node's has one; a test's may not
     cfg.lock_authority = spawn_lock_authority(self->system());
     self->link_to(cfg.lock_authority);

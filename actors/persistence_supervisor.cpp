@@ -1,4 +1,5 @@
 #include "actors/persistence_supervisor.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -112,6 +113,7 @@ void flush(writer_self* self) {
 
 caf::behavior checkpoint_writer(writer_self* self, store_factory factory,
                                 std::shared_ptr<node_metrics> metrics) {
+  log_exceptions(self, "checkpoint writer");
   auto opened = factory();
   if (!opened) {
     spdlog::error("checkpoint writer cannot open the store: {}",
@@ -250,6 +252,7 @@ void on_writer_down(supervisor_self* self, caf::down_msg& dm) {
 persistence_actor::behavior_type
 persistence_supervisor(supervisor_self* self, store_factory factory,
                        std::shared_ptr<node_metrics> metrics, int writers) {
+  log_exceptions(self, "persistence supervisor");
   self->state.factory = std::move(factory);
   self->state.metrics = std::move(metrics);
   self->state.writers.resize(std::max(writers, 1));

@@ -1,4 +1,5 @@
 #include "actors/provider_gateway.hpp"
+#include "actors/internal/exceptions.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -116,6 +117,7 @@ model::gateway_stats stats(const gateway_state& st) {
 }
 
 caf::behavior gateway(gateway_self* self, gateway_settings cfg) {
+  log_exceptions(self, "provider gateway");
   auto& st = self->state;
   st.rng.seed(cfg.seed != 0 ? cfg.seed
                             : static_cast<std::uint64_t>(

@@ -8,7 +8,15 @@
 namespace hishamos::admin {
 
 void add_cluster_routes(router& r, node& n) {
+  // 503 once a node-wide actor failed: restart the process.
   r.add("GET", "/health", permission::open, [&n](const request&) {
+    if (auto why = n.unhealthy_reason(); !why.empty())
+      return error_response(
+          {503,
+           "unhealthy",
+           "node " + n.id() + " is unhealthy: " + why,
+           {{"fix", "restart the node; its executions resume from their "
+                    "checkpoints"}}});
     return json_response(200, {{"status", "ok"}, {"node", n.id()}});
   });
   // 503 while the node drains or its store does not answer.

@@ -43,7 +43,7 @@ bool node::wait_drained(std::chrono::milliseconds grace) {
 bool node::accepting() const { return !impl_->draining; }
 
 bool node::ready() {
-  if (impl_->draining)
+  if (impl_->draining || !unhealthy_reason().empty())
     return false;
   return static_cast<bool>(
       impl_->pool->with("ping", [](auto& db) { return db.ping(); }));

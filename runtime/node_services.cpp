@@ -207,6 +207,7 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
   if (auto ok = p->start_services(); !ok)
     return ok.errors();
+  p->watch_health();
   p->watch_executions();
   if (auto ok = p->resume(); !ok)
     return ok.errors();

@@ -94,6 +94,12 @@ struct node::impl {
   /// other nodes' executions through the store (read_views.cpp).
   void watch_executions();
 
+  // health.cpp
+  /// Marks the node unhealthy when a node-wide actor fails.
+  void watch_health();
+  /// Why the node is unhealthy ("" = it is not); guarded by mx.
+  std::string broken;
+
   // quarantine.cpp
   /// Stores `rec` failed as quarantined for `why` (its damaged state),
   /// audited and counted; it is never run on.

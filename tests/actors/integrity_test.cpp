@@ -19,6 +19,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <caf/all.hpp>
+
+#include "actors/internal/exceptions.hpp"
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
 #include "model/workflow.hpp"
@@ -461,4 +464,23 @@ TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
        test::check_invariants(*store.value, ledger.value->all().value, 2))
     FAIL_CHECK(v);
   CHECK(test::all_executions(*store.value).size() == static_cast<size_t>(next));
+}
+
+TEST_CASE("an exception escaping a node-wide actor ends it with its name and "
+          "what was thrown, never as an anonymous unhandled exception",
+          "[actors][integrity]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto thrower = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    actors::log_exceptions(self, "test actor");
+    return {[](const std::string& what) { throw std::runtime_error(what); }};
+  });
+  caf::scoped_actor watcher{sys};
+  watcher->monitor(thrower);
+  caf::anon_send(thrower, std::string{"boom"});
+  caf::error reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; },
+                   caf::after(std::chrono::seconds{10}) >> [] {});
+  CHECK(reason == caf::sec::runtime_error);
+  CHECK_THAT(sys.render(reason), Catch::Contains("test actor: boom"));
 }

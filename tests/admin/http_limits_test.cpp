@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <caf/all.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <map>
@@ -448,4 +450,22 @@ TEST_CASE("offered twice the sustainable submit rate, a node refuses the "
                           "application/json");
   });
   CHECK(after.first == 202);
+}
+
+TEST_CASE("a node whose node-wide actor failed says so on /health and /ready "
+          "(503), to be restarted",
+          "[http][health]") {
+  server_fixture f;
+  CHECK(f.get("/health", 200)["status"] == "ok");
+  // As an exception its handler logged would end it.
+  caf::anon_send_exit(f.n->persistence(), caf::exit_reason::kill);
+  CHECK(test::wait_until([&] {
+    auto res = f.client->Get("/health");
+    return res && res->status == 503;
+  }));
+  auto health = f.get("/health", 503);
+  CHECK(health["error"] == "unhealthy");
+  CHECK_THAT(health["message"].get<std::string>(),
+             Catch::Contains("persistence supervisor failed"));
+  CHECK(f.get("/ready", 503)["error"] == "not_ready");
 }

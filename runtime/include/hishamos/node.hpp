@@ -226,6 +226,10 @@ public:
   [[nodiscard]] bool accepting() const;
   /// True while the node accepts work and its store answers.
   [[nodiscard]] bool ready();
+  /// "" while every node-wide actor (dispatcher, persistence supervisor,
+  /// ...) runs; else which one failed and why. An unhealthy node is to be
+  /// restarted: its executions resume from their checkpoints.
+  [[nodiscard]] std::string unhealthy_reason();
   /// Stops accepting and claiming work (ready() turns false at once) and
   /// asks every execution to start no new step.
   void drain();
