@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/internal/exceptions.hpp"
 #include "actors/internal/execution_state.hpp"
 
 namespace hishamos::actors::execution_internal {
@@ -33,15 +34,7 @@ void check_output_size(execution_self* self, int i, task_reply& reply) {
 // the execution `running` forever: it is stored failed, with what was
 // thrown (bounded), its listeners hear it, and the actor quits.
 caf::error on_exception(execution_self* self, std::exception_ptr& eptr) {
-  std::string what = "an exception of unknown type";
-  try {
-    std::rethrow_exception(eptr);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
-  if (what.size() > 200)
-    what = what.substr(0, 200) + "...";
+  auto what = describe_exception(eptr);
   spdlog::error("execution {} failed on an internal error: {}", exec_id(self),
                 what);
   auto& st = self->state;
