@@ -17,17 +17,13 @@ namespace hishamos::runtime {
 
 namespace {
 
-struct seen {
-  persistence::store_mark mark;
-  std::int64_t at_ms = 0;
-};
-
 // What the file says; nullopt when there is none. A file that exists but
 // does not parse is a problem: it is the only memory of the store.
-model::result<std::optional<seen>> read_seen(const std::string& path) {
+model::result<std::optional<persistence::store_mark>>
+read_seen(const std::string& path) {
   std::ifstream in{path};
   if (!in)
-    return std::optional<seen>{};
+    return std::optional<persistence::store_mark>{};
   std::stringstream text;
   text << in.rdbuf();
   auto j = nlohmann::json::parse(text.str(), nullptr, false);
@@ -36,12 +32,11 @@ model::result<std::optional<seen>> read_seen(const std::string& path) {
                           "the node's record of its store does not parse",
                           "restore it, or start with --start-afresh if the "
                           "store is the one to keep"};
-  seen out;
-  out.mark.id = j.value("store_id", "");
-  out.mark.executions = j.value("executions", std::int64_t{0});
-  out.mark.checkpoints = j.value("checkpoints", std::int64_t{0});
-  out.at_ms = j.value("updated_at_ms", std::int64_t{0});
-  return std::optional<seen>{out};
+  persistence::store_mark out;
+  out.id = j.value("store_id", "");
+  out.executions = j.value("executions", std::int64_t{0});
+  out.checkpoints = j.value("checkpoints", std::int64_t{0});
+  return std::optional<persistence::store_mark>{out};
 }
 
 // Write, fsync, rename, fsync the directory: a crash leaves the old file
@@ -77,19 +72,18 @@ std::string describe(const persistence::store_mark& m) {
 }
 
 // Why the store is not the one seen; "" when it is.
-std::string difference(const seen& was, const persistence::store_mark& now) {
+std::string difference(const persistence::store_mark& was,
+                       const persistence::store_mark& now) {
   if (now.executions == 0 && now.checkpoints == 0 &&
-      (was.mark.executions > 0 || was.mark.checkpoints > 0))
-    return "the store is empty, but this node saw it hold " +
-           describe(was.mark);
-  if (now.id != was.mark.id)
+      (was.executions > 0 || was.checkpoints > 0))
+    return "the store is empty, but this node saw it hold " + describe(was);
+  if (now.id != was.id)
     return "the store is another one (identity " + now.id.substr(0, 40) +
-           ") than this node saw (" + was.mark.id.substr(0, 40) + ", holding " +
-           describe(was.mark) + ")";
-  if (now.executions < was.mark.executions ||
-      now.checkpoints < was.mark.checkpoints)
+           ") than this node saw (" + was.id.substr(0, 40) + ", holding " +
+           describe(was) + ")";
+  if (now.executions < was.executions || now.checkpoints < was.checkpoints)
     return "the store holds " + describe(now) + ", fewer than the " +
-           describe(was.mark) + " this node saw: it lost committed work";
+           describe(was) + " this node saw: it lost committed work";
   return {};
 }
 
@@ -140,14 +134,15 @@ store_watermark::check(persistence::store_pool& pool, const std::string& path,
                               std::strerror(errno),
                           "check that its directory is writable"};
   return std::unique_ptr<store_watermark>{
-      new store_watermark{pool, path, interval}};
+      new store_watermark{pool, path, interval, now.value}};
 }
 
 store_watermark::store_watermark(persistence::store_pool& pool,
                                  std::string path,
-                                 std::chrono::milliseconds interval)
+                                 std::chrono::milliseconds interval,
+                                 persistence::store_mark written)
     : pool_(pool), path_(std::move(path)), interval_(interval),
-      thread_([this] { run(); }) {}
+      written_(std::move(written)), thread_([this] { run(); }) {}
 
 store_watermark::~store_watermark() {
   {
@@ -168,18 +163,22 @@ void store_watermark::run() {
   }
 }
 
-// Only forward: a read that fails, or sees less (a store being
-// restored under the node), leaves the file as it is.
+// Only forward: a read that fails, or sees less than was written (a
+// store being restored under the node), leaves the file as it is; one
+// that sees nothing new writes nothing.
 void store_watermark::update() {
   auto now = pool_.with("store_mark",
                         [](persistence::store& db) { return db.mark(); });
-  if (!now)
+  if (!now || !difference(written_, now.value).empty())
     return;
-  auto was = read_seen(path_);
-  if (was && *was && !difference(**was, now.value).empty())
+  if (now.value.executions == written_.executions &&
+      now.value.checkpoints == written_.checkpoints)
     return;
-  if (!write_seen(path_, now.value))
+  if (!write_seen(path_, now.value)) {
     spdlog::warn("cannot update {}: {}", path_, std::strerror(errno));
+    return;
+  }
+  written_ = std::move(now.value);
 }
 
 } // namespace hishamos::runtime

@@ -47,13 +47,17 @@ public:
 
 private:
   store_watermark(persistence::store_pool& pool, std::string path,
-                  std::chrono::milliseconds interval);
+                  std::chrono::milliseconds interval,
+                  persistence::store_mark written);
   void run();
   void update();
 
   persistence::store_pool& pool_;
   const std::string path_;
   const std::chrono::milliseconds interval_;
+  /// What the file holds now (only the thread, then the destructor after
+  /// it, touch it).
+  persistence::store_mark written_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

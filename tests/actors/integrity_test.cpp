@@ -49,12 +49,20 @@ void exec_sql(const std::string& file, const std::string& sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
-const std::string two_steps =
-    "name: Q\nsteps:\n"
-    "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
-    "{text: alpha}}\n"
-    "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
-    "cmd_echo, params: {text: beta}}\n";
+// One step of a workflow's YAML: agent `agent` echoes the step's id,
+// after the step `after` ("" = none).
+std::string step(const std::string& id, const std::string& after = "",
+                 const std::string& agent = "fast",
+                 const std::string& extra = "") {
+  return "  - {id: " + id +
+         (after.empty() ? "" : ", depends_on: [" + after + "]") +
+         ", agent_id: " + agent +
+         ", command_template_id: cmd_echo, params: "
+         "{text: " +
+         id + "}" + extra + "}\n";
+}
+
+const std::string two_steps = "name: Q\nsteps:\n" + step("a") + step("b", "a");
 
 // Executions left running by node "test" with step a committed, as a
 // crash leaves them.
@@ -137,9 +145,7 @@ TEST_CASE("an exception inside an execution fails it with the error instead "
           "[actors][integrity]") {
   test::temp_dir dir;
   auto options = test::test_options(dir);
-  auto wf = test::workflow("name: One\nsteps:\n"
-                           "  - {id: a, agent_id: fast, command_template_id: "
-                           "cmd_echo, params: {text: x}}\n");
+  auto wf = test::workflow("name: One\nsteps:\n" + step("a"));
   // Written before checksums (none), its output is not valid UTF-8: the
   // execution's JSON of its outputs throws when it completes.
   leave_running(options.config.store_url, *wf, {"e1"}, "\xff\xfe");
@@ -157,9 +163,7 @@ namespace {
 
 // Runs `count` executions of a one-step workflow to completion.
 void run_some(node& n, int count) {
-  auto wf = test::workflow("name: Some\nsteps:\n"
-                           "  - {id: a, agent_id: fast, command_template_id: "
-                           "cmd_echo, params: {text: x}}\n");
+  auto wf = test::workflow("name: Some\nsteps:\n" + step("a"));
   for (int i = 0; i < count; ++i) {
     test::event_log log;
     REQUIRE(n.submit(wf, {}, log.observer()));
@@ -230,9 +234,8 @@ TEST_CASE("an input over limits.max_payload_bytes is refused with a typed "
   auto options = test::test_options(dir);
   options.config.limits.max_payload_bytes = 4096;
   auto n = test::start_node(std::move(options));
-  auto wf = test::workflow("name: In\ninputs: {text: {type: string}}\nsteps:\n"
-                           "  - {id: a, agent_id: fast, command_template_id: "
-                           "cmd_echo, params: {text: x}}\n");
+  auto wf = test::workflow(
+      "name: In\ninputs: {text: {type: string}}\nsteps:\n" + step("a"));
   auto refused = n->submit(wf, {{"text", std::string(5000, 'x')}});
   REQUIRE_FALSE(refused);
   CHECK_THAT(model::to_string(refused.errors()),
@@ -261,10 +264,9 @@ TEST_CASE("a step output over limits.max_payload_bytes fails its step without "
     return r;
   });
   test::event_log log;
-  auto wf = test::workflow("name: Out\nsteps:\n"
-                           "  - {id: a, agent_id: big, command_template_id: "
-                           "cmd_echo, params: {text: x}, retry: "
-                           "{max_attempts: 3, backoff_ms: 10}}\n");
+  auto wf = test::workflow(
+      "name: Out\nsteps:\n" +
+      step("a", "", "big", ", retry: {max_attempts: 3, backoff_ms: 10}"));
   auto id = n->submit(wf, {}, log.observer());
   REQUIRE(id);
   REQUIRE(wait_until([&] { return log.finished(); }));
@@ -294,14 +296,8 @@ TEST_CASE("seeded transient store errors on 5% of store calls lose no work "
   INFO("replay with HISHAMOS_FAULT_SEED=" << seed);
   test::temp_dir dir;
   auto cat = test::make_catalog();
-  cat->workflows["Chain"] = test::workflow(
-      "name: Chain\nsteps:\n"
-      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
-      "{text: a}}\n"
-      "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
-      "cmd_echo, params: {text: b}}\n"
-      "  - {id: c, depends_on: [b], agent_id: fast, command_template_id: "
-      "cmd_echo, params: {text: c}}\n");
+  cat->workflows["Chain"] = test::workflow("name: Chain\nsteps:\n" + step("a") +
+                                           step("b", "a") + step("c", "b"));
   auto g = std::make_shared<test::gate>();
   g->rng.seed(seed);
   auto options = test::test_options(dir, cat);
@@ -423,12 +419,8 @@ TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
   test::temp_dir dir, elsewhere;
   small_disk disk{dir.path(), "6m"};
   auto cat = test::make_catalog();
-  cat->workflows["Some"] = test::workflow(
-      "name: Some\nsteps:\n"
-      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
-      "{text: x}}\n"
-      "  - {id: b, depends_on: [a], agent_id: fast, command_template_id: "
-      "cmd_echo, params: {text: y}}\n");
+  cat->workflows["Some"] =
+      test::workflow("name: Some\nsteps:\n" + step("a") + step("b", "a"));
   auto options = test::test_options(dir, cat);
   options.effect_ledger = "sqlite:" + (elsewhere / "effects.db");
   auto n = test::start_node(options);
