@@ -74,20 +74,24 @@ unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
 }
 
 // Puts a running task back at the head of the queue (its agent was busy,
-// then it keeps its locks, or is gone, then they are freed), unless it
-// went back too often: then its execution hears.
+// then it keeps its locks, or is gone, then they are freed), unless its
+// agents were lost too often: then its execution hears. A busy agent is
+// alive and frees capacity as its tasks end, so waiting for it is never
+// a failure (the step's timeout still bounds the wait): under load the
+// dispatchers of several nodes share its capacity and may all be
+// refused for longer than any fixed count of tries.
 void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
              bool keep_locks) {
   auto it = self->state.running.find(task_id);
   if (it == self->state.running.end())
     return;
-  if (it->second.requeued >= max_requeues)
+  if (!why.busy && it->second.requeued >= max_requeues)
     return finish(self, task_id, std::move(why), false);
   auto t = release(self, it, keep_locks);
   if (auto g = self->state.groups.find(t.group); g != self->state.groups.end())
     g->second.used.erase(t.agent_id); // another agent may take it
-  waiting_step w{std::move(t.step), std::move(t.rp), t.requeued + 1, t.since,
-                 t.claim};
+  waiting_step w{std::move(t.step), std::move(t.rp),
+                 t.requeued + (why.busy ? 0 : 1), t.since, t.claim};
   w.group = std::move(t.group);
   enqueue(self, std::move(w), true);
   pump(self);

@@ -117,8 +117,8 @@ struct consensus_group {
   task_reply spent; ///< What every candidate and the judge cost together.
 };
 
-/// How often a task goes back to the queue (agent busy or lost) before
-/// its execution hears of it.
+/// How often a task goes back to the queue because its agent was lost
+/// before its execution hears of it (a busy agent is waited for).
 constexpr int max_requeues = 20;
 /// How long a busy agent is skipped: its capacity is shared with the
 /// dispatchers of other nodes, whose load this one does not see.

@@ -275,6 +275,51 @@ TEST_CASE("an agent implemented as an actor answers tasks and completion "
   caf::anon_send_exit(impl, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("a step whose agent stays at capacity for longer than the "
+          "dispatcher's requeue limit waits for it and runs on its first "
+          "attempt",
+          "[actors][dispatch]") {
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  cat->workflows["A"] =
+      test::workflow("name: A\nsteps:\n" + step_yaml("a", "crowded"));
+  auto n = test::start_node(test::test_options(dir, cat));
+  // Other nodes' dispatchers fill it: it refuses 3x the requeue limit.
+  struct seen {
+    int busy = 0;
+    int ran_attempt = 0;
+  };
+  auto got = std::make_shared<seen>();
+  auto impl = n->system().spawn([got]() -> caf::behavior {
+    return {[got](model::task_request& t) {
+      if (got->busy < 60) {
+        ++got->busy;
+        auto r = model::task_reply::failure(t.task_id, "at capacity", true);
+        r.busy = true;
+        return r;
+      }
+      got->ran_attempt = t.attempt;
+      model::task_reply r;
+      r.task_id = t.task_id;
+      r.ok = true;
+      r.output = "ran";
+      return r;
+    }};
+  });
+  n->register_agent(function_agent("crowded"), impl);
+  caf::scoped_actor listener{n->system()};
+  REQUIRE(n->submit("A", {}, caf::actor{listener}));
+  model::execution_finished done;
+  listener->receive([&](model::execution_finished& x) { done = x; },
+                    caf::after(std::chrono::seconds{20}) >> [] {});
+  INFO(done.error);
+  CHECK(done.state == "completed");
+  caf::anon_send_exit(impl, caf::exit_reason::user_shutdown);
+  caf::scoped_actor { n->system() } -> wait_for(impl);
+  CHECK(got->busy == 60);
+  CHECK(got->ran_attempt == 1);
+}
+
 TEST_CASE("every message type survives a serialization round trip",
           "[actors][wire]") {
   caf::actor_system_config cfg;
