@@ -73,6 +73,9 @@ node_metrics::node_metrics()
       pool_failed_connects_(
           gauge(*registry_, "hishamos_store_pool_failed_connects",
                 "Failed connection attempts of the read pool since start")),
+      log_dropped_(counter(*registry_, "hishamos_log_lines_dropped_total",
+                           "Log lines lost because the log output refused "
+                           "them (a full or failing disk)")),
       breaker_state_(prometheus::BuildGauge()
                          .Name("hishamos_provider_breaker_state")
                          .Help("1 for the circuit breaker state each provider "

@@ -6,6 +6,8 @@
 
 #include "model/snapshots.hpp"
 
+#include <cstdint>
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -52,6 +54,11 @@ public:
     pool_in_use_.Set(static_cast<double>(in_use));
     pool_failed_connects_.Set(failed_connects);
   }
+  /// Log lines lost so far (a full or failing log disk), sampled when
+  /// metrics are scraped.
+  void log_lines_dropped(std::uint64_t total) {
+    log_dropped_.Increment(static_cast<double>(total) - log_dropped_.Value());
+  }
 
   /// The provider gateway's state, sampled when metrics are scraped:
   /// breaker state per provider ("closed", "open", "half_open").
@@ -77,6 +84,7 @@ private:
   prometheus::Gauge& pool_open_;
   prometheus::Gauge& pool_in_use_;
   prometheus::Gauge& pool_failed_connects_;
+  prometheus::Counter& log_dropped_;
   prometheus::Family<prometheus::Gauge>& breaker_state_;
   prometheus::Family<prometheus::Gauge>& provider_calls_;
   prometheus::Family<prometheus::Counter>& budget_actions_;

@@ -19,13 +19,17 @@ void add_cluster_routes(router& r, node& n) {
                     "checkpoints"}}});
     return json_response(200, {{"status", "ok"}, {"node", n.id()}});
   });
-  // 503 while the node drains or its store does not answer.
+  // 503 while the node drains or its store does not take writes.
   r.add("GET", "/ready", permission::open, [&n](const request&) {
-    if (n.ready())
+    auto st = n.ready();
+    if (st)
       return json_response(200, {{"status", "ready"}, {"node", n.id()}});
     return error_response(
-        {503, "not_ready",
-         "node " + n.id() + " is draining or cannot reach its store"});
+        {503,
+         "not_ready",
+         "node " + n.id() + " is not ready: " + st.message,
+         {{"fix", "wait; a drain ends in a stop, a store fault when it is "
+                  "lifted"}}});
   });
   r.add("GET", "/metrics", permission::read, [&n](const request&) {
     response res;

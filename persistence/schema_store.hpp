@@ -17,6 +17,10 @@ public:
   virtual outcome<int> schema_version() = 0;
   /// Cheap liveness check.
   virtual status ping() = 0;
+  /// A write of no consequence (a counter in the store identity's row):
+  /// fails while the store cannot take writes (a full or failing disk, a
+  /// read-only database), which a read cannot show.
+  virtual status probe_write() = 0;
   /// Refreshes planner statistics and reports expected indexes that are
   /// missing or invalid.
   virtual outcome<optimize_report> optimize() = 0;

@@ -42,11 +42,15 @@ bool node::wait_drained(std::chrono::milliseconds grace) {
 
 bool node::accepting() const { return !impl_->draining; }
 
-bool node::ready() {
-  if (impl_->draining || !unhealthy_reason().empty())
-    return false;
-  return static_cast<bool>(
-      impl_->pool->with("ping", [](auto& db) { return db.ping(); }));
+status node::ready() {
+  if (impl_->draining)
+    return {errc::unavailable, "it is draining"};
+  if (auto why = unhealthy_reason(); !why.empty())
+    return {errc::unavailable, "it is unhealthy: " + why};
+  // A write, not a read: a store that cannot take writes (a full or
+  // failing disk) must take the node out of service.
+  return from_store(impl_->pool->with(
+      "probe_write", [](auto& db) { return db.probe_write(); }));
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {

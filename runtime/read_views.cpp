@@ -4,6 +4,7 @@
 // quality, budgets and provider calls. Every actor is asked through one
 // helper (runtime/internal/ask.hpp).
 
+#include "hishamos/log_output.hpp"
 #include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
 
@@ -374,6 +375,7 @@ std::string node::metrics_text() const {
   auto pool = impl_->pool->snapshot();
   impl_->metrics->store_pool(pool.open, pool.in_use,
                              static_cast<double>(pool.failed_connects));
+  impl_->metrics->log_lines_dropped(log_lines_dropped());
   if (impl_->gateway)
     if (auto s = runtime::ask<model::gateway_stats>(*impl_->sys, impl_->gateway,
                                                     view_timeout,

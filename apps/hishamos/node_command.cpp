@@ -6,6 +6,7 @@
 #include "admin/http_server.hpp"
 #include "apps/hishamos/commands.hpp"
 #include "apps/hishamos/setup.hpp"
+#include "hishamos/log_output.hpp"
 #include "hishamos/node.hpp"
 #include "persistence/open_store.hpp"
 #include "security/accounts.hpp"
@@ -60,6 +61,7 @@ void warn_insecure(const node_options& o) {
 
 int node_command(const std::string& config_file, bool dev,
                  const common_options& opts) {
+  log_to_stdout(); // a full log disk must not stop the node
   auto signals = block_stop_signals();
   auto options = node_options_from(dev ? "" : config_file, opts);
   if (!options) {

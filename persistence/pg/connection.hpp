@@ -65,6 +65,7 @@ public:
   status migrate() override;
   outcome<int> schema_version() override;
   status ping() override;
+  status probe_write() override;
   outcome<optimize_report> optimize() override;
   status check_durability() override;
   outcome<store_mark> mark() override;

@@ -82,6 +82,15 @@ status pg_store::ping() {
   });
 }
 
+status pg_store::probe_write() {
+  return guarded("probing a write", [&]() -> status {
+    pqxx::work tx{*conn_};
+    tx.exec0("UPDATE store_identity SET probes = probes + 1");
+    tx.commit();
+    return {};
+  });
+}
+
 status pg_store::apply(const migration& m) {
   std::string sql = m.sql;
   if (sql.find("hishamos:no-transaction") == std::string::npos) {

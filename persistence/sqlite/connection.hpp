@@ -90,6 +90,7 @@ public:
   status migrate() override;
   outcome<int> schema_version() override;
   status ping() override;
+  status probe_write() override;
   outcome<optimize_report> optimize() override;
   /// synchronous=FULL is set when the store is opened.
   status check_durability() override { return {}; }

@@ -67,6 +67,13 @@ status sqlite_store::ping() {
   return {};
 }
 
+status sqlite_store::probe_write() {
+  statement s{db_.get(), "UPDATE store_identity SET probes = probes + 1"};
+  if (int rc = s.step(); rc != SQLITE_DONE)
+    return s.error("probing a write", rc);
+  return {};
+}
+
 outcome<store_mark> sqlite_store::mark() {
   statement s{db_.get(),
               "SELECT (SELECT id FROM store_identity), (SELECT count(*) FROM "

@@ -7,17 +7,12 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
-#include <unistd.h>
 
 #include <caf/all.hpp>
 
@@ -30,6 +25,7 @@
 #include "tests/support/gated_store.hpp"
 #include "tests/support/invariants.hpp"
 #include "tests/support/node_fixture.hpp"
+#include "tests/support/small_disk.hpp"
 #include "tests/support/store_reads.hpp"
 #include "tests/support/wait.hpp"
 
@@ -380,44 +376,11 @@ TEST_CASE("a store the previous release wrote (golden) is read by this one: "
   CHECK(s.value->checkpoints(running).value.size() == 5);
 }
 
-namespace {
-
-// A filesystem of `size` mounted on `dir` for the test's life (tests run
-// as root in CI and here; a node's disk filling up is what it stands for).
-struct small_disk {
-  std::string dir;
-  small_disk(std::string at, const char* size) : dir(std::move(at)) {
-    auto options = std::string{"size="} + size;
-    INFO("mounting a tmpfs needs root: " << std::strerror(errno));
-    REQUIRE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, options.c_str()) == 0);
-  }
-  ~small_disk() { ::umount2(dir.c_str(), MNT_DETACH); }
-};
-
-// Fills the disk of `dir` with one file; false if it never filled.
-bool fill(const std::string& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    return false;
-  std::string chunk(64 << 10, 'z');
-  bool full = false;
-  for (int i = 0; i < 100000 && !full; ++i)
-    full = ::write(fd, chunk.data(), chunk.size()) < 0 && errno == ENOSPC;
-  // Whatever is left in part of a block goes too.
-  for (int i = 0; i < 4096 && full; ++i)
-    if (::write(fd, chunk.data(), 512) < 0)
-      break;
-  ::close(fd);
-  return full;
-}
-
-} // namespace
-
 TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
           "what it stored, and goes on once there is room again",
           "[actors][integrity][disk]") {
   test::temp_dir dir, elsewhere;
-  small_disk disk{dir.path(), "6m"};
+  test::small_disk disk{dir.path(), "6m"};
   auto cat = test::make_catalog();
   cat->workflows["Some"] =
       test::workflow("name: Some\nsteps:\n" + step("a") + step("b", "a"));
@@ -431,7 +394,7 @@ TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
   };
   for (; next < 5; ++next)
     REQUIRE(submit());
-  REQUIRE(fill(dir / "filler"));
+  REQUIRE(test::fill_disk(dir / "filler"));
   // New work is refused as the store's, retryable: an API client gets 503.
   status refused;
   for (int tries = 0; tries < 5000 && refused; ++tries) {

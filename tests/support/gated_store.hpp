@@ -88,6 +88,7 @@ public:
     return inner_->schema_version();
   }
   persistence::status ping() override { return inner_->ping(); }
+  persistence::status probe_write() override { return inner_->probe_write(); }
   persistence::status
   create_execution(const persistence::execution_record& x) override {
     return faulty("create_execution", true,

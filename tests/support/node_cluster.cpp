@@ -119,8 +119,11 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
                     "listen: '" + http_host + ":" + std::to_string(port) +
                     "'}\nstore: {url: '" + store + "'}\ncatalog: {paths: ['" +
                     (dir / "catalog") + "']}\n" + agents);
-  auto log_file = dir / (id + ".log");
-  std::vector<std::string> argv{binary, "node", "--config", config};
+  auto log_file = spec.log_file.empty() ? dir / (id + ".log") : spec.log_file;
+  std::vector<std::string> argv = spec.wrapper;
+  for (const auto& arg : {spec.binary.empty() ? binary : spec.binary,
+                          std::string{"node"}, std::string{"--config"}, config})
+    argv.push_back(arg);
   if (spec.inside)
     argv = spec.inside->wrap(argv);
   auto env = spec.env;

@@ -35,6 +35,13 @@ struct node_spec {
   const isolated_network* inside = nullptr;
   /// More environment for the process (e.g. libfaketime's).
   std::map<std::string, std::string> env;
+  /// The `hishamos` binary to run; "" = this build's (the upgrade test
+  /// runs the previous release's).
+  std::string binary;
+  /// A command the node runs under (e.g. fiu-run's fault injection).
+  std::vector<std::string> wrapper;
+  /// Where its output goes; "" = `<dir>/<id>.log` (see log()).
+  std::string log_file;
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3

@@ -224,8 +224,9 @@ public:
 
   /// True unless the node drains (no I/O: cheap on every request).
   [[nodiscard]] bool accepting() const;
-  /// True while the node accepts work and its store answers.
-  [[nodiscard]] bool ready();
+  /// Ok while the node accepts work and its store takes writes; else why
+  /// not (draining, unhealthy, or the store's error).
+  [[nodiscard]] status ready();
   /// "" while every node-wide actor (dispatcher, persistence supervisor,
   /// ...) runs; else which one failed and why. An unhealthy node is to be
   /// restarted: its executions resume from their checkpoints.

@@ -1,0 +1,22 @@
+#pragma once
+
+// Where a node's log goes: standard output, through a sink that a full or
+// failing disk cannot stop. The log is diagnostic, never the record of
+// what was acknowledged (that is the store's, audit included), so a line
+// that cannot be written is counted and skipped rather than retried,
+// blocking or ending the process; the first line written after a loss says
+// how many were lost and why, and hishamos_log_lines_dropped_total counts
+// them for an alert.
+
+#include <cstdint>
+
+namespace hishamos {
+
+/// Makes spdlog's default logger write through that sink (call once, at
+/// start, before other threads log).
+void log_to_stdout();
+
+/// Log lines lost so far because standard output refused them.
+std::uint64_t log_lines_dropped();
+
+} // namespace hishamos
