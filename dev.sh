@@ -29,6 +29,9 @@ case "$command" in
     # shellcheck source=deploy/start-services.sh
     source deploy/start-services.sh
     build
+    # the rolling-upgrade test runs the previous release beside this one
+    tests/upgrade/build-previous-release.sh "$build_dir/previous-release" \
+      || echo "the previous release did not build: the upgrade test fails" >&2
     cd "$build_dir"
     ctest -j 2 --output-on-failure --timeout 600
     ;;

@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cluster_members.hpp"
 #include "tests/support/node_cluster.hpp"
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/private_pg.hpp"
@@ -29,69 +30,11 @@ using test::wait_until;
 namespace {
 
 constexpr size_t relay_steps = 3;
-constexpr int lease_ms = 2000;
-
-struct member {
-  std::string id;
-  int http = test::free_port();
-  int peer = test::free_port();
-  std::vector<std::string> agents;
-  std::unique_ptr<test::background_process> process;
-  std::string host = "127.0.0.1"; ///< Where its HTTP port is.
-  std::string api_key;            ///< The cluster's admin key.
-
-  /// A client of its API that sends the key.
-  [[nodiscard]] std::unique_ptr<httplib::Client> client() const {
-    auto c = std::make_unique<httplib::Client>(host, http);
-    c->set_default_headers({{"X-API-Key", api_key}});
-    return c;
-  }
-
-  json nodes() const {
-    auto res = client()->Get("/api/v1/nodes");
-    return res && res->status == 200 ? json::parse(res->body) : json{};
-  }
-};
-
-// Nodes n1, n2, n3 hosting the given agents.
-std::vector<member> three(const std::vector<std::vector<std::string>>& agents) {
-  std::vector<member> out(3);
-  for (size_t i = 0; i < 3; ++i) {
-    out[i].id = "n" + std::to_string(i + 1);
-    out[i].agents = agents[i];
-  }
-  return out;
-}
-
-void start(test::node_cluster& c, member& m) {
-  m.api_key = c.api_key;
-  m.process = c.start(m.id, m.http, {lease_ms, m.peer, m.agents});
-}
-
-// True when `m` is connected to every id in `ids` and sees `agent` hosted
-// by each node that hosts it.
-bool sees(const member& m, const std::vector<member>& all) {
-  auto view = m.nodes();
-  if (!view.contains("nodes"))
-    return false;
-  for (const auto& other : all) {
-    bool found = false;
-    for (const auto& n : view["nodes"])
-      if (n["id"] == other.id && n["connected"] == true &&
-          n["lease"] == "live" && n["agents"].size() == other.agents.size())
-        found = true;
-    if (!found)
-      return false;
-  }
-  return true;
-}
-
-void wait_for_mesh(const std::vector<member>& all) {
-  for (const auto& m : all) {
-    INFO("node " << m.id << " sees " << m.nodes().dump());
-    REQUIRE(wait_until([&] { return sees(m, all); }, std::chrono::seconds{15}));
-  }
-}
+constexpr int lease_ms = test::cluster_lease_ms;
+using test::member;
+using test::start;
+using test::three;
+using test::wait_for_mesh;
 
 // Nodes n1 (hosting a1) and n2 (a2), started in that order and meshed.
 std::vector<member> meshed_pair(test::node_cluster& c) {

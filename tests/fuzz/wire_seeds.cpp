@@ -65,6 +65,17 @@ int main(int argc, char** argv) {
                                                 {{def, caf::actor{}}},
                                                 caf::actor{},
                                                 1764547200000})},
+      // What a node of the next protocol version says first.
+      {"hello_next_version",
+       caf::make_message(actors::hello{actors::protocol_version + 1,
+                                       "n9",
+                                       "127.0.0.1:8080",
+                                       {{def, caf::actor{}}},
+                                       caf::actor{},
+                                       1764547200000})},
+      {"directory_update_next_version",
+       caf::make_message(actors::directory_update{
+           actors::protocol_version + 1, "n9", {}, {}, {}})},
       {"lock_ask", caf::make_message(ask)},
       {"lock_sync",
        caf::make_message(actors::lock_sync{"n2", {ask}, {ask, ask}})},

@@ -1,0 +1,134 @@
+// A rolling upgrade with real processes: a cluster of the previous
+// release's nodes (tests/upgrade/PREVIOUS_RELEASE, built by
+// tests/upgrade/build-previous-release.sh) has each node replaced in turn
+// by one of this build while executions run on it, as an operator upgrades
+// a live cluster.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <sys/wait.h>
+
+#include "tests/support/cluster_members.hpp"
+#include "tests/support/node_cluster.hpp"
+#include "tests/support/pg_fixture.hpp"
+#include "tests/support/store_reads.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using test::wait_until;
+
+namespace {
+
+constexpr size_t relay_steps = 3;
+const std::string previous_binary = HISHAMOS_PREVIOUS_BINARY;
+
+// Stops `m` as an operator does (SIGTERM: drain, then exit) and requires a
+// clean exit: a node that crashed beside the other release fails here.
+void stop_cleanly(test::member& m) {
+  int status = m.process->kill_and_wait(SIGTERM);
+  INFO("node " << m.id << " wait status " << status);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+// Sends `m` a hello and a directory update of the next protocol version
+// from a peer of its own (the wire probe), and waits until `m` handled
+// both: its log (`log_file`) shows the marker the probe sends after them.
+void speak_next_version(test::node_cluster& c, const test::member& m,
+                        const std::string& log_file) {
+  auto seeds = c.dir / "seeds";
+  if (!std::filesystem::exists(seeds))
+    REQUIRE(test::run_process({HISHAMOS_WIRE_SEEDS, seeds}).exit_code == 0);
+  const std::string marker = "next-version-probe-done-" + m.id;
+  test::background_process probe{{HISHAMOS_WIRE_PROBE, std::to_string(m.peer),
+                                  marker, seeds + "/hello_next_version",
+                                  seeds + "/directory_update_next_version"},
+                                 {},
+                                 c.dir / ("probe-" + m.id + ".log")};
+  bool handled = wait_until([&] {
+    return test::read_text(log_file).find(marker) != std::string::npos;
+  });
+  INFO("probe: " << test::read_text(c.dir / ("probe-" + m.id + ".log")));
+  INFO("node: " << test::read_text(log_file));
+  REQUIRE(handled);
+  auto log = test::read_text(log_file);
+  INFO(log);
+  CHECK_THAT(log,
+             Catch::Contains("refusing node n9: it speaks protocol version "));
+  CHECK_THAT(log, Catch::Contains("dropped a directory update claiming to be "
+                                  "from node n9: protocol version "));
+  CHECK(m.process->running());
+}
+
+} // namespace
+
+SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
+         "replaced in turn by one of this release while executions run loses "
+         "none of them, runs no committed step again, and a peer of another "
+         "protocol version is refused without harm",
+         "[cluster][pg][upgrade]") {
+  INFO("the previous release's binary: " << previous_binary);
+  INFO("build it with tests/upgrade/build-previous-release.sh "
+       "<build>/previous-release (./dev.sh test does)");
+  REQUIRE(std::filesystem::exists(previous_binary));
+  test::pg_database db;
+  test::node_cluster c{db.url(), 100};
+  // Every agent on two nodes: any one node may be down for its upgrade.
+  auto nodes = test::three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
+  for (auto& m : nodes)
+    test::start(c, m, {.binary = previous_binary});
+  test::wait_for_mesh(nodes);
+  auto store = c.open_store();
+  auto owned_by = [&](const std::string& id) {
+    size_t n = 0;
+    for (const auto& x : test::unfinished(*store))
+      n += x.owner_node == id;
+    return n;
+  };
+  size_t submitted = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto& old = nodes[i];
+    c.submit(old.http, 15, "Relay");
+    c.submit(nodes[(i + 1) % nodes.size()].http, 15, "Relay");
+    submitted += 30;
+    auto before = test::committed_steps(*store);
+    REQUIRE(wait_until(
+        [&] { return test::committed_steps(*store) >= before + 10; }));
+    REQUIRE(owned_by(old.id) > 0); // work is in flight on the node to go
+    if (i == 1) {
+      // An upgrade that goes wrong: the old node dies mid-run, and nodes
+      // of both releases take over its executions from its checkpoints.
+      old.process->kill_and_wait(SIGKILL);
+    } else {
+      stop_cleanly(old); // drains: its running steps finish first
+    }
+    auto upgraded_log = c.dir / (old.id + ".upgraded.log");
+    test::start(c, old, {.log_file = upgraded_log});
+    test::wait_for_mesh(nodes); // the two releases form one cluster
+    if (i == 1) // this release resumed what the old one checkpointed
+      CHECK_THAT(test::read_text(upgraded_log),
+                 Catch::Contains("resumed executions: "));
+    if (i == 0) {
+      // One node of each release now: both refuse the next version.
+      speak_next_version(c, nodes[1], c.dir / (nodes[1].id + ".log"));
+      speak_next_version(c, old, upgraded_log);
+    }
+  }
+  bool completed = wait_until([&] { return test::all_completed(*store); },
+                              std::chrono::seconds{60});
+  for (const auto& x : test::all_executions(*store))
+    if (x.state != persistence::execution_state::completed)
+      UNSCOPED_INFO("not completed: " << x.id << " of " << x.owner_node << " ("
+                                      << persistence::to_string(x.state) << ") "
+                                      << x.error);
+  for (const auto& m : nodes)
+    UNSCOPED_INFO(m.id << ": "
+                       << test::read_text(c.dir / (m.id + ".upgraded.log")));
+  REQUIRE(completed);
+  CHECK(test::all_executions(*store).size() == submitted);
+  test::check_ledger(c, *store, relay_steps);
+  for (auto& m : nodes)
+    stop_cleanly(m);
+}
