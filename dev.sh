@@ -9,17 +9,20 @@ cd "$(dirname "$0")"
 command=${1:-}
 build_dir=${HISHAMOS_BUILD_DIR:-build}
 
+# Configures once, then builds the given targets (all when none).
 build() {
   if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
     cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
-  cmake --build "$build_dir" -j "$(nproc)"
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"
 }
 
 case "$command" in
   demo)
     bash deploy/install-deps.sh
-    build
+    build hishamos # the demo needs the one binary, no test or benchmark
     exec "$build_dir/apps/hishamos/hishamos" run \
       config/catalog/workflows/build_new_feature.yaml \
       --input feature="user sign-in with passkeys"
