@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "actors/internal/dispatcher_state.hpp"
+#include "actors/metrics.hpp"
 #include "model/queue_order.hpp"
 
 namespace hishamos::actors::internal {
@@ -23,6 +24,12 @@ std::string selector_key(const assign_step& s) {
 
 double seconds_since_epoch(steady::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// The queue's length, for the metrics (hishamos_dispatch_steps_waiting).
+void report_waiting(const dispatcher_state& st) {
+  if (st.cfg.metrics)
+    st.cfg.metrics->steps_waiting(st.waiting.size());
 }
 
 } // namespace
@@ -70,7 +77,9 @@ unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
       free_locks(self, it->second.step.task.task_id);
     st.lock_waiters.erase(it->second.step.task.task_id);
   }
-  return st.waiting.erase(it);
+  auto next = st.waiting.erase(it);
+  report_waiting(st);
+  return next;
 }
 
 // Puts a running task back at the head of the queue (its agent was busy,
@@ -97,11 +106,13 @@ void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
   pump(self);
 }
 
+namespace {
+
 // Starts every waiting step that now has a free agent (and holds its
 // locks), in effective-priority order. Steps whose candidates turned out
 // all busy in this pass are not scored again: one pass costs O(waiting),
 // not O(waiting x agents).
-void pump(dispatcher_self* self) {
+void start_ready(dispatcher_self* self) {
   auto& st = self->state;
   if (st.waiting.empty() || !any_free_slot(st))
     return;
@@ -142,6 +153,13 @@ void pump(dispatcher_self* self) {
       w.claim.phase = lock_phase::unasked;
     }
   }
+}
+
+} // namespace
+
+void pump(dispatcher_self* self) {
+  start_ready(self);
+  report_waiting(self->state);
 }
 
 } // namespace hishamos::actors::internal

@@ -81,6 +81,8 @@
 
 namespace hishamos::actors {
 
+class node_metrics;
+
 /// How a dispatcher routes and queues.
 struct dispatch_settings {
   model::routing_weights weights;
@@ -103,6 +105,9 @@ struct dispatch_settings {
   std::string node_id; ///< This node's, in lock requests.
   /// This node's lock authority; null = the dispatcher spawns its own.
   caf::actor lock_authority;
+  /// Where the queue's length goes (hishamos_dispatch_steps_waiting); may
+  /// be null.
+  std::shared_ptr<node_metrics> metrics;
 };
 
 /// Spawns the dispatcher with the node's agents.

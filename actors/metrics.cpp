@@ -18,6 +18,11 @@ prometheus::Gauge& gauge(prometheus::Registry& r, const char* name,
 
 } // namespace
 
+void advance_to(prometheus::Counter& c, double total) {
+  if (total > c.Value())
+    c.Increment(total - c.Value());
+}
+
 node_metrics::node_metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       executions_(prometheus::BuildCounter()
@@ -71,21 +76,38 @@ node_metrics::node_metrics()
       pool_in_use_(gauge(*registry_, "hishamos_store_pool_busy_connections",
                          "Read pool connections in use")),
       pool_failed_connects_(
-          gauge(*registry_, "hishamos_store_pool_failed_connects",
-                "Failed connection attempts of the read pool since start")),
+          counter(*registry_, "hishamos_store_pool_failed_connects_total",
+                  "Failed connection attempts of the read pool")),
       log_dropped_(counter(*registry_, "hishamos_log_lines_dropped_total",
                            "Log lines lost because the log output refused "
                            "them (a full or failing disk)")),
+      taken_over_(counter(*registry_, "hishamos_executions_taken_over_total",
+                          "Executions claimed from nodes whose lease expired")),
+      lease_failures_(counter(*registry_,
+                              "hishamos_lease_renewal_failures_total",
+                              "Lease renewals that failed")),
+      waiting_(gauge(*registry_, "hishamos_dispatch_steps_waiting",
+                     "Steps waiting for an agent or their locks")),
+      ready_(gauge(*registry_, "hishamos_node_ready",
+                   "1 while the node takes work and its store takes writes")),
       breaker_state_(prometheus::BuildGauge()
                          .Name("hishamos_provider_breaker_state")
                          .Help("1 for the circuit breaker state each provider "
                                "is in (closed, open, half_open)")
                          .Register(*registry_)),
-      provider_calls_(prometheus::BuildGauge()
-                          .Name("hishamos_provider_calls")
-                          .Help("Provider gateway calls: in_flight now; "
-                                "upstream requests, coalesced calls, L1 and L2 "
-                                "hits and cache misses since start")
+      provider_in_flight_(
+          gauge(*registry_, "hishamos_provider_calls_in_flight",
+                "Provider gateway calls waiting for an answer")),
+      provider_upstream_(
+          counter(*registry_, "hishamos_provider_upstream_requests_total",
+                  "Requests the provider gateway sent to providers")),
+      provider_coalesced_(counter(
+          *registry_, "hishamos_provider_coalesced_calls_total",
+          "Calls answered by joining an identical call already in flight")),
+      provider_cache_(prometheus::BuildCounter()
+                          .Name("hishamos_provider_cache_lookups_total")
+                          .Help("Provider cache lookups by result: l1_hit "
+                                "(this node), l2_hit (Redis) or miss")
                           .Register(*registry_)),
       budget_actions_(prometheus::BuildCounter()
                           .Name("hishamos_budget_actions_total")
@@ -101,8 +123,12 @@ node_metrics::node_metrics()
                        .Name("hishamos_store_call_duration_seconds")
                        .Help("Store calls by what they did")
                        .Register(*registry_)) {
+  // Known label values start at 0, so that rate() and increase() see the
+  // first event.
   for (const char* state : {"running", "completed", "failed", "cancelled"})
     executions_.Add({{"state", state}});
+  for (const char* action : {"warn", "downgrade", "pause", "approve"})
+    budget_actions_.Add({{"action", action}});
 }
 
 void node_metrics::execution_entered(const std::string& state) {
@@ -119,13 +145,13 @@ void node_metrics::step_completed(double seconds) {
 }
 
 void node_metrics::providers(const model::gateway_stats& s) {
-  for (const auto& [what, v] : {std::pair{"in_flight", s.in_flight},
-                                {"upstream_requests", s.upstream_requests},
-                                {"coalesced", s.coalesced},
-                                {"l1_hits", s.l1_hits},
-                                {"l2_hits", s.l2_hits},
-                                {"cache_misses", s.l1_misses}})
-    provider_calls_.Add({{"kind", what}}).Set(v);
+  provider_in_flight_.Set(static_cast<double>(s.in_flight));
+  advance_to(provider_upstream_, s.upstream_requests);
+  advance_to(provider_coalesced_, s.coalesced);
+  for (const auto& [result, v] : {std::pair{"l1_hit", s.l1_hits},
+                                  {"l2_hit", s.l2_hits},
+                                  {"miss", s.l1_misses - s.l2_hits}})
+    advance_to(provider_cache_.Add({{"result", result}}), v);
   for (const auto& [provider, state] : s.breakers)
     for (const char* x : {"closed", "open", "half_open"})
       breaker_state_.Add({{"provider", provider}, {"state", x}})

@@ -18,6 +18,10 @@ namespace hishamos::actors {
 
 /// The Prometheus metrics a node's actors update. Thread-safe; shared by
 /// all actors of a node through a shared_ptr.
+/// Moves a counter sampled from a running total up to that total (a
+/// counter only grows: a smaller total, after a restart, changes nothing).
+void advance_to(prometheus::Counter& c, double total);
+
 class node_metrics {
 public:
   node_metrics();
@@ -34,6 +38,14 @@ public:
   void checkpoint_resent() { checkpoint_resends_.Increment(); }
   /// Counts an execution quarantined for damaged state (an alert).
   void execution_quarantined() { quarantined_.Increment(); }
+  /// Counts an execution claimed from a node whose lease expired.
+  void execution_taken_over() { taken_over_.Increment(); }
+  /// Counts a lease renewal that failed (the store refused or was away).
+  void lease_renewal_failed() { lease_failures_.Increment(); }
+  /// Steps waiting for an agent (or their locks) in the dispatcher now.
+  void steps_waiting(size_t n) { waiting_.Set(static_cast<double>(n)); }
+  /// Whether the node is ready (/ready), sampled when metrics are scraped.
+  void ready(bool yes) { ready_.Set(yes ? 1 : 0); }
   void writer_restarted() { writer_restarts_.Increment(); }
   /// Counts one group commit of `n` checkpoints.
   void checkpoints_committed(size_t n);
@@ -52,12 +64,12 @@ public:
   void store_pool(size_t open, size_t in_use, double failed_connects) {
     pool_open_.Set(static_cast<double>(open));
     pool_in_use_.Set(static_cast<double>(in_use));
-    pool_failed_connects_.Set(failed_connects);
+    advance_to(pool_failed_connects_, failed_connects);
   }
   /// Log lines lost so far (a full or failing log disk), sampled when
   /// metrics are scraped.
   void log_lines_dropped(std::uint64_t total) {
-    log_dropped_.Increment(static_cast<double>(total) - log_dropped_.Value());
+    advance_to(log_dropped_, static_cast<double>(total));
   }
 
   /// The provider gateway's state, sampled when metrics are scraped:
@@ -83,10 +95,17 @@ private:
   prometheus::Counter& flush_failures_;
   prometheus::Gauge& pool_open_;
   prometheus::Gauge& pool_in_use_;
-  prometheus::Gauge& pool_failed_connects_;
+  prometheus::Counter& pool_failed_connects_;
   prometheus::Counter& log_dropped_;
+  prometheus::Counter& taken_over_;
+  prometheus::Counter& lease_failures_;
+  prometheus::Gauge& waiting_;
+  prometheus::Gauge& ready_;
   prometheus::Family<prometheus::Gauge>& breaker_state_;
-  prometheus::Family<prometheus::Gauge>& provider_calls_;
+  prometheus::Gauge& provider_in_flight_;
+  prometheus::Counter& provider_upstream_;
+  prometheus::Counter& provider_coalesced_;
+  prometheus::Family<prometheus::Counter>& provider_cache_;
   prometheus::Family<prometheus::Counter>& budget_actions_;
   prometheus::Family<prometheus::Histogram>& http_requests_;
   prometheus::Family<prometheus::Histogram>& store_calls_;

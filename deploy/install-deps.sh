@@ -16,7 +16,7 @@ packages=(
 if [[ "${1:-}" == "--with-services" ]]; then
   # and what the tests need: the databases, and a browser for the pages
   packages+=(postgresql postgresql-client redis-server chromium faketime
-             fiu-utils)
+             fiu-utils prometheus)
 fi
 
 missing=()

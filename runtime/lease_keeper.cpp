@@ -42,6 +42,8 @@ void lease_keeper::tick() {
   if (!db_) { // (re)connect lazily: the database may be down for a while
     auto opened = cfg_.factory();
     if (!opened) {
+      if (cfg_.on_renewal_failed)
+        cfg_.on_renewal_failed(); // nothing renewed while it is away
       spdlog::warn("lease keeper cannot reach the store: {}",
                    opened.st.message);
       return;
@@ -61,6 +63,8 @@ void lease_keeper::tick() {
   if (leases)
     if (auto hb = leases->heartbeat(cfg_.node_id, cfg_.lease.count()); !hb) {
       spdlog::warn("lease keeper: {}", hb.message);
+      if (cfg_.on_renewal_failed)
+        cfg_.on_renewal_failed();
       if (persistence::is_retryable(hb.code))
         db_.reset();
       return;

@@ -37,6 +37,8 @@ struct lease_settings {
   /// When set, called every period with the nodes table (membership
   /// connects to the live peers).
   std::function<void(std::vector<persistence::node_row>)> on_nodes;
+  /// Called when a lease renewal fails (may be empty).
+  std::function<void()> on_renewal_failed;
 };
 
 /// Keeps this node's lease alive and takes over executions whose owner's

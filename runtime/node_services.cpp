@@ -320,6 +320,7 @@ model::result<bool> node::impl::host_agents() {
     return ds.errors();
   ds->batch = batch;
   ds->lock_authority = lock_authority;
+  ds->metrics = metrics;
   dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs), std::move(*ds));
   return true;
 }

@@ -371,11 +371,12 @@ outcome<model::budget_snapshot> node::budgets() {
   return {{}, std::move(*got)};
 }
 
-std::string node::metrics_text() const {
+std::string node::metrics_text() {
   auto pool = impl_->pool->snapshot();
   impl_->metrics->store_pool(pool.open, pool.in_use,
                              static_cast<double>(pool.failed_connects));
   impl_->metrics->log_lines_dropped(log_lines_dropped());
+  impl_->metrics->ready(static_cast<bool>(ready()));
   if (impl_->gateway)
     if (auto s = runtime::ask<model::gateway_stats>(*impl_->sys, impl_->gateway,
                                                     view_timeout,

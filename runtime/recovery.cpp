@@ -105,8 +105,10 @@ model::result<bool> node::impl::resume() {
   ls.heartbeat = std::chrono::milliseconds{c.heartbeat_ms};
   ls.factory = opts.store_factory;
   ls.resume = [this](auto rec, auto cps) {
+    metrics->execution_taken_over();
     resume_one(std::move(rec), std::move(cps));
   };
+  ls.on_renewal_failed = [m = metrics] { m->lease_renewal_failed(); };
   ls.accepting = [this] { return !draining; };
   if (c.max_executions > 0) {
     ls.room = [this](int wanted) { return executions.reserve(wanted); };

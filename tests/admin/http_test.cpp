@@ -144,11 +144,12 @@ TEST_CASE(
   CHECK_THAT(res->body,
              Catch::Contains("hishamos_step_duration_seconds_count 5"));
   // The GETs above went through the read pool, which holds them open.
+  // (Found, not matched with a regex: std::regex recurses per character.)
+  auto open = res->body.find("\nhishamos_store_pool_open_connections ");
+  REQUIRE(open != std::string::npos);
+  CHECK(std::stod(res->body.substr(open + 38)) >= 1);
   CHECK_THAT(res->body,
-             Catch::Matches("[\\s\\S]*\nhishamos_store_pool_open_connections "
-                            "[1-9][\\s\\S]*"));
-  CHECK_THAT(res->body,
-             Catch::Contains("hishamos_store_pool_failed_connects 0"));
+             Catch::Contains("hishamos_store_pool_failed_connects_total 0"));
 }
 
 namespace {

@@ -432,7 +432,7 @@ TEST_CASE("a node's agent on an openai provider runs its step through the "
                                       "provider=\"fake\",state=\"closed\"} 1"));
   CHECK_THAT(
       metrics,
-      Catch::Contains("hishamos_provider_calls{kind=\"upstream_requests\"} 1"));
+      Catch::Contains("hishamos_provider_upstream_requests_total 1"));
 }
 
 TEST_CASE("three concurrent executions on a node with a token limit: the "

@@ -238,8 +238,9 @@ public:
   /// steps finished and were checkpointed) or `grace` passed; true if all
   /// stopped. Destroying the node then releases its lease.
   bool wait_drained(std::chrono::milliseconds grace);
-  /// Prometheus text exposition of the node's metrics.
-  [[nodiscard]] std::string metrics_text() const;
+  /// The node's metrics in Prometheus text (readiness sampled with a
+  /// write probe).
+  [[nodiscard]] std::string metrics_text();
   /// The node's actor system, for embedders that spawn their own actors.
   caf::actor_system& system();
   /// The persistence supervisor (tests use it to reach the writer).
