@@ -114,6 +114,11 @@ node_metrics::node_metrics()
                           .Help("Budget actions taken: warn, downgrade, "
                                 "pause, and approvals")
                           .Register(*registry_)),
+      cost_(prometheus::BuildCounter()
+                .Name("hishamos_step_cost_usd_total")
+                .Help("What committed steps cost, in USD, by department "
+                      "(the ledger, task_results, has every line)")
+                .Register(*registry_)),
       http_requests_(prometheus::BuildHistogram()
                          .Name("hishamos_http_request_duration_seconds")
                          .Help("Admin API requests by route, method and "
@@ -139,9 +144,12 @@ void node_metrics::execution_entered(const std::string& state) {
     running_.Decrement();
 }
 
-void node_metrics::step_completed(double seconds) {
+void node_metrics::step_completed(double seconds, double cost_usd,
+                                  const std::string& department) {
   steps_completed_.Increment();
   step_duration_.Observe(seconds);
+  if (cost_usd > 0)
+    cost_.Add({{"department", department}}).Increment(cost_usd);
 }
 
 void node_metrics::providers(const model::gateway_stats& s) {

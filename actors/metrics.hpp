@@ -28,8 +28,10 @@ public:
 
   /// Counts an execution entering `state` (running, completed, ...).
   void execution_entered(const std::string& state);
-  /// Counts a completed step and its duration from start to checkpoint.
-  void step_completed(double seconds);
+  /// Counts a completed step, its duration from start to checkpoint and
+  /// what it cost (USD, by its workflow's department: a catalog's few).
+  void step_completed(double seconds, double cost_usd = 0,
+                      const std::string& department = "");
   void step_retried() { step_retries_.Increment(); }
   /// Counts a budget action taken (warn, downgrade, pause, approve).
   void budget_action(const std::string& action) {
@@ -107,6 +109,7 @@ private:
   prometheus::Counter& provider_coalesced_;
   prometheus::Family<prometheus::Counter>& provider_cache_;
   prometheus::Family<prometheus::Counter>& budget_actions_;
+  prometheus::Family<prometheus::Counter>& cost_;
   prometheus::Family<prometheus::Histogram>& http_requests_;
   prometheus::Family<prometheus::Histogram>& store_calls_;
 };

@@ -157,7 +157,8 @@ void send_checkpoint(execution_self* self, int i) {
             r.audit.clear();
             std::chrono::duration<double> took =
                 std::chrono::steady_clock::now() - r.started;
-            self->state.cfg.metrics->step_completed(took.count());
+            self->state.cfg.metrics->step_completed(
+                took.count(), r.cost, self->state.cfg.workflow->department);
             if (const auto& keeper = self->state.cfg.budgets;
                 keeper && r.cost > 0)
               tell(self, keeper, spent_atom::value,

@@ -2,17 +2,20 @@
 // API requests (what labelled families fill on): they pass
 // `promtool check metrics`, follow Prometheus naming (base units, `_total`
 // counters, `_seconds` durations), and include every metric the alert
-// rules in deploy/prometheus/alerts.yml name.
+// rules (deploy/prometheus/alerts.yml) and the Grafana dashboards
+// (deploy/grafana/dashboards/) name; every dashboard query is valid PromQL.
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "admin/http_server.hpp"
 #include "config/node_config.hpp"
@@ -36,14 +39,31 @@ std::map<std::string, std::string> families(const std::string& text) {
   return out;
 }
 
-// Every hishamos_* metric an expression of the alert rules names, as the
-// family it belongs to (a histogram's _bucket, _count and _sum are its).
-std::set<std::string> named_by_alerts() {
-  auto rules = test::read_text(std::string{HISHAMOS_SOURCE_DIR} +
-                               "/deploy/prometheus/alerts.yml");
+// The PromQL expressions of the Grafana dashboards, with their template
+// variables replaced by what they may stand for.
+std::vector<std::string> dashboard_queries() {
+  std::vector<std::string> out;
+  auto dir = std::string{HISHAMOS_SOURCE_DIR} + "/deploy/grafana/dashboards";
+  for (const auto& f : std::filesystem::directory_iterator{dir}) {
+    auto board = nlohmann::json::parse(test::read_text(f.path()));
+    INFO(f.path().string());
+    REQUIRE_FALSE(board["panels"].empty());
+    for (const auto& panel : board["panels"]) {
+      REQUIRE_FALSE(panel["targets"].empty());
+      for (const auto& t : panel["targets"])
+        out.push_back(std::regex_replace(t["expr"].get<std::string>(),
+                                         std::regex{R"(\$instance)"}, ".*"));
+    }
+  }
+  return out;
+}
+
+// Every hishamos_* metric `text` names, as the family it belongs to (a
+// histogram's _bucket, _count and _sum are its).
+std::set<std::string> metrics_named(const std::string& text) {
   std::set<std::string> out;
   std::regex metric{R"(hishamos_[a-z_]+)"};
-  for (std::sregex_iterator it{rules.begin(), rules.end(), metric}, end;
+  for (std::sregex_iterator it{text.begin(), text.end(), metric}, end;
        it != end; ++it) {
     auto name = it->str();
     for (const char* suffix : {"_bucket", "_count", "_sum"})
@@ -59,7 +79,7 @@ std::set<std::string> named_by_alerts() {
 } // namespace
 
 TEST_CASE("a live node's /metrics passes promtool, follows Prometheus naming "
-          "and exports every metric the alert rules name",
+          "and exports every metric the alert rules and dashboards name",
           "[providers][metrics][ops]") {
   test::fake_model_server server;
   test::temp_dir dir;
@@ -113,9 +133,29 @@ TEST_CASE("a live node's /metrics passes promtool, follows Prometheus naming "
     if (name.find("duration") != std::string::npos)
       CHECK(name.substr(name.size() - 8) == "_seconds");
   }
-  for (const auto& name : named_by_alerts()) {
-    INFO(name << " is named by an alert rule");
-    CHECK(exported.count(name) == 1);
-  }
+  auto queries = dashboard_queries();
+  std::string all_queries;
+  for (const auto& q : queries)
+    all_queries += q + "\n";
+  for (const auto& [source, text] :
+       {std::pair{"an alert rule",
+                  test::read_text(std::string{HISHAMOS_SOURCE_DIR} +
+                                  "/deploy/prometheus/alerts.yml")},
+        std::pair{"a dashboard", all_queries}})
+    for (const auto& name : metrics_named(text)) {
+      INFO(name << " is named by " << source);
+      CHECK(exported.count(name) == 1);
+    }
+  // Every dashboard query is valid PromQL: promtool checks them as
+  // recording rules.
+  std::string rules = "groups:\n  - name: dashboards\n    rules:\n";
+  for (size_t i = 0; i < queries.size(); ++i)
+    rules += "      - record: dashboard:query_" + std::to_string(i) +
+             "\n        expr: " + nlohmann::json(queries[i]).dump() + "\n";
+  auto rules_file = dir / "dashboard_rules.yml";
+  std::ofstream{rules_file} << rules;
+  auto checked = test::run_process({"promtool", "check", "rules", rules_file});
+  INFO(checked.out << checked.err);
+  CHECK(checked.exit_code == 0);
   CHECK(exported.count("hishamos_provider_upstream_requests_total") == 1);
 }
