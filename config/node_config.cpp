@@ -364,6 +364,8 @@ void apply_environment(node_config& cfg) {
   set("HISHAMOS_REDIS_URL", cfg.redis_url);
   set("HISHAMOS_HTTP_LISTEN", cfg.http_listen);
   set("HISHAMOS_NODE_ID", cfg.node_id);
+  // A pod's own address for peers (Kubernetes' downward API).
+  set("HISHAMOS_NODE_LISTEN", cfg.listen);
 }
 
 model::result<std::pair<std::string, int>>

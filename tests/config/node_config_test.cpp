@@ -65,13 +65,16 @@ TEST_CASE("environment variables override the node config", "[unit][config]") {
   setenv("HISHAMOS_STORE_URL", "sqlite:b.db", 1);
   setenv("HISHAMOS_NODE_ID", "n9", 1);
   setenv("HISHAMOS_HTTP_LISTEN", "127.0.0.1:1234", 1);
+  setenv("HISHAMOS_NODE_LISTEN", "10.1.2.3:4242", 1);
   config::apply_environment(*cfg);
   unsetenv("HISHAMOS_STORE_URL");
   unsetenv("HISHAMOS_NODE_ID");
   unsetenv("HISHAMOS_HTTP_LISTEN");
+  unsetenv("HISHAMOS_NODE_LISTEN");
   CHECK(cfg->store_url == "sqlite:b.db");
   CHECK(cfg->node_id == "n9");
   CHECK(cfg->http_listen == "127.0.0.1:1234");
+  CHECK(cfg->listen == "10.1.2.3:4242");
 }
 
 TEST_CASE("a missing config file is a clear error", "[unit][config]") {
