@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs web/'s npm packages (package-lock.json pins them): Swagger UI,
 # built into the node, and the API's test tools (Redocly lint, newman,
-# openapi-to-postmanv2, ajv, fast-check). ReDoc's standalone bundle comes
+# openapi-to-postmanv2, ajv, fast-check, kubernetes-models for the
+# manifests' schemas). ReDoc's standalone bundle comes
 # from its package tarball (installing redoc 3.0.1 as a dependency fails
 # on a missing peer). Idempotent: does nothing when all are in place.
 set -euo pipefail

@@ -158,6 +158,16 @@ TEST_CASE("the images' node configs are valid node configs", "[unit][deploy]") {
   }
 }
 
+TEST_CASE("the Kubernetes ConfigMap holds a valid node config",
+          "[unit][deploy]") {
+  auto map = YAML::LoadFile(source + "/deploy/k8s/configmap.yaml");
+  auto cfg = config::parse_node_config(
+      map["data"]["cluster.yaml"].as<std::string>(), "configmap.yaml");
+  INFO((cfg ? "" : model::to_string(cfg.errors())));
+  REQUIRE(cfg);
+  CHECK(cfg->shutdown_grace_ms < 30000);
+}
+
 TEST_CASE("the Prometheus config of the compose file is valid and loads "
           "the alert rules",
           "[unit][deploy][ops]") {
