@@ -177,12 +177,18 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
             self->delayed_send(self, busy_pause, retry_atom::value);
             requeue(self, task_id, std::move(r), true);
           },
-          [self, task_id](caf::error& e) {
-            finish(self, task_id,
-                   task_reply::failure(
-                       task_id,
-                       "agent unavailable: " + self->system().render(e), true),
-                   false);
+          [self, task_id, addr](caf::error& e) {
+            // Its node went away (it drains or died) before the directory
+            // heard: the task goes back to the queue, as for a lost agent,
+            // and this agent is skipped until the directory knows more.
+            if (auto* a = find_agent(self->state, addr))
+              a->busy_until = steady::now() + busy_pause;
+            self->delayed_send(self, busy_pause, retry_atom::value);
+            requeue(self, task_id,
+                    task_reply::failure(
+                        task_id,
+                        "agent unavailable: " + self->system().render(e), true),
+                    false);
           });
 }
 

@@ -1,14 +1,16 @@
-// A rolling upgrade with real processes: a cluster of the previous
-// release's nodes (tests/upgrade/PREVIOUS_RELEASE, built by
-// tests/upgrade/build-previous-release.sh) has each node replaced in turn
-// by one of this build while executions run on it, as an operator upgrades
-// a live cluster.
+// Rolling replacement of a live cluster's nodes with real processes: an
+// upgrade from the previous release's nodes (tests/upgrade/PREVIOUS_RELEASE,
+// built by tests/upgrade/build-previous-release.sh) to this build's, and a
+// rolling restart under load as Kubernetes does it (one node at a time,
+// SIGTERM, the next once the new one is ready).
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <sys/wait.h>
+#include <thread>
 
 #include "tests/support/cluster_members.hpp"
 #include "tests/support/node_cluster.hpp"
@@ -60,6 +62,23 @@ void speak_next_version(test::node_cluster& c, const test::member& m,
   CHECK_THAT(log, Catch::Contains("dropped a directory update claiming to be "
                                   "from node n9: protocol version "));
   CHECK(m.process->running());
+}
+
+// Waits until every execution completed; else fails with the ones that
+// did not and the nodes' logs (`<id><log_suffix>`).
+void require_all_completed(const test::node_cluster& c, persistence::store& s,
+                           const std::vector<test::member>& nodes,
+                           const std::string& log_suffix) {
+  bool completed = wait_until([&] { return test::all_completed(s); },
+                              std::chrono::seconds{60});
+  for (const auto& x : test::all_executions(s))
+    if (x.state != persistence::execution_state::completed)
+      UNSCOPED_INFO("not completed: " << x.id << " of " << x.owner_node << " ("
+                                      << persistence::to_string(x.state) << ") "
+                                      << x.error);
+  for (const auto& m : nodes)
+    UNSCOPED_INFO(m.id << ": " << test::read_text(c.dir / (m.id + log_suffix)));
+  REQUIRE(completed);
 }
 
 } // namespace
@@ -116,19 +135,91 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
       speak_next_version(c, old, upgraded_log);
     }
   }
-  bool completed = wait_until([&] { return test::all_completed(*store); },
-                              std::chrono::seconds{60});
-  for (const auto& x : test::all_executions(*store))
-    if (x.state != persistence::execution_state::completed)
-      UNSCOPED_INFO("not completed: " << x.id << " of " << x.owner_node << " ("
-                                      << persistence::to_string(x.state) << ") "
-                                      << x.error);
-  for (const auto& m : nodes)
-    UNSCOPED_INFO(m.id << ": "
-                       << test::read_text(c.dir / (m.id + ".upgraded.log")));
-  REQUIRE(completed);
+  require_all_completed(c, *store, nodes, ".upgraded.log");
   CHECK(test::all_executions(*store).size() == submitted);
   test::check_ledger(c, *store, relay_steps);
   for (auto& m : nodes)
     stop_cleanly(m);
+}
+
+namespace {
+
+// A client behind a load balancer: submits executions one after another,
+// each with an idempotency key of its own, to the nodes in turn; a node
+// that refuses (503 while it drains) or does not answer is skipped and the
+// same request goes to the next, as a balancer that follows /ready does.
+struct steady_client {
+  const test::node_cluster& c;
+  const std::vector<test::member>& nodes;
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged{0};
+  std::atomic<int> failed{0}; // requests no node took within 20 s
+  std::atomic<int> retried{0};
+  std::thread thread{[this] { run(); }};
+
+  void run() {
+    for (int i = 0; !stop; ++i) {
+      auto key = "rolling-" + std::to_string(i);
+      auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds{20};
+      bool done = false;
+      for (size_t at = static_cast<size_t>(i); !done; ++at) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          ++failed;
+          break;
+        }
+        const auto& m = nodes[at % nodes.size()];
+        httplib::Client client{m.host, m.http};
+        client.set_connection_timeout(1);
+        client.set_read_timeout(5);
+        auto res =
+            client.Post("/api/v1/workflows/Diamond/execute",
+                        {{"X-API-Key", c.api_key}, {"Idempotency-Key", key}},
+                        "{}", "application/json");
+        done = res && res->status == 202;
+        if (!done)
+          ++retried;
+        else
+          ++acknowledged;
+      }
+    }
+  }
+  void finish() {
+    stop = true;
+    thread.join();
+  }
+};
+
+} // namespace
+
+SCENARIO("a rolling restart of a three-node cluster under load, one node at "
+         "a time with SIGTERM, fails no client request and loses no "
+         "execution",
+         "[cluster][pg][upgrade][rolling]") {
+  test::pg_database db;
+  test::node_cluster c{db.url(), 50};
+  const std::vector<std::string> all{"worker", "a1", "a2", "a3"};
+  auto nodes = test::three({all, all, all});
+  for (auto& m : nodes)
+    test::start(c, m);
+  test::wait_for_mesh(nodes);
+  auto store = c.open_store();
+  steady_client client{c, nodes};
+  for (auto& m : nodes) {
+    auto before = client.acknowledged.load();
+    REQUIRE(wait_until([&] { return client.acknowledged >= before + 20; }));
+    stop_cleanly(m); // drains: /ready 503 at once, in-flight steps finish
+    test::start(c, m, {.log_file = c.dir / (m.id + ".restarted.log")});
+    test::wait_for_mesh(nodes); // ready again before the next one goes
+  }
+  auto before = client.acknowledged.load();
+  REQUIRE(wait_until([&] { return client.acknowledged >= before + 20; }));
+  client.finish();
+  INFO(client.acknowledged << " acknowledged, " << client.retried
+                           << " sent again to another node");
+  CHECK(client.failed == 0);
+  require_all_completed(c, *store, nodes, ".restarted.log");
+  CHECK(test::all_executions(*store).size() ==
+        static_cast<size_t>(client.acknowledged.load()));
+  test::check_ledger(c, *store, 4);
 }
