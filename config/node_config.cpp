@@ -274,7 +274,7 @@ model::result<node_config> parse_node_config(const std::string& text,
   in.reject_unknown_keys(*root,
                          {"node", "http", "store", "cache", "catalog", "agents",
                           "providers", "dispatch", "secrets", "budgets",
-                          "limits"},
+                          "limits", "log"},
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
@@ -336,6 +336,12 @@ model::result<node_config> parse_node_config(const std::string& text,
           {"weights", "exploration", "decay", "aging_per_second",
            "department_quotas"},
           [&](const auto& n) { parse_dispatch(in, n, cfg.dispatch); });
+  section(in, *root, "log", {"format"}, [&](const auto& n) {
+    cfg.log_format = in.string(n, "format", cfg.log_format);
+    if (cfg.log_format != "text" && cfg.log_format != "json")
+      in.fail(n["format"], "", "log.format '" + cfg.log_format + "' is unknown",
+              "use text or json");
+  });
   section(in, *root, "catalog", {"paths"},
           [&](const auto& n) { cfg.catalog_paths = in.strings(n, "paths"); });
   cfg.agents = in.strings(*root, "agents");
@@ -353,19 +359,6 @@ model::result<node_config> load_node_config(const std::string& path) {
   if (!text)
     return text.errors();
   return parse_node_config(*text, path);
-}
-
-void apply_environment(node_config& cfg) {
-  auto set = [](const char* name, std::string& field) {
-    if (const char* v = std::getenv(name); v && *v)
-      field = v;
-  };
-  set("HISHAMOS_STORE_URL", cfg.store_url);
-  set("HISHAMOS_REDIS_URL", cfg.redis_url);
-  set("HISHAMOS_HTTP_LISTEN", cfg.http_listen);
-  set("HISHAMOS_NODE_ID", cfg.node_id);
-  // A pod's own address for peers (Kubernetes' downward API).
-  set("HISHAMOS_NODE_LISTEN", cfg.listen);
 }
 
 model::result<std::pair<std::string, int>>

@@ -162,6 +162,9 @@ struct node_config {
   /// secrets.kek_file: the key-encryption keys of the store's secrets
   /// (lines `ID BASE64KEY`, the active first); "" = HISHAMOS_KEK.
   std::string kek_file;
+  /// log.format: "text" (one line per event) or "json" (one object per
+  /// line: ts, level, node, msg) for log collectors.
+  std::string log_format = "text";
   /// cache.l1_bytes: the in-process response cache's bound.
   std::int64_t l1_cache_bytes = 64 << 20;
   dispatch_config dispatch;

@@ -2,12 +2,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -62,11 +66,48 @@ private:
   int last_error_ = 0;
 };
 
+// One JSON object a line; nlohmann::json escapes what the message holds.
+class json_formatter final : public spdlog::formatter {
+public:
+  explicit json_formatter(std::string node) : node_(std::move(node)) {}
+  void format(const spdlog::details::log_msg& msg,
+              spdlog::memory_buf_t& dest) override {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  msg.time.time_since_epoch())
+                  .count();
+    std::time_t secs = ms / 1000;
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    char ts[32];
+    auto n = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(ts + n, sizeof ts - n, ".%03dZ", static_cast<int>(ms % 1000));
+    auto level = spdlog::level::to_string_view(msg.level);
+    nlohmann::json line{
+        {"ts", ts},
+        {"level", std::string{level.data(), level.size()}},
+        {"msg", std::string{msg.payload.data(), msg.payload.size()}}};
+    if (!node_.empty())
+      line["node"] = node_;
+    auto text =
+        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<json_formatter>(node_);
+  }
+
+private:
+  std::string node_;
+};
+
 } // namespace
 
-void log_to_stdout() {
-  auto logger = std::make_shared<spdlog::logger>(
-      "", std::make_shared<failsafe_stdout_sink>());
+void log_to_stdout(bool json, const std::string& node_id) {
+  auto sink = std::make_shared<failsafe_stdout_sink>();
+  if (json)
+    sink->set_formatter(std::make_unique<json_formatter>(node_id));
+  auto logger = std::make_shared<spdlog::logger>("", std::move(sink));
   logger->set_level(spdlog::default_logger()->level());
   spdlog::set_default_logger(std::move(logger));
 }

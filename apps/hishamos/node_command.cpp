@@ -68,6 +68,7 @@ int node_command(const std::string& config_file, bool dev,
     print_problems(options.errors());
     return bad_input;
   }
+  log_to_stdout(options->config.log_format == "json", options->config.node_id);
   auto listen =
       config::split_host_port(options->config.http_listen, "http.listen");
   if (!listen) {
@@ -93,23 +94,26 @@ int node_command(const std::string& config_file, bool dev,
     return bad_input;
   }
   auto credential = dev ? dev_credential(http) : std::string{};
-  std::cout << "hishamos node '" << n.id() << "' ready\n"
-            << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
-            << "  store:      " << persistence::redact_url(store_url) << "\n"
-            << "  catalog:    " << catalogs << "\n"
-            << "  workflows:  " << n.catalog()->workflows.size()
-            << ", agents: " << n.catalog()->agents.size()
-            << ", resumed executions: " << n.resumed() << "\n";
+  // For people: standard output is the log's, one JSON object a line,
+  // when the log is JSON.
+  auto& out = options->config.log_format == "json" ? std::cerr : std::cout;
+  out << "hishamos node '" << n.id() << "' ready\n"
+      << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
+      << "  store:      " << persistence::redact_url(store_url) << "\n"
+      << "  catalog:    " << catalogs << "\n"
+      << "  workflows:  " << n.catalog()->workflows.size()
+      << ", agents: " << n.catalog()->agents.size()
+      << ", resumed executions: " << n.resumed() << "\n";
   if (!credential.empty())
-    std::cout << "  API key:    " << credential
-              << "  (admin, for this dev node: send it as X-API-Key)\n";
+    out << "  API key:    " << credential
+        << "  (admin, for this dev node: send it as X-API-Key)\n";
   if (auto secret = http.setup_secret(); !secret.empty() && !dev)
-    std::cout << "  no users yet: create the first admin with\n"
-              << "    POST /api/v1/auth/setup {\"setup_secret\": \"" << secret
-              << "\", \"username\": ..., \"password\": ...}\n"
-              << "  (this secret is printed once and works once), or with\n"
-              << "    hishamos user add NAME --role admin\n";
-  std::cout << std::flush;
+    out << "  no users yet: create the first admin with\n"
+        << "    POST /api/v1/auth/setup {\"setup_secret\": \"" << secret
+        << "\", \"username\": ..., \"password\": ...}\n"
+        << "  (this secret is printed once and works once), or with\n"
+        << "    hishamos user add NAME --role admin\n";
+  out << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -1,13 +1,17 @@
-// Faults of a node's own disk with real processes: EIO on the writes of
-// its SQLite store (injected with libfiu's POSIX preload, switched on and
-// off in the running process with fiu-ctrl) and a full disk under its log.
+// A node's own disk and log with real processes: EIO on the writes of its
+// SQLite store (injected with libfiu's POSIX preload, switched on and off
+// in the running process with fiu-ctrl), a full disk under its log, and
+// the log as JSON lines for collectors.
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/node_cluster.hpp"
 #include "tests/support/pg_fixture.hpp"
@@ -134,4 +138,42 @@ SCENARIO("a full disk under a node's log does not stop it: work goes on, "
              Catch::Contains("(No space left on device) and are lost"));
   CHECK(node->running());
   test::check_ledger(c, *store, diamond_steps);
+}
+
+SCENARIO("with log.format json every log line is one JSON object with its "
+         "time, level, node and message",
+         "[chaos][log]") {
+  test::temp_dir dir;
+  test::node_cluster c{"sqlite:" + (dir / "store.db"), 20};
+  int port = test::free_port();
+  test::node_spec spec;
+  spec.env["HISHAMOS_LOG_FORMAT"] = "json";
+  auto node = c.start("n1", port, spec);
+  httplib::Client client{"127.0.0.1", port};
+  client.set_default_headers({{"X-API-Key", "hsk_wrong\"and\\odd"}});
+  auto res = client.Get("/api/v1/executions");
+  REQUIRE(res);
+  CHECK(res->status == 401);
+  REQUIRE(wait_until([&] {
+    return c.log("n1").find("refused a credential") != std::string::npos;
+  }));
+  node->kill_and_wait(SIGTERM); // its last lines: stopping
+  size_t objects = 0;
+  bool refusal = false;
+  std::istringstream log{c.log("n1")};
+  for (std::string line; std::getline(log, line);) {
+    INFO(line);
+    CHECK(line.rfind("[20", 0) != 0); // no text log line
+    if (line.empty() || line[0] != '{')
+      continue; // the start banner, for people, on standard error
+    auto x = nlohmann::json::parse(line);
+    CHECK(x["node"] == "n1");
+    CHECK(x["ts"].get<std::string>().size() == 24); // 2026-12-03T19:11:44.694Z
+    CHECK_FALSE(x["level"].get<std::string>().empty());
+    refusal = refusal || x["msg"].get<std::string>().find(
+                             "refused a credential") != std::string::npos;
+    ++objects;
+  }
+  CHECK(objects >= 3);
+  CHECK(refusal);
 }

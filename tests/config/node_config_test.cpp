@@ -139,3 +139,18 @@ TEST_CASE("dispatch settings are read and checked", "[unit][config]") {
   CHECK_THAT(text, Catch::Contains("n.yaml:2"));
   CHECK_THAT(text, Catch::Contains("unknown key 'qualty' in dispatch.weights"));
 }
+
+TEST_CASE("log.format is text or json; anything else is an error naming "
+          "the line",
+          "[unit][config]") {
+  auto json = config::parse_node_config("log: {format: json}\n", "n.yaml");
+  REQUIRE(json);
+  CHECK(json->log_format == "json");
+  CHECK(config::parse_node_config("", "n.yaml")->log_format == "text");
+  auto bad = config::parse_node_config("log:\n  format: xml\n", "n.yaml");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(model::to_string(bad.errors()),
+             Catch::Contains("n.yaml:2") &&
+                 Catch::Contains("log.format 'xml' is unknown") &&
+                 Catch::Contains("use text or json"));
+}

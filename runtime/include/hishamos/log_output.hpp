@@ -9,12 +9,15 @@
 // them for an alert.
 
 #include <cstdint>
+#include <string>
 
 namespace hishamos {
 
-/// Makes spdlog's default logger write through that sink (call once, at
-/// start, before other threads log).
-void log_to_stdout();
+/// Makes spdlog's default logger write through that sink (call at start,
+/// before other threads log; again once the config says how): `json` makes
+/// each line one JSON object {"ts", "level", "node", "msg"}, for log
+/// collectors; else lines are text.
+void log_to_stdout(bool json = false, const std::string& node_id = "");
 
 /// Log lines lost so far because standard output refused them.
 std::uint64_t log_lines_dropped();
