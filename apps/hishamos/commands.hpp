@@ -50,5 +50,12 @@ int audit_verify_command(const std::string& config_file,
 /// there, 1 when one is missing or invalid, 2 for bad input.
 int optimize_command(const std::string& config_file,
                      const common_options& opts);
+/// A logical copy of the store into `file` (never overwritten): 0 done,
+/// 1 failed, 2 bad input.
+int backup_command(const std::string& config_file, const std::string& file,
+                   const common_options& opts);
+/// The copy in `file` into the config's store, which must be empty.
+int restore_command(const std::string& config_file, const std::string& file,
+                    const common_options& opts);
 
 } // namespace hishamos::cli

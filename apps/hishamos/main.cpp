@@ -1,5 +1,5 @@
 // The hishamos command: dev, node, run, validate, migrate, db optimize,
-// user, apikey, auth.
+// user, apikey, auth, secret, audit, backup, restore.
 
 #include <CLI/CLI.hpp>
 
@@ -122,6 +122,17 @@ int main(int argc, char** argv) {
     cmd->callback([&secrets, a] { secrets.action = a; });
   }
 
+  std::string backup_file;
+  auto* backup = app.add_subcommand(
+      "backup", "copy the store into a file (SQLite's backup, pg_dump -F c)");
+  auto* restore = app.add_subcommand(
+      "restore", "copy a backup into the config's store, which must be empty");
+  for (auto* cmd : {backup, restore}) {
+    cmd->add_option("file", backup_file, "the backup file")->required();
+    cmd->add_option("--config", config_file, "node config file");
+    add_common(cmd);
+  }
+
   auto* audit = app.add_subcommand("audit", "the audit log");
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand(
@@ -149,6 +160,10 @@ int main(int argc, char** argv) {
     return secret_command(secrets, common);
   if (*audit)
     return audit_verify_command(config_file, common);
+  if (*backup)
+    return backup_command(config_file, backup_file, common);
+  if (*restore)
+    return restore_command(config_file, backup_file, common);
   if (*user || *apikey || *auth)
     return user_command(users, common);
   if (*db)
