@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace hishamos::test {
 
@@ -91,12 +92,46 @@ void private_pg::start() {
   for (const auto& s : settings_)
     options += " -c " + s;
   // -w waits until the server accepts connections (bounded by -t).
-  pg_ctl(
-      {"start", "-w", "-t", "60", "-l", dir_ + "/server.log", "-o", options});
+  auto r = run_process(as_server_user({bin("pg_ctl"), "-D", dir_ + "/data",
+                                       "start", "-w", "-t", "60", "-l",
+                                       dir_ + "/server.log", "-o", options}));
+  INFO("pg_ctl start: " << r.out << r.err << "\nserver log:\n" << log());
+  REQUIRE(r.exit_code == 0);
 }
 
 void private_pg::crash() { pg_ctl({"stop", "-m", "immediate", "-w"}); }
 
 std::string private_pg::log() const { return read_text(dir_ + "/server.log"); }
+
+void private_pg::base_backup() {
+  run_checked({bin("pg_basebackup"), "-h", dir_, "-p", std::to_string(port_),
+               "-U", "hishamos", "-D", dir_ + "/base", "-X", "stream", "-c",
+               "fast"});
+}
+
+void private_pg::recover_to(const std::string& target_time,
+                            const std::string& archive) {
+  crash();
+  std::filesystem::remove_all(dir_ + "/data");
+  run_checked({"cp", "-a", dir_ + "/base", dir_ + "/data"});
+  {
+    std::ofstream conf{dir_ + "/data/postgresql.auto.conf", std::ios::app};
+    conf << "restore_command = 'cp " << archive << "/%f %p'\n"
+         << "recovery_target_time = '" << target_time << "'\n"
+         << "recovery_target_action = 'promote'\n";
+  }
+  run_checked({"touch", dir_ + "/data/recovery.signal"});
+  start();
+  // Accepting connections is not yet taking writes: wait for the promotion.
+  bool promoted = wait_until(
+      [&] {
+        auto r =
+            run_process({"psql", url(), "-Atc", "SELECT pg_is_in_recovery()"});
+        return r.exit_code == 0 && r.out.rfind("f", 0) == 0;
+      },
+      std::chrono::seconds{60});
+  INFO(log());
+  REQUIRE(promoted);
+}
 
 } // namespace hishamos::test

@@ -30,6 +30,13 @@ public:
   void start();
   /// The server's log so far.
   [[nodiscard]] std::string log() const;
+  /// A base backup of the running server (pg_basebackup, with its WAL).
+  void base_backup();
+  /// Loses the data directory (the server crashed first), puts the base
+  /// backup in its place and recovers to `target_time` (a timestamptz)
+  /// from the archived WAL in `archive` (restore_command), then promotes;
+  /// returns once the server takes writes.
+  void recover_to(const std::string& target_time, const std::string& archive);
 
 private:
   void pg_ctl(const std::vector<std::string>& args);
