@@ -1,5 +1,9 @@
 #include "tests/support/fake_model_server.hpp"
 
+#include "tests/support/wait.hpp"
+
+#include <stdexcept>
+
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +66,10 @@ fake_model_server::fake_model_server(std::size_t threads) {
   if (listening >= 0)
     ::listen(listening, 4096);
   thread_ = std::thread{[this] { server_.listen_after_bind(); }};
+  // Until it runs, stop() does nothing and a quick test's destructor would
+  // wait forever for a thread that then blocks in accept().
+  if (!wait_until([this] { return server_.is_running(); }))
+    throw std::runtime_error("the fake model server did not start");
 }
 
 fake_model_server::~fake_model_server() {
