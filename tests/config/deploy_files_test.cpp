@@ -116,8 +116,7 @@ TEST_CASE("the Dockerfile builds in one stage and runs the node in a slim "
 TEST_CASE("the compose file runs three hardened nodes beside PostgreSQL, "
           "Redis, Prometheus and Grafana, published on loopback only",
           "[unit][deploy]") {
-  auto compose =
-      merged(YAML::LoadFile(source + "/deploy/docker/compose.yaml"));
+  auto compose = merged(YAML::LoadFile(source + "/deploy/docker/compose.yaml"));
   auto services = compose["services"];
   for (const char* s : {"postgres", "redis", "bootstrap", "n1", "n2", "n3",
                         "prometheus", "grafana"})

@@ -430,9 +430,8 @@ TEST_CASE("a node's agent on an openai provider runs its step through the "
   auto metrics = n->metrics_text();
   CHECK_THAT(metrics, Catch::Contains("hishamos_provider_breaker_state{"
                                       "provider=\"fake\",state=\"closed\"} 1"));
-  CHECK_THAT(
-      metrics,
-      Catch::Contains("hishamos_provider_upstream_requests_total 1"));
+  CHECK_THAT(metrics,
+             Catch::Contains("hishamos_provider_upstream_requests_total 1"));
 }
 
 TEST_CASE("three concurrent executions on a node with a token limit: the "

@@ -92,9 +92,9 @@ void private_pg::start() {
   for (const auto& s : settings_)
     options += " -c " + s;
   // -w waits until the server accepts connections (bounded by -t).
-  auto r = run_process(as_server_user({bin("pg_ctl"), "-D", dir_ + "/data",
-                                       "start", "-w", "-t", "60", "-l",
-                                       dir_ + "/server.log", "-o", options}));
+  auto r = run_process(
+      as_server_user({bin("pg_ctl"), "-D", dir_ + "/data", "start", "-w", "-t",
+                      "60", "-l", dir_ + "/server.log", "-o", options}));
   INFO("pg_ctl start: " << r.out << r.err << "\nserver log:\n" << log());
   REQUIRE(r.exit_code == 0);
 }
