@@ -6,6 +6,8 @@
 // edges (0, -1, over the maximum, not a number, very long, %-escapes).
 //
 //   node api-tests/contract.js http://127.0.0.1:8080 [runs per operation]
+//
+// The seed is printed; HISHAMOS_CONTRACT_SEED=N replays a run.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -17,6 +19,7 @@ const YAML = require('yaml');
 const base = process.argv[2];
 const runs = Number(process.argv[3] || 25);
 const apiKey = process.env.HISHAMOS_API_KEY || '';
+const seed = Number(process.env.HISHAMOS_CONTRACT_SEED || Math.floor(Math.random() * 2 ** 31));
 if (!base) {
   console.error('usage: contract.js BASE_URL [runs]');
   process.exit(2);
@@ -93,6 +96,15 @@ function check(opKey, op, url, res) {
   if (!validate(json)) problem(`body does not fit its schema: ${ajv.errorsText(validate.errors)}`);
 }
 
+// A path parameter as one segment. A URL parser folds the dot segments
+// "." and ".." (plain or %2E-encoded) into the path before it is sent, so
+// such a value never reaches the route it was generated for: it is sent as
+// an id no store has, like an empty one.
+function pathSegment(v) {
+  if (v === undefined || v === '' || v === '.' || v === '..') return 'x';
+  return v;
+}
+
 async function fuzz(p, method, op, itemParams) {
   const params = [...(itemParams || []), ...(op.parameters || [])].map(deref);
   const shape = {};
@@ -105,7 +117,7 @@ async function fuzz(p, method, op, itemParams) {
     const query = new URLSearchParams();
     for (const prm of params) {
       const v = x[`${prm.in}:${prm.name}`];
-      if (prm.in === 'path') url = url.replace(`{${prm.name}}`, encodeURIComponent(v === undefined || v === '' ? 'x' : v));
+      if (prm.in === 'path') url = url.replace(`{${prm.name}}`, encodeURIComponent(pathSegment(v)));
       else if (v !== undefined) query.set(prm.name, v);
     }
     const q = query.toString();
@@ -114,14 +126,14 @@ async function fuzz(p, method, op, itemParams) {
     const before = failures.length;
     check(key, op, full, res);
     return failures.length === before;
-  }), { numRuns: runs, endOnFailure: true }).catch(() => {});
+  }), { numRuns: runs, endOnFailure: true, seed }).catch(() => {});
 }
 
 (async () => {
   for (const [p, item] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(item))
       if (method !== 'parameters') await fuzz(p, method, op, item.parameters);
-  console.log(`${requests} requests`);
+  console.log(`${requests} requests, seed ${seed} (HISHAMOS_CONTRACT_SEED)`);
   if (failures.length) {
     for (const f of failures) console.error(f);
     process.exit(1);
