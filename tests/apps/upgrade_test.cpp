@@ -93,7 +93,7 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
        "<build>/previous-release (./dev.sh test does)");
   REQUIRE(std::filesystem::exists(previous_binary));
   test::pg_database db;
-  test::node_cluster c{db.url(), 100};
+  test::node_cluster c{db.url(), 300};
   // Every agent on two nodes: any one node may be down for its upgrade.
   auto nodes = test::three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
   for (auto& m : nodes)
@@ -112,10 +112,17 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
     c.submit(old.http, 15, "Relay");
     c.submit(nodes[(i + 1) % nodes.size()].http, 15, "Relay");
     submitted += 30;
+    // Work is under way, and some of it in flight on the node to go (a
+    // Relay takes three steps of 300 ms: a window polls do not miss).
     auto before = test::committed_steps(*store);
-    REQUIRE(wait_until(
-        [&] { return test::committed_steps(*store) >= before + 10; }));
-    REQUIRE(owned_by(old.id) > 0); // work is in flight on the node to go
+    bool under_way = wait_until([&] {
+      return test::committed_steps(*store) >= before + 10 &&
+             owned_by(old.id) > 0;
+    });
+    for (const auto& x : test::all_executions(*store))
+      UNSCOPED_INFO(x.id << " " << persistence::to_string(x.state) << " on "
+                         << x.owner_node << " " << x.error);
+    REQUIRE(under_way);
     if (i == 1) {
       // An upgrade that goes wrong: the old node dies mid-run, and nodes
       // of both releases take over its executions from its checkpoints.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -8,7 +9,8 @@
 
 namespace hishamos::test {
 
-/// A fresh directory under /tmp, removed when the object goes away.
+/// A fresh directory under /tmp, removed when the object goes away (kept
+/// when HISHAMOS_KEEP_TEST_DIRS is set, to read what a failed test left).
 class temp_dir {
 public:
   temp_dir() {
@@ -18,6 +20,8 @@ public:
     path_ = mkdtemp(pattern.data());
   }
   ~temp_dir() {
+    if (std::getenv("HISHAMOS_KEEP_TEST_DIRS"))
+      return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
