@@ -13,6 +13,8 @@
 #include "actors/messages.hpp"
 #include "actors/wire_checks.hpp"
 #include "model/evaluator.hpp"
+#include "model/log_context.hpp"
+#include "model/trace_context.hpp"
 #include "providers/local_provider.hpp"
 
 namespace hishamos::actors {
@@ -149,6 +151,7 @@ void run_provider(agent_self* self, const task_request& t) {
                   t.prompt,
                   def.temperature,
                   def.max_tokens};
+  c.traceparent = t.traceparent;
   self->request(self->state.cfg.gateway, caf::infinite, std::move(c))
       .then(
           [self, id](provider_answer& a) {
@@ -319,8 +322,31 @@ bool drop_queued(agent_self* self, const std::string& task_id) {
   return false;
 }
 
+caf::result<task_reply> take(agent_self* self, task_request t) {
+  auto& st = self->state;
+  // Tasks may come from other nodes: check them before acting on them.
+  if (auto why = check_task(t); !why.empty()) {
+    model::log_scope about{
+        {t.execution_id.substr(0, 64), t.step_id.substr(0, 64), "", ""}};
+    spdlog::warn("agent {} refused {}", st.cfg.def.id, why);
+    return task_reply::failure(t.task_id, "malformed task: " + why, false);
+  }
+  // Other nodes' dispatchers send here too: a full agent says so rather
+  // than failing the step.
+  if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity) {
+    auto busy = task_reply::failure(
+        t.task_id, "agent " + st.cfg.def.id + " is at capacity", true);
+    busy.busy = true;
+    return busy;
+  }
+  auto rp = self->make_response_promise<task_reply>();
+  admit(self, std::move(t), rp);
+  return rp;
+}
+
 caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
   log_exceptions(self, "agent");
+  ignore_stray_errors(self, "agent");
   self->state.cfg = std::move(cfg);
   self->set_default_handler(
       [self](caf::scheduled_actor*,
@@ -331,25 +357,13 @@ caf::behavior agent_actor(agent_self* self, agent_settings cfg) {
         return caf::sec::unexpected_message;
       });
   return {
-      [self](task_request& t) -> caf::result<task_reply> {
-        auto& st = self->state;
-        // Tasks may come from other nodes: check them before acting on them.
-        if (auto why = check_task(t); !why.empty()) {
-          spdlog::warn("agent {} refused {}", st.cfg.def.id, why);
-          return task_reply::failure(t.task_id, "malformed task: " + why,
-                                     false);
-        }
-        // Other nodes' dispatchers send here too: a full agent says so
-        // rather than failing the step.
-        if (static_cast<int>(st.in_flight.size()) >= st.cfg.def.capacity) {
-          auto busy = task_reply::failure(
-              t.task_id, "agent " + st.cfg.def.id + " is at capacity", true);
-          busy.busy = true;
-          return busy;
-        }
-        auto rp = self->make_response_promise<task_reply>();
-        admit(self, std::move(t), rp);
-        return rp;
+      [self](task_request& t) { return take(self, std::move(t)); },
+      // From another node's dispatcher, with the step's trace context.
+      [self](trace_atom, task_request& t, std::string& traceparent) {
+        t.traceparent = model::parse_traceparent(traceparent)
+                            ? std::move(traceparent)
+                            : std::string{};
+        return take(self, std::move(t));
       },
       [self](complete_atom, task_reply& r) {
         auto it = self->state.in_flight.find(r.task_id);

@@ -15,6 +15,10 @@
 //                        (the running one is answered with a retryable
 //                        failure, the new one runs) or rollback (the running
 //                        one is answered with a final failure).
+//   (trace_atom, task_request, traceparent)
+//                     -> the same, from another node, with the step
+//                        attempt's trace context (a malformed one is
+//                        dropped); the provider call carries it on.
 //   (cancel_atom, id) -> answers that task at once with a final "cancelled"
 //                        failure and forgets it; a late model answer is
 //                        dropped.

@@ -167,29 +167,35 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   t.claim = w.claim;
   st.running.emplace(task_id, std::move(t));
   auto addr = agent.handle.address();
-  self->request(agent.handle, caf::infinite, std::move(task))
-      .then(
-          [self, task_id, addr](task_reply& r) {
-            if (!r.busy)
-              return finish(self, task_id, std::move(r), true);
-            if (auto* a = find_agent(self->state, addr))
-              a->busy_until = steady::now() + busy_pause;
-            self->delayed_send(self, busy_pause, retry_atom::value);
-            requeue(self, task_id, std::move(r), true);
-          },
-          [self, task_id, addr](caf::error& e) {
-            // Its node went away (it drains or died) before the directory
-            // heard: the task goes back to the queue, as for a lost agent,
-            // and this agent is skipped until the directory knows more.
-            if (auto* a = find_agent(self->state, addr))
-              a->busy_until = steady::now() + busy_pause;
-            self->delayed_send(self, busy_pause, retry_atom::value);
-            requeue(self, task_id,
-                    task_reply::failure(
-                        task_id,
-                        "agent unavailable: " + self->system().render(e), true),
-                    false);
-          });
+  // Locally the task is shared, traceparent included; a peer's agent gets
+  // it beside the task, if the peer's release knows how to read it.
+  auto sent = agent.node.empty() || task.traceparent.empty() ||
+                      !st.traced_nodes.count(agent.node)
+                  ? self->request(agent.handle, caf::infinite, std::move(task))
+                  : self->request(agent.handle, caf::infinite,
+                                  trace_atom::value, task, task.traceparent);
+  sent.then(
+      [self, task_id, addr](task_reply& r) {
+        if (!r.busy)
+          return finish(self, task_id, std::move(r), true);
+        if (auto* a = find_agent(self->state, addr))
+          a->busy_until = steady::now() + busy_pause;
+        self->delayed_send(self, busy_pause, retry_atom::value);
+        requeue(self, task_id, std::move(r), true);
+      },
+      [self, task_id, addr](caf::error& e) {
+        // Its node went away (it drains or died) before the directory
+        // heard: the task goes back to the queue, as for a lost agent,
+        // and this agent is skipped until the directory knows more.
+        if (auto* a = find_agent(self->state, addr))
+          a->busy_until = steady::now() + busy_pause;
+        self->delayed_send(self, busy_pause, retry_atom::value);
+        requeue(self, task_id,
+                task_reply::failure(
+                    task_id, "agent unavailable: " + self->system().render(e),
+                    true),
+                false);
+      });
 }
 
 std::string describe(const assign_step& s) {
@@ -268,6 +274,7 @@ void leave(dispatcher_self* self, const std::string& node) {
       "node " + node + " left the cluster");
   for (auto& a : self->state.agents)
     a.elsewhere.erase(node);
+  self->state.traced_nodes.erase(node);
 }
 
 void start(dispatcher_self* self,
@@ -333,6 +340,11 @@ dispatcher(dispatcher_self* self,
         turn_to(self, std::move(authority));
       },
       [self](leave_atom, const std::string& node) { leave(self, node); },
+      [self](features_atom, const std::string& node,
+             const std::string& features) {
+        if (("," + features + ",").find(",trace,") != std::string::npos)
+          self->state.traced_nodes.insert(node);
+      },
       [self](directory_atom) { return directory(self->state); },
       [self](lock_release_atom, directory_atom) { return lock_table(self); },
       [self](stats_atom) { return self->state.quality.entries(); },

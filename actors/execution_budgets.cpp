@@ -54,6 +54,7 @@ void write_state(execution_self* self) {
 }
 
 void pause(execution_self* self, const model::budget_verdict& v) {
+  model::log_scope about{log_ids_of(self)};
   auto& st = self->state;
   st.paused = true;
   st.pause_reason = v.reason;
@@ -65,6 +66,7 @@ void pause(execution_self* self, const model::budget_verdict& v) {
 }
 
 void act_on(execution_self* self, const model::budget_verdict& v) {
+  model::log_scope about{log_ids_of(self)};
   auto& st = self->state;
   if (st.finishing || st.draining)
     return advance(self);
@@ -145,6 +147,7 @@ void start_ready(execution_self* self) {
           [self](caf::error& e) {
             // The keeper lives on this node; if it cannot answer, work
             // goes on rather than stalling every execution.
+            model::log_scope about{log_ids_of(self)};
             spdlog::warn("execution {}: the budget keeper did not answer ({}); "
                          "running on",
                          exec_id(self), self->system().render(e));

@@ -13,6 +13,7 @@ using model::task_reply;
 // An output over the limit is never stored: the step fails as an answer
 // that retrying cannot fix would.
 void check_output_size(execution_self* self, int i, task_reply& reply) {
+  model::log_scope about{log_ids_of(self, i)};
   const auto& cfg = self->state.cfg;
   auto size = static_cast<std::int64_t>(reply.output.size());
   if (size > cfg.warn_output_bytes)
@@ -34,6 +35,7 @@ void check_output_size(execution_self* self, int i, task_reply& reply) {
 // the execution `running` forever: it is stored failed, with what was
 // thrown (bounded), its listeners hear it, and the actor quits.
 caf::error on_exception(execution_self* self, std::exception_ptr& eptr) {
+  model::log_scope about{log_ids_of(self)};
   auto what = describe_exception(eptr);
   spdlog::error("execution {} failed on an internal error: {}", exec_id(self),
                 what);

@@ -3,6 +3,8 @@
 
 #include "actors/internal/execution_state.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace hishamos::actors::execution_internal {
 
 // Step events go to the observer, and to the watcher with one more kind:
@@ -31,6 +33,12 @@ void notify_finished(execution_self* self) {
                                 persistence::to_string(change.state),
                                 change.output, change.error};
   self->state.cfg.metrics->execution_entered(msg.state);
+  close_execution_span(self);
+  if (change.state == persistence::execution_state::failed) {
+    model::log_scope about{log_ids_of(self)};
+    spdlog::warn("execution {} of workflow '{}' failed: {}", msg.execution_id,
+                 msg.workflow, msg.error.substr(0, 300));
+  }
   if (const auto& obs = self->state.cfg.observer; obs && obs->on_finish)
     obs->on_finish(msg);
   if (const auto& w = self->state.cfg.watcher; w && w->on_finish)

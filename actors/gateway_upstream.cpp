@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/internal/gateway_state.hpp"
+#include "model/log_context.hpp"
 #include "providers/adapters.hpp"
 #include "providers/local_provider.hpp"
 #include "providers/secrets.hpp"
@@ -34,6 +35,48 @@ providers::circuit_breaker& breaker_of(gateway_state& st,
                           p.breaker_failures, milliseconds{p.breaker_open_ms}})
              .first;
   return it->second;
+}
+
+// The upstream request's span opens: its traceparent goes with the
+// request, so the provider's own traces join the step's.
+void open_request_span(pending_call& pc, providers::http_request& req) {
+  if (pc.trace.empty())
+    return;
+  pc.request_span = model::new_span_id();
+  pc.request_start_ns = providers::unix_now_ns();
+  req.headers.push_back(
+      "traceparent: " +
+      model::trace_context{pc.trace.trace_id, pc.request_span, pc.trace.sampled}
+          .traceparent());
+}
+
+// ... and closes with its answer, as OpenTelemetry's conventions for model
+// calls name it ("chat <model>", gen_ai.*).
+void close_request_span(gateway_state& st, pending_call& pc,
+                        const std::string& provider, const std::string& type,
+                        const providers::http_response& res, bool ok) {
+  if (pc.request_span.empty() || !st.cfg.spans || !pc.trace.sampled)
+    return pc.request_span.clear();
+  providers::span s;
+  s.trace_id = pc.trace.trace_id;
+  s.span_id = std::move(pc.request_span);
+  s.parent_span_id = pc.trace.span_id;
+  s.name = "chat " + pc.call.model;
+  s.kind = providers::span_kind::client;
+  s.start_ns = pc.request_start_ns;
+  s.end_ns = providers::unix_now_ns();
+  s.error = !ok;
+  if (!ok)
+    s.status_message =
+        res.status == 0 ? res.error : "HTTP " + std::to_string(res.status);
+  s.attributes = {{"gen_ai.operation.name", "chat"},
+                  {"gen_ai.system", type},
+                  {"gen_ai.request.model", pc.call.model},
+                  {"hishamos.provider", provider}};
+  s.numbers = {{"http.response.status_code", res.status},
+               {"hishamos.attempt", pc.attempts}};
+  st.cfg.spans->record(std::move(s));
+  pc.request_span.clear();
 }
 
 } // namespace
@@ -105,12 +148,12 @@ void send_upstream(gateway_self* self, std::uint64_t id) {
   ++st.upstream_requests;
   // A weak handle: the client's pending calls must not keep it alive.
   auto me = self->address();
-  st.http->submit(providers::build_request(ps, call, pc.api_key),
-                  [me, id](providers::http_response r) {
-                    if (auto alive = caf::actor_cast<caf::actor>(me))
-                      caf::anon_send(alive, http_done_atom::value, id,
-                                     std::move(r));
-                  });
+  auto req = providers::build_request(ps, call, pc.api_key);
+  open_request_span(pc, req);
+  st.http->submit(std::move(req), [me, id](providers::http_response r) {
+    if (auto alive = caf::actor_cast<caf::actor>(me))
+      caf::anon_send(alive, http_done_atom::value, id, std::move(r));
+  });
 }
 
 // This node's own window: the limits hold per node (no Redis, or Redis
@@ -199,6 +242,7 @@ void answered(gateway_self* self, std::uint64_t id,
   res.error = providers::redact(std::move(res.error), pc.api_key);
   auto r = providers::parse_response(ps.type, res);
   r.text = providers::redact(std::move(r.text), pc.api_key);
+  close_request_span(st, pc, name, ps.type, res, r.ok);
   pc.api_key.clear();
   if (r.ok && pc.reservation >= 0)
     st.windows.at(pc.window).settle(pc.reservation, r.tokens_in + r.tokens_out);
@@ -242,6 +286,7 @@ void answered(gateway_self* self, std::uint64_t id,
   auto delay = providers::backoff_delay(pc.retry++, milliseconds{ps.backoff_ms},
                                         milliseconds{ps.max_backoff_ms},
                                         r.retry_after_ms, st.rng);
+  model::log_scope about{{"", "", "", pc.trace.trace_id}};
   spdlog::info("provider '{}' call failed ({}); retry {} in {} ms", name,
                r.text.substr(0, 120), pc.retry, delay.count());
   self->delayed_send(self, delay, retry_atom::value, id);

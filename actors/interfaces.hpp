@@ -54,6 +54,7 @@ using dispatcher_actor = caf::typed_actor<
     caf::reacts_to<lock_denied_atom, std::string, std::string>,
     caf::reacts_to<authority_atom, caf::actor>,
     caf::reacts_to<leave_atom, std::string>,
+    caf::reacts_to<features_atom, std::string, std::string>,
     caf::replies_to<directory_atom>::with<
         std::vector<model::agent_directory_entry>>,
     caf::replies_to<lock_release_atom,

@@ -208,6 +208,7 @@ model::lock_table_snapshot describe(const authority_state& st) {
 caf::behavior lock_authority(authority_self* self,
                              lock_authority_settings cfg) {
   log_exceptions(self, "lock authority");
+  ignore_stray_errors(self, "lock authority");
   self->state.cfg = cfg;
   self->state.named = !cfg.wait_to_be_named;
   auto sender = [self] {

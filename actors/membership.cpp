@@ -106,6 +106,14 @@ void accept(membership_self* self, hello& h, const caf::actor& remote) {
   name_authority(self);
 }
 
+// What this release adds to the protocol (messages.hpp), told to a peer
+// that accepted this node: one of an earlier release drops it with a
+// warning and gets none of it.
+void announce_features(membership_self* self, const caf::actor& peer) {
+  self->send(peer, features_atom::value, self->state.cfg.node_id,
+             std::string{node_features});
+}
+
 void connect(membership_self* self, const std::string& key,
              const std::string& host, std::uint16_t port) {
   auto parent = caf::actor_cast<caf::actor>(self);
@@ -135,6 +143,7 @@ void greet(membership_self* self, const std::string& key,
             if (key.rfind("seed ", 0) == 0)
               self->state.seed_nodes[key] = h.node_id;
             accept(self, h, remote);
+            announce_features(self, remote);
           },
           [self, key](caf::error& e) {
             --self->state.greeting;
@@ -233,6 +242,7 @@ void take_update(membership_self* self, directory_update& u) {
 
 caf::behavior membership(membership_self* self, membership_settings cfg) {
   log_exceptions(self, "membership");
+  ignore_stray_errors(self, "membership");
   if (!cfg.lock_authority) { // a node's has one; a test's may not
     cfg.lock_authority = spawn_lock_authority(self->system());
     self->link_to(cfg.lock_authority);
@@ -274,6 +284,18 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
         greet(self, key, remote);
       },
       [self](directory_update& u) { take_update(self, u); },
+      [self](features_atom, const std::string& node,
+             const std::string& features) {
+        auto& st = self->state;
+        auto from = st.peers.find(node);
+        if (from == st.peers.end() ||
+            from->second.membership.address() != self->current_sender())
+          return spdlog::warn("dropped the features of node {}: not from a "
+                              "member",
+                              node.substr(0, 64));
+        self->send(st.cfg.dispatcher, features_atom::value, node,
+                   features.substr(0, 1024));
+      },
       [self](hello& h) -> caf::result<hello> {
         if (auto why = check_hello(h, self->state.cfg.node_id); !why.empty()) {
           spdlog::error("refusing node {}: {}", h.node_id, why);
@@ -281,8 +303,14 @@ caf::behavior membership(membership_self* self, membership_settings cfg) {
                                  "refused by node " + self->state.cfg.node_id +
                                      ": " + why);
         }
-        accept(self, h, caf::actor_cast<caf::actor>(self->current_sender()));
-        return own_hello(self->state);
+        auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+        accept(self, h, peer);
+        // The answer first: the peer accepts this node when it reads it,
+        // and only then can it take the features.
+        auto rp = self->make_response_promise<hello>();
+        rp.deliver(own_hello(self->state));
+        announce_features(self, peer);
+        return rp;
       },
       [self](directory_atom) {
         std::vector<model::peer_entry> out;

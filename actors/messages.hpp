@@ -50,6 +50,8 @@ using settle_atom = caf::atom_constant<caf::atom("hm_settle")>;
 using spent_atom = caf::atom_constant<caf::atom("hm_spent")>;
 using approve_atom = caf::atom_constant<caf::atom("hm_approve")>;
 using refresh_atom = caf::atom_constant<caf::atom("hm_refresh")>;
+using trace_atom = caf::atom_constant<caf::atom("hm_trace")>;
+using features_atom = caf::atom_constant<caf::atom("hm_feat")>;
 
 /// The version of everything nodes say to each other. A peer with another
 /// version is refused at the handshake, so every later message between two
@@ -61,7 +63,15 @@ using refresh_atom = caf::atom_constant<caf::atom("hm_refresh")>;
 /// time in hello) and learned quality in directory_update; 5 the model
 /// override of task_request and the cache and model accounting of
 /// task_reply.
+///
+/// What is added without a new version, so that a rolling upgrade keeps
+/// one cluster: a node announces its features after the hello, as
+/// (features_atom, node_id, "name,name"), which a node of an earlier
+/// release drops with a warning; a message that needs a feature goes only
+/// to a peer that announced it. Features: `trace`, the W3C trace context
+/// beside a task (trace_atom, task_request, traceparent).
 constexpr int protocol_version = 5;
+constexpr const char* node_features = "trace";
 
 /// An agent as the directory carries it between nodes.
 struct agent_entry {
@@ -162,6 +172,9 @@ struct provider_call {
   int max_tokens = 1024;
   /// Cache the answer even though temperature > 0 (temperature 0 always is).
   bool cache = false;
+  /// The calling step attempt's W3C traceparent ("" = none): each
+  /// upstream request is a span of it and sends its own traceparent.
+  std::string traceparent;
 };
 
 /// The gateway's answer, with its accounting.
@@ -283,7 +296,8 @@ typename Inspector::result_type inspect(Inspector& f, l2_entry& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_call& x) {
   return f(caf::meta::type_name("provider_call"), x.provider, x.fallbacks,
-           x.model, x.prompt, x.temperature, x.max_tokens, x.cache);
+           x.model, x.prompt, x.temperature, x.max_tokens, x.cache,
+           x.traceparent);
 }
 
 template <class Inspector>

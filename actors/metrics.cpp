@@ -81,6 +81,11 @@ node_metrics::node_metrics()
       log_dropped_(counter(*registry_, "hishamos_log_lines_dropped_total",
                            "Log lines lost because the log output refused "
                            "them (a full or failing disk)")),
+      spans_exported_(counter(*registry_, "hishamos_trace_spans_exported_total",
+                              "Spans the OTLP collector accepted")),
+      spans_dropped_(counter(*registry_, "hishamos_trace_spans_dropped_total",
+                             "Spans lost: the export queue was full, or the "
+                             "collector refused them or did not answer")),
       taken_over_(counter(*registry_, "hishamos_executions_taken_over_total",
                           "Executions claimed from nodes whose lease expired")),
       lease_failures_(counter(*registry_,

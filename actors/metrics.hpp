@@ -73,6 +73,12 @@ public:
   void log_lines_dropped(std::uint64_t total) {
     advance_to(log_dropped_, static_cast<double>(total));
   }
+  /// Spans the collector took, and spans lost (queue full, collector
+  /// away), sampled when metrics are scraped.
+  void trace_spans(std::uint64_t exported, std::uint64_t dropped) {
+    advance_to(spans_exported_, static_cast<double>(exported));
+    advance_to(spans_dropped_, static_cast<double>(dropped));
+  }
 
   /// The provider gateway's state, sampled when metrics are scraped:
   /// breaker state per provider ("closed", "open", "half_open").
@@ -99,6 +105,8 @@ private:
   prometheus::Gauge& pool_in_use_;
   prometheus::Counter& pool_failed_connects_;
   prometheus::Counter& log_dropped_;
+  prometheus::Counter& spans_exported_;
+  prometheus::Counter& spans_dropped_;
   prometheus::Counter& taken_over_;
   prometheus::Counter& lease_failures_;
   prometheus::Gauge& waiting_;

@@ -85,6 +85,8 @@ caf::result<provider_answer> call(gateway_self* self, provider_call& c) {
     return rp;
   auto id = st.next_id++;
   pending_call pc;
+  if (auto t = model::parse_traceparent(c.traceparent))
+    pc.trace = std::move(*t);
   pc.call = std::move(c);
   pc.waiters.push_back(rp);
   pc.key = key;

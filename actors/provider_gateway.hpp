@@ -36,6 +36,7 @@
 
 #include "config/node_config.hpp"
 #include "providers/secrets.hpp"
+#include "providers/span_exporter.hpp"
 
 namespace hishamos::actors {
 
@@ -49,6 +50,9 @@ struct gateway_settings {
   std::uint64_t seed = 0; ///< Backoff jitter; 0 = from the clock.
   /// The store's secrets, decrypted at the node's start (secret://).
   std::shared_ptr<const providers::secret_values> stored_secrets;
+  /// Where each upstream request's span goes; null = nowhere (the request
+  /// still carries the caller's trace on in its traceparent).
+  std::shared_ptr<providers::span_exporter> spans;
 };
 
 caf::actor spawn_provider_gateway(caf::actor_system& sys,

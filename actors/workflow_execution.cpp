@@ -17,6 +17,7 @@ using std::chrono::milliseconds;
 
 // Another node owns this execution now: stop without writing anything.
 void abandon(execution_self* self, const std::string& why) {
+  model::log_scope about{log_ids_of(self)};
   spdlog::warn("execution {} abandoned: {}", exec_id(self), why);
   self->state.cfg.metrics->execution_entered("abandoned");
   self->quit();
@@ -175,6 +176,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   if (self->state.finishing || r.ph != phase::running || r.attempt != attempt)
     return; // an answer to an attempt that was given up
   r.agent_id = reply.agent_id.empty() ? r.agent_id : reply.agent_id;
+  close_step_span(self, i, reply);
   r.decision = std::move(reply.decision);
   r.template_version = reply.template_version;
   if (reply.ok)
@@ -197,7 +199,10 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
   }
   r.error = reply.output;
   const auto& def = def_of(self, i);
+  model::log_scope about{log_ids_of(self, i)};
   if (reply.retryable && r.attempt < def.retry.max_attempts) {
+    spdlog::info("execution {} step {}: attempt {} failed, retrying: {}",
+                 exec_id(self), def.id, r.attempt, r.error.substr(0, 200));
     r.ph = phase::backoff;
     emit(self, i, "retrying", r.error);
     self->state.cfg.metrics->step_retried();
@@ -240,6 +245,7 @@ assign_step make_assignment(execution_self* self, int i) {
   }
   a.task.owner_node = self->state.cfg.record.owner_node;
   a.task.model = self->state.model_override;
+  a.task.traceparent = open_step_span(self, i);
   a.agent_id = def.agent_id;
   const auto& wf = *self->state.cfg.workflow;
   a.workflow = wf.name;
@@ -317,6 +323,7 @@ execution_actor::behavior_type execution(execution_self* self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.input = nlohmann::json::parse(st.cfg.record.input, nullptr, false);
+  start_trace(self);
   st.steps.resize(st.cfg.workflow->steps.size());
   if (auto g = model::dag::build(*st.cfg.workflow))
     st.graph = std::move(*g);

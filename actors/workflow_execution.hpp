@@ -50,6 +50,7 @@
 #include "model/events.hpp"
 #include "model/workflow.hpp"
 #include "persistence/store.hpp"
+#include "providers/span_exporter.hpp"
 
 namespace hishamos::actors {
 
@@ -72,6 +73,9 @@ struct execution_settings {
   /// one larger than warn_output_bytes is logged by its size.
   std::int64_t max_output_bytes = 2 << 20;
   std::int64_t warn_output_bytes = 256 << 10;
+  /// Where the spans of the execution and its steps go; null = nowhere
+  /// (the trace context is carried on all the same).
+  std::shared_ptr<providers::span_exporter> spans;
 };
 
 /// Spawns an execution actor and starts it.

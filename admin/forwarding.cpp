@@ -19,6 +19,9 @@ httplib::Headers forwarded_headers(const request& req, const std::string& me) {
     if (auto it = req.headers.find(name); it != req.headers.end())
       out.emplace(name, it->second);
   out.emplace(forwarded_header, me);
+  // The owner's work is a child of this node's span of the request.
+  if (!req.trace.empty())
+    out.emplace("traceparent", req.trace.traceparent());
   return out;
 }
 

@@ -28,6 +28,8 @@ json to_json(const execution_status& x, bool with_steps) {
            {"error", x.error},
            {"created_at_ms", x.created_at_ms},
            {"updated_at_ms", x.updated_at_ms}};
+  if (!x.trace_id.empty())
+    out["trace_id"] = x.trace_id;
   if (with_steps) {
     out["input"] = x.input;
     out["output"] = x.output;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "model/trace_context.hpp"
 #include "security/permissions.hpp"
 #include "security/principal.hpp"
 
@@ -34,7 +35,10 @@ struct request {
   std::map<std::string, std::string> headers; ///< Names in lower case.
   std::string body;
   std::string remote_addr;
-  std::string request_id;  ///< X-Request-Id: the client's, or a new one.
+  std::string request_id; ///< X-Request-Id: the client's, or a new one.
+  /// This node's span of the request: a child of the client's
+  /// `traceparent`, or the root of a new trace.
+  model::trace_context trace;
   int max_json_depth = 64; ///< http.max_json_depth, for json_body().
   /// Who asks: set by the server once the credential checked out (empty
   /// on an open route).

@@ -68,6 +68,7 @@ response execute(node& n, const request& req) {
   x.workflow = req.param("name");
   if (auto it = req.headers.find("idempotency-key"); it != req.headers.end())
     x.idempotency_key = it->second;
+  x.traceparent = req.trace.traceparent();
   if (auto e = read_submission(body.value, x))
     return error_response(*e);
   return submitted_response(n, req, n.submit(x));
@@ -95,6 +96,8 @@ response execute_batch(node& n, const request& req) {
       return error_response(*e);
     }
   }
+  for (auto& x : subs)
+    x.traceparent = req.trace.traceparent();
   auto got = n.submit_batch(subs);
   auto results = json::array();
   int created = 0, existed = 0, failed = 0;

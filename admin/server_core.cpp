@@ -9,7 +9,9 @@
 #include "admin/errors.hpp"
 #include "admin/routes.hpp"
 #include "hishamos/node.hpp"
+#include "model/log_context.hpp"
 #include "persistence/open_store.hpp"
+#include "providers/span_exporter.hpp"
 #include "security/crypto.hpp"
 
 namespace hishamos::admin {
@@ -79,6 +81,9 @@ bool server_core::run(request req, std::function<void(response)> done) {
   return workers.try_post([this, req = std::move(req),
                            done = std::move(done)]() mutable {
     auto t0 = std::chrono::steady_clock::now();
+    auto start_ns = providers::unix_now_ns();
+    req.trace = trace_of(req);
+    model::log_scope about{{"", "", req.request_id, req.trace.trace_id}};
     auto found = routes.match(req);
     auto route = found ? found->pattern : std::string{};
     auto denied = refused(req, found);
@@ -103,8 +108,43 @@ bool server_core::run(request req, std::function<void(response)> done) {
       spdlog::warn("slow request {} {} took {:.0f} ms (request {})", req.method,
                    route.empty() ? "unmatched" : route, took.count() * 1000,
                    req.request_id);
+    record_span(req, route, res.status, start_ns);
     done(std::move(res));
   });
+}
+
+model::trace_context server_core::trace_of(const request& req) const {
+  if (auto it = req.headers.find("traceparent"); it != req.headers.end())
+    if (auto caller = model::parse_traceparent(it->second))
+      return caller->child();
+  auto* spans = n.spans();
+  return model::new_trace(spans && !is_probe(req.path) && spans->sample());
+}
+
+// The request's span (kind server), under the caller's when it sent one.
+// Probes make none unless a caller traces them.
+void server_core::record_span(const request& req, const std::string& route,
+                              int status, std::int64_t start_ns) const {
+  auto* spans = n.spans();
+  if (!spans || !req.trace.sampled)
+    return;
+  providers::span s;
+  s.trace_id = req.trace.trace_id;
+  s.span_id = req.trace.span_id;
+  if (auto it = req.headers.find("traceparent"); it != req.headers.end())
+    if (auto caller = model::parse_traceparent(it->second))
+      s.parent_span_id = caller->span_id;
+  auto shown = route.empty() ? std::string{"unmatched"} : route;
+  s.name = req.method + " " + shown;
+  s.kind = providers::span_kind::server;
+  s.start_ns = start_ns;
+  s.end_ns = providers::unix_now_ns();
+  s.error = status >= 500;
+  s.attributes = {{"http.request.method", req.method},
+                  {"http.route", shown},
+                  {"hishamos.request_id", req.request_id}};
+  s.numbers = {{"http.response.status_code", status}};
+  spans->record(std::move(s));
 }
 
 std::optional<response> server_core::refused(request& req) {

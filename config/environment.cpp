@@ -20,6 +20,16 @@ void apply_environment(node_config& cfg) {
   set("HISHAMOS_LOG_FORMAT", cfg.log_format);
   // A pod's own address for peers (Kubernetes' downward API).
   set("HISHAMOS_NODE_LISTEN", cfg.listen);
+  // OpenTelemetry's own variables, as every OTLP exporter reads them.
+  if (const char* base = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+      base && *base) {
+    std::string url = base;
+    while (!url.empty() && url.back() == '/')
+      url.pop_back();
+    cfg.tracing.otlp_endpoint = url + "/v1/traces";
+  }
+  set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", cfg.tracing.otlp_endpoint);
+  set("OTEL_SERVICE_NAME", cfg.tracing.service_name);
 }
 
 } // namespace hishamos::config

@@ -274,7 +274,7 @@ model::result<node_config> parse_node_config(const std::string& text,
   in.reject_unknown_keys(*root,
                          {"node", "http", "store", "cache", "catalog", "agents",
                           "providers", "dispatch", "secrets", "budgets",
-                          "limits", "log"},
+                          "limits", "log", "tracing"},
                          "node config");
   if (auto n = (*root)["node"]; n)
     parse_node_section(in, n, cfg);
@@ -342,6 +342,21 @@ model::result<node_config> parse_node_config(const std::string& text,
       in.fail(n["format"], "", "log.format '" + cfg.log_format + "' is unknown",
               "use text or json");
   });
+  section(in, *root, "tracing",
+          {"otlp_endpoint", "service_name", "sample_ratio"},
+          [&](const auto& n) {
+            auto& t = cfg.tracing;
+            t.otlp_endpoint = in.string(n, "otlp_endpoint", "");
+            t.service_name = in.string(n, "service_name", t.service_name);
+            t.sample_ratio = in.number(n, "sample_ratio", t.sample_ratio, 0, 1);
+            if (!t.otlp_endpoint.empty() &&
+                t.otlp_endpoint.rfind("http://", 0) != 0 &&
+                t.otlp_endpoint.rfind("https://", 0) != 0)
+              in.fail(n["otlp_endpoint"], "",
+                      "tracing.otlp_endpoint is not an http:// or https:// URL",
+                      "give the collector's OTLP/HTTP traces URL, e.g. "
+                      "http://collector:4318/v1/traces");
+          });
   section(in, *root, "catalog", {"paths"},
           [&](const auto& n) { cfg.catalog_paths = in.strings(n, "paths"); });
   cfg.agents = in.strings(*root, "agents");

@@ -114,6 +114,22 @@ struct payload_limits {
   std::int64_t max_payload_bytes = 2 << 20;
 };
 
+/// tracing: spans of API requests, executions, steps and provider calls
+/// sent to an OpenTelemetry collector (OTLP/HTTP, JSON). The W3C trace
+/// context is carried through whether or not spans are sent.
+struct tracing_settings {
+  /// tracing.otlp_endpoint: the URL spans are POSTed to, e.g.
+  /// http://collector:4318/v1/traces; "" = no spans. Env
+  /// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT
+  /// with /v1/traces added.
+  std::string otlp_endpoint;
+  /// tracing.service_name: service.name of the spans. Env OTEL_SERVICE_NAME.
+  std::string service_name = "hishamos";
+  /// tracing.sample_ratio: the part of new traces recorded; a trace a
+  /// client started follows the client's sampled flag.
+  double sample_ratio = 1.0;
+};
+
 /// Everything one `hishamos` node is configured with (node.yaml).
 struct node_config {
   std::string node_id = "n1"; ///< Unique in the cluster. Env HISHAMOS_NODE_ID.
@@ -165,6 +181,7 @@ struct node_config {
   /// log.format: "text" (one line per event) or "json" (one object per
   /// line: ts, level, node, msg) for log collectors.
   std::string log_format = "text";
+  tracing_settings tracing;
   /// cache.l1_bytes: the in-process response cache's bound.
   std::int64_t l1_cache_bytes = 64 << 20;
   dispatch_config dispatch;
@@ -180,8 +197,10 @@ model::result<node_config> load_node_config(const std::string& path);
 model::result<node_config> parse_node_config(const std::string& text,
                                              const std::string& file);
 
-/// Applies HISHAMOS_STORE_URL, HISHAMOS_REDIS_URL, HISHAMOS_HTTP_LISTEN and
-/// HISHAMOS_NODE_ID from the environment.
+/// Applies HISHAMOS_STORE_URL, HISHAMOS_REDIS_URL, HISHAMOS_HTTP_LISTEN,
+/// HISHAMOS_NODE_ID, HISHAMOS_LOG_FORMAT, HISHAMOS_NODE_LISTEN and the
+/// OpenTelemetry exporter variables (tracing_settings) from the
+/// environment.
 void apply_environment(node_config& cfg);
 
 /// Host and port of "host:port"; problems when malformed.

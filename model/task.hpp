@@ -24,6 +24,12 @@ struct task_request {
   /// A model to use instead of the agent's own ("" = its own): a budget
   /// with the `downgrade` action names a cheaper one.
   std::string model;
+  /// The W3C traceparent of the step attempt's span ("" = none): an agent
+  /// that calls out passes it on (the provider gateway does). Not part of
+  /// the message's wire shape (inspect): to an agent on another node it
+  /// travels beside the task, as (trace_atom, task, traceparent), and only
+  /// to nodes that announced the `trace` feature.
+  std::string traceparent;
 };
 
 /// What an agent answers for a task.

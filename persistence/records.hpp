@@ -47,6 +47,10 @@ struct execution_record {
   std::string idempotency_key;
   int workflow_version = 1; ///< The version of the workflow it runs.
   std::string department;   ///< Its workflow's, for filters.
+  /// The traceparent of the execution's own span (W3C trace context; ""
+  /// for executions stored before traces were kept).
+  std::string trace_context;
+  std::string trace_parent_span; ///< The span that started it; "" = none.
 };
 
 /// What creating an execution did: stored it, or found it stored already

@@ -1,8 +1,11 @@
-// Joining the cluster: the middleman port for peers (TLS when configured),
+// Joining the cluster: TLS between nodes, the middleman port for peers,
 // the membership actor that greets them, and this node's row in the nodes
 // table so that the others can connect to it.
 
+#include <cstdio>
+
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +13,30 @@
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
+
+// Mutual TLS between nodes: every peer must present a certificate signed by
+// the CA, or the handshake fails before any actor message is read.
+model::result<bool> use_tls(caf::actor_system_config& cfg,
+                            const config::tls_settings& tls) {
+  int given = !tls.certificate.empty() + !tls.key.empty() + !tls.ca.empty();
+  if (given == 0)
+    return true;
+  if (given != 3)
+    return model::problem{"", 0, "",
+                          "node.tls needs certificate, key and ca together",
+                          "set all three, or none for plain TCP"};
+  for (const auto* path : {&tls.certificate, &tls.key, &tls.ca})
+    if (std::FILE* f = std::fopen(path->c_str(), "r"))
+      std::fclose(f);
+    else
+      return model::problem{"", 0, "", "node.tls: cannot read '" + *path + "'",
+                            "make test files with deploy/make-test-certs.sh"};
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_certificate = tls.certificate;
+  cfg.openssl_key = tls.key;
+  cfg.openssl_cafile = tls.ca;
+  return true;
+}
 
 // Opens the middleman port, greets peers through the membership actor and
 // records this node's address in the nodes table for the others.

@@ -15,6 +15,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "model/log_context.hpp"
+
 namespace hishamos {
 
 namespace {
@@ -88,6 +90,14 @@ public:
         {"msg", std::string{msg.payload.data(), msg.payload.size()}}};
     if (!node_.empty())
       line["node"] = node_;
+    // Formatted on the thread that logs: its scope's ids are this line's.
+    const auto& ids = model::current_log_ids();
+    for (const auto& [key, value] : {std::pair{"execution_id", &ids.execution},
+                                     std::pair{"step_id", &ids.step},
+                                     std::pair{"request_id", &ids.request},
+                                     std::pair{"trace_id", &ids.trace}})
+      if (!value->empty())
+        line[key] = *value;
     auto text =
         line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
         "\n";

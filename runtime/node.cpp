@@ -17,6 +17,8 @@ void node::record_http(const std::string& route, const std::string& method,
   impl_->metrics->http_request(route, method, status, seconds);
 }
 
+providers::span_exporter* node::spans() const { return impl_->spans.get(); }
+
 std::shared_ptr<const model::catalog> node::catalog() const {
   std::lock_guard<std::mutex> guard{impl_->mx};
   return impl_->catalog;

@@ -6,11 +6,9 @@
 // claims), then every actor, then the lease is released so that another
 // node takes over at once.
 
-#include <cstdio>
 #include <cstdlib>
 
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/manager.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/agent.hpp"
@@ -25,34 +23,11 @@
 #include "providers/redis_cache.hpp"
 #include "runtime/internal/node_impl.hpp"
 #include "runtime/stored_secrets.hpp"
+#include "runtime/tracing.hpp"
 
 namespace hishamos {
 
 namespace {
-
-// Mutual TLS between nodes: every peer must present a certificate signed by
-// the CA, or the handshake fails before any actor message is read.
-model::result<bool> use_tls(caf::actor_system_config& cfg,
-                            const config::tls_settings& tls) {
-  int given = !tls.certificate.empty() + !tls.key.empty() + !tls.ca.empty();
-  if (given == 0)
-    return true;
-  if (given != 3)
-    return model::problem{"", 0, "",
-                          "node.tls needs certificate, key and ca together",
-                          "set all three, or none for plain TCP"};
-  for (const auto* path : {&tls.certificate, &tls.key, &tls.ca})
-    if (std::FILE* f = std::fopen(path->c_str(), "r"))
-      std::fclose(f);
-    else
-      return model::problem{"", 0, "", "node.tls: cannot read '" + *path + "'",
-                            "make test files with deploy/make-test-certs.sh"};
-  cfg.load<caf::openssl::manager>();
-  cfg.openssl_certificate = tls.certificate;
-  cfg.openssl_key = tls.key;
-  cfg.openssl_cafile = tls.ca;
-  return true;
-}
 
 std::vector<persistence::workflow_draft>
 workflow_drafts(const model::catalog& cat) {
@@ -202,6 +177,10 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
       return kept.errors();
     p->watermark = std::move(*kept);
   }
+  auto spans = runtime::make_span_exporter(o.config);
+  if (!spans)
+    return spans.errors();
+  p->spans = std::move(*spans);
   if (auto ok = configure_system(p->cfg, o); !ok)
     return ok.errors();
   p->sys = std::make_unique<caf::actor_system>(p->cfg);
@@ -271,6 +250,7 @@ model::result<bool> node::impl::start_gateway() {
                               opts.config.l1_cache_bytes,
                               opts.config.redis_url};
   gs.stored_secrets = *stored;
+  gs.spans = spans;
   gateway = actors::spawn_provider_gateway(*sys, std::move(gs));
   return true;
 }

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/log_context.hpp"
+#include "model/trace_context.hpp"
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
@@ -21,6 +23,8 @@ std::string damage_of(const std::vector<persistence::checkpoint>& cps) {
 
 void node::impl::quarantine(const persistence::execution_record& rec,
                             const std::string& why) {
+  auto trace = model::parse_traceparent(rec.trace_context);
+  model::log_scope about{{rec.id, "", "", trace ? trace->trace_id : ""}};
   metrics->execution_quarantined();
   spdlog::error("execution {} quarantined: {}", rec.id, why);
   persistence::state_change x{rec.id, rec.epoch,

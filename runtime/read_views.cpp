@@ -5,6 +5,7 @@
 // helper (runtime/internal/ask.hpp).
 
 #include "hishamos/log_output.hpp"
+#include "model/trace_context.hpp"
 #include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
 
@@ -27,6 +28,11 @@ step_status from_checkpoint(const persistence::checkpoint& cp) {
           cp.finished_at_ms};
 }
 
+std::string trace_id_of(const std::string& traceparent) {
+  auto t = model::parse_traceparent(traceparent);
+  return t ? t->trace_id : "";
+}
+
 execution_status from_record(const persistence::execution_record& r) {
   return {r.id,
           r.workflow_name,
@@ -38,7 +44,8 @@ execution_status from_record(const persistence::execution_record& r) {
           r.error,
           {},
           r.created_at_ms,
-          r.updated_at_ms};
+          r.updated_at_ms,
+          trace_id_of(r.trace_context)};
 }
 
 nlohmann::json parse_or_null(const std::string& text) {
@@ -376,6 +383,9 @@ std::string node::metrics_text() {
   impl_->metrics->store_pool(pool.open, pool.in_use,
                              static_cast<double>(pool.failed_connects));
   impl_->metrics->log_lines_dropped(log_lines_dropped());
+  if (impl_->spans)
+    impl_->metrics->trace_spans(impl_->spans->exported(),
+                                impl_->spans->dropped());
   impl_->metrics->ready(static_cast<bool>(ready()));
   if (impl_->gateway)
     if (auto s = runtime::ask<model::gateway_stats>(*impl_->sys, impl_->gateway,

@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/workflow_execution.hpp"
+#include "model/trace_context.hpp"
 #include "model/validation.hpp"
+#include "providers/span_exporter.hpp"
 #include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
 
@@ -56,6 +58,18 @@ status same_request(const persistence::execution_record& stored,
 
 } // namespace
 
+// The execution's span: a child of the caller's (the API request's) when
+// there is one, else the root of a new trace, recorded as the node's
+// sampling ratio says.
+void node::impl::trace_execution(persistence::execution_record& rec,
+                                 const std::string& traceparent) const {
+  auto caller = model::parse_traceparent(traceparent);
+  auto own =
+      caller ? caller->child() : model::new_trace(spans && spans->sample());
+  rec.trace_context = own.traceparent();
+  rec.trace_parent_span = caller ? caller->span_id : "";
+}
+
 actors::execution_actor
 node::impl::spawn_execution(persistence::execution_record rec,
                             std::shared_ptr<const model::workflow_def> wf,
@@ -77,6 +91,7 @@ node::impl::spawn_execution(persistence::execution_record rec,
   s.max_output_bytes = opts.config.limits.max_payload_bytes;
   s.warn_output_bytes = opts.config.limits.warn_payload_bytes;
   s.watcher = watcher;
+  s.spans = spans;
   auto id = s.record.id;
   return executions.add(
       id, [&] { return actors::spawn_execution(*sys, std::move(s)); },
@@ -148,6 +163,7 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
   rec.definition = std::move(definition);
   rec.input = std::move(input);
   rec.epoch = 1;
+  trace_execution(rec, x.traceparent);
   // A slot is reserved now, while the row is written, so that claims in
   // the meantime see it taken.
   p.holds_slot = executions.reserve_one();

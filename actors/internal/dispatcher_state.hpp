@@ -148,6 +148,9 @@ struct dispatcher_state {
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
   std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
+  /// Peers that announced the `trace` feature: their agents get tasks
+  /// with the trace context beside them (messages.hpp, node_features).
+  std::set<std::string> traced_nodes;
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);

@@ -39,4 +39,18 @@ template <class Self> void log_exceptions(Self* self, const char* name) {
   });
 }
 
+/// Makes an error message that is no answer to a request of `self` (an
+/// actor other nodes reach: membership, agents, the lock authority) a
+/// warning instead of CAF's default, which ends the actor: a peer that
+/// does not understand a message answers it with an error (a node of an
+/// earlier release, a feature it lacks), and no peer may stop this node's
+/// actors by sending one.
+template <class Self> void ignore_stray_errors(Self* self, const char* name) {
+  self->set_error_handler([self, name](caf::error& e) {
+    auto what = self->system().render(e);
+    spdlog::warn("{} ignored an error it was sent: {}", name,
+                 what.substr(0, 200));
+  });
+}
+
 } // namespace hishamos::actors

@@ -19,6 +19,8 @@
 #include "actors/workflow_execution.hpp"
 #include "model/budget.hpp"
 #include "model/dag.hpp"
+#include "model/log_context.hpp"
+#include "model/trace_context.hpp"
 
 namespace hishamos::actors::execution_internal {
 
@@ -47,6 +49,8 @@ struct step_run {
   std::vector<persistence::audit_event> audit;
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
   int template_version = 0;
+  std::string span_id; ///< The running attempt's span; "" = none.
+  std::int64_t span_start_ns = 0;
 };
 
 struct execution_state {
@@ -75,6 +79,9 @@ struct execution_state {
   persistence::state_change pending_state;
   /// An approval waiting for its state change to commit.
   std::optional<caf::typed_response_promise<double>> approval;
+  /// The execution's own span (record.trace_context); empty = none kept.
+  model::trace_context trace;
+  std::int64_t started_ns = 0; ///< When this actor took it on.
 };
 
 using execution_self =
@@ -86,6 +93,14 @@ inline const model::step_def& def_of(execution_self* self, int i) {
 
 inline const std::string& exec_id(execution_self* self) {
   return self->state.cfg.record.id;
+}
+
+/// The ids its log lines carry: the execution's, its trace's and, for
+/// i >= 0, step i's (model/log_context.hpp).
+inline model::log_ids log_ids_of(execution_self* self, int i = -1) {
+  return {self->state.cfg.record.id,
+          i >= 0 ? self->state.cfg.workflow->steps[i].id : std::string{}, "",
+          self->state.trace.trace_id};
 }
 
 /// What (resend_atom, i) sends again besides step i's checkpoint.
@@ -118,6 +133,18 @@ std::vector<int> ready_steps(execution_self* self);
 /// ready (through start_ready).
 void advance(execution_self* self);
 void start_step(execution_self* self, int i);
+
+// execution_traces.cpp
+/// Reads the execution's trace context from its record.
+void start_trace(execution_self* self);
+/// Opens step i's attempt span: the traceparent its task carries ("" when
+/// the execution has no trace).
+std::string open_step_span(execution_self* self, int i);
+/// Ends step i's attempt span with its agent's answer.
+void close_step_span(execution_self* self, int i,
+                     const model::task_reply& reply);
+/// Ends the execution's span with its final state (final_change).
+void close_execution_span(execution_self* self);
 
 // execution_budgets.cpp
 /// What its finished steps cost (USD).

@@ -16,6 +16,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/provider_gateway.hpp"
+#include "model/trace_context.hpp"
 #include "providers/http_client.hpp"
 #include "providers/resilience.hpp"
 #include "providers/response_cache.hpp"
@@ -40,6 +41,9 @@ struct pending_call {
   std::string window;             ///< Admission window of the reservation.
   std::string last_error;
   bool last_retryable = false;
+  model::trace_context trace; ///< The calling step's; empty = none.
+  std::string request_span;   ///< The upstream request under way's span.
+  std::int64_t request_start_ns = 0;
 };
 
 struct gateway_state {

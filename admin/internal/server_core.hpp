@@ -58,6 +58,11 @@ struct server_core {
   bool run(request req, std::function<void(response)> done);
   /// routes.dispatch(req), with a handler's exception answered 500.
   response dispatch_guarded(const request& req);
+  /// This node's span of `req` (router.hpp's request::trace).
+  model::trace_context trace_of(const request& req) const;
+  /// Sends the request's span, when it is sampled and spans go somewhere.
+  void record_span(const request& req, const std::string& route, int status,
+                   std::int64_t start_ns) const;
   /// Authenticates and authorises `req` for its route: nullopt when it may
   /// run (req.who is set), else the refusal (401 with WWW-Authenticate,
   /// 403).

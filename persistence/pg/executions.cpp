@@ -16,7 +16,7 @@ const char* const execution_columns =
     "1000)::bigint, "
     "(extract(epoch FROM e.updated_at) * 1000)::bigint, "
     "e.budget_approved_until, COALESCE(e.idempotency_key, ''), "
-    "e.workflow_version, e.department";
+    "e.workflow_version, e.department, e.trace_context, e.trace_parent_span";
 
 execution_record read_execution(const pqxx::row& r) {
   execution_record x;
@@ -36,6 +36,8 @@ execution_record read_execution(const pqxx::row& r) {
   x.idempotency_key = r[12].c_str();
   x.workflow_version = r[13].as<int>();
   x.department = r[14].c_str();
+  x.trace_context = r[15].c_str();
+  x.trace_parent_span = r[16].c_str();
   return x;
 }
 
@@ -86,6 +88,7 @@ std::string values_of(pqxx::work& tx, const execution_record& x) {
          (x.idempotency_key.empty() ? std::string{"NULL"}
                                     : tx.quote(x.idempotency_key)) +
          "," + tx.quote(x.workflow_version) + "," + tx.quote(x.department) +
+         "," + tx.quote(x.trace_context) + "," + tx.quote(x.trace_parent_span) +
          ")";
 }
 
@@ -122,7 +125,7 @@ pg_store::create_executions(const std::vector<execution_record>& xs) {
     std::string sql =
         "INSERT INTO workflow_executions (id, workflow_id, definition, input, "
         "state, owner_node, epoch, idempotency_key, workflow_version, "
-        "department) VALUES ";
+        "department, trace_context, trace_parent_span) VALUES ";
     for (size_t i = 0; i < xs.size(); ++i)
       sql += (i ? "," : "") + values_of(tx, xs[i]);
     std::set<std::string> inserted;

@@ -14,7 +14,7 @@ const char* const execution_columns =
     "id, workflow_name, definition, input, state, owner_node, epoch, "
     "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at, "
     "budget_approved_until, COALESCE(idempotency_key, ''), workflow_version, "
-    "department";
+    "department, trace_context, trace_parent_span";
 
 execution_record read_execution(const statement& s) {
   execution_record x;
@@ -33,6 +33,8 @@ execution_record read_execution(const statement& s) {
   x.idempotency_key = s.text(12);
   x.workflow_version = static_cast<int>(s.integer(13));
   x.department = s.text(14);
+  x.trace_context = s.text(15);
+  x.trace_parent_span = s.text(16);
   return x;
 }
 
@@ -68,12 +70,14 @@ sqlite_store::create_executions(const std::vector<execution_record>& xs) {
                   "INSERT OR IGNORE INTO workflow_executions (id, "
                   "workflow_name, definition, input, state, owner_node, "
                   "epoch, created_at, updated_at, idempotency_key, "
-                  "workflow_version, department) VALUES (?, ?, ?, ?, ?, ?, "
-                  "?, ?, ?, NULLIF(?, ''), ?, ?)"};
+                  "workflow_version, department, trace_context, "
+                  "trace_parent_span) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                  "NULLIF(?, ''), ?, ?, ?, ?)"};
       auto now = now_ms();
       s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
              x.owner_node, x.epoch, now, now, x.idempotency_key,
-             x.workflow_version, x.department);
+             x.workflow_version, x.department, x.trace_context,
+             x.trace_parent_span);
       if (int rc = s.step(); rc != SQLITE_DONE)
         return s.error("creating execution " + x.id, rc);
       if (sqlite3_changes(db_.get()) > 0) {

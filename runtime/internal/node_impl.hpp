@@ -23,6 +23,7 @@
 #include "hishamos/node.hpp"
 #include "persistence/audit_writer.hpp"
 #include "persistence/store_pool.hpp"
+#include "providers/span_exporter.hpp"
 #include "runtime/event_hub.hpp"
 #include "runtime/execution_poller.hpp"
 #include "runtime/execution_registry.hpp"
@@ -44,6 +45,8 @@ struct node::impl {
   node_options opts;
   std::shared_ptr<actors::node_metrics> metrics =
       std::make_shared<actors::node_metrics>();
+  /// Spans to the OTLP collector (tracing.otlp_endpoint); null = none.
+  std::shared_ptr<providers::span_exporter> spans;
   std::mutex mx; // guards catalog, hosted and leases
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
@@ -128,6 +131,9 @@ struct node::impl {
     bool holds_slot = false;
   };
   outcome<prepared> prepare(const submission& x);
+  /// Gives `rec` its trace context, under the caller's `traceparent`.
+  void trace_execution(persistence::execution_record& rec,
+                       const std::string& traceparent) const;
   outcome<prepared> prepare(std::shared_ptr<const model::workflow_def> wf,
                             std::string definition, int version,
                             const submission& x);
@@ -148,6 +154,11 @@ struct node::impl {
   outcome<persistence::workflow_draft> draft_of(const std::string& text,
                                                 const std::string& name);
 };
+
+/// Loads mutual TLS between nodes into `cfg` when node.tls is set
+/// (cluster_join.cpp); a problem when it is set only in part.
+model::result<bool> use_tls(caf::actor_system_config& cfg,
+                            const config::tls_settings& tls);
 
 /// The embedder API's status for a store's (same codes, same message).
 status from_store(const persistence::status& st);

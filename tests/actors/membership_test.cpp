@@ -384,3 +384,33 @@ TEST_CASE("a peer that is no longer among the live nodes of the table lost "
   REQUIRE(test::wait_until(
       [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
 }
+
+TEST_CASE("an accepted peer hears this node's features; an error or a "
+          "message membership does not know, sent by a peer, leaves it "
+          "running",
+          "[actors][membership][wire]") {
+  membership_fixture f;
+  REQUIRE(f.greet(f.peer_hello()).empty());
+  // After the hello's answer: the features, as the next release reads them.
+  std::string features;
+  (*f.peer)->receive(
+      [&](actors::features_atom, const std::string& node,
+          const std::string& names) {
+        CHECK(node == "n1");
+        features = names;
+      },
+      caf::after(std::chrono::seconds{5}) >> [] {});
+  CHECK(features == actors::node_features);
+  // What a node of an earlier release answers to them, and a message of a
+  // later one: neither stops membership.
+  auto& peer = *f.peer;
+  peer->send(f.membership, caf::make_error(caf::sec::unexpected_message));
+  peer->send(f.membership, actors::trace_atom::value, 42);
+  // From the same sender, so after both: membership still answers.
+  size_t peers = 0;
+  peer->request(f.membership, std::chrono::seconds{5},
+                actors::directory_atom::value)
+      .receive([&](std::vector<model::peer_entry>& xs) { peers = xs.size(); },
+               [](caf::error&) {});
+  CHECK(peers == 1);
+}

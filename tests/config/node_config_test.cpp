@@ -154,3 +154,37 @@ TEST_CASE("log.format is text or json; anything else is an error naming "
                  Catch::Contains("log.format 'xml' is unknown") &&
                  Catch::Contains("use text or json"));
 }
+
+TEST_CASE("tracing is read and checked, and OpenTelemetry's variables "
+          "override it",
+          "[unit][config][trace]") {
+  auto cfg = config::parse_node_config(
+      "tracing: {otlp_endpoint: 'http://collector:4318/v1/traces', "
+      "service_name: agents, sample_ratio: 0.25}\n",
+      "n.yaml");
+  REQUIRE(cfg);
+  CHECK(cfg->tracing.otlp_endpoint == "http://collector:4318/v1/traces");
+  CHECK(cfg->tracing.service_name == "agents");
+  CHECK(cfg->tracing.sample_ratio == 0.25);
+  CHECK(config::parse_node_config("", "n.yaml")->tracing.otlp_endpoint.empty());
+  auto bad = config::parse_node_config(
+      "tracing:\n  otlp_endpoint: 'collector:4318'\n", "n.yaml");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(model::to_string(bad.errors()),
+             Catch::Contains("n.yaml:2") &&
+                 Catch::Contains("not an http:// or https:// URL"));
+  CHECK_FALSE(config::parse_node_config("tracing: {sample_ratio: 2}\n", "n"));
+
+  ::setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:4318/", 1);
+  ::setenv("OTEL_SERVICE_NAME", "svc", 1);
+  config::apply_environment(*cfg);
+  CHECK(cfg->tracing.otlp_endpoint == "http://otel:4318/v1/traces");
+  CHECK(cfg->tracing.service_name == "svc");
+  // The traces endpoint, when given, is the whole URL.
+  ::setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:1/x", 1);
+  config::apply_environment(*cfg);
+  CHECK(cfg->tracing.otlp_endpoint == "http://t:1/x");
+  for (auto* v : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME",
+                  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"})
+    ::unsetenv(v);
+}

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
                                                   {{"a1", "n2", 2}},
                                                   {{"a1", "c", 3, 1, "n2"}}})},
       {"task_request", caf::make_message(task)},
+      {"traced_task_request",
+       caf::make_message(actors::trace_atom::value, task,
+                         std::string{"00-0af7651916cd43dd8448eb211c80319c-"
+                                     "b7ad6b7169203331-01"})},
+      {"features", caf::make_message(actors::features_atom::value,
+                                     std::string{"n2"}, std::string{"trace"})},
       {"task_reply", caf::make_message(reply)},
       {"cancel",
        caf::make_message(actors::cancel_atom::value, std::string{"t1"})},

@@ -118,7 +118,7 @@ node_cluster::start(const std::string& id, int port, node_spec spec) {
                     (spec.inside ? "tls_terminated_by_proxy: true, " : "") +
                     "listen: '" + http_host + ":" + std::to_string(port) +
                     "'}\nstore: {url: '" + store + "'}\ncatalog: {paths: ['" +
-                    (dir / "catalog") + "']}\n" + agents);
+                    (dir / "catalog") + "']}\n" + agents + spec.extra_config);
   auto log_file = spec.log_file.empty() ? dir / (id + ".log") : spec.log_file;
   std::vector<std::string> argv = spec.wrapper;
   for (const auto& arg : {spec.binary.empty() ? binary : spec.binary,

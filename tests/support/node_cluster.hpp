@@ -42,6 +42,8 @@ struct node_spec {
   std::vector<std::string> wrapper;
   /// Where its output goes; "" = `<dir>/<id>.log` (see log()).
   std::string log_file;
+  /// More node config, as top-level YAML lines (e.g. `providers: ...`).
+  std::string extra_config;
 };
 
 /// The catalog: agent `worker` (capacity 32) and agents a1, a2, a3

@@ -81,6 +81,7 @@ struct execution_status {
   std::vector<step_status> steps;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  std::string trace_id; ///< The W3C trace it runs in ("" = none kept).
 };
 
 /// Something that happened to an execution, as watchers see it.
@@ -107,6 +108,9 @@ struct submission {
   /// none): a second submission with the same key finds the first
   /// execution instead of starting another.
   std::string idempotency_key;
+  /// The caller's W3C traceparent ("" or malformed = a new trace): the
+  /// execution's span is its child, and so every step and provider call.
+  std::string traceparent;
 };
 
 /// What a submission did.

@@ -15,8 +15,10 @@ namespace hishamos {
 
 /// Makes spdlog's default logger write through that sink (call at start,
 /// before other threads log; again once the config says how): `json` makes
-/// each line one JSON object {"ts", "level", "node", "msg"}, for log
-/// collectors; else lines are text.
+/// each line one JSON object {"ts", "level", "node", "msg"}, with the
+/// execution_id, step_id, request_id and trace_id of the logging thread's
+/// scope (model/log_context.hpp) when it has them, for log collectors;
+/// else lines are text.
 void log_to_stdout(bool json = false, const std::string& node_id = "");
 
 /// Log lines lost so far because standard output refused them.

@@ -28,6 +28,10 @@ class actor;
 class actor_system;
 } // namespace caf
 
+namespace hishamos::providers {
+class span_exporter;
+} // namespace hishamos::providers
+
 namespace hishamos::persistence {
 class store;
 template <class T> struct outcome;
@@ -74,6 +78,8 @@ public:
   /// pattern, method and status).
   void record_http(const std::string& route, const std::string& method,
                    int status, double seconds);
+  /// Where spans go (tracing.otlp_endpoint); null when they go nowhere.
+  [[nodiscard]] providers::span_exporter* spans() const;
   /// The current catalog (register_agent replaces it; hold the pointer,
   /// not a reference into it).
   [[nodiscard]] std::shared_ptr<const model::catalog> catalog() const;

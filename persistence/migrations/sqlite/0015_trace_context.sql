@@ -1,0 +1,5 @@
+-- The W3C trace context an execution runs in: its own span's traceparent
+-- and the span that started it ("" = none), so that its steps and provider
+-- calls join the caller's trace on whichever node resumes it.
+ALTER TABLE workflow_executions ADD COLUMN trace_context TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflow_executions ADD COLUMN trace_parent_span TEXT NOT NULL DEFAULT '';
