@@ -66,7 +66,6 @@ void pause(execution_self* self, const model::budget_verdict& v) {
 }
 
 void act_on(execution_self* self, const model::budget_verdict& v) {
-  model::log_scope about{log_ids_of(self)};
   auto& st = self->state;
   if (st.finishing || st.draining)
     return advance(self);
@@ -74,18 +73,21 @@ void act_on(execution_self* self, const model::budget_verdict& v) {
     return pause(self, v);
   if (v.action == model::budget_action::warn &&
       st.warned.insert(v.budget).second) {
+    model::log_scope about{log_ids_of(self)};
     spdlog::warn("execution {}: {}", exec_id(self), v.reason);
     st.cfg.metrics->budget_action("warn");
     audit(self, "execution.budget_warn", {{"reason", v.reason}});
   }
   auto model = v.action == model::budget_action::downgrade ? v.model : "";
   if (model != st.model_override && !model.empty()) {
+    model::log_scope about{log_ids_of(self)};
     spdlog::warn("execution {} runs on with model {}: {}", exec_id(self), model,
                  v.reason);
     st.cfg.metrics->budget_action("downgrade");
     audit(self, "execution.budget_downgrade",
           {{"reason", v.reason}, {"model", model}});
   } else if (model != st.model_override) {
+    model::log_scope about{log_ids_of(self)};
     spdlog::info("execution {}: no budget downgrades it any more (a new "
                  "period began); its agents' own models run again",
                  exec_id(self));

@@ -13,14 +13,15 @@ using model::task_reply;
 // An output over the limit is never stored: the step fails as an answer
 // that retrying cannot fix would.
 void check_output_size(execution_self* self, int i, task_reply& reply) {
-  model::log_scope about{log_ids_of(self, i)};
   const auto& cfg = self->state.cfg;
   auto size = static_cast<std::int64_t>(reply.output.size());
-  if (size > cfg.warn_output_bytes)
+  if (size > cfg.warn_output_bytes) {
+    model::log_scope about{log_ids_of(self, i)};
     spdlog::warn("execution {} step {}: an output of {} bytes (limits."
                  "warn_payload_bytes is {})",
                  exec_id(self), def_of(self, i).id, size,
                  cfg.warn_output_bytes);
+  }
   if (size <= cfg.max_output_bytes)
     return;
   reply.ok = false;

@@ -27,10 +27,10 @@ std::string open_step_span(execution_self* self, int i) {
   auto& r = st.steps[i];
   if (st.trace.empty())
     return {};
-  r.span_id = model::new_span_id();
+  auto attempt = st.trace.child();
+  r.span_id = attempt.span_id;
   r.span_start_ns = providers::unix_now_ns();
-  return model::trace_context{st.trace.trace_id, r.span_id, st.trace.sampled}
-      .traceparent();
+  return attempt.traceparent();
 }
 
 void close_step_span(execution_self* self, int i,

@@ -42,12 +42,10 @@ providers::circuit_breaker& breaker_of(gateway_state& st,
 void open_request_span(pending_call& pc, providers::http_request& req) {
   if (pc.trace.empty())
     return;
-  pc.request_span = model::new_span_id();
+  auto request = pc.trace.child();
+  pc.request_span = request.span_id;
   pc.request_start_ns = providers::unix_now_ns();
-  req.headers.push_back(
-      "traceparent: " +
-      model::trace_context{pc.trace.trace_id, pc.request_span, pc.trace.sampled}
-          .traceparent());
+  req.headers.push_back("traceparent: " + request.traceparent());
 }
 
 // ... and closes with its answer, as OpenTelemetry's conventions for model

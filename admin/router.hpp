@@ -39,6 +39,7 @@ struct request {
   /// This node's span of the request: a child of the client's
   /// `traceparent`, or the root of a new trace.
   model::trace_context trace;
+  std::string caller_span; ///< The client's span (traceparent); "" = none.
   int max_json_depth = 64; ///< http.max_json_depth, for json_body().
   /// Who asks: set by the server once the credential checked out (empty
   /// on an open route).

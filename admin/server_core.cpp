@@ -82,7 +82,7 @@ bool server_core::run(request req, std::function<void(response)> done) {
                            done = std::move(done)]() mutable {
     auto t0 = std::chrono::steady_clock::now();
     auto start_ns = providers::unix_now_ns();
-    req.trace = trace_of(req);
+    trace(req);
     model::log_scope about{{"", "", req.request_id, req.trace.trace_id}};
     auto found = routes.match(req);
     auto route = found ? found->pattern : std::string{};
@@ -113,12 +113,15 @@ bool server_core::run(request req, std::function<void(response)> done) {
   });
 }
 
-model::trace_context server_core::trace_of(const request& req) const {
+void server_core::trace(request& req) const {
   if (auto it = req.headers.find("traceparent"); it != req.headers.end())
-    if (auto caller = model::parse_traceparent(it->second))
-      return caller->child();
+    if (auto caller = model::parse_traceparent(it->second)) {
+      req.trace = caller->child();
+      req.caller_span = caller->span_id;
+      return;
+    }
   auto* spans = n.spans();
-  return model::new_trace(spans && !is_probe(req.path) && spans->sample());
+  req.trace = model::new_trace(spans && !is_probe(req.path) && spans->sample());
 }
 
 // The request's span (kind server), under the caller's when it sent one.
@@ -131,9 +134,7 @@ void server_core::record_span(const request& req, const std::string& route,
   providers::span s;
   s.trace_id = req.trace.trace_id;
   s.span_id = req.trace.span_id;
-  if (auto it = req.headers.find("traceparent"); it != req.headers.end())
-    if (auto caller = model::parse_traceparent(it->second))
-      s.parent_span_id = caller->span_id;
+  s.parent_span_id = req.caller_span;
   auto shown = route.empty() ? std::string{"unmatched"} : route;
   s.name = req.method + " " + shown;
   s.kind = providers::span_kind::server;

@@ -58,8 +58,9 @@ struct server_core {
   bool run(request req, std::function<void(response)> done);
   /// routes.dispatch(req), with a handler's exception answered 500.
   response dispatch_guarded(const request& req);
-  /// This node's span of `req` (router.hpp's request::trace).
-  model::trace_context trace_of(const request& req) const;
+  /// Sets this node's span of `req` and its client's (router.hpp's
+  /// request::trace and caller_span).
+  void trace(request& req) const;
   /// Sends the request's span, when it is sampled and spans go somewhere.
   void record_span(const request& req, const std::string& route, int status,
                    std::int64_t start_ns) const;
