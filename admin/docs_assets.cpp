@@ -1,21 +1,6 @@
 #include "admin/docs_assets.hpp"
 
-// The files go into .rodata with the assembler's .incbin: no generated
-// source, nothing for the compiler to parse, and CMake names them as the
-// object's dependencies (OBJECT_DEPENDS), so a change rebuilds it.
-#define HISHAMOS_EMBED(name, path)                                             \
-  asm(".section .rodata\n"                                                     \
-      ".balign 16\n"                                                           \
-      ".hidden " #name "_begin\n"                                              \
-      ".hidden " #name "_end\n" #name "_begin:\n"                              \
-      ".incbin \"" path "\"\n" #name "_end:\n"                                 \
-      ".byte 0\n"                                                              \
-      ".previous\n");                                                          \
-  extern "C" const char name##_begin[];                                        \
-  extern "C" const char name##_end[];                                          \
-  static std::string_view name() {                                             \
-    return {name##_begin, static_cast<size_t>(name##_end - name##_begin)};     \
-  }
+#include "admin/internal/embed.hpp"
 
 namespace {
 

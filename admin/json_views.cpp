@@ -33,6 +33,8 @@ json to_json(const execution_status& x, bool with_steps) {
   if (with_steps) {
     out["input"] = x.input;
     out["output"] = x.output;
+    if (!x.definition.is_null())
+      out["definition"] = x.definition;
     out["steps"] = json::array();
     for (const auto& s : x.steps)
       out["steps"].push_back(to_json(x, s));

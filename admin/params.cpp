@@ -8,12 +8,13 @@
 
 namespace hishamos::admin {
 
-parsed<int> int_query(const request& req, const std::string& name, int fallback,
-                      int min, int max, const std::string& code) {
+parsed<std::int64_t> int64_query(const request& req, const std::string& name,
+                                 std::int64_t fallback, std::int64_t min,
+                                 std::int64_t max, const std::string& code) {
   if (!req.has_query(name))
     return {fallback, std::nullopt};
   auto text = req.query_value(name);
-  long long v = 0;
+  std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || v < min ||
       v > max)
@@ -24,7 +25,13 @@ parsed<int> int_query(const request& req, const std::string& name, int fallback,
                           " to " + std::to_string(max) + " (got '" +
                           bounded(text) + "')",
                       {{"parameter", name}}}};
-  return {static_cast<int>(v), std::nullopt};
+  return {v, std::nullopt};
+}
+
+parsed<int> int_query(const request& req, const std::string& name, int fallback,
+                      int min, int max, const std::string& code) {
+  auto got = int64_query(req, name, fallback, min, max, code);
+  return {static_cast<int>(got.value), std::move(got.error)};
 }
 
 parsed<std::int64_t> day_query(const request& req, const std::string& name,

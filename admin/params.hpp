@@ -29,6 +29,12 @@ template <class T> struct parsed {
                                     int fallback, int min, int max,
                                     const std::string& code = "invalid_query");
 
+/// int_query for 64-bit values (times in ms).
+[[nodiscard]] parsed<std::int64_t>
+int64_query(const request& req, const std::string& name, std::int64_t fallback,
+            std::int64_t min, std::int64_t max,
+            const std::string& code = "invalid_query");
+
 /// The day query parameter `name` (YYYY-MM-DD, UTC) as ms: its start, or
 /// with `end_of_day` the start of the next day; 0 when absent.
 [[nodiscard]] parsed<std::int64_t>

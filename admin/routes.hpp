@@ -35,5 +35,7 @@ void add_cost_routes(router& r, node& n);
 /// /api/openapi.json and .yaml, Swagger UI at /api/docs, ReDoc at
 /// /api/redoc (and the files those pages load).
 void add_docs_routes(router& r);
+/// The admin console: GET / and the files it loads (/console/...).
+void add_console_routes(router& r);
 
 } // namespace hishamos::admin

@@ -124,7 +124,8 @@ response me(const request& req) {
             {"username", req.who.username},
             {"role", req.who.role},
             {"via", req.who.api_key_id.empty() ? "token" : "api_key"},
-            {"must_enrol_totp", req.who.must_enrol_totp}});
+            {"must_enrol_totp", req.who.must_enrol_totp},
+            {"permissions", security::permissions_of(req.who.role)}});
 }
 
 response enrol(server_core& core, const request& req) {

@@ -63,6 +63,7 @@ server_core::server_core(node& node, config::http_limits l)
   add_agent_routes(routes, n);
   add_cost_routes(routes, n);
   add_docs_routes(routes);
+  add_console_routes(routes);
 }
 
 namespace {

@@ -78,9 +78,11 @@ persistence::outcome<stored_execution> read_stored(persistence::store& db,
 // results say.
 void add_steps(execution_status& out, const stored_execution& got) {
   auto def = parse_or_null(got.record->definition);
-  if (!def.is_discarded())
+  if (!def.is_discarded()) {
     for (const auto& s : def["steps"])
       out.steps.push_back({s.value("id", ""), s.value("name", ""), "pending"});
+    out.definition = std::move(def);
+  }
   for (const auto& cp : got.checkpoints)
     for (auto& step : out.steps)
       if (step.id == cp.step_id) {

@@ -73,6 +73,14 @@ bool role_permits(const std::string& role, permission p) {
   return false;
 }
 
+std::vector<std::string> permissions_of(const std::string& role) {
+  std::vector<std::string> out;
+  for (auto p : all)
+    if (role_permits(role, p))
+      out.emplace_back(to_string(p));
+  return out;
+}
+
 bool role_covers(const std::string& role, const std::string& granted) {
   if (!is_role(granted))
     return false;

@@ -4,6 +4,7 @@
 // it needs; a route that declares none (`undeclared`) is refused to all.
 
 #include <string>
+#include <vector>
 
 namespace hishamos::security {
 
@@ -27,6 +28,9 @@ enum class permission {
 /// workflows), viewer (read).
 [[nodiscard]] bool is_role(const std::string& role);
 [[nodiscard]] bool role_permits(const std::string& role, permission p);
+/// The names of what `role` may do (authenticated, read, ...), so that a
+/// client such as the console shows only what the API will let it do.
+[[nodiscard]] std::vector<std::string> permissions_of(const std::string& role);
 /// Whether `role` may hand out `granted` (an API key's role): only roles
 /// whose permissions it has all of.
 [[nodiscard]] bool role_covers(const std::string& role,

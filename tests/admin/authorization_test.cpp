@@ -96,8 +96,9 @@ TEST_CASE("every route declares a permission, the same one the OpenAPI "
   for (const auto& [route, needs] : documented)
     if (needs == "open")
       open.insert(route);
-  // Open: the probes and the documentation pages, nothing with data.
-  CHECK(open == std::set<std::string>{"GET /health", "GET /ready",
+  // Open: the probes, the documentation pages and the console's page,
+  // nothing with data.
+  CHECK(open == std::set<std::string>{"GET /", "GET /health", "GET /ready",
                                       "GET /api/openapi.json",
                                       "GET /api/openapi.yaml", "GET /api/docs",
                                       "GET /api/redoc"});

@@ -82,6 +82,9 @@ struct execution_status {
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
   std::string trace_id; ///< The W3C trace it runs in ("" = none kept).
+  /// The workflow version it runs, as stored with it (steps, their
+  /// dependencies and parameters); null in lists.
+  nlohmann::json definition;
 };
 
 /// Something that happened to an execution, as watchers see it.

@@ -1,0 +1,271 @@
+// One execution: its step graph and timeline, live through the event
+// stream; for each step its parameters, prompt template, output, tokens,
+// cost, latency and why its agent was chosen; and the actions the caller's
+// role allows (cancel, retry, approve a budget, rate a result).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, enc, get, streamEvents } from '../api.js';
+import { ErrorBox, Loading, Markdown, StateBadge, terminal, time, usd, millis, useApi, useCan } from '../ui.jsx';
+import { StepGraph, Timeline } from './graph.jsx';
+
+// The execution, read again whenever its event stream says something
+// happened (at most every 150 ms), until it ends.
+function useLiveExecution(id) {
+  const [x, setX] = useState(null);
+  const [error, setError] = useState(null);
+  const [tick, setTick] = useState(0);
+  const reread = useRef(null);
+  async function load() {
+    try {
+      setX(await get(`/api/v1/executions/${enc(id)}`));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => {
+    load();
+  }, [id, tick]);
+  const state = x && x.state;
+  useEffect(() => {
+    if (!state || terminal(state)) return undefined;
+    const stop = new AbortController();
+    const soon = () => {
+      if (!reread.current) reread.current = setTimeout(() => ((reread.current = null), load()), 150);
+    };
+    streamEvents(`/api/v1/executions/${enc(id)}/events`, stop.signal, soon)
+      .then(soon)
+      .catch(() => !stop.signal.aborted && setTimeout(soon, 1000));
+    return () => stop.abort();
+  }, [id, state]);
+  return { x, error, reload: () => setTick((t) => t + 1) };
+}
+
+function Actions({ x, reload }) {
+  const can = useCan();
+  const [error, setError] = useState(null);
+  const [extra, setExtra] = useState('1');
+  async function act(path, body) {
+    setError(null);
+    try {
+      await api('POST', `/api/v1/executions/${enc(x.id)}/${path}`, body);
+      reload();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  const running = ['pending', 'running', 'paused'].includes(x.state);
+  return (
+    <div class="actions">
+      {can('run_execution') && running && (
+        <button class="danger" onClick={() => confirm(`Cancel execution ${x.id}?`) && act('cancel')}>
+          Cancel
+        </button>
+      )}
+      {can('run_execution') && ['failed', 'cancelled'].includes(x.state) && <button onClick={() => act('retry')}>Retry</button>}
+      {can('approve_budget') && x.state === 'paused' && (
+        <form
+          class="inline"
+          onSubmit={(e) => (e.preventDefault(), act('approve', { extra_usd: Number(extra) }))}
+          aria-label="approve more spending"
+        >
+          <label>
+            Extra USD <input type="number" min="0.000001" step="any" value={extra} onInput={(e) => setExtra(e.target.value)} required />
+          </label>
+          <button type="submit" class="primary">
+            Approve budget
+          </button>
+        </form>
+      )}
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+function Rating({ result }) {
+  const can = useCan();
+  const [score, setScore] = useState(result.quality_score ?? 0.5);
+  const [said, setSaid] = useState(null);
+  if (!can('rate_result')) return null;
+  async function rate(e) {
+    e.preventDefault();
+    try {
+      await api('POST', `/api/v1/results/${enc(result.result_id)}/rating`, { score: Number(score) });
+      setSaid({ ok: true });
+    } catch (err) {
+      setSaid({ error: err });
+    }
+  }
+  return (
+    <form class="inline" onSubmit={rate} aria-label="rate this result">
+      <label>
+        Rate {Number(score).toFixed(2)} <input type="range" min="0" max="1" step="0.05" value={score} onInput={(e) => setScore(e.target.value)} />
+      </label>
+      <button type="submit">Rate</button>
+      {said && said.ok && <span role="status">rated</span>}
+      {said && <ErrorBox error={said.error} />}
+    </form>
+  );
+}
+
+function StepDetail({ step, def, result }) {
+  const template = useApi(def && def.command_template_id ? `/api/v1/templates/${enc(def.command_template_id)}` : null);
+  const d = step.decision;
+  return (
+    <section class="step-detail" aria-label={`step ${step.id}`}>
+      <h2>
+        Step {step.id} {step.name && <span class="muted">({step.name})</span>} <StateBadge state={step.state} />
+      </h2>
+      <dl class="facts">
+        <dt>agent</dt>
+        <dd>{step.agent_id || '–'}</dd>
+        <dt>attempt</dt>
+        <dd>{step.attempt}</dd>
+        <dt>started</dt>
+        <dd>{time(step.started_at_ms)}</dd>
+        <dt>finished</dt>
+        <dd>{time(step.finished_at_ms)}</dd>
+        {result && (
+          <>
+            <dt>tokens</dt>
+            <dd>
+              {result.tokens_in} in, {result.tokens_out} out, {result.tokens_cached} cached
+            </dd>
+            <dt>cost</dt>
+            <dd>{usd(result.cost_usd)}</dd>
+            <dt>latency</dt>
+            <dd>{millis(result.latency_ms)}</dd>
+            <dt>model</dt>
+            <dd>
+              {result.provider} / {result.model}
+            </dd>
+            <dt>evaluation</dt>
+            <dd>{result.quality_score == null ? 'not scored' : Number(result.quality_score).toFixed(2)}</dd>
+          </>
+        )}
+      </dl>
+      {step.error && <div class="error">{step.error}</div>}
+      {def && (
+        <>
+          <h3>Parameters</h3>
+          <pre>{JSON.stringify(def.params || {}, null, 2)}</pre>
+        </>
+      )}
+      {template.data && (
+        <>
+          <h3>Prompt (template {template.data.id}, version {step.template_version || template.data.version})</h3>
+          <pre>{template.data.definition && template.data.definition.prompt}</pre>
+        </>
+      )}
+      {def && def.consensus && (
+        <>
+          <h3>Consensus</h3>
+          <pre>{JSON.stringify(def.consensus, null, 2)}</pre>
+        </>
+      )}
+      <h3>Output</h3>
+      {step.output ? <Markdown text={step.output} /> : <p class="muted">No output yet.</p>}
+      {result && <Rating result={result} />}
+      {d && d.candidates && (
+        <>
+          <h3>Why {d.chosen}</h3>
+          <p class="muted">
+            category {d.category}, {d.candidate_count} candidates{d.explored ? ', an exploring choice' : ''}, waited {d.waited_ms} ms
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">agent</th>
+                <th scope="col">score</th>
+                <th scope="col">quality</th>
+                <th scope="col">capability</th>
+                <th scope="col">free</th>
+                <th scope="col">price</th>
+                <th scope="col">latency</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.candidates.map((c) => (
+                <tr class={c.agent === d.chosen ? 'chosen' : ''}>
+                  <td>
+                    {c.agent} {c.node && <span class="muted">on {c.node}</span>}
+                  </td>
+                  <td>{c.score.toFixed(3)}</td>
+                  <td>
+                    {c.quality_mean.toFixed(2)} (drawn {c.quality_sample.toFixed(2)})
+                  </td>
+                  <td>{c.capability_match.toFixed(2)}</td>
+                  <td>{c.free_share.toFixed(2)}</td>
+                  <td>{usd(c.price)}</td>
+                  <td>{millis(c.latency_ms)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function ExecutionPage({ param: id }) {
+  const { x, error, reload } = useLiveExecution(id);
+  const [selected, setSelected] = useState(null);
+  const done = x && terminal(x.state);
+  const results = useApi(x ? `/api/v1/executions/${enc(id)}/results?limit=100&v=${x.updated_at_ms}` : null);
+  const agents = useApi('/api/v1/agents');
+  if (!x) return error ? <ErrorBox error={error} /> : <Loading />;
+  const def = x.definition || { steps: x.steps.map((s) => ({ id: s.id })) };
+  const byId = Object.fromEntries((def.steps || []).map((s) => [s.id, s]));
+  const resultOf = Object.fromEntries(((results.data && results.data.results) || []).map((r) => [r.step_id, r]));
+  const agentsById = Object.fromEntries(((agents.data && agents.data.agents) || []).map((a) => [a.id, a]));
+  const step = x.steps.find((s) => s.id === selected) || x.steps[0];
+  return (
+    <>
+      <h1>
+        Execution <code>{x.id}</code> <StateBadge state={x.state} />
+      </h1>
+      <dl class="facts">
+        <dt>workflow</dt>
+        <dd>
+          <a href={`#/workflows/${enc(x.workflow)}`}>{x.workflow}</a> {def.version && `version ${def.version}`}
+        </dd>
+        <dt>node</dt>
+        <dd>
+          {x.owner_node || '–'} (epoch {x.epoch}
+          {x.epoch > 1 ? `: taken over ${x.epoch - 1} time${x.epoch > 2 ? 's' : ''}` : ''})
+        </dd>
+        <dt>created</dt>
+        <dd>{time(x.created_at_ms)}</dd>
+        <dt>updated</dt>
+        <dd>{time(x.updated_at_ms)}</dd>
+        <dt>cost</dt>
+        <dd>
+          {usd(x.cost && x.cost.cost_usd)} ({x.cost ? x.cost.tokens_in + x.cost.tokens_out : 0} tokens)
+        </dd>
+        {x.trace_id && (
+          <>
+            <dt>trace</dt>
+            <dd>
+              <code>{x.trace_id}</code>
+            </dd>
+          </>
+        )}
+      </dl>
+      {x.error && <div class="error">{x.error}</div>}
+      <Actions x={x} reload={reload} />
+      <p class="muted" aria-live="polite">
+        {done ? 'Finished.' : 'Live: the graph follows the execution.'}
+      </p>
+      <div class="graph-box">
+        <StepGraph definition={def} steps={x.steps} selected={step && step.id} onSelect={setSelected} />
+      </div>
+      <h2>Timeline</h2>
+      <Timeline steps={x.steps} agents={agentsById} />
+      <details>
+        <summary>Input</summary>
+        <pre>{JSON.stringify(x.input, null, 2)}</pre>
+      </details>
+      {step && <StepDetail key={step.id} step={step} def={byId[step.id]} result={resultOf[step.id]} />}
+    </>
+  );
+}
