@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two quick-start commands of HishamOS on a fresh Debian 12 machine:
-#   ./dev.sh demo   install what is missing, build, run the demo workflow
+#   ./dev.sh demo   install what is missing, build, run the demo workflow,
+#                   then (at a terminal) serve the admin console
 #   ./dev.sh test   install what is missing, build, run the whole test suite
 # Also: ./dev.sh build
 set -euo pipefail
@@ -23,9 +24,16 @@ case "$command" in
   demo)
     bash deploy/install-deps.sh
     build hishamos # the demo needs the one binary, no test or benchmark
-    exec "$build_dir/apps/hishamos/hishamos" run \
+    "$build_dir/apps/hishamos/hishamos" run \
       config/catalog/workflows/build_new_feature.yaml \
       --input feature="user sign-in with passkeys"
+    # At a terminal, a dev node on the same store then serves the console,
+    # the execution above in it, until Ctrl-C; scripts get the run alone.
+    if [[ -t 1 && -z "${CI:-}" ]]; then
+      echo
+      echo "Now serving the admin console with the execution above; Ctrl-C stops."
+      exec "$build_dir/apps/hishamos/hishamos" dev
+    fi
     ;;
   test)
     bash deploy/install-deps.sh --with-services

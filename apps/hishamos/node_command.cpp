@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "admin/console_assets.hpp"
 #include "admin/http_server.hpp"
 #include "apps/hishamos/commands.hpp"
 #include "apps/hishamos/setup.hpp"
@@ -99,6 +100,11 @@ int node_command(const std::string& config_file, bool dev,
   auto& out = options->config.log_format == "json" ? std::cerr : std::cout;
   out << "hishamos node '" << n.id() << "' ready\n"
       << "  admin HTTP: http://" << listen->first << ":" << *port << "\n"
+      << "  console:    "
+      << (admin::console::built()
+              ? "http://" + listen->first + ":" + std::to_string(*port) + "/"
+              : std::string{"not built (run deploy/install-deps.sh)"})
+      << "\n"
       << "  store:      " << persistence::redact_url(store_url) << "\n"
       << "  catalog:    " << catalogs << "\n"
       << "  workflows:  " << n.catalog()->workflows.size()
@@ -106,7 +112,8 @@ int node_command(const std::string& config_file, bool dev,
       << ", resumed executions: " << n.resumed() << "\n";
   if (!credential.empty())
     out << "  API key:    " << credential
-        << "  (admin, for this dev node: send it as X-API-Key)\n";
+        << "  (admin, for this dev node: send it as X-API-Key, or sign in "
+           "to the console with it)\n";
   if (auto secret = http.setup_secret(); !secret.empty() && !dev)
     out << "  no users yet: create the first admin with\n"
         << "    POST /api/v1/auth/setup {\"setup_secret\": \"" << secret

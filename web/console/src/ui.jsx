@@ -130,7 +130,7 @@ export function Chart({ title, data, series, bars, height = 220 }) {
 const md = new MarkdownIt({ html: false, linkify: false });
 export function Markdown({ text }) {
   const html = DOMPurify.sanitize(md.render(String(text || '').slice(0, 200000)));
-  return <div class="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+  return <div class="markdown" tabIndex={0} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
 export function Field({ label, children }) {

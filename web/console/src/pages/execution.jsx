@@ -14,12 +14,15 @@ function useLiveExecution(id) {
   const [error, setError] = useState(null);
   const [tick, setTick] = useState(0);
   const reread = useRef(null);
+  const asked = useRef(0);
+  // Reads may overlap: only the newest one's answer is shown.
   async function load() {
+    const mine = ++asked.current;
     try {
-      setX(await get(`/api/v1/executions/${enc(id)}`));
-      setError(null);
+      const got = await get(`/api/v1/executions/${enc(id)}`);
+      if (mine === asked.current) setX(got), setError(null);
     } catch (e) {
-      setError(e);
+      if (mine === asked.current) setError(e);
     }
   }
   useEffect(() => {
@@ -107,6 +110,42 @@ function Rating({ result }) {
   );
 }
 
+// The candidates of a consensus step, the one chosen and the judge.
+function Consensus({ c }) {
+  return (
+    <>
+      <h3>
+        Consensus ({c.strategy}){c.judge ? `, judged by ${c.judge}` : ''}
+      </h3>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">candidate</th>
+            <th scope="col">agent</th>
+            <th scope="col">answered</th>
+            <th scope="col">quality</th>
+            <th scope="col">output</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(c.candidates || []).map((k, i) => (
+            <tr class={i === c.chosen_index ? 'chosen' : ''}>
+              <td>
+                {i + 1}
+                {i === c.chosen_index ? ' (chosen)' : ''}
+              </td>
+              <td>{k.agent}</td>
+              <td>{k.ok ? 'yes' : 'no'}</td>
+              <td>{k.quality == null ? '–' : Number(k.quality).toFixed(2)}</td>
+              <td>{String(k.output || '').slice(0, 300)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 function StepDetail({ step, def, result }) {
   const template = useApi(def && def.command_template_id ? `/api/v1/templates/${enc(def.command_template_id)}` : null);
   const d = step.decision;
@@ -147,19 +186,21 @@ function StepDetail({ step, def, result }) {
       {def && (
         <>
           <h3>Parameters</h3>
-          <pre>{JSON.stringify(def.params || {}, null, 2)}</pre>
+          <pre tabIndex={0}>{JSON.stringify(def.params || {}, null, 2)}</pre>
         </>
       )}
       {template.data && (
         <>
           <h3>Prompt (template {template.data.id}, version {step.template_version || template.data.version})</h3>
-          <pre>{template.data.definition && template.data.definition.prompt}</pre>
+          <pre tabIndex={0}>{template.data.definition && template.data.definition.prompt}</pre>
         </>
       )}
-      {def && def.consensus && (
+      {d && d.consensus && <Consensus c={d.consensus} />}
+      {d && d.evaluation && (
         <>
-          <h3>Consensus</h3>
-          <pre>{JSON.stringify(def.consensus, null, 2)}</pre>
+          <h3>Evaluation by {d.evaluation.judge}</h3>
+          <p>score {Number(d.evaluation.score).toFixed(2)}</p>
+          <Markdown text={d.evaluation.answer} />
         </>
       )}
       <h3>Output</h3>
@@ -256,14 +297,14 @@ export function ExecutionPage({ param: id }) {
       <p class="muted" aria-live="polite">
         {done ? 'Finished.' : 'Live: the graph follows the execution.'}
       </p>
-      <div class="graph-box">
+      <div class="graph-box" tabIndex={-1}>
         <StepGraph definition={def} steps={x.steps} selected={step && step.id} onSelect={setSelected} />
       </div>
       <h2>Timeline</h2>
       <Timeline steps={x.steps} agents={agentsById} />
       <details>
         <summary>Input</summary>
-        <pre>{JSON.stringify(x.input, null, 2)}</pre>
+        <pre tabIndex={0}>{JSON.stringify(x.input, null, 2)}</pre>
       </details>
       {step && <StepDetail key={step.id} step={step} def={byId[step.id]} result={resultOf[step.id]} />}
     </>

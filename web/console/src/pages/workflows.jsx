@@ -67,7 +67,7 @@ const yamlOf = (definition) => YAML.stringify(definition, { lineWidth: 0 });
 function Diff({ a, b }) {
   const parts = diffLines(a, b);
   return (
-    <pre class="diff" aria-label="differences">
+    <pre tabIndex={0} class="diff" aria-label="differences">
       {parts.map((p) => (
         <span class={p.added ? 'added' : p.removed ? 'removed' : ''}>
           {p.value
@@ -88,7 +88,7 @@ export function WorkflowPage({ param: name }) {
   const [left, setLeft] = useState('');
   const [right, setRight] = useState('');
   const [error, setError] = useState(null);
-  const all = (versions.data && versions.data.versions) || [];
+  const all = [...((versions.data && versions.data.versions) || [])].sort((a, b) => b.version - a.version);
   const byVersion = Object.fromEntries(all.map((v) => [v.version, v]));
   useEffect(() => {
     if (all.length && !right) {
@@ -133,7 +133,7 @@ export function WorkflowPage({ param: name }) {
       </div>
       <ErrorBox error={error} />
       <h2>Definition (version {w.version})</h2>
-      <pre class="yaml">{yamlOf(w.definition)}</pre>
+      <pre tabIndex={0} class="yaml">{yamlOf(w.definition)}</pre>
       <h2>Versions</h2>
       <table>
         <thead>
