@@ -94,8 +94,9 @@ export function Pager({ page, limit, total, onPage }) {
   );
 }
 
-/// A uPlot chart: `data` is [xs, ...series], `series` their labels.
-export function Chart({ title, data, series, bars, height = 220 }) {
+/// A uPlot chart: `data` is [xs, ...series], `series` their labels; with
+/// `labels`, xs are 0..n-1 and the x axis names them (bars by category).
+export function Chart({ title, data, series, bars, labels, height = 220 }) {
   const box = useRef(null);
   const plot = useRef(null);
   useEffect(() => {
@@ -114,11 +115,17 @@ export function Chart({ title, data, series, bars, height = 220 }) {
           paths: bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined,
         })),
       ],
-      axes: [{}, { size: 60 }],
+      axes: [
+        labels
+          ? { values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(labels[t] || '').slice(0, 18) : '')) }
+          : {},
+        { size: 60 },
+      ],
     };
+    if (labels) opts.scales = { x: { time: false, range: [-0.5, Math.max(0.5, labels.length - 0.5)] } };
     plot.current = new uPlot(opts, data, box.current);
     return () => plot.current.destroy();
-  }, [title, series.join(), bars]);
+  }, [title, series.join(), bars, labels && labels.join()]);
   useEffect(() => {
     if (plot.current) plot.current.setData(data);
   }, [data]);
@@ -139,5 +146,18 @@ export function Field({ label, children }) {
       <span>{label}</span>
       {children}
     </label>
+  );
+}
+
+/// A table's header row.
+export function Head({ cols }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => (
+          <th scope="col">{c}</th>
+        ))}
+      </tr>
+    </thead>
   );
 }

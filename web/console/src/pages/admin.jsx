@@ -2,7 +2,7 @@
 // keys (everyone's for admins, one's own otherwise).
 import { useState } from 'preact/hooks';
 import { api, enc, query } from '../api.js';
-import { ErrorBox, Field, Pager, time, useApi, useCan } from '../ui.jsx';
+import { ErrorBox, Field, Pager, time, useApi, useCan, Head } from '../ui.jsx';
 
 export function Audit() {
   const [page, setPage] = useState(1);
@@ -29,15 +29,7 @@ export function Audit() {
       {list.data && (
         <>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">when</th>
-                <th scope="col">who</th>
-                <th scope="col">action</th>
-                <th scope="col">details</th>
-              </tr>
-            </thead>
+            <Head cols={['#', 'when', 'who', 'action', 'details']} />
             <tbody>
               {list.data.events.map((e) => (
                 <tr>
@@ -85,15 +77,7 @@ function UserAdmin() {
       <ErrorBox error={error || users.error} />
       {users.data && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">user</th>
-              <th scope="col">role</th>
-              <th scope="col">2FA</th>
-              <th scope="col">state</th>
-              <th scope="col">created</th>
-            </tr>
-          </thead>
+          <Head cols={['user', 'role', '2FA', 'state', 'created']} />
           <tbody>
             {users.data.users.map((u) => (
               <tr>
@@ -171,15 +155,7 @@ function ApiKeys() {
       )}
       {keys.data && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">name</th>
-              <th scope="col">prefix</th>
-              <th scope="col">role</th>
-              <th scope="col">last used</th>
-              <th scope="col">state</th>
-            </tr>
-          </thead>
+          <Head cols={['name', 'prefix', 'role', 'last used', 'state']} />
           <tbody>
             {keys.data.api_keys.map((k) => (
               <tr>

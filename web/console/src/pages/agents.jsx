@@ -2,18 +2,19 @@
 // by day) and the cluster (nodes, leases, connections, resource locks).
 import { useState } from 'preact/hooks';
 import { enc } from '../api.js';
-import { Chart, ErrorBox, Loading, day, millis, time, usd, useApi } from '../ui.jsx';
+import { Chart, ErrorBox, Loading, day, millis, time, usd, useApi, Head } from '../ui.jsx';
 
 function AgentDays({ id }) {
   const days = useApi(`/api/v1/agents/${enc(id)}/daily?from=${day(-13)}&to=${day(0)}`);
   if (!days.data) return days.error ? <ErrorBox error={days.error} /> : <Loading />;
   const rows = days.data.days;
   if (!rows.length) return <p class="muted">No task in the last 14 days.</p>;
-  const xs = rows.map((r) => Date.parse(r.day) / 1000);
+  const xs = rows.map((_, i) => i);
+  const labels = rows.map((r) => r.day.slice(5));
   return (
     <div class="columns">
-      <Chart title={`${id}: cost per day (USD)`} data={[xs, rows.map((r) => r.cost)]} series={['cost']} bars />
-      <Chart title={`${id}: tasks per day`} data={[xs, rows.map((r) => r.tasks)]} series={['tasks']} bars />
+      <Chart title={`${id}: cost per day (USD)`} labels={labels} data={[xs, rows.map((r) => r.cost)]} series={['cost']} bars />
+      <Chart title={`${id}: tasks per day`} labels={labels} data={[xs, rows.map((r) => r.tasks)]} series={['tasks']} bars />
     </div>
   );
 }
@@ -28,17 +29,7 @@ export function Agents() {
     <>
       <h1>Agents</h1>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">agent</th>
-            <th scope="col">load</th>
-            <th scope="col">model</th>
-            <th scope="col">learned quality</th>
-            <th scope="col">calls</th>
-            <th scope="col">cost</th>
-            <th scope="col">latency</th>
-          </tr>
-        </thead>
+        <Head cols={['agent', 'load', 'model', 'learned quality', 'calls', 'cost', 'latency']} />
         <tbody>
           {agents.data.agents.map((a) => (
             <tr>
@@ -86,16 +77,7 @@ export function Cluster() {
       <ErrorBox error={nodes.error} />
       {nodes.data && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">node</th>
-              <th scope="col">connected</th>
-              <th scope="col">lease</th>
-              <th scope="col">peer address</th>
-              <th scope="col">HTTP</th>
-              <th scope="col">agents</th>
-            </tr>
-          </thead>
+          <Head cols={['node', 'connected', 'lease', 'peer address', 'HTTP', 'agents']} />
           <tbody>
             {nodes.data.nodes.map((n) => (
               <tr>

@@ -4,7 +4,7 @@
 // role allows (cancel, retry, approve a budget, rate a result).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc, get, streamEvents } from '../api.js';
-import { ErrorBox, Loading, Markdown, StateBadge, terminal, time, usd, millis, useApi, useCan } from '../ui.jsx';
+import { ErrorBox, Loading, Markdown, StateBadge, terminal, time, usd, millis, useApi, useCan, Head } from '../ui.jsx';
 import { StepGraph, Timeline } from './graph.jsx';
 
 // The execution, read again whenever its event stream says something
@@ -118,15 +118,7 @@ function Consensus({ c }) {
         Consensus ({c.strategy}){c.judge ? `, judged by ${c.judge}` : ''}
       </h3>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">candidate</th>
-            <th scope="col">agent</th>
-            <th scope="col">answered</th>
-            <th scope="col">quality</th>
-            <th scope="col">output</th>
-          </tr>
-        </thead>
+        <Head cols={['candidate', 'agent', 'answered', 'quality', 'output']} />
         <tbody>
           {(c.candidates || []).map((k, i) => (
             <tr class={i === c.chosen_index ? 'chosen' : ''}>
@@ -213,17 +205,7 @@ function StepDetail({ step, def, result }) {
             category {d.category}, {d.candidate_count} candidates{d.explored ? ', an exploring choice' : ''}, waited {d.waited_ms} ms
           </p>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">agent</th>
-                <th scope="col">score</th>
-                <th scope="col">quality</th>
-                <th scope="col">capability</th>
-                <th scope="col">free</th>
-                <th scope="col">price</th>
-                <th scope="col">latency</th>
-              </tr>
-            </thead>
+            <Head cols={['agent', 'score', 'quality', 'capability', 'free', 'price', 'latency']} />
             <tbody>
               {d.candidates.map((c) => (
                 <tr class={c.agent === d.chosen ? 'chosen' : ''}>

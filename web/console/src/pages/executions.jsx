@@ -3,7 +3,7 @@
 // filters live in the URL (#/executions?state=failed), so a view is a link.
 import { useEffect, useState } from 'preact/hooks';
 import { get, query, enc } from '../api.js';
-import { ErrorBox, Field, Pager, StateBadge, time, useApi } from '../ui.jsx';
+import { ErrorBox, Field, Pager, StateBadge, time, useApi, Head } from '../ui.jsx';
 
 const states = ['', 'pending', 'running', 'paused', 'completed', 'failed', 'cancelled'];
 
@@ -80,16 +80,7 @@ export function Executions() {
       {list.data && (
         <>
           <table class="executions" aria-busy={list.loading ? 'true' : 'false'}>
-            <thead>
-              <tr>
-                <th scope="col">id</th>
-                <th scope="col">workflow</th>
-                <th scope="col">state</th>
-                <th scope="col">node</th>
-                <th scope="col">created</th>
-                <th scope="col">updated</th>
-              </tr>
-            </thead>
+            <Head cols={['id', 'workflow', 'state', 'node', 'created', 'updated']} />
             <tbody>
               {list.data.executions.map((x) => (
                 <tr>

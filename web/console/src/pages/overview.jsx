@@ -3,7 +3,8 @@
 // health and what needs a person (stuck, quarantined, paused by budget).
 import { useEffect, useState } from 'preact/hooks';
 import { get, metrics, query } from '../api.js';
-import { Chart, ErrorBox, StateBadge, time, usd, useApi } from '../ui.jsx';
+import { Chart, ErrorBox, StateBadge, time, usd, useApi, Head } from '../ui.jsx';
+import { BudgetTable } from './costs.jsx';
 
 const stuckAfterMs = 10 * 60 * 1000;
 
@@ -138,31 +139,7 @@ export function Overview() {
           <p class="big">{usd(todayRow ? todayRow.cost_usd : 0)}</p>
           <ErrorBox error={budgets.error} />
           {budgets.data && budgets.data.budgets.length === 0 && <p class="muted">No budgets are set (node config, budgets:).</p>}
-          {budgets.data && budgets.data.budgets.length > 0 && (
-            <table>
-              <caption>Budgets</caption>
-              <thead>
-                <tr>
-                  <th scope="col">scope</th>
-                  <th scope="col">spent</th>
-                  <th scope="col">limit</th>
-                  <th scope="col">action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {budgets.data.budgets.map((b) => (
-                  <tr>
-                    <td>
-                      {b.scope} {b.name} {b.period}
-                    </td>
-                    <td>{usd(b.spent_usd)}</td>
-                    <td>{usd(b.limit_usd)}</td>
-                    <td>{b.action}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {budgets.data && budgets.data.budgets.length > 0 && <BudgetTable budgets={budgets.data.budgets} />}
         </section>
       </div>
       <section>
@@ -170,14 +147,7 @@ export function Overview() {
         <ErrorBox error={nodes.error} />
         {nodes.data && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">node</th>
-                <th scope="col">connected</th>
-                <th scope="col">lease</th>
-                <th scope="col">HTTP</th>
-              </tr>
-            </thead>
+            <Head cols={['node', 'connected', 'lease', 'HTTP']} />
             <tbody>
               {nodes.data.nodes.map((n) => (
                 <tr>

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import YAML from 'yaml';
 import { diffLines } from 'diff';
 import { api, enc, get } from '../api.js';
-import { ErrorBox, Field, Loading, Pager, StateBadge, time, useApi, useCan } from '../ui.jsx';
+import { ErrorBox, Field, Loading, Pager, StateBadge, time, useApi, useCan, Head } from '../ui.jsx';
 
 export function Workflows() {
   const can = useCan();
@@ -25,17 +25,7 @@ export function Workflows() {
       {list.data && (
         <>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">name</th>
-                <th scope="col">status</th>
-                <th scope="col">version</th>
-                <th scope="col">steps</th>
-                <th scope="col">department</th>
-                <th scope="col">executions</th>
-                <th scope="col">last run</th>
-              </tr>
-            </thead>
+            <Head cols={['name', 'status', 'version', 'steps', 'department', 'executions', 'last run']} />
             <tbody>
               {list.data.workflows.map((w) => (
                 <tr>
@@ -136,16 +126,7 @@ export function WorkflowPage({ param: name }) {
       <pre tabIndex={0} class="yaml">{yamlOf(w.definition)}</pre>
       <h2>Versions</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">version</th>
-            <th scope="col">created</th>
-            <th scope="col">active</th>
-            <th scope="col">
-              <span class="sr-only">actions</span>
-            </th>
-          </tr>
-        </thead>
+        <Head cols={['version', 'created', 'active', <span class="sr-only">actions</span>]} />
         <tbody>
           {all.map((v) => (
             <tr>
