@@ -54,6 +54,10 @@ execution_record read_execution(const pqxx::row& r);
 std::vector<execution_record> read_executions(const pqxx::result& rows);
 
 /// One connection to PostgreSQL, with every role, leases included.
+/// Declares on a new connection the statements a checkpoint runs, so that
+/// the server parses and plans them once per connection, not per step.
+void prepare_statements(pqxx::connection& c);
+
 class pg_store final : public store, public lease_store {
 public:
   explicit pg_store(std::unique_ptr<pqxx::connection> c)

@@ -72,6 +72,21 @@ constexpr const char* expired_owner =
 
 } // namespace
 
+void prepare_statements(pqxx::connection& c) {
+  c.prepare("checkpoint_owner",
+            "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
+  c.prepare("checkpoint_insert",
+            "INSERT INTO execution_steps (execution_id, step_id, attempt, "
+            "epoch, output, agent_id, started_at, finished_at, cost, "
+            "checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON "
+            "CONFLICT DO NOTHING");
+  c.prepare("change_state",
+            "UPDATE workflow_executions SET state = $1, output = $2, "
+            "error = $3, updated_at = now(), budget_approved_until = CASE "
+            "WHEN $6::float8 < 0 THEN budget_approved_until ELSE $6::float8 "
+            "END WHERE id = $4 AND epoch = $5");
+}
+
 status pg_store::create_execution(const execution_record& x) {
   auto made = create_executions({x});
   return made.st;
@@ -170,9 +185,7 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 // claim by another node waits for this transaction or skips the row.
 status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
                           record_batch& with_them) {
-  auto owner = tx.exec_params(
-      "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE",
-      cp.execution_id);
+  auto owner = tx.exec_prepared("checkpoint_owner", cp.execution_id);
   if (owner.empty())
     return {errc::not_found, "no execution " + cp.execution_id};
   auto epoch = owner[0][0].as<std::int64_t>();
@@ -182,14 +195,11 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
                 " carries epoch " + std::to_string(cp.epoch) +
                 " but the execution is at epoch " + std::to_string(epoch)};
   auto encoded = encode_output(cp.output);
-  auto inserted = tx.exec_params(
-      "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
-      "output, agent_id, started_at, finished_at, cost, checksum) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-      cp.execution_id, cp.step_id, cp.attempt, cp.epoch,
-      pqxx::binarystring{encoded}, cp.agent_id, cp.started_at_ms,
-      cp.finished_at_ms, stored_cost(cp.cost),
-      checkpoint_checksum(cp, encoded));
+  auto inserted =
+      tx.exec_prepared("checkpoint_insert", cp.execution_id, cp.step_id,
+                       cp.attempt, cp.epoch, pqxx::binarystring{encoded},
+                       cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
+                       stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
   if (inserted.affected_rows() == 0)
     return {}; // stored before: its ledger and audit lines are there too
   with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
@@ -202,14 +212,9 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
 status pg_store::change_state(const state_change& x) {
   return guarded("changing state of " + x.execution_id, [&]() -> status {
     pqxx::work tx{*conn_};
-    auto r = tx.exec_params(
-        "UPDATE workflow_executions SET state = $1, output = $2, "
-        "error = $3, updated_at = now(), budget_approved_until = CASE "
-        "WHEN $6::float8 < 0 THEN budget_approved_until ELSE $6::float8 END "
-        "WHERE id = $4 "
-        "AND epoch = $5",
-        to_string(x.state), x.output, x.error, x.execution_id, x.epoch,
-        x.budget_approved_until);
+    auto r =
+        tx.exec_prepared("change_state", to_string(x.state), x.output, x.error,
+                         x.execution_id, x.epoch, x.budget_approved_until);
     if (r.affected_rows() == 0)
       return {errc::stale_epoch, "execution " + x.execution_id +
                                      " is not owned at epoch " +

@@ -31,6 +31,7 @@ outcome<std::unique_ptr<store>> open(const std::string& url) {
                      // moment.
                      pqxx::nontransaction{*conn}.exec(
                          "SET idle_in_transaction_session_timeout = 2000");
+                     prepare_statements(*conn);
                      out.value = std::make_unique<pg_store>(std::move(conn));
                      return {};
                    });
