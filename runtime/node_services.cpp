@@ -92,10 +92,6 @@ model::result<bool> configure_system(caf::actor_system_config& cfg,
   }
   if (o.scheduler_threads > 0)
     cfg.set("scheduler.max-threads", o.scheduler_threads);
-  if (const char* p = std::getenv("HISHAMOS_EXPERIMENT_POLICY"))
-    cfg.set("scheduler.policy", caf::atom_from_string(p));
-  if (const char* t = std::getenv("HISHAMOS_EXPERIMENT_THREADS"))
-    cfg.set("scheduler.max-threads", std::atoi(t));
   return true;
 }
 
