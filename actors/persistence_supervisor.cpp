@@ -22,6 +22,11 @@ struct pending_checkpoint {
   caf::typed_response_promise<store_ack> rp;
 };
 
+struct pending_change {
+  persistence::state_change change;
+  caf::typed_response_promise<store_ack> rp;
+};
+
 struct pending_creation {
   creation_batch batch;
   caf::typed_response_promise<creation_ack> rp;
@@ -33,6 +38,7 @@ struct writer_state {
   std::shared_ptr<node_metrics> metrics;
   std::vector<pending_checkpoint> pending; ///< Waiting for the next commit.
   std::vector<pending_creation> creations; ///< Likewise.
+  std::vector<pending_change> changes;     ///< Likewise.
   bool flush_scheduled = false;
 };
 
@@ -45,11 +51,6 @@ void die_if_disconnected(writer_self* self, const persistence::status& st) {
     spdlog::warn("checkpoint writer: {}; restarting", st.message);
     self->quit(caf::make_error(caf::sec::runtime_error, st.message));
   }
-}
-
-store_ack settle(writer_self* self, const persistence::status& st) {
-  die_if_disconnected(self, st);
-  return {st.code, st.message};
 }
 
 // A call of the writer's store, timed into the store-call histogram.
@@ -88,12 +89,33 @@ void flush_creations(writer_self* self) {
   die_if_disconnected(self, made.st);
 }
 
+// State changes (an execution finished, paused, ...) are group-committed
+// like checkpoints, after them: a change that follows an execution's last
+// checkpoint in the mailbox is never stored before it.
+void flush_changes(writer_self* self) {
+  auto waiting = std::move(self->state.changes);
+  self->state.changes.clear();
+  if (waiting.empty())
+    return;
+  std::vector<persistence::state_change> all;
+  for (const auto& w : waiting)
+    all.push_back(w.change);
+  auto changed = timed(self, "change_states",
+                       [&](auto& db) { return db.change_states(all); });
+  persistence::status worst = changed.st;
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    const auto& st = changed.st ? changed.value[i] : changed.st;
+    waiting[i].rp.deliver(store_ack{st.code, st.message});
+    if (worst && !st && persistence::is_retryable(st.code))
+      worst = st; // a store that changes them one by one lost its link
+  }
+  die_if_disconnected(self, worst);
+}
+
 // Group commit: every checkpoint that arrived before the flush message
 // (which queues behind them) goes into one transaction, then each is
 // acknowledged. While one commit runs, the next batch gathers.
-void flush(writer_self* self) {
-  self->state.flush_scheduled = false;
-  flush_creations(self);
+void flush_checkpoints(writer_self* self) {
   auto batch = std::move(self->state.pending);
   self->state.pending.clear();
   if (batch.empty())
@@ -109,6 +131,13 @@ void flush(writer_self* self) {
     batch[i].rp.deliver(store_ack{st.code, st.message});
   }
   die_if_disconnected(self, saved.st);
+}
+
+void flush(writer_self* self) {
+  self->state.flush_scheduled = false;
+  flush_creations(self);
+  flush_checkpoints(self);
+  flush_changes(self);
 }
 
 caf::behavior checkpoint_writer(writer_self* self, store_factory factory,
@@ -144,8 +173,12 @@ caf::behavior checkpoint_writer(writer_self* self, store_factory factory,
         return rp;
       },
       [self](flush_atom) { flush(self); },
-      [self](persistence::state_change& change) {
-        return settle(self, self->state.db->change_state(change));
+      [self, schedule_flush](
+          persistence::state_change& change) -> caf::result<store_ack> {
+        auto rp = self->make_response_promise<store_ack>();
+        self->state.changes.push_back({std::move(change), rp});
+        schedule_flush();
+        return rp;
       },
   };
 }

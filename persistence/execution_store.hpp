@@ -34,6 +34,17 @@ public:
   save_checkpoints(const std::vector<checkpoint>& xs) = 0;
   /// Changes an execution's state if `x.epoch` is current.
   virtual status change_state(const state_change& x) = 0;
+  /// Many state changes in one transaction (the writer's group commit): a
+  /// stale one is refused (stale_epoch) and the others are kept; one
+  /// status per change. This default makes them one by one, for stores
+  /// that wrap another.
+  virtual outcome<std::vector<status>>
+  change_states(const std::vector<state_change>& xs) {
+    outcome<std::vector<status>> out;
+    for (const auto& x : xs)
+      out.value.push_back(change_state(x));
+    return out;
+  }
 
   virtual outcome<std::optional<execution_record>>
   find_execution(const std::string& id) = 0;

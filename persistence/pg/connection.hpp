@@ -81,6 +81,8 @@ public:
   outcome<std::vector<status>>
   save_checkpoints(const std::vector<checkpoint>& xs) override;
   status change_state(const state_change& x) override;
+  outcome<std::vector<status>>
+  change_states(const std::vector<state_change>& xs) override;
   outcome<std::optional<execution_record>>
   find_execution(const std::string& id) override;
   outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override;

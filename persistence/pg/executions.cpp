@@ -210,19 +210,36 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
 }
 
 status pg_store::change_state(const state_change& x) {
-  return guarded("changing state of " + x.execution_id, [&]() -> status {
+  auto got = change_states({x});
+  return got.st ? got.value.front() : got.st;
+}
+
+// Each change with its audit events, all in one transaction (one commit).
+outcome<std::vector<status>>
+pg_store::change_states(const std::vector<state_change>& xs) {
+  outcome<std::vector<status>> out;
+  out.st = guarded("changing execution states", [&]() -> status {
+    out.value.clear();
     pqxx::work tx{*conn_};
-    auto r =
-        tx.exec_prepared("change_state", to_string(x.state), x.output, x.error,
-                         x.execution_id, x.epoch, x.budget_approved_until);
-    if (r.affected_rows() == 0)
-      return {errc::stale_epoch, "execution " + x.execution_id +
-                                     " is not owned at epoch " +
-                                     std::to_string(x.epoch)};
-    insert_audit_events(tx, x.audit); // committed with the change
+    for (const auto& x : xs) {
+      auto r = tx.exec_prepared("change_state", to_string(x.state), x.output,
+                                x.error, x.execution_id, x.epoch,
+                                x.budget_approved_until);
+      if (r.affected_rows() == 0) {
+        out.value.push_back({errc::stale_epoch, "execution " + x.execution_id +
+                                                    " is not owned at epoch " +
+                                                    std::to_string(x.epoch)});
+        continue;
+      }
+      insert_audit_events(tx, x.audit); // committed with the change
+      out.value.push_back({});
+    }
     tx.commit();
     return {};
   });
+  if (!out.st)
+    out.value.clear();
+  return out;
 }
 
 outcome<std::optional<execution_record>>

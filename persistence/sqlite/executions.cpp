@@ -151,13 +151,30 @@ status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   return {};
 }
 
-// The change and its audit events in one transaction.
 status sqlite_store::change_state(const state_change& x) {
-  return transaction([&]() -> status {
-    if (auto st = change_one(x); !st)
-      return st;
-    return insert_audit_events(x.audit);
+  auto got = change_states({x});
+  return got.st ? got.value.front() : got.st;
+}
+
+// Each change with its audit events, all in one transaction; a stale one
+// changes nothing and the others are kept.
+outcome<std::vector<status>>
+sqlite_store::change_states(const std::vector<state_change>& xs) {
+  std::vector<status> each;
+  auto st = transaction([&]() -> status {
+    each.clear();
+    for (const auto& x : xs) {
+      auto one = change_one(x);
+      if (!one && is_retryable(one.code))
+        return one;
+      if (one)
+        if (auto audited = insert_audit_events(x.audit); !audited)
+          return audited;
+      each.push_back(std::move(one));
+    }
+    return {};
   });
+  return {st, st ? each : std::vector<status>{}};
 }
 
 status sqlite_store::change_one(const state_change& x) {

@@ -67,6 +67,34 @@ TEST_CASE("a checkpoint with a stale epoch is rejected and nothing is written",
   CHECK(s->find_execution("e1").value->state == execution_state::completed);
 }
 
+TEST_CASE("state changes committed together: a stale one is refused, the "
+          "others are stored with their audit events",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"a", "b", "c"})
+    REQUIRE(s->create_execution(sample(id)));
+  REQUIRE(s->claim_unfinished("n2")); // every epoch 1 -> 2
+  auto before = s->count_audit_events();
+  REQUIRE(before);
+  state_change done{"a", 2, execution_state::completed, "{}", ""};
+  done.audit = {{"u1", "execution.finished", "{}", 1}};
+  state_change stale{"b", 1, execution_state::failed, "{}", "x"};
+  stale.audit = {{"u1", "execution.failed", "{}", 1}};
+  state_change cancelled{"c", 2, execution_state::cancelled, "{}", "cancelled"};
+  auto got = s->change_states({done, stale, cancelled});
+  REQUIRE(got);
+  REQUIRE(got.value.size() == 3);
+  CHECK(got.value[0]);
+  CHECK(got.value[1].code == errc::stale_epoch);
+  CHECK(got.value[2]);
+  CHECK(s->find_execution("a").value->state == execution_state::completed);
+  CHECK(s->find_execution("b").value->state == execution_state::running);
+  CHECK(s->find_execution("c").value->state == execution_state::cancelled);
+  // The refused change's audit event is not stored; the kept one's is.
+  CHECK(s->count_audit_events().value == before.value + 1);
+}
+
 TEST_CASE("finished executions are not claimed again", ROLE("executions")) {
   fresh_store fresh;
   auto s = fresh.open();
