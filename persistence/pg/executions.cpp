@@ -75,11 +75,16 @@ constexpr const char* expired_owner =
 void prepare_statements(pqxx::connection& c) {
   c.prepare("checkpoint_owner",
             "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
+  // The epoch check and the insert in one statement (one round trip): the
+  // row is written only while the execution is at the checkpoint's epoch,
+  // under the same shared row lock as checkpoint_owner takes.
   c.prepare("checkpoint_insert",
             "INSERT INTO execution_steps (execution_id, step_id, attempt, "
             "epoch, output, agent_id, started_at, finished_at, cost, "
-            "checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON "
-            "CONFLICT DO NOTHING");
+            "checksum) SELECT $1::text, $2::text, $3::integer, $4::bigint, "
+            "$5::bytea, $6::text, $7::bigint, $8::bigint, $9::numeric, "
+            "$10::text FROM workflow_executions WHERE id = $1 AND epoch = $4 "
+            "FOR SHARE ON CONFLICT DO NOTHING");
   c.prepare("change_state",
             "UPDATE workflow_executions SET state = $1, output = $2, "
             "error = $3, updated_at = now(), budget_approved_until = CASE "
@@ -185,23 +190,26 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 // claim by another node waits for this transaction or skips the row.
 status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
                           record_batch& with_them) {
-  auto owner = tx.exec_prepared("checkpoint_owner", cp.execution_id);
-  if (owner.empty())
-    return {errc::not_found, "no execution " + cp.execution_id};
-  auto epoch = owner[0][0].as<std::int64_t>();
-  if (epoch != cp.epoch)
-    return {errc::stale_epoch,
-            "checkpoint " + cp.execution_id + "/" + cp.step_id +
-                " carries epoch " + std::to_string(cp.epoch) +
-                " but the execution is at epoch " + std::to_string(epoch)};
   auto encoded = encode_output(cp.output);
   auto inserted =
       tx.exec_prepared("checkpoint_insert", cp.execution_id, cp.step_id,
                        cp.attempt, cp.epoch, pqxx::binarystring{encoded},
                        cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
                        stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
-  if (inserted.affected_rows() == 0)
-    return {}; // stored before: its ledger and audit lines are there too
+  if (inserted.affected_rows() == 0) {
+    // No row: another epoch, no execution, or stored before (its ledger
+    // and audit lines are there too). Rare, so asked only now.
+    auto owner = tx.exec_prepared("checkpoint_owner", cp.execution_id);
+    if (owner.empty())
+      return {errc::not_found, "no execution " + cp.execution_id};
+    auto epoch = owner[0][0].as<std::int64_t>();
+    if (epoch != cp.epoch)
+      return {errc::stale_epoch,
+              "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                  " carries epoch " + std::to_string(cp.epoch) +
+                  " but the execution is at epoch " + std::to_string(epoch)};
+    return {};
+  }
   with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
                                 cp.ledger.end());
   with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
