@@ -2,7 +2,7 @@
 // step checkpointed (group commit) before the steps after it start.
 //
 //   bench_step_throughput [--store URL] [--shape chain|fan] [--workflows N]
-//                         [--budgets on] [--submitters N]
+//                         [--budgets on] [--submitters N] [--threads N]
 //
 // chain: N workflows x 5 sequential steps (default N = 1000)
 // fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
@@ -14,7 +14,8 @@
 // --submitters N (default 16) threads submit the workflows at once, as
 // concurrent API clients would: one thread submitting alone waits for each
 // execution's creation commit in turn, and then that commit rate, not the
-// steps, bounds the figure (--submitters 1 shows it).
+// steps, bounds the figure (--submitters 1 shows it). --threads sets the
+// actor system's worker threads (default: CAF's, at least 4).
 
 #include <algorithm>
 #include <atomic>
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
   bool budgets = false;
   int workflows = 0;
   int submitters = 16;
+  int threads = 0; // CAF's default
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--store")
@@ -96,6 +98,8 @@ int main(int argc, char** argv) {
       workflows = std::stoi(v);
     else if (k == "--budgets")
       budgets = v == "on";
+    else if (k == "--threads")
+      threads = std::stoi(v);
     else if (k == "--submitters")
       submitters = std::max(1, std::stoi(v));
   }
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
   node_options options;
   options.config.store_url = store;
   options.config.node_id = "bench";
+  options.scheduler_threads = threads;
   options.catalog = cat;
   if (budgets) {
     model::budget per_execution, per_workflow;

@@ -117,33 +117,40 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 }
 
 status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
-  statement check{db_.get(),
-                  "SELECT epoch, state FROM workflow_executions WHERE id = ?"};
-  check.bind(cp.execution_id);
-  int rc = check.step();
-  if (rc == SQLITE_DONE)
-    return {errc::not_found, "no execution " + cp.execution_id};
-  if (rc != SQLITE_ROW)
-    return check.error("checking epoch", rc);
-  if (check.integer(0) != cp.epoch)
-    return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" +
-                                   cp.step_id + " carries epoch " +
-                                   std::to_string(cp.epoch) +
-                                   " but the execution is at epoch " +
-                                   std::to_string(check.integer(0))};
   auto encoded = encode_output(cp.output);
+  // Written only while the execution is at the checkpoint's epoch: the
+  // check and the insert are one statement inside the writer's
+  // transaction.
   statement ins{db_.get(),
                 "INSERT INTO execution_steps (execution_id, step_id, attempt, "
                 "epoch, output, agent_id, started_at, finished_at, cost, "
-                "checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+                "checksum) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM "
+                "workflow_executions WHERE id = ?1 AND epoch = ?4 ON CONFLICT "
                 "DO NOTHING"};
   ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch, blob{encoded},
            cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
            stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
-  if (rc = ins.step(); rc != SQLITE_DONE)
+  if (int rc = ins.step(); rc != SQLITE_DONE)
     return ins.error("saving checkpoint", rc);
-  if (sqlite3_changes(db_.get()) == 0)
-    return {}; // stored before: its ledger and audit lines are there too
+  if (sqlite3_changes(db_.get()) == 0) {
+    // No row: another epoch, no execution, or stored before (its ledger
+    // and audit lines are there too). Rare, so asked only now.
+    statement check{db_.get(),
+                    "SELECT epoch FROM workflow_executions WHERE id = ?"};
+    check.bind(cp.execution_id);
+    int rc = check.step();
+    if (rc == SQLITE_DONE)
+      return {errc::not_found, "no execution " + cp.execution_id};
+    if (rc != SQLITE_ROW)
+      return check.error("checking epoch", rc);
+    if (check.integer(0) != cp.epoch)
+      return {errc::stale_epoch, "checkpoint " + cp.execution_id + "/" +
+                                     cp.step_id + " carries epoch " +
+                                     std::to_string(cp.epoch) +
+                                     " but the execution is at epoch " +
+                                     std::to_string(check.integer(0))};
+    return {};
+  }
   with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
                                 cp.ledger.end());
   with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
