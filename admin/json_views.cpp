@@ -54,11 +54,9 @@ json to_json(const model::cost_row& r) {
 }
 
 json to_json(const model::daily_point& d) {
-  return {{"day", d.day},
-          {"executions", d.executions},
-          {"tasks", d.tasks},
-          {"avg_quality", d.avg_quality},
-          {"cost", d.cost}};
+  return {{"day", d.day},     {"executions", d.executions},
+          {"tasks", d.tasks}, {"avg_quality", d.avg_quality},
+          {"cost", d.cost},   {"avg_latency_ms", d.avg_latency_ms}};
 }
 
 json summary_json(const model::workflow_def& wf) {

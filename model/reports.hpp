@@ -44,6 +44,7 @@ struct daily_point {
   std::int64_t tasks = 0;      ///< Task results.
   double avg_quality = 0;      ///< Over scored results; 0 when none.
   double cost = 0;
+  double avg_latency_ms = 0; ///< Of the day's results; 0 when none.
 };
 
 /// What a cost roll-up sums by. `step` rows are keyed

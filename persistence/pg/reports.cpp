@@ -89,8 +89,9 @@ pg_store::agent_daily_series(const std::string& agent_id,
     auto rows = tx.exec_params(
         "SELECT to_char(d, 'YYYY-MM-DD'), count(DISTINCT t.execution_id), "
         "count(t.id), COALESCE(avg(t.quality_score), 0), "
-        "COALESCE(sum(t.cost), 0)::float8 "
-        "FROM generate_series($2::timestamp, $3::timestamp, interval '1 "
+        "COALESCE(sum(t.cost), 0)::float8, "
+        "COALESCE(avg(t.latency_ms), 0)::float8 FROM "
+        "generate_series($2::timestamp, $3::timestamp, interval '1 "
         "day') AS d LEFT JOIN task_results t ON t.agent_id = $1 AND "
         "t.created_at >= (d AT TIME ZONE 'UTC') AND t.created_at < "
         "((d + interval '1 day') AT TIME ZONE 'UTC') GROUP BY d ORDER BY d",
@@ -98,7 +99,7 @@ pg_store::agent_daily_series(const std::string& agent_id,
     for (const auto& r : rows)
       out.value.push_back({r[0].c_str(), r[1].as<std::int64_t>(),
                            r[2].as<std::int64_t>(), r[3].as<double>(),
-                           r[4].as<double>()});
+                           r[4].as<double>(), r[5].as<double>()});
     return {};
   });
   return out;

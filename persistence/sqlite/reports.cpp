@@ -80,16 +80,17 @@ sqlite_store::agent_daily_series(const std::string& agent_id,
               "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
               "date(d, '+1 day') FROM days WHERE d < date(?3)) "
               "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
-              "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0) "
-              "FROM days LEFT JOIN task_results t ON t.agent_id = ?1 AND "
+              "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0), "
+              "COALESCE(avg(t.latency_ms), 0) FROM days LEFT JOIN task_results "
+              "t ON t.agent_id = ?1 AND "
               "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
               "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
   s.bind(agent_id, from_day, to_day);
   outcome<std::vector<daily_point>> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW)
-    out.value.push_back(
-        {s.text(0), s.integer(1), s.integer(2), s.real(3), s.real(4)});
+    out.value.push_back({s.text(0), s.integer(1), s.integer(2), s.real(3),
+                         s.real(4), s.real(5)});
   if (rc != SQLITE_DONE)
     return {s.error("reading the daily series of " + agent_id, rc)};
   return out;

@@ -141,6 +141,15 @@ task_result_record result(const std::string& exec, const std::string& agent,
   return {exec, "s", agent, quality, cost, 10, 20, 5, at_ms};
 }
 
+// As result(), taking 15 ms instead of 5.
+task_result_record slow_result(const std::string& exec,
+                               const std::string& agent, double quality,
+                               double cost, std::int64_t at_ms) {
+  auto r = result(exec, agent, quality, cost, at_ms);
+  r.latency_ms = 15;
+  return r;
+}
+
 } // namespace
 
 TEST_CASE("the workflow list counts executions, filters and pages",
@@ -222,7 +231,7 @@ TEST_CASE("an agent's daily series fills days without results with zeros",
   auto s = fresh.open();
   REQUIRE(s->append_records({{
       result("e1", "a1", 0.5, 0.1, utc_ms(2026, 11, 1, 0)),
-      result("e1", "a1", 1.0, 0.1, utc_ms(2026, 11, 1, 23, 59, 59, 999)),
+      slow_result("e1", "a1", 1.0, 0.1, utc_ms(2026, 11, 1, 23, 59, 59, 999)),
       result("e2", "a1", -1, 0.2, utc_ms(2026, 11, 3, 0)),        // not scored
       result("e3", "a2", 0.1, 5.0, utc_ms(2026, 11, 1, 12)),      // other agent
       result("e4", "a1", 0.9, 9.0, utc_ms(2026, 10, 30, 23, 59)), // before
@@ -240,6 +249,8 @@ TEST_CASE("an agent's daily series fills days without results with zeros",
   CHECK(d[1].tasks == 2);
   CHECK(d[1].avg_quality == Approx(0.75));
   CHECK(d[1].cost == Approx(0.2));
+  CHECK(d[1].avg_latency_ms == Approx(10)); // 5 and 15 ms
+  CHECK(d[0].avg_latency_ms == 0);
   CHECK(d[2].day == "2026-11-02");
   CHECK(d[2].tasks == 0);
   CHECK(d[3].executions == 1);

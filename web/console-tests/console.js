@@ -326,6 +326,13 @@ const stateBadge = (page) => page.locator('h1 .badge');
       await accessible(admin, label);
     });
 
+  await check('an agent shows its cost, tasks and latency by day', admin, async () => {
+    await admin.goto(`${base}/#/agents`);
+    await admin.getByRole('button', { name: 'fast', exact: true }).click();
+    await admin.getByText('fast: mean latency per day (ms)').waitFor(wait);
+    await admin.getByText('fast: cost per day (USD)').waitFor(wait);
+  });
+
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });
   console.log(`figures: ${JSON.stringify(figures)}`);

@@ -15,6 +15,7 @@ function AgentDays({ id }) {
     <div class="columns">
       <Chart title={`${id}: cost per day (USD)`} labels={labels} data={[xs, rows.map((r) => r.cost)]} series={['cost']} bars />
       <Chart title={`${id}: tasks per day`} labels={labels} data={[xs, rows.map((r) => r.tasks)]} series={['tasks']} bars />
+      <Chart title={`${id}: mean latency per day (ms)`} labels={labels} data={[xs, rows.map((r) => r.avg_latency_ms)]} series={['latency']} bars />
     </div>
   );
 }
