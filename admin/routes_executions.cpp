@@ -152,6 +152,20 @@ response list_executions(node& n, const request& req) {
                              {"total", got.value.total}});
 }
 
+// GET /api/v1/executions/{id}/steps/{step}/prompt
+response step_prompt_of(node& n, const request& req) {
+  auto got = n.prompt_of(req.param("id"), req.param("step"));
+  if (!got)
+    return error_response(error_of(got.st, {.not_found = "step_not_found",
+                                            .conflict = "prompt_not_ready"}));
+  return json_response(200, {{"execution_id", req.param("id")},
+                             {"step_id", got.value.step_id},
+                             {"template_id", got.value.template_id},
+                             {"template_version", got.value.template_version},
+                             {"params", got.value.params},
+                             {"prompt", got.value.prompt}});
+}
+
 // GET /api/v1/executions/{id}: with its steps and its cost.
 response get_execution(node& n, const request& req) {
   auto x = n.execution(req.param("id"));
@@ -277,6 +291,8 @@ void add_execution_routes(router& r, node& n) {
         [&n](const request& req) { return execution_results(n, req); });
   r.add("GET", "/api/v1/executions/{id}/events", permission::read,
         [&n](const request& req) { return execution_events(n, req); });
+  r.add("GET", "/api/v1/executions/{id}/steps/{step}/prompt", permission::read,
+        [&n](const request& req) { return step_prompt_of(n, req); });
   add_execution_action_routes(r, n);
 }
 

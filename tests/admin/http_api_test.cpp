@@ -236,6 +236,39 @@ TEST_CASE("an execution's results list each step's output, agent and cost",
   f.get("/api/v1/executions/nope/results", 404);
 }
 
+TEST_CASE("a step's prompt is rendered again from the stored input, outputs "
+          "and template version",
+          "[http][api]") {
+  server_fixture f;
+  std::string id = f.post(execute_path, R"({"input": {"feature": "prompted"}})",
+                          202)["execution_id"];
+  auto done = wait_state(f, id, "completed");
+  auto design = f.get("/api/v1/executions/" + id + "/steps/design/prompt", 200);
+  CHECK(design["template_id"] == "cmd_design_architecture");
+  CHECK(design["template_version"] == 1);
+  CHECK(design["params"]["feature"] == "prompted");
+  CHECK(design["prompt"] ==
+        "Design the architecture for prompted. Constraints: none.\n");
+  // A later step's prompt holds the output it was given.
+  auto backend =
+      f.get("/api/v1/executions/" + id + "/steps/backend/prompt", 200);
+  std::string design_output = done["steps"][0]["output"];
+  CHECK(backend["params"]["design"] == design_output);
+  CHECK(backend["prompt"].get<std::string>().find(design_output) !=
+        std::string::npos);
+  CHECK(f.get("/api/v1/executions/" + id + "/steps/nope/prompt",
+              404)["error"] == "step_not_found");
+  f.get("/api/v1/executions/nope/steps/design/prompt", 404);
+
+  // Cancelled at once: the last step's inputs never came.
+  std::string early = f.post(execute_path, R"({"input": {"feature": "x"}})",
+                             202)["execution_id"];
+  f.post("/api/v1/executions/" + early + "/cancel", "", 202);
+  wait_state(f, early, "cancelled");
+  CHECK(f.get("/api/v1/executions/" + early + "/steps/deploy_plan/prompt",
+              409)["error"] == "prompt_not_ready");
+}
+
 TEST_CASE("a cancelled execution retried runs again from its checkpoints",
           "[http][api]") {
   server_fixture f;

@@ -180,6 +180,9 @@ const stateBadge = (page) => page.locator('h1 .badge');
     }
     await stateBadge(ada).getByText('completed').waitFor(wait);
     expect(await ada.evaluate(() => window.__samePage === true), 'the page was reloaded');
+    // The step's prompt, rendered again from what was stored.
+    await ada.locator('.dag [data-step="a"]').click();
+    await ada.locator('pre.prompt').getByText('Echo hello from the form').waitFor(wait);
     expect(seen.size === 2, 'not every step was seen running');
     await accessible(ada, 'execution');
     await ada.screenshot({ path: path.join(shots, 'execution-graph.png'), fullPage: true });

@@ -195,6 +195,15 @@ struct template_view {
   std::int64_t created_at_ms = 0;
 };
 
+/// A step's prompt, rendered again from what its execution stored.
+struct step_prompt {
+  std::string step_id;
+  std::string template_id;
+  int template_version = 0; ///< The version its result names, else newest.
+  nlohmann::json params;    ///< With references to inputs and outputs filled.
+  std::string prompt;
+};
+
 /// One node of the cluster as this node sees it.
 struct node_view {
   std::string id;

@@ -115,6 +115,12 @@ public:
   /// when the store cannot be read (`unavailable`: try again).
   [[nodiscard]] outcome<std::optional<execution_status>>
   execution(const std::string& id);
+  /// The prompt a step's agent was (or will be) given, rendered again from
+  /// the stored definition, input, outputs and template version: the store
+  /// keeps no rendered prompts. `not_found` without the execution or step;
+  /// `conflict` while a step it depends on has no output.
+  [[nodiscard]] outcome<step_prompt> prompt_of(const std::string& execution_id,
+                                               const std::string& step_id);
   /// Newest first, without step details.
   [[nodiscard]] outcome<std::vector<execution_status>> executions(int limit);
   /// A filtered page of executions, newest first, with the total;

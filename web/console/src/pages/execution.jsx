@@ -138,8 +138,11 @@ function Consensus({ c }) {
   );
 }
 
-function StepDetail({ step, def, result }) {
-  const template = useApi(def && def.command_template_id ? `/api/v1/templates/${enc(def.command_template_id)}` : null);
+function StepDetail({ executionId, step, def, result }) {
+  // Asked again when the step's state changes: it waits for its inputs.
+  const prompt = useApi(
+    def && def.command_template_id ? `/api/v1/executions/${enc(executionId)}/steps/${enc(step.id)}/prompt?s=${step.state}` : null,
+  );
   const d = step.decision;
   return (
     <section class="step-detail" aria-label={`step ${step.id}`}>
@@ -178,15 +181,21 @@ function StepDetail({ step, def, result }) {
       {def && (
         <>
           <h3>Parameters</h3>
-          <pre tabIndex={0}>{JSON.stringify(def.params || {}, null, 2)}</pre>
+          <pre tabIndex={0}>{JSON.stringify((prompt.data && prompt.data.params) || def.params || {}, null, 2)}</pre>
         </>
       )}
-      {template.data && (
+      {prompt.data && (
         <>
-          <h3>Prompt (template {template.data.id}, version {step.template_version || template.data.version})</h3>
-          <pre tabIndex={0}>{template.data.definition && template.data.definition.prompt}</pre>
+          <h3>
+            Prompt (template {prompt.data.template_id}, version {prompt.data.template_version})
+          </h3>
+          <pre tabIndex={0} class="prompt">
+            {prompt.data.prompt}
+          </pre>
         </>
       )}
+      {prompt.error && prompt.error.code === 'prompt_not_ready' && <p class="muted">The prompt is made once the steps it depends on are done.</p>}
+      {prompt.error && prompt.error.code !== 'prompt_not_ready' && <ErrorBox error={prompt.error} />}
       {d && d.consensus && <Consensus c={d.consensus} />}
       {d && d.evaluation && (
         <>
@@ -288,7 +297,7 @@ export function ExecutionPage({ param: id }) {
         <summary>Input</summary>
         <pre tabIndex={0}>{JSON.stringify(x.input, null, 2)}</pre>
       </details>
-      {step && <StepDetail key={step.id} step={step} def={byId[step.id]} result={resultOf[step.id]} />}
+      {step && <StepDetail key={step.id} executionId={x.id} step={step} def={byId[step.id]} result={resultOf[step.id]} />}
     </>
   );
 }
