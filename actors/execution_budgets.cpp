@@ -50,6 +50,10 @@ void write_state(execution_self* self) {
   auto& audit = st.pending_state.audit;
   audit.insert(audit.end(), st.unsaved_audit.begin(), st.unsaved_audit.end());
   st.unsaved_audit.clear();
+  auto& attempts = st.pending_state.attempts;
+  attempts.insert(attempts.end(), st.unsaved_attempts.begin(),
+                  st.unsaved_attempts.end());
+  st.unsaved_attempts.clear();
   send_state(self);
 }
 

@@ -75,7 +75,8 @@ typename Inspector::result_type inspect(Inspector& f, task_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_snapshot& x) {
   return f(caf::meta::type_name("step_snapshot"), x.id, x.state, x.attempt,
-           x.agent_id, x.error, x.decision, x.template_version);
+           x.agent_id, x.error, x.decision, x.template_version,
+           x.started_at_ms);
 }
 
 template <class Inspector>
@@ -200,16 +201,24 @@ typename Inspector::result_type inspect(Inspector& f, effect& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attempt_record& x) {
+  return f(caf::meta::type_name("attempt_record"), x.execution_id, x.step_id,
+           x.epoch, x.attempt, x.node_id, x.agent_id, x.started_at_ms,
+           x.finished_at_ms, x.outcome, x.error);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
   return f(caf::meta::type_name("checkpoint"), x.execution_id, x.step_id,
            x.attempt, x.epoch, x.output, x.agent_id, x.started_at_ms,
-           x.finished_at_ms, x.cost, x.ledger, x.audit, x.damage);
+           x.finished_at_ms, x.cost, x.ledger, x.audit, x.attempts, x.damage);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, state_change& x) {
   return f(caf::meta::type_name("state_change"), x.execution_id, x.epoch,
-           x.state, x.output, x.error, x.budget_approved_until, x.audit);
+           x.state, x.output, x.error, x.budget_approved_until, x.audit,
+           x.attempts);
 }
 
 template <class Inspector>

@@ -42,6 +42,9 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<persistence::task_result_record>>(
       "hishamos.task_results");
   cfg.add_message_type<persistence::audit_event>("hishamos.audit_event");
+  cfg.add_message_type<persistence::attempt_record>("hishamos.attempt");
+  cfg.add_message_type<std::vector<persistence::attempt_record>>(
+      "hishamos.attempts");
   cfg.add_message_type<std::vector<persistence::audit_event>>(
       "hishamos.audit_events");
   cfg.add_message_type<persistence::agent_stat_record>("hishamos.agent_stat");

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/internal/execution_state.hpp"
+#include "model/clip.hpp"
 #include "model/references.hpp"
 
 namespace hishamos::actors {
@@ -49,11 +50,27 @@ void finish(execution_self* self, persistence::execution_state state,
   st.finishing = true;
   st.final_change = {exec_id(self), st.cfg.record.epoch, state,
                      std::move(output), std::move(error)};
+  for (size_t i = 0; i < st.steps.size(); ++i) {
+    const auto& r = st.steps[i];
+    if (r.ph != phase::running)
+      continue;
+    self->send(st.cfg.dispatcher, cancel_atom::value, r.task_id);
+    // The attempt whose failure ends the execution is noted already.
+    bool noted = std::any_of(
+        st.unsaved_attempts.begin(), st.unsaved_attempts.end(),
+        [&](const persistence::attempt_record& a) {
+          return a.step_id == def_of(self, static_cast<int>(i)).id &&
+                 a.attempt == r.attempt;
+        });
+    if (!noted)
+      note_attempt(self, static_cast<int>(i), "given_up",
+                   "the execution ended " + std::string{to_string(state)} +
+                       " while it ran");
+  }
   st.final_change.audit = std::move(st.unsaved_audit);
   st.unsaved_audit.clear();
-  for (auto& r : st.steps)
-    if (r.ph == phase::running)
-      self->send(st.cfg.dispatcher, cancel_atom::value, r.task_id);
+  st.final_change.attempts = std::move(st.unsaved_attempts);
+  st.unsaved_attempts.clear();
   send_final(self);
 }
 
@@ -127,19 +144,33 @@ persistence::task_result_record result_record(execution_self* self, int i) {
   return x;
 }
 
-// The checkpoint carries the step's ledger line and the audit events
-// decided on the way to it: one transaction stores all or none of them.
+void note_attempt(execution_self* self, int i, const char* outcome,
+                  const std::string& error) {
+  const auto& r = self->state.steps[i];
+  const auto& rec = self->state.cfg.record;
+  self->state.unsaved_attempts.push_back(
+      {rec.id, def_of(self, i).id, rec.epoch, r.attempt, rec.owner_node,
+       r.agent_id, r.started_at_ms, persistence::now_ms(), outcome,
+       model::clip_utf8(error, persistence::max_attempt_error_bytes)});
+}
+
+// The checkpoint carries the step's ledger line, the audit events decided
+// on the way to it and the attempts that ended without a result: one
+// transaction stores all or none of them.
 void send_checkpoint(execution_self* self, int i) {
   auto& r = self->state.steps[i];
   auto& unsaved = self->state.unsaved_audit;
   r.audit.insert(r.audit.end(), unsaved.begin(), unsaved.end());
   unsaved.clear();
+  auto& attempts = self->state.unsaved_attempts;
+  r.attempts.insert(r.attempts.end(), attempts.begin(), attempts.end());
+  attempts.clear();
   persistence::checkpoint cp{exec_id(self),   def_of(self, i).id,
                              r.attempt,       self->state.cfg.record.epoch,
                              r.output,        r.agent_id,
                              r.started_at_ms, r.finished_at_ms,
                              r.cost,          {result_record(self, i)},
-                             r.audit};
+                             r.audit,         r.attempts};
   auto resend = [self, i] {
     self->state.cfg.metrics->checkpoint_resent();
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
@@ -156,6 +187,7 @@ void send_checkpoint(execution_self* self, int i) {
             auto& r = self->state.steps[i];
             r.ph = phase::done;
             r.audit.clear();
+            r.attempts.clear();
             std::chrono::duration<double> took =
                 std::chrono::steady_clock::now() - r.started;
             self->state.cfg.metrics->step_completed(
@@ -198,6 +230,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
     return;
   }
   r.error = reply.output;
+  note_attempt(self, i, "failed", r.error);
   const auto& def = def_of(self, i);
   model::log_scope about{log_ids_of(self, i)};
   if (reply.retryable && r.attempt < def.retry.max_attempts) {
@@ -304,7 +337,8 @@ model::execution_snapshot snapshot(execution_self* self) {
     const auto& r = st.steps[i];
     out.steps.push_back({def_of(self, static_cast<int>(i)).id,
                          phase_names[static_cast<int>(r.ph)], r.attempt,
-                         r.agent_id, r.error, r.decision, r.template_version});
+                         r.agent_id, r.error, r.decision, r.template_version,
+                         r.started_at_ms});
   }
   out.state = st.finishing ? persistence::to_string(st.final_change.state)
               : st.paused  ? "paused"

@@ -38,6 +38,24 @@ json to_json(const execution_status& x, bool with_steps) {
     out["steps"] = json::array();
     for (const auto& s : x.steps)
       out["steps"].push_back(to_json(x, s));
+    out["attempts"] = json::array();
+    for (const auto& a : x.attempts)
+      out["attempts"].push_back({{"step_id", a.step_id},
+                                 {"epoch", a.epoch},
+                                 {"attempt", a.attempt},
+                                 {"node", a.node},
+                                 {"agent_id", a.agent_id},
+                                 {"started_at_ms", a.started_at_ms},
+                                 {"finished_at_ms", a.finished_at_ms},
+                                 {"outcome", a.outcome},
+                                 {"error", a.error}});
+    out["owners"] = json::array();
+    for (const auto& o : x.owners)
+      out["owners"].push_back({{"epoch", o.epoch},
+                               {"node", o.node},
+                               {"previous_node", o.previous_node},
+                               {"reason", o.reason},
+                               {"at_ms", o.at_ms}});
   }
   return out;
 }

@@ -26,6 +26,9 @@ struct step_snapshot {
   std::string error;
   std::string decision;     ///< The dispatcher's decision (JSON); "" = none.
   int template_version = 0; ///< 0 = not known yet.
+  /// When its current attempt started (0 = not started); a running or
+  /// retrying step's bar on the console's timeline starts here.
+  std::int64_t started_at_ms = 0;
 };
 
 /// A running execution, from its actor.

@@ -55,9 +55,16 @@ public:
   virtual outcome<std::map<std::string, std::vector<checkpoint>>>
   checkpoints_of(const std::vector<std::string>& execution_ids) = 0;
 
+  /// The attempts of an execution that ended without a result, and the
+  /// changes of its owner (empty for an execution never retried or taken
+  /// over; `not_found` is not checked here).
+  virtual outcome<attempt_history>
+  attempts_of(const std::string& execution_id) = 0;
+
   /// At a node's start: takes its own unfinished executions and those no
   /// live node owns: sets the owner, bumps the epoch (fencing any previous
-  /// owner) and returns them.
+  /// owner), records each change of owner (execution_owners) and returns
+  /// them.
   virtual outcome<std::vector<execution_record>>
   claim_unfinished(const std::string& node_id) = 0;
   /// While running: takes up to `limit` unfinished executions that no live

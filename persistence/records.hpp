@@ -112,6 +112,41 @@ struct audit_event {
   std::int64_t created_at_ms = 0;
 };
 
+/// An attempt at a step that ended without a result (step_attempts): it
+/// failed, timed out, or was given up when its execution ended. The
+/// attempt that succeeded is the step's checkpoint.
+struct attempt_record {
+  std::string execution_id;
+  std::string step_id;
+  std::int64_t epoch = 1;
+  int attempt = 1;
+  std::string node_id; ///< The node that owned the execution then.
+  std::string agent_id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  std::string outcome; ///< failed | given_up
+  std::string error;   ///< Bounded (max_attempt_error_bytes).
+};
+
+/// The most of an attempt's error the store keeps.
+constexpr size_t max_attempt_error_bytes = 2048;
+
+/// A change of an execution's owner (execution_owners): the epoch it
+/// began, written in the transaction that bumped the epoch.
+struct owner_change {
+  std::int64_t epoch = 1;
+  std::string node_id;       ///< The owner from this epoch on.
+  std::string previous_node; ///< "" = none (it was queued unowned).
+  std::string reason;        ///< restart | takeover | queued | retry
+  std::int64_t at_ms = 0;
+};
+
+/// Everything stored about an execution's attempts beyond its checkpoints.
+struct attempt_history {
+  std::vector<attempt_record> attempts; ///< By start time.
+  std::vector<owner_change> owners;     ///< By epoch.
+};
+
 /// A finished step: the result an execution never recomputes once stored.
 struct checkpoint {
   std::string execution_id;
@@ -129,6 +164,10 @@ struct checkpoint {
   /// the execution decided on its way to it (budgets).
   std::vector<task_result_record> ledger;
   std::vector<audit_event> audit;
+  /// Earlier attempts of the execution's steps that ended without a result
+  /// and are not stored yet: stored in the same transaction, whether or
+  /// not the checkpoint is new (a resend stores them once).
+  std::vector<attempt_record> attempts;
   /// Read back: "" when it is intact; otherwise what is wrong with it
   /// (checksum mismatch, unknown encoding), and `output` is empty. An
   /// execution with a damaged checkpoint is quarantined, never run on.
@@ -146,6 +185,9 @@ struct state_change {
   double budget_approved_until = -1;
   /// Audit events committed in the same transaction as the change.
   std::vector<audit_event> audit;
+  /// Attempts that ended without a result, stored with the change (as a
+  /// checkpoint's are).
+  std::vector<attempt_record> attempts;
 };
 
 /// Append-only records written together by the batch processor.

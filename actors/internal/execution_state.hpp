@@ -47,6 +47,8 @@ struct step_run {
   double quality = -1; ///< The evaluator's score of the output.
   /// Audit events committed with this step's checkpoint (resent with it).
   std::vector<persistence::audit_event> audit;
+  /// Attempts that ended without a result, committed with this checkpoint.
+  std::vector<persistence::attempt_record> attempts;
   std::string decision; ///< Why its agent ran it (JSON), "" if unknown.
   int template_version = 0;
   std::string span_id; ///< The running attempt's span; "" = none.
@@ -75,6 +77,9 @@ struct execution_state {
   /// the execution's next write, checkpoint or state change, so that each
   /// is as durable as what it decided.
   std::vector<persistence::audit_event> unsaved_audit;
+  /// Attempts that ended without a result, not committed yet: like
+  /// unsaved_audit, they go with the execution's next write.
+  std::vector<persistence::attempt_record> unsaved_attempts;
   bool state_writing = false; ///< A paused/running change is out.
   persistence::state_change pending_state;
   /// An approval waiting for its state change to commit.
@@ -116,6 +121,11 @@ void emit(execution_self* self, int i, const char* kind,
 void notify_finished(execution_self* self);
 /// notify_finished, then quits.
 void notify_and_quit(execution_self* self);
+
+/// Keeps step i's current attempt, which ended without a result, for the
+/// execution's next write (workflow_execution.cpp).
+void note_attempt(execution_self* self, int i, const char* outcome,
+                  const std::string& error);
 
 // execution_checks.cpp
 /// Turns an answer whose output is over cfg.max_output_bytes into a

@@ -96,6 +96,8 @@ public:
                             const std::vector<std::string>& ids) override;
   outcome<execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override;
+  outcome<attempt_history>
+  attempts_of(const std::string& execution_id) override;
 
   // leases (pg/leases.cpp)
   status heartbeat(const std::string& node_id, std::int64_t lease_ms) override;
@@ -191,9 +193,10 @@ public:
 
 private:
   /// Stores `cp` unless stored before; then adds its ledger lines and
-  /// audit events to `with_them`, for the transaction to write.
-  status save_one(pqxx::work& tx, const checkpoint& cp,
-                  record_batch& with_them);
+  /// audit events to `with_them`, for the transaction to write; and its
+  /// attempts to `attempts` unless the checkpoint is stale.
+  status save_one(pqxx::work& tx, const checkpoint& cp, record_batch& with_them,
+                  std::vector<attempt_record>& attempts);
   outcome<std::vector<execution_record>>
   claim(const std::string& who, const std::string& node_id, int limit);
   status apply(const migration& m);

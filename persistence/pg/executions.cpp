@@ -51,19 +51,48 @@ std::vector<execution_record> read_executions(const pqxx::result& rows) {
 namespace {
 
 // The claim shared by start-up and takeover: lock unfinished rows that
-// match `who`, skipping rows others hold, then bump epoch and owner.
+// match `who`, skipping rows others hold, then bump epoch and owner, and
+// record each change of owner in the same statement.
 std::string claim_sql(const std::string& who) {
   return std::string{
-             "WITH claimable AS (SELECT e.id FROM workflow_executions e "
+             "WITH claimable AS (SELECT e.id, e.owner_node AS previous FROM "
+             "workflow_executions e "
              "LEFT JOIN nodes n ON n.id = e.owner_node "
              "WHERE e.state IN ('pending', 'running', 'paused') AND ("} +
          who +
-         ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED) "
-         "UPDATE workflow_executions e SET owner_node = $1, epoch = e.epoch + "
-         "1, state = CASE WHEN e.state = 'paused' THEN 'paused' ELSE "
-         "'running' END, "
-         "updated_at = now() FROM claimable c WHERE e.id = c.id RETURNING " +
-         execution_columns;
+         ") ORDER BY e.created_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED), "
+         "moved AS (UPDATE workflow_executions e SET owner_node = $1, epoch = "
+         "e.epoch + 1, state = CASE WHEN e.state = 'paused' THEN 'paused' "
+         "ELSE 'running' END, "
+         "updated_at = now() FROM claimable c WHERE e.id = c.id RETURNING "
+         "e.*, c.previous), "
+         "noted AS (INSERT INTO execution_owners (execution_id, epoch, "
+         "node_id, previous_node, reason, at_ms) SELECT id, epoch, $1::text, "
+         "COALESCE(previous, ''), CASE WHEN previous = $1 THEN 'restart' "
+         "WHEN previous IS NULL THEN 'queued' ELSE 'takeover' END, "
+         "(extract(epoch FROM now()) * 1000)::bigint FROM moved "
+         "ON CONFLICT DO NOTHING) "
+         "SELECT " +
+         execution_columns + " FROM moved e";
+}
+
+// One multi-row INSERT of attempts; one already stored stays as it is.
+void insert_attempts(pqxx::work& tx, const std::vector<attempt_record>& xs) {
+  if (xs.empty())
+    return;
+  std::string sql =
+      "INSERT INTO step_attempts (execution_id, step_id, epoch, attempt, "
+      "node_id, agent_id, started_at, finished_at, outcome, error) VALUES ";
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const auto& a = xs[i];
+    sql += (i ? ",(" : "(") + tx.quote(a.execution_id) + "," +
+           tx.quote(a.step_id) + "," + tx.quote(a.epoch) + "," +
+           tx.quote(a.attempt) + "," + tx.quote(a.node_id) + "," +
+           tx.quote(a.agent_id) + "," + tx.quote(a.started_at_ms) + "," +
+           tx.quote(a.finished_at_ms) + "," + tx.quote(a.outcome) + "," +
+           tx.quote(a.error) + ")";
+  }
+  tx.exec0(sql + " ON CONFLICT DO NOTHING");
 }
 
 constexpr const char* expired_owner =
@@ -174,10 +203,12 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
     out.value.clear();
     pqxx::work tx{*conn_};
     record_batch with_them; // of the checkpoints stored now, in one INSERT
+    std::vector<attempt_record> attempts;
     for (const auto& cp : xs)
-      out.value.push_back(save_one(tx, cp, with_them));
+      out.value.push_back(save_one(tx, cp, with_them, attempts));
     insert_task_results(tx, with_them.task_results);
     insert_audit_events(tx, with_them.audit_events);
+    insert_attempts(tx, attempts);
     tx.commit(); // one commit (one WAL flush) for the whole group
     return {};
   });
@@ -189,7 +220,8 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 // Under a shared row lock the epoch cannot change until commit, so a
 // claim by another node waits for this transaction or skips the row.
 status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
-                          record_batch& with_them) {
+                          record_batch& with_them,
+                          std::vector<attempt_record>& attempts) {
   auto encoded = encode_output(cp.output);
   auto inserted =
       tx.exec_prepared("checkpoint_insert", cp.execution_id, cp.step_id,
@@ -208,8 +240,10 @@ status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
               "checkpoint " + cp.execution_id + "/" + cp.step_id +
                   " carries epoch " + std::to_string(cp.epoch) +
                   " but the execution is at epoch " + std::to_string(epoch)};
+    attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
     return {};
   }
+  attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
   with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
                                 cp.ledger.end());
   with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
@@ -240,6 +274,7 @@ pg_store::change_states(const std::vector<state_change>& xs) {
         continue;
       }
       insert_audit_events(tx, x.audit); // committed with the change
+      insert_attempts(tx, x.attempts);
       out.value.push_back({});
     }
     tx.commit();
@@ -332,6 +367,15 @@ pg_store::reopen_execution(const std::string& id, const std::string& node_id) {
   outcome<execution_record> out;
   out.st = guarded("reopening execution " + id, [&]() -> status {
     pqxx::work tx{*conn_};
+    // The change of owner first, from the row as it is; the UPDATE below
+    // decides whether the transaction commits at all.
+    tx.exec_params0(
+        "INSERT INTO execution_owners (execution_id, epoch, node_id, "
+        "previous_node, reason, at_ms) SELECT id, epoch + 1, $2::text, "
+        "COALESCE(owner_node, ''), 'retry', (extract(epoch FROM now()) * "
+        "1000)::bigint FROM workflow_executions WHERE id = $1 AND state IN "
+        "('failed', 'cancelled') ON CONFLICT DO NOTHING",
+        id, node_id);
     auto r = tx.exec_params(
         std::string{"UPDATE workflow_executions e SET state = 'running', "
                     "owner_node = $2, epoch = e.epoch + 1, error = '', "
@@ -350,6 +394,32 @@ pg_store::reopen_execution(const std::string& id, const std::string& node_id) {
     }
     out.value = read_execution(r[0]);
     tx.commit();
+    return {};
+  });
+  return out;
+}
+
+outcome<attempt_history> pg_store::attempts_of(const std::string& id) {
+  outcome<attempt_history> out;
+  out.st = guarded("reading the attempts of execution " + id, [&]() -> status {
+    out.value = {};
+    pqxx::work tx{*conn_};
+    for (const auto& r : tx.exec_params(
+             "SELECT step_id, epoch, attempt, node_id, agent_id, started_at, "
+             "finished_at, outcome, error FROM step_attempts WHERE "
+             "execution_id = $1 ORDER BY started_at, step_id, epoch, attempt",
+             id))
+      out.value.attempts.push_back(
+          {id, r[0].c_str(), r[1].as<std::int64_t>(), r[2].as<int>(),
+           r[3].c_str(), r[4].c_str(), r[5].as<std::int64_t>(),
+           r[6].as<std::int64_t>(), r[7].c_str(), r[8].c_str()});
+    for (const auto& r : tx.exec_params(
+             "SELECT epoch, node_id, previous_node, reason, at_ms FROM "
+             "execution_owners WHERE execution_id = $1 ORDER BY epoch",
+             id))
+      out.value.owners.push_back({r[0].as<std::int64_t>(), r[1].c_str(),
+                                  r[2].c_str(), r[3].c_str(),
+                                  r[4].as<std::int64_t>()});
     return {};
   });
   return out;

@@ -118,6 +118,8 @@ public:
                             const std::vector<std::string>& ids) override;
   outcome<execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override;
+  outcome<attempt_history>
+  attempts_of(const std::string& execution_id) override;
 
   // append-only records (sqlite/records.cpp)
   status append_records(const record_batch& batch) override;
@@ -230,6 +232,14 @@ private:
   outcome<std::int64_t> count(const char* what, const char* sql);
   status insert_task_results(const std::vector<task_result_record>& xs);
   status insert_audit_events(const std::vector<audit_event>& xs);
+  /// Attempts that ended without a result; one stored before stays.
+  status insert_attempts(const std::vector<attempt_record>& xs);
+  /// Records the change of owner to `node_id` of the executions that
+  /// `which` (a condition on workflow_executions, binding ?3 and on)
+  /// selects, before their epoch is bumped.
+  template <class... Ts>
+  status record_owners(const std::string& which, const std::string& node_id,
+                       const Ts&... xs);
   outcome<std::optional<execution_record>>
   stored_like(const execution_record& x);
   // workflows (sqlite/workflows.cpp)

@@ -116,6 +116,40 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   return {st, st ? each : std::vector<status>{}};
 }
 
+status sqlite_store::insert_attempts(const std::vector<attempt_record>& xs) {
+  for (const auto& a : xs) {
+    statement s{db_.get(),
+                "INSERT INTO step_attempts (execution_id, step_id, epoch, "
+                "attempt, node_id, agent_id, started_at, finished_at, "
+                "outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
+                "CONFLICT DO NOTHING"};
+    s.bind(a.execution_id, a.step_id, a.epoch, a.attempt, a.node_id, a.agent_id,
+           a.started_at_ms, a.finished_at_ms, a.outcome, a.error);
+    if (int rc = s.step(); rc != SQLITE_DONE)
+      return s.error("saving an attempt of " + a.execution_id, rc);
+  }
+  return {};
+}
+
+template <class... Ts>
+status sqlite_store::record_owners(const std::string& which,
+                                   const std::string& node_id,
+                                   const Ts&... xs) {
+  statement s{
+      db_.get(),
+      ("INSERT INTO execution_owners (execution_id, epoch, node_id, "
+       "previous_node, reason, at_ms) SELECT id, epoch + 1, ?1, "
+       "COALESCE(owner_node, ''), CASE WHEN owner_node = ?1 THEN 'restart' "
+       "WHEN COALESCE(owner_node, '') = '' THEN 'queued' ELSE 'takeover' "
+       "END, ?2 FROM workflow_executions WHERE " +
+       which + " ON CONFLICT DO NOTHING")
+          .c_str()};
+  s.bind(node_id, now_ms(), xs...);
+  if (int rc = s.step(); rc != SQLITE_DONE)
+    return s.error("recording the owners of claimed executions", rc);
+  return {};
+}
+
 status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   auto encoded = encode_output(cp.output);
   // Written only while the execution is at the checkpoint's epoch: the
@@ -149,8 +183,10 @@ status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
                                      std::to_string(cp.epoch) +
                                      " but the execution is at epoch " +
                                      std::to_string(check.integer(0))};
-    return {};
+    return insert_attempts(cp.attempts);
   }
+  if (auto saved = insert_attempts(cp.attempts); !saved)
+    return saved;
   with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
                                 cp.ledger.end());
   with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
@@ -174,9 +210,12 @@ sqlite_store::change_states(const std::vector<state_change>& xs) {
       auto one = change_one(x);
       if (!one && is_retryable(one.code))
         return one;
-      if (one)
+      if (one) {
         if (auto audited = insert_audit_events(x.audit); !audited)
           return audited;
+        if (auto noted = insert_attempts(x.attempts); !noted)
+          return noted;
+      }
       each.push_back(std::move(one));
     }
     return {};
@@ -269,6 +308,10 @@ outcome<std::vector<execution_record>>
 sqlite_store::claim_unfinished(const std::string& node_id) {
   outcome<std::vector<execution_record>> out;
   out.st = transaction([&]() -> status {
+    if (auto noted =
+            record_owners("state IN ('pending', 'running', 'paused')", node_id);
+        !noted)
+      return noted;
     statement up{
         db_.get(),
         "UPDATE workflow_executions SET owner_node = ?, epoch = epoch + 1, "
@@ -290,24 +333,31 @@ sqlite_store::claim_unfinished(const std::string& node_id) {
 // owns are the executions queued unowned while the node was at its limit.
 outcome<std::vector<execution_record>>
 sqlite_store::claim_expired(const std::string& node_id, int limit) {
-  statement s{db_.get(),
-              (std::string{"UPDATE workflow_executions SET owner_node = ?, "
-                           "epoch = epoch + 1, state = CASE WHEN state = "
-                           "'paused' THEN 'paused' ELSE 'running' END, "
-                           "updated_at = ? WHERE id IN (SELECT id FROM "
-                           "workflow_executions WHERE state IN ('pending', "
-                           "'paused') AND COALESCE(owner_node, '') = '' "
-                           "ORDER BY created_at, id LIMIT ?) RETURNING "} +
-               execution_columns)
-                  .c_str()};
-  s.bind(node_id, now_ms(), limit);
-  std::vector<execution_record> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW)
-    out.push_back(read_execution(s));
-  if (rc != SQLITE_DONE)
-    return {s.error("claiming queued executions", rc)};
-  return {{}, std::move(out)};
+  const std::string queued =
+      "id IN (SELECT id FROM workflow_executions WHERE state IN ('pending', "
+      "'paused') AND COALESCE(owner_node, '') = '' ORDER BY created_at, id "
+      "LIMIT ?3)";
+  outcome<std::vector<execution_record>> out;
+  out.st = transaction([&]() -> status {
+    out.value.clear();
+    if (auto noted = record_owners(queued, node_id, limit); !noted)
+      return noted;
+    statement s{db_.get(),
+                (std::string{"UPDATE workflow_executions SET owner_node = ?1, "
+                             "epoch = epoch + 1, state = CASE WHEN state = "
+                             "'paused' THEN 'paused' ELSE 'running' END, "
+                             "updated_at = ?2 WHERE "} +
+                 queued + " RETURNING " + execution_columns)
+                    .c_str()};
+    s.bind(node_id, now_ms(), limit);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      out.value.push_back(read_execution(s));
+    if (rc != SQLITE_DONE)
+      return s.error("claiming queued executions", rc);
+    return {};
+  });
+  return out;
 }
 
 outcome<execution_record>
@@ -325,6 +375,14 @@ sqlite_store::reopen_execution(const std::string& id,
       return {errc::conflict,
               "execution " + id + " is " + to_string(state) +
                   "; only a failed or cancelled one is retried"};
+    statement owner{db_.get(),
+                    "INSERT INTO execution_owners (execution_id, epoch, "
+                    "node_id, previous_node, reason, at_ms) SELECT id, epoch "
+                    "+ 1, ?, COALESCE(owner_node, ''), 'retry', ? FROM "
+                    "workflow_executions WHERE id = ? ON CONFLICT DO NOTHING"};
+    owner.bind(node_id, now_ms(), id);
+    if (int rc = owner.step(); rc != SQLITE_DONE)
+      return owner.error("reopening execution " + id, rc);
     statement s{db_.get(),
                 "UPDATE workflow_executions SET state = 'running', "
                 "owner_node = ?, epoch = epoch + 1, error = '', output = '', "
@@ -336,6 +394,32 @@ sqlite_store::reopen_execution(const std::string& id,
     out.value = now.value.value_or(execution_record{});
     return now.st;
   });
+  return out;
+}
+
+outcome<attempt_history> sqlite_store::attempts_of(const std::string& id) {
+  outcome<attempt_history> out;
+  statement a{db_.get(),
+              "SELECT step_id, epoch, attempt, node_id, agent_id, started_at, "
+              "finished_at, outcome, error FROM step_attempts WHERE "
+              "execution_id = ? ORDER BY started_at, step_id, epoch, attempt"};
+  a.bind(id);
+  int rc;
+  while ((rc = a.step()) == SQLITE_ROW)
+    out.value.attempts.push_back(
+        {id, a.text(0), a.integer(1), static_cast<int>(a.integer(2)), a.text(3),
+         a.text(4), a.integer(5), a.integer(6), a.text(7), a.text(8)});
+  if (rc != SQLITE_DONE)
+    return {a.error("reading the attempts of " + id, rc)};
+  statement o{db_.get(),
+              "SELECT epoch, node_id, previous_node, reason, at_ms FROM "
+              "execution_owners WHERE execution_id = ? ORDER BY epoch"};
+  o.bind(id);
+  while ((rc = o.step()) == SQLITE_ROW)
+    out.value.owners.push_back(
+        {o.integer(0), o.text(1), o.text(2), o.text(3), o.integer(4)});
+  if (rc != SQLITE_DONE)
+    return {o.error("reading the owners of " + id, rc)};
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/catalog_fixture.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/wait.hpp"
 
@@ -286,6 +287,75 @@ TEST_CASE("a cancelled execution retried runs again from its checkpoints",
   CHECK(done["steps"].size() == 5);
   CHECK(f.post("/api/v1/executions/" + id + "/retry", "", 409)["error"] ==
         "not_retryable");
+}
+
+TEST_CASE("an execution shows every attempt: each retry with its error, and a "
+          "retry by request as a new epoch",
+          "[http][api][attempts]") {
+  auto cat = test::make_catalog();
+  cat->workflows["Shaky"] = test::workflow(
+      "name: Shaky\nsteps:\n"
+      "  - {id: a, agent_id: fast, command_template_id: cmd_echo, params: "
+      "{text: a}}\n"
+      "  - {id: b, depends_on: [a], agent_id: flaky, command_template_id: "
+      "cmd_echo, params: {text: b}, retry: {max_attempts: 3, backoff_ms: "
+      "10}}\n");
+  server_fixture f{0, test::test_limits(), "", cat};
+  std::string id =
+      f.post("/api/v1/workflows/Shaky/execute", "{}", 202)["execution_id"];
+  auto x = wait_state(f, id, "failed");
+  const std::string node = x["owner_node"];
+  REQUIRE_FALSE(node.empty());
+  CHECK(x["owners"].empty());
+
+  // The attempts of one step, as (epoch, attempt) in start order.
+  auto attempts_of = [](const json& view, const std::string& step) {
+    std::vector<json> out;
+    for (const auto& a : view["attempts"])
+      if (a["step_id"] == step)
+        out.push_back(a);
+    return out;
+  };
+  auto a = attempts_of(x, "a");
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["outcome"] == "completed");
+  CHECK(a[0]["node"] == node);
+  CHECK(a[0]["agent_id"] == "fast");
+  auto b = attempts_of(x, "b");
+  REQUIRE(b.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    INFO("attempt " << i + 1);
+    CHECK(b[i]["attempt"] == i + 1);
+    CHECK(b[i]["epoch"] == 1);
+    CHECK(b[i]["outcome"] == "failed");
+    CHECK(b[i]["node"] == node);
+    CHECK(b[i]["agent_id"] == "flaky");
+    CHECK_FALSE(b[i]["error"].get<std::string>().empty());
+    CHECK(b[i]["finished_at_ms"] >= b[i]["started_at_ms"]);
+  }
+  CHECK(b[0]["started_at_ms"] >= a[0]["finished_at_ms"]);
+  // The failed step itself shows its last attempt.
+  const auto& step_b = x["steps"][1];
+  CHECK(step_b["state"] == "failed");
+  CHECK(step_b["attempt"] == 3);
+  CHECK(step_b["agent_id"] == "flaky");
+  CHECK(step_b["error"] == b[2]["error"]);
+
+  // Retried by request: a new epoch on this node; step a stays done.
+  f.post("/api/v1/executions/" + id + "/retry", "", 202);
+  x = wait_state(f, id, "failed");
+  REQUIRE(x["owners"].size() == 1);
+  CHECK(x["owners"][0]["epoch"] == 2);
+  CHECK(x["owners"][0]["reason"] == "retry");
+  CHECK(x["owners"][0]["node"] == node);
+  CHECK(x["owners"][0]["previous_node"] == node);
+  CHECK(attempts_of(x, "a").size() == 1);
+  b = attempts_of(x, "b");
+  REQUIRE(b.size() == 6);
+  for (int i = 3; i < 6; ++i) {
+    CHECK(b[i]["epoch"] == 2);
+    CHECK(b[i]["attempt"] == i - 2);
+  }
 }
 
 TEST_CASE("an execution's events stream as Server-Sent Events: a snapshot "

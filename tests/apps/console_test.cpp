@@ -27,7 +27,8 @@ const std::string password = "console test password 1";
 
 // Echo (a -> b on `steady`, 1.5 s each, its input in the prompt), Slow
 // (one step of a minute), Costly (two priced steps: a budget pauses it
-// after the first) and Quick (one step that answers at once).
+// after the first), Shaky (one step whose agent always fails, tried three
+// times) and Quick (one step that answers at once).
 std::string add_console_catalog(test::node_cluster& c,
                                 const test::fake_model_server& server) {
   c.dir.write("catalog/agents/fast.yaml",
@@ -55,6 +56,12 @@ std::string add_console_catalog(test::node_cluster& c,
               "command_template_id: cmd_echo, params: {text: one}}\n"
               "  - {id: c2, depends_on: [c1], agent_id: gpt, "
               "command_template_id: cmd_echo, params: {text: two}}\n");
+  c.dir.write("catalog/agents/shaky.yaml",
+              "id: shaky\ncapacity: 8\nlatency_ms: 0\nfail_rate: 1.0\n");
+  c.dir.write("catalog/workflows/shaky.yaml",
+              "name: Shaky\nsteps:\n  - {id: s, agent_id: shaky, "
+              "command_template_id: cmd_echo, params: {text: s}, retry: "
+              "{max_attempts: 3, backoff_ms: 10}}\n");
   c.dir.write("catalog/workflows/quick.yaml",
               "name: Quick\nsteps:\n  - {id: q, agent_id: fast, "
               "command_template_id: cmd_echo, params: {text: q}}\n");

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <sys/wait.h>
 #include <thread>
 
@@ -97,8 +98,7 @@ SCENARIO(
 }
 
 SCENARIO("when one of two nodes is killed, the other takes over its executions "
-         "within "
-         "the lease time plus 2 s",
+         "within the lease time plus 2 s, and the API shows the takeover",
          "[chaos][recovery][pg][takeover]") {
   test::pg_database db;
   node_cluster c{db.url(), 100};
@@ -118,6 +118,36 @@ SCENARIO("when one of two nodes is killed, the other takes over its executions "
           CHECK(now->epoch > x.epoch);
         }
         check_ledger(c, *store);
+        // The API shows each takeover and which node ran each attempt.
+        httplib::Client api{"127.0.0.1", run.port2};
+        api.set_default_headers({{"X-API-Key", c.api_key}});
+        for (const auto& x : left) {
+          INFO(x.id);
+          auto res = api.Get(("/api/v1/executions/" + x.id).c_str());
+          REQUIRE(res);
+          REQUIRE(res->status == 200);
+          auto view = nlohmann::json::parse(res->body);
+          const auto& owners = view.at("owners");
+          REQUIRE(owners.size() >= 1);
+          const auto& took = owners.back();
+          CHECK(took.at("node") == "n2");
+          CHECK(took.at("previous_node") == "n1");
+          CHECK(took.at("reason") == "takeover");
+          CHECK(took.at("epoch") == view.at("epoch"));
+          // Every step completed once; those before the kill on n1 in its
+          // epoch, the others on n2 in the new one.
+          std::set<std::string> steps_seen;
+          for (const auto& a : view.at("attempts")) {
+            if (a.at("outcome") != "completed")
+              continue;
+            steps_seen.insert(a.at("step_id").get<std::string>());
+            CHECK(a.at("node") == (a.at("epoch").get<std::int64_t>() <
+                                           took.at("epoch").get<std::int64_t>()
+                                       ? "n1"
+                                       : "n2"));
+          }
+          CHECK(steps_seen.size() == steps_per_execution);
+        }
       }
     }
   }

@@ -576,3 +576,115 @@ TEST_CASE("the embedded store is single-node: it has no lease role",
   CHECK(fresh.open()->leases() == nullptr);
 }
 #endif
+
+namespace {
+
+attempt_record failed_attempt(const std::string& exec, const std::string& step,
+                              std::int64_t epoch, int attempt,
+                              std::int64_t started) {
+  return {exec,   step,    epoch,       attempt,  "n1",
+          "fast", started, started + 5, "failed", "upstream answered 503"};
+}
+
+} // namespace
+
+TEST_CASE("attempts that ended without a result are stored with the next "
+          "checkpoint or state change, once, and never by a stale owner",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1")));
+  // Attempt 1 of step a failed; attempt 2 succeeded: its checkpoint
+  // carries attempt 1.
+  auto ok = cp("e1", "a", 1);
+  ok.attempt = 2;
+  ok.attempts = {failed_attempt("e1", "a", 1, 1, 100)};
+  REQUIRE(s->save_checkpoints({ok}).value.at(0));
+  // A resend (commit outcome unknown) stores nothing twice.
+  REQUIRE(s->save_checkpoints({ok}).value.at(0));
+  auto h = s->attempts_of("e1");
+  REQUIRE(h);
+  REQUIRE(h.value.attempts.size() == 1);
+  const auto& a = h.value.attempts[0];
+  CHECK(a.step_id == "a");
+  CHECK(a.attempt == 1);
+  CHECK(a.epoch == 1);
+  CHECK(a.node_id == "n1");
+  CHECK(a.agent_id == "fast");
+  CHECK(a.started_at_ms == 100);
+  CHECK(a.finished_at_ms == 105);
+  CHECK(a.outcome == "failed");
+  CHECK(a.error == "upstream answered 503");
+
+  // A final failure stores its attempts with the state change.
+  state_change failed{"e1", 1, execution_state::failed, "", "step b failed"};
+  failed.attempts = {failed_attempt("e1", "b", 1, 1, 200),
+                     failed_attempt("e1", "b", 1, 2, 300)};
+  REQUIRE(s->change_states({failed}).value.at(0));
+  CHECK(s->attempts_of("e1").value.attempts.size() == 3);
+
+  // A stale owner's checkpoint and state change store none of theirs.
+  REQUIRE(s->create_execution(sample("e2")));
+  REQUIRE(s->claim_unfinished("n2")); // e2: epoch 1 -> 2
+  auto stale = cp("e2", "a", 1);
+  stale.attempts = {failed_attempt("e2", "a", 1, 1, 100)};
+  CHECK(s->save_checkpoints({stale}).value.at(0).code == errc::stale_epoch);
+  state_change stale_change{"e2", 1, execution_state::failed, "", "x"};
+  stale_change.attempts = {failed_attempt("e2", "b", 1, 1, 100)};
+  CHECK(s->change_states({stale_change}).value.at(0).code == errc::stale_epoch);
+  CHECK(s->attempts_of("e2").value.attempts.empty());
+}
+
+TEST_CASE("every change of owner is recorded with its epoch: a restart, a "
+          "takeover, a queued claim and a retry",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1"))); // owned by n1, epoch 1
+  CHECK(s->attempts_of("e1").value.owners.empty());
+
+  REQUIRE(s->claim_unfinished("n1").value.size() == 1); // n1 restarted
+  auto owners = s->attempts_of("e1").value.owners;
+  REQUIRE(owners.size() == 1);
+  CHECK(owners[0].epoch == 2);
+  CHECK(owners[0].node_id == "n1");
+  CHECK(owners[0].previous_node == "n1");
+  CHECK(owners[0].reason == "restart");
+  CHECK(owners[0].at_ms > 0);
+
+  // Another node takes it (on PostgreSQL only once n1's lease is gone:
+  // n1 never held one here).
+  REQUIRE(s->claim_unfinished("n2").value.size() == 1);
+  owners = s->attempts_of("e1").value.owners;
+  REQUIRE(owners.size() == 2);
+  CHECK(owners[1].epoch == 3);
+  CHECK(owners[1].node_id == "n2");
+  CHECK(owners[1].previous_node == "n1");
+  CHECK(owners[1].reason == "takeover");
+
+  // Released by n2, queued unowned, claimed by n3.
+  REQUIRE(s->release_executions("n2", {"e1"}));
+  REQUIRE(s->claim_expired("n3", 10).value.size() == 1);
+  owners = s->attempts_of("e1").value.owners;
+  REQUIRE(owners.size() == 3);
+  CHECK(owners[2].epoch == 4);
+  CHECK(owners[2].node_id == "n3");
+  CHECK(owners[2].previous_node.empty());
+  CHECK(owners[2].reason == "queued");
+
+  // Failed, then retried by request on n1.
+  REQUIRE(s->change_state({"e1", 4, execution_state::failed, "", "boom"}));
+  auto reopened = s->reopen_execution("e1", "n1");
+  REQUIRE(reopened);
+  CHECK(reopened.value.epoch == 5);
+  owners = s->attempts_of("e1").value.owners;
+  REQUIRE(owners.size() == 4);
+  CHECK(owners[3].epoch == 5);
+  CHECK(owners[3].node_id == "n1");
+  CHECK(owners[3].previous_node == "n3");
+  CHECK(owners[3].reason == "retry");
+
+  // A retry that is refused (not failed now) records nothing.
+  CHECK(s->reopen_execution("e1", "n2").st.code == errc::conflict);
+  CHECK(s->attempts_of("e1").value.owners.size() == 4);
+}

@@ -141,6 +141,10 @@ public:
   reopen_execution(const std::string& id, const std::string& node_id) override {
     return inner_->reopen_execution(id, node_id);
   }
+  persistence::outcome<persistence::attempt_history>
+  attempts_of(const std::string& id) override {
+    return inner_->attempts_of(id);
+  }
   persistence::outcome<std::vector<persistence::execution_record>>
   claim_unfinished(const std::string& node_id) override {
     return faulty("claim_unfinished", true,

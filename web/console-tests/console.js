@@ -196,6 +196,26 @@ const stateBadge = (page) => page.locator('h1 .badge');
     figures.execution_first_render_ms = Math.round(await ada.evaluate(() => performance.now()));
   });
 
+  await check('the timeline shows each attempt of a retried step, and a retry by request as a new owner epoch', ada, async () => {
+    const id = await start('Shaky');
+    await ada.goto(`${base}/#/executions/${id}`);
+    await stateBadge(ada).getByText('failed').waitFor(wait);
+    const failed = ada.locator('.timeline li[data-outcome="failed"]');
+    await failed.nth(2).waitFor(wait);
+    expect((await failed.count()) === 3, `${await failed.count()} failed attempts shown, not 3`);
+    for (const n of [1, 2, 3])
+      await failed.filter({ hasText: `s · attempt ${n} · epoch 1 · shaky on n1` }).first().waitFor(wait);
+    expect((await failed.locator('.attempt-error').count()) === 3, 'not every failed attempt shows its error');
+    await ada.getByRole('button', { name: 'Retry' }).click();
+    await ada.locator('.owners').getByText('retried by request').waitFor(wait);
+    await stateBadge(ada).getByText('failed').waitFor(wait);
+    await ada.locator('.timeline li[data-outcome="failed"]', { hasText: 'epoch 2' }).nth(2).waitFor(wait);
+    const stored = await call('GET', `/api/v1/executions/${id}`);
+    expect(stored.attempts.length === 6 && stored.owners.length === 1, `the API holds ${stored.attempts.length} attempts and ${stored.owners.length} owner changes`);
+    await ada.locator('.timeline').scrollIntoViewIfNeeded();
+    await ada.screenshot({ path: path.join(shots, 'execution-attempts.png'), fullPage: true });
+  });
+
   await check('an operator cancels a running execution', ada, async () => {
     const id = await start('Slow');
     await ada.goto(`${base}/#/executions/${id}`);

@@ -68,6 +68,29 @@ struct step_status {
   int template_version = 0;
 };
 
+/// One attempt at a step, as stored: the one that succeeded (its
+/// checkpoint) or one that ended without a result.
+struct attempt_status {
+  std::string step_id;
+  std::int64_t epoch = 1; ///< The execution's owner epoch it ran in.
+  int attempt = 1;        ///< Counted from 1 in each epoch.
+  std::string node;       ///< The node that owned the execution then.
+  std::string agent_id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  std::string outcome; ///< completed | damaged | failed | given_up
+  std::string error;
+};
+
+/// A change of an execution's owner: from this epoch on, `node` ran it.
+struct owner_status {
+  std::int64_t epoch = 1;
+  std::string node;
+  std::string previous_node; ///< "" = none (it was queued unowned).
+  std::string reason;        ///< restart | takeover | queued | retry
+  std::int64_t at_ms = 0;
+};
+
 /// An execution as seen from outside: stored state plus live step states.
 struct execution_status {
   std::string id;
@@ -85,6 +108,13 @@ struct execution_status {
   /// The workflow version it runs, as stored with it (steps, their
   /// dependencies and parameters); null in lists.
   nlohmann::json definition;
+  /// Every stored attempt, by start time (empty in lists): retries show
+  /// as several attempts of a step, takeovers as a later epoch on
+  /// another node.
+  std::vector<attempt_status> attempts;
+  /// The changes of owner, by epoch (empty in lists and for an execution
+  /// that always ran on the node that started it).
+  std::vector<owner_status> owners;
 };
 
 /// Something that happened to an execution, as watchers see it.

@@ -7,40 +7,57 @@ import { api, enc, get, streamEvents } from '../api.js';
 import { ErrorBox, Loading, Markdown, StateBadge, terminal, time, usd, millis, useApi, useCan, Head } from '../ui.jsx';
 import { StepGraph, Timeline } from './graph.jsx';
 
+// ": 1 takeover, 1 retry" from the changes of owner; "" with none.
+function ownerSummary(owners) {
+  const counts = {};
+  for (const o of owners) counts[o.reason] = (counts[o.reason] || 0) + 1;
+  const parts = Object.entries(counts).map(([reason, n]) => `${n} ${reason}${n > 1 ? 's' : ''}`);
+  return parts.length ? `: ${parts.join(', ')}` : '';
+}
+
 // The execution, read again whenever its event stream says something
-// happened (at most every 150 ms), until it ends.
+// happened (at most every 150 ms), until it ends. Moving to another
+// execution drops what was read of the previous one: an answer or a
+// stream event about it that arrives late is never shown as this one.
 function useLiveExecution(id) {
   const [x, setX] = useState(null);
   const [error, setError] = useState(null);
   const [tick, setTick] = useState(0);
-  const reread = useRef(null);
   const asked = useRef(0);
-  // Reads may overlap: only the newest one's answer is shown.
-  async function load() {
+  const shown = useRef(id);
+  shown.current = id;
+  // Reads may overlap: only the newest one's answer, for the execution
+  // on the page now, is shown.
+  async function load(of) {
     const mine = ++asked.current;
     try {
-      const got = await get(`/api/v1/executions/${enc(id)}`);
-      if (mine === asked.current) setX(got), setError(null);
+      const got = await get(`/api/v1/executions/${enc(of)}`);
+      if (mine === asked.current && of === shown.current) setX(got), setError(null);
     } catch (e) {
-      if (mine === asked.current) setError(e);
+      if (mine === asked.current && of === shown.current) setError(e);
     }
   }
   useEffect(() => {
-    load();
+    load(id);
   }, [id, tick]);
-  const state = x && x.state;
+  const current = x && x.id === id ? x : null;
+  const state = current && current.state;
   useEffect(() => {
     if (!state || terminal(state)) return undefined;
     const stop = new AbortController();
+    let reread = null;
     const soon = () => {
-      if (!reread.current) reread.current = setTimeout(() => ((reread.current = null), load()), 150);
+      if (!reread && !stop.signal.aborted) reread = setTimeout(() => ((reread = null), load(id)), 150);
     };
     streamEvents(`/api/v1/executions/${enc(id)}/events`, stop.signal, soon)
       .then(soon)
       .catch(() => !stop.signal.aborted && setTimeout(soon, 1000));
-    return () => stop.abort();
+    return () => {
+      stop.abort();
+      clearTimeout(reread);
+    };
   }, [id, state]);
-  return { x, error, reload: () => setTick((t) => t + 1) };
+  return { x: current, error, reload: () => setTick((t) => t + 1) };
 }
 
 function Actions({ x, reload }) {
@@ -264,7 +281,7 @@ export function ExecutionPage({ param: id }) {
         <dt>node</dt>
         <dd>
           {x.owner_node || '–'} (epoch {x.epoch}
-          {x.epoch > 1 ? `: taken over ${x.epoch - 1} time${x.epoch > 2 ? 's' : ''}` : ''})
+          {ownerSummary(x.owners || [])})
         </dd>
         <dt>created</dt>
         <dd>{time(x.created_at_ms)}</dd>
@@ -292,7 +309,7 @@ export function ExecutionPage({ param: id }) {
         <StepGraph definition={def} steps={x.steps} selected={step && step.id} onSelect={setSelected} />
       </div>
       <h2>Timeline</h2>
-      <Timeline steps={x.steps} agents={agentsById} />
+      <Timeline attempts={x.attempts} owners={x.owners} steps={x.steps} agents={agentsById} />
       <details>
         <summary>Input</summary>
         <pre tabIndex={0}>{JSON.stringify(x.input, null, 2)}</pre>

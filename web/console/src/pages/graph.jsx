@@ -61,32 +61,71 @@ export function StepGraph({ definition, steps, selected, onSelect }) {
   );
 }
 
-/// Each step's run as a bar on one time axis: retries show as attempt
-/// counts, takeovers in the execution's epoch.
-export function Timeline({ steps, agents }) {
-  const ran = steps.filter((s) => s.started_at_ms);
-  if (!ran.length) return <p class="muted">No step has started yet.</p>;
-  const start = Math.min(...ran.map((s) => s.started_at_ms));
-  const end = Math.max(...ran.map((s) => s.finished_at_ms || Date.now()));
+const ownerReasons = {
+  restart: 'resumed after a restart of',
+  takeover: 'taken over from',
+  queued: 'started from the queue, released by',
+  retry: 'retried by request, before on',
+};
+
+/// Every attempt as a bar on one time axis: retries are several bars of
+/// one step, a takeover shows as a later epoch on another node (and in
+/// the list of owner changes above the bars). The stored attempts come
+/// from the API's `attempts`; a step running now is drawn from `steps`.
+export function Timeline({ attempts, owners, steps, agents }) {
+  const rows = (attempts || []).map((a) => ({ ...a, key: `${a.step_id}/${a.epoch}/${a.attempt}` }));
+  for (const s of steps)
+    if ((s.state === 'running' || s.state === 'checkpointing') && s.started_at_ms)
+      rows.push({
+        key: `${s.id}/live`,
+        step_id: s.id,
+        attempt: s.attempt,
+        epoch: null,
+        agent_id: s.agent_id,
+        node: (agents[s.agent_id] && agents[s.agent_id].node) || '',
+        started_at_ms: s.started_at_ms,
+        finished_at_ms: 0,
+        outcome: 'running',
+        error: '',
+      });
+  if (!rows.length) return <p class="muted">No step has started yet.</p>;
+  const now = Date.now();
+  const start = Math.min(...rows.map((a) => a.started_at_ms));
+  const end = Math.max(...rows.map((a) => a.finished_at_ms || now));
   const span = Math.max(1, end - start);
   return (
-    <ol class="timeline" aria-label="timeline of attempts">
-      {ran.map((s) => {
-        const left = ((s.started_at_ms - start) / span) * 100;
-        const w = Math.max(0.5, (((s.finished_at_ms || Date.now()) - s.started_at_ms) / span) * 100);
-        const node = (agents[s.agent_id] && agents[s.agent_id].node) || 'this node';
-        return (
-          <li>
-            <span class="who">
-              {s.id} · attempt {s.attempt} · {s.agent_id || '–'} on {node}
-            </span>
-            <span class="track">
-              <span class={`bar state-${s.state}`} style={{ left: `${left}%`, width: `${w}%` }} />
-            </span>
-            <span class="muted">{s.finished_at_ms ? `${s.finished_at_ms - s.started_at_ms} ms` : 'running'}</span>
-          </li>
-        );
-      })}
-    </ol>
+    <>
+      {owners && owners.length > 0 && (
+        <ul class="owners" aria-label="changes of owner">
+          {owners.map((o) => (
+            <li key={o.epoch}>
+              epoch {o.epoch}: <strong>{o.node}</strong> {ownerReasons[o.reason] || o.reason}{' '}
+              {o.previous_node || 'no node'} at {new Date(o.at_ms).toLocaleTimeString()}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ol class="timeline" aria-label="timeline of attempts">
+        {rows.map((a) => {
+          const left = ((a.started_at_ms - start) / span) * 100;
+          const w = Math.max(0.5, (((a.finished_at_ms || now) - a.started_at_ms) / span) * 100);
+          return (
+            <li key={a.key} data-outcome={a.outcome}>
+              <span class="who">
+                {a.step_id} · attempt {a.attempt}
+                {a.epoch ? ` · epoch ${a.epoch}` : ''} · {a.agent_id || '–'} on {a.node || 'this node'}
+              </span>
+              <span class="track">
+                <span class={`bar state-${a.outcome}`} style={{ left: `${left}%`, width: `${w}%` }} />
+              </span>
+              <span class="muted">
+                {a.finished_at_ms ? `${a.outcome} · ${a.finished_at_ms - a.started_at_ms} ms` : 'running'}
+              </span>
+              {a.error && <span class="attempt-error">{a.error}</span>}
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }
