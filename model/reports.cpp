@@ -53,12 +53,13 @@ std::string check(const workflow_query& q) {
 }
 
 std::string check(const execution_query& q) {
-  static const char* states[] = {"",          "pending", "running",  "paused",
-                                 "completed", "failed",  "cancelled"};
+  static const char* states[] = {"",          "pending",    "running",
+                                 "paused",    "completed",  "failed",
+                                 "cancelled", "quarantined"};
   if (std::find(std::begin(states), std::end(states), q.state) ==
       std::end(states))
-    return "state must be pending, running, paused, completed, failed or "
-           "cancelled";
+    return "state must be pending, running, paused, completed, failed, "
+           "cancelled or quarantined";
   if (q.page < 1 || q.page > 1000000)
     return "page must be from 1 to 1000000 (got " + std::to_string(q.page) +
            ")";

@@ -78,8 +78,14 @@ struct cost_row {
 };
 
 /// A page of the execution list: filters ("" / 0 = any), newest first.
+/// How a quarantined execution's error begins: it is `failed`, and its
+/// stored state is damaged (runtime/quarantine.cpp writes it).
+constexpr const char* quarantined_prefix = "quarantined: ";
+
 struct execution_query {
-  std::string state;        ///< pending | running | paused | completed | ...
+  /// pending | running | paused | completed | failed | cancelled, or
+  /// quarantined: the failed ones whose error begins quarantined_prefix.
+  std::string state;
   std::string workflow;     ///< By name.
   std::string department;   ///< The workflow's.
   std::int64_t from_ms = 0; ///< created_at >= from.

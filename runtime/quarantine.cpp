@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "model/log_context.hpp"
+#include "model/reports.hpp"
 #include "model/trace_context.hpp"
 #include "runtime/internal/node_impl.hpp"
 
@@ -29,7 +30,7 @@ void node::impl::quarantine(const persistence::execution_record& rec,
   spdlog::error("execution {} quarantined: {}", rec.id, why);
   persistence::state_change x{rec.id, rec.epoch,
                               persistence::execution_state::failed, "",
-                              "quarantined: " + why};
+                              model::quarantined_prefix + why};
   nlohmann::json details{{"execution_id", rec.id}, {"reason", why}};
   x.audit.push_back(
       {"", "execution.quarantine", details.dump(), persistence::now_ms()});

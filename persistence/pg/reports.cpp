@@ -14,7 +14,10 @@ pg_store::list_executions(const model::execution_query& q) {
   out.st = guarded("listing executions", [&]() -> status {
     pqxx::work tx{*conn_};
     std::string where = " WHERE true";
-    if (!q.state.empty())
+    if (q.state == "quarantined")
+      where += std::string{" AND e.state = 'failed' AND e.error LIKE '"} +
+               model::quarantined_prefix + "%'";
+    else if (!q.state.empty())
       where += " AND e.state = " + tx.quote(q.state);
     if (!q.workflow.empty())
       where += " AND e.workflow_id = " + tx.quote(q.workflow);

@@ -9,15 +9,19 @@ outcome<execution_page>
 sqlite_store::list_executions(const model::execution_query& q) {
   if (auto st = invalid_if(model::check(q)); !st)
     return {st};
+  // ?8: how a quarantined execution's error begins, as a LIKE pattern.
   constexpr const char* where =
-      " WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR workflow_name = ?2) "
+      " WHERE (?1 = '' OR state = ?1 OR (?1 = 'quarantined' AND state = "
+      "'failed' AND error LIKE ?8)) AND (?2 = '' OR workflow_name = ?2) "
       "AND (?3 = '' OR department = ?3) AND (?4 = 0 OR created_at >= ?4) "
       "AND (?5 = 0 OR created_at < ?5)";
   statement count{
       db_.get(),
       (std::string{"SELECT count(*) FROM workflow_executions"} + where)
           .c_str()};
-  count.bind(q.state, q.workflow, q.department, q.from_ms, q.to_ms);
+  const std::string quarantined = std::string{model::quarantined_prefix} + "%";
+  count.bind(q.state, q.workflow, q.department, q.from_ms, q.to_ms, 0, 0,
+             quarantined);
   if (int rc = count.step(); rc != SQLITE_ROW)
     return {count.error("counting executions", rc)};
   outcome<execution_page> out;
@@ -27,7 +31,7 @@ sqlite_store::list_executions(const model::execution_query& q) {
                           " ORDER BY created_at DESC, id LIMIT ?6 OFFSET ?7")
                              .c_str()};
   s.bind(q.state, q.workflow, q.department, q.from_ms, q.to_ms, q.limit,
-         (static_cast<std::int64_t>(q.page) - 1) * q.limit);
+         (static_cast<std::int64_t>(q.page) - 1) * q.limit, quarantined);
   int rc;
   while ((rc = s.step()) == SQLITE_ROW)
     out.value.items.push_back(read_execution(s));

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -134,6 +136,19 @@ TEST_CASE("a node quarantines the executions whose checkpoint or definition "
   for (const auto& r : s.value->audit_rows(0, 100).value)
     quarantines += r.event.action == "execution.quarantine";
   CHECK(quarantines == 2);
+  // The store lists them, for every node's overview to count: the two
+  // quarantined, not the completed one (nor any other failed one).
+  model::execution_query q;
+  q.state = "quarantined";
+  auto listed = s.value->list_executions(q);
+  REQUIRE(listed);
+  CHECK(listed.value.total == 2);
+  std::set<std::string> ids;
+  for (const auto& x : listed.value.items)
+    ids.insert(x.id);
+  CHECK(ids == std::set<std::string>{"e2", "e3"});
+  q.state = "failed";
+  CHECK(s.value->list_executions(q).value.total == 2);
 }
 
 TEST_CASE("an exception inside an execution fails it with the error instead "

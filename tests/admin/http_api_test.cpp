@@ -356,6 +356,9 @@ TEST_CASE("an execution shows every attempt: each retry with its error, and a "
     CHECK(b[i]["epoch"] == 2);
     CHECK(b[i]["attempt"] == i - 2);
   }
+  // Failed by its agent, not damaged: not among the quarantined.
+  CHECK(f.get("/api/v1/executions?state=failed", 200)["total"] == 1);
+  CHECK(f.get("/api/v1/executions?state=quarantined", 200)["total"] == 0);
 }
 
 TEST_CASE("an execution's events stream as Server-Sent Events: a snapshot "

@@ -688,3 +688,29 @@ TEST_CASE("every change of owner is recorded with its epoch: a restart, a "
   CHECK(s->reopen_execution("e1", "n2").st.code == errc::conflict);
   CHECK(s->attempts_of("e1").value.owners.size() == 4);
 }
+
+TEST_CASE("the execution list's quarantined state names the failed executions "
+          "whose stored state is damaged, and no other",
+          ROLE("reports")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"damaged", "boom", "done"})
+    REQUIRE(s->create_execution(sample(id)));
+  REQUIRE(s->change_state({"damaged", 1, execution_state::failed, "",
+                           "quarantined: checkpoint damaged/a fails its "
+                           "checksum"}));
+  REQUIRE(s->change_state(
+      {"boom", 1, execution_state::failed, "", "step 'a' failed: boom"}));
+  REQUIRE(s->change_state({"done", 1, execution_state::completed, "{}", ""}));
+  model::execution_query q;
+  q.state = "quarantined";
+  auto got = s->list_executions(q);
+  REQUIRE(got);
+  CHECK(got.value.total == 1);
+  REQUIRE(got.value.items.size() == 1);
+  CHECK(got.value.items[0].id == "damaged");
+  q.state = "failed";
+  CHECK(s->list_executions(q).value.total == 2);
+  q.state = "broken";
+  CHECK(s->list_executions(q).st.code == errc::invalid);
+}

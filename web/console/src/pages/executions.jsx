@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, query, enc } from '../api.js';
 import { ErrorBox, Field, Pager, StateBadge, time, useApi, Head } from '../ui.jsx';
 
-const states = ['', 'pending', 'running', 'paused', 'completed', 'failed', 'cancelled'];
+const states = ['', 'pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'quarantined'];
 
 function hashQuery() {
   const at = location.hash.indexOf('?');

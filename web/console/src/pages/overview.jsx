@@ -23,9 +23,10 @@ function useCounts() {
         const now = Date.now();
         const hour = now - 3600000;
         const dayAgo = now - 86400000;
-        const [running, paused, doneHour, failedHour, doneDay, failedDay, runningPage] = await Promise.all([
+        const [running, paused, quarantined, doneHour, failedHour, doneDay, failedDay, runningPage] = await Promise.all([
           count({ state: 'running' }),
           count({ state: 'paused' }),
+          count({ state: 'quarantined' }),
           count({ state: 'completed', since_ms: hour }),
           count({ state: 'failed', since_ms: hour }),
           count({ state: 'completed', since_ms: dayAgo }),
@@ -33,7 +34,7 @@ function useCounts() {
           get('/api/v1/executions?state=running&limit=100'),
         ]);
         const stuck = runningPage.executions.filter((x) => now - x.updated_at_ms > stuckAfterMs);
-        if (live) setCounts({ running, paused, doneHour, failedHour, doneDay, failedDay, stuck });
+        if (live) setCounts({ running, paused, quarantined, doneHour, failedHour, doneDay, failedDay, stuck });
       } catch (e) {
         if (live) setError(e);
       }
@@ -52,7 +53,6 @@ function sample(text, name) {
 }
 function useStepRate() {
   const [points, setPoints] = useState([[], []]);
-  const [quarantined, setQuarantined] = useState(0);
   useEffect(() => {
     let last = null;
     let live = true;
@@ -61,7 +61,6 @@ function useStepRate() {
         const text = await metrics();
         const now = Date.now() / 1000;
         const steps = sample(text, 'hishamos_steps_completed_total');
-        setQuarantined(sample(text, 'hishamos_executions_quarantined_total'));
         if (last && live)
           setPoints(([xs, ys]) => [
             [...xs, now].slice(-90),
@@ -76,7 +75,7 @@ function useStepRate() {
     const t = setInterval(tick, 2000);
     return () => ((live = false), clearInterval(t));
   }, []);
-  return { points, quarantined };
+  return { points };
 }
 
 function Tile({ label, value, href, tone }) {
@@ -90,7 +89,7 @@ function Tile({ label, value, href, tone }) {
 
 export function Overview() {
   const { counts, error } = useCounts();
-  const { points, quarantined } = useStepRate();
+  const { points } = useStepRate();
   const nodes = useApi('/api/v1/nodes', 5000);
   const budgets = useApi('/api/v1/budgets', 10000);
   const today = useApi(`/api/v1/costs?by=day&limit=1`, 10000);
@@ -115,8 +114,11 @@ export function Overview() {
               <a href="#/executions?state=paused">{c.paused} paused by a budget</a>: an operator may approve more spending.
             </li>
           )}
-          {quarantined > 0 && (
-            <li class="bad">{quarantined} quarantined since this node started: their stored state is damaged (see the node's log).</li>
+          {c.quarantined > 0 && (
+            <li class="bad">
+              <a href="#/executions?state=quarantined">{c.quarantined} quarantined</a>: their stored state is damaged; each one's
+              error names what is wrong, and the audit log has when.
+            </li>
           )}
           {c.stuck && c.stuck.length > 0 && (
             <li class="warn">
@@ -126,7 +128,7 @@ export function Overview() {
               ))}
             </li>
           )}
-          {counts && !c.paused && !quarantined && !c.stuck.length && <li class="good">Nothing needs you.</li>}
+          {counts && !c.paused && !c.quarantined && !c.stuck.length && <li class="good">Nothing needs you.</li>}
         </ul>
       </section>
       <div class="columns">
