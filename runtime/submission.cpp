@@ -223,6 +223,13 @@ node::impl::start(std::vector<outcome<prepared>> ps,
     status st = stored.st;
     if (stored) {
       auto& made = stored.value[next++];
+      // The row found may be this very call's, stored by a try whose
+      // answer was lost (a writer that restarted mid-commit): its trace
+      // context, new for each submission, says so. It is new, and nobody
+      // else will run it.
+      if (!made.created && !rec.trace_context.empty() &&
+          made.stored.trace_context == rec.trace_context)
+        made.created = true;
       if (!made.created) {
         st = same_request(made.stored, rec);
         s = {made.stored.id, made.stored.workflow_name,

@@ -300,6 +300,39 @@ std::uint64_t fault_seed() {
 
 } // namespace
 
+TEST_CASE("an execution whose creation committed but whose answer was lost "
+          "runs: the submission that stored it knows it as its own",
+          "[actors][integrity][faults]") {
+  test::temp_dir dir;
+  auto cat = test::make_catalog();
+  cat->workflows["Chain"] =
+      test::workflow("name: Chain\nsteps:\n" + step("a") + step("b", "a"));
+  auto g = std::make_shared<test::gate>();
+  auto options = test::test_options(dir, cat);
+  options.store_factory = test::gated_factory(options.config.store_url, g);
+  auto n = test::start_node(options);
+  for (std::string client_id : {"", "chosen-by-client"}) {
+    INFO("execution id: '" << client_id << "'");
+    // The writer commits the row, answers as a lost connection would and
+    // restarts; the submission tries again and finds the row.
+    g->lose_create_answers = 1;
+    auto made =
+        n->submit(submission{"Chain", nlohmann::json::object(), client_id});
+    REQUIRE(made);
+    CHECK(g->count(&test::gate::lose_create_answers) == 0);
+    CHECK_FALSE(made.value.existed);
+    REQUIRE(wait_until([&] { return ended(*n, made.value.id, "completed"); }));
+    // The same id submitted again is another request: it finds the
+    // execution and runs nothing.
+    if (!client_id.empty()) {
+      auto again =
+          n->submit(submission{"Chain", nlohmann::json::object(), client_id});
+      REQUIRE(again);
+      CHECK(again.value.existed);
+    }
+  }
+}
+
 TEST_CASE("seeded transient store errors on 5% of store calls lose no work "
           "and repeat no committed step",
           "[actors][integrity][faults]") {

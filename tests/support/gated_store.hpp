@@ -23,6 +23,9 @@ struct gate {
   int transactions = 0;       ///< save_checkpoints calls so far.
   int checkpoints = 0;        ///< Checkpoints passed to them.
   int fail_appends = 0;       ///< append_records calls left to fail.
+  /// create_executions calls left that commit and then answer as a lost
+  /// connection would (the caller cannot know that they took effect).
+  int lose_create_answers = 0;
   /// Seeded transient faults: this share of store calls fails as a
   /// database under stress fails (serialization failure, deadlock, a
   /// connection reset), half of the writes after their commit, so that
@@ -134,8 +137,17 @@ public:
   }
   persistence::outcome<std::vector<persistence::creation>> create_executions(
       const std::vector<persistence::execution_record>& xs) override {
-    return faulty("create_executions", true,
-                  [&] { return inner_->create_executions(xs); });
+    auto out = faulty("create_executions", true,
+                      [&] { return inner_->create_executions(xs); });
+    std::lock_guard<std::mutex> guard{gate_->mx};
+    if (out && gate_->lose_create_answers > 0) {
+      --gate_->lose_create_answers;
+      return {{persistence::errc::unavailable,
+               "create_executions: server closed the connection unexpectedly "
+               "(after commit)"},
+              {}};
+    }
+    return out;
   }
   persistence::outcome<persistence::execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override {
