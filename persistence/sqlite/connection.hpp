@@ -5,6 +5,7 @@
 // sqlite/workflows.cpp, sqlite/schema.cpp). Included by those files only.
 // The embedded store is single-node: it has no lease role.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +20,17 @@ struct db_closer {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
 struct stmt_finalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  /// A statement the connection keeps prepared: reset for its next use
+  /// instead of finalized.
+  bool keep = false;
+  void operator()(sqlite3_stmt* s) const {
+    if (!keep) {
+      sqlite3_finalize(s);
+      return;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
 };
 using db_ptr = std::unique_ptr<sqlite3, db_closer>;
 using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
@@ -36,6 +47,10 @@ struct blob {
 class statement {
 public:
   statement(sqlite3* db, const char* sql);
+  /// Uses `kept`, prepared before and owned by the connection; it is reset
+  /// when this ends.
+  statement(sqlite3* db, sqlite3_stmt* kept)
+      : db_(db), stmt_(kept, stmt_finalizer{true}) {}
   template <class... Ts> statement& bind(const Ts&... xs) {
     int i = 0;
     (bind_one(++i, xs), ...);
@@ -227,6 +242,8 @@ private:
   /// audit events to `with_them`, for the transaction to write.
   status save_one(const checkpoint& cp, record_batch& with_them);
   status change_one(const state_change& x);
+  /// `sql`, a string literal, prepared once for this connection.
+  statement kept(const char* sql);
   outcome<std::vector<execution_record>>
   select_executions(const std::string& sql);
   outcome<std::int64_t> count(const char* what, const char* sql);
@@ -249,6 +266,11 @@ private:
   status seed(const workflow_draft& x, bool& kept);
 
   db_ptr db_;
+  /// Statements run for every step or execution, prepared once (parsing
+  /// and planning them again cost the writer more than running them), by
+  /// the address of their SQL literal. Declared after db_: finalized
+  /// before it closes.
+  std::map<const char*, stmt_ptr> kept_;
 };
 
 } // namespace hishamos::persistence::sqlite

@@ -66,13 +66,12 @@ sqlite_store::create_executions(const std::vector<execution_record>& xs) {
     inserted.clear();
     stored.clear();
     for (const auto& x : xs) {
-      statement s{db_.get(),
-                  "INSERT OR IGNORE INTO workflow_executions (id, "
-                  "workflow_name, definition, input, state, owner_node, "
-                  "epoch, created_at, updated_at, idempotency_key, "
-                  "workflow_version, department, trace_context, "
-                  "trace_parent_span) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                  "NULLIF(?, ''), ?, ?, ?, ?)"};
+      auto s = kept("INSERT OR IGNORE INTO workflow_executions (id, "
+                    "workflow_name, definition, input, state, owner_node, "
+                    "epoch, created_at, updated_at, idempotency_key, "
+                    "workflow_version, department, trace_context, "
+                    "trace_parent_span) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "NULLIF(?, ''), ?, ?, ?, ?)");
       auto now = now_ms();
       s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
              x.owner_node, x.epoch, now, now, x.idempotency_key,
@@ -118,11 +117,10 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
 
 status sqlite_store::insert_attempts(const std::vector<attempt_record>& xs) {
   for (const auto& a : xs) {
-    statement s{db_.get(),
-                "INSERT INTO step_attempts (execution_id, step_id, epoch, "
-                "attempt, node_id, agent_id, started_at, finished_at, "
-                "outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
-                "CONFLICT DO NOTHING"};
+    auto s = kept("INSERT INTO step_attempts (execution_id, step_id, epoch, "
+                  "attempt, node_id, agent_id, started_at, finished_at, "
+                  "outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
+                  "CONFLICT DO NOTHING");
     s.bind(a.execution_id, a.step_id, a.epoch, a.attempt, a.node_id, a.agent_id,
            a.started_at_ms, a.finished_at_ms, a.outcome, a.error);
     if (int rc = s.step(); rc != SQLITE_DONE)
@@ -155,12 +153,12 @@ status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   // Written only while the execution is at the checkpoint's epoch: the
   // check and the insert are one statement inside the writer's
   // transaction.
-  statement ins{db_.get(),
-                "INSERT INTO execution_steps (execution_id, step_id, attempt, "
-                "epoch, output, agent_id, started_at, finished_at, cost, "
-                "checksum) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM "
-                "workflow_executions WHERE id = ?1 AND epoch = ?4 ON CONFLICT "
-                "DO NOTHING"};
+  auto ins =
+      kept("INSERT INTO execution_steps (execution_id, step_id, attempt, "
+           "epoch, output, agent_id, started_at, finished_at, cost, "
+           "checksum) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM "
+           "workflow_executions WHERE id = ?1 AND epoch = ?4 ON CONFLICT "
+           "DO NOTHING");
   ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch, blob{encoded},
            cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
            stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
@@ -224,11 +222,10 @@ sqlite_store::change_states(const std::vector<state_change>& xs) {
 }
 
 status sqlite_store::change_one(const state_change& x) {
-  statement s{
-      db_.get(),
-      "UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
-      "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
-      "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?"};
+  auto s =
+      kept("UPDATE workflow_executions SET state = ?, output = ?, error = ?, "
+           "updated_at = ?, budget_approved_until = CASE WHEN ? < 0 THEN "
+           "budget_approved_until ELSE ? END WHERE id = ? AND epoch = ?");
   s.bind(to_string(x.state), x.output, x.error, now_ms(),
          x.budget_approved_until, x.budget_approved_until, x.execution_id,
          x.epoch);

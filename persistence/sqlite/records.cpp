@@ -7,26 +7,17 @@
 
 namespace hishamos::persistence::sqlite {
 
-namespace {
-constexpr size_t rows_per_insert = 100;
-constexpr int task_result_columns = 17;
-} // namespace
-
+// One row a statement, kept prepared: with SQLite in process, running a
+// prepared statement per row costs less than parsing a statement of many.
 status
 sqlite_store::insert_task_results(const std::vector<task_result_record>& xs) {
-  for (size_t from = 0; from < xs.size(); from += rows_per_insert) {
-    auto to = std::min(xs.size(), from + rows_per_insert);
-    std::string sql =
-        "INSERT INTO task_results (execution_id, step_id, agent_id, "
-        "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-        "created_at, decision, template_version, tokens_cached, "
-        "cost_avoided, provider, model, workflow, department) VALUES ";
-    for (auto i = from; i < to; ++i)
-      sql += i == from ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                       : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    statement ins{db_.get(), sql.c_str()};
-    for (auto i = from; i < to; ++i)
-      ins.bind_row(static_cast<int>((i - from) * task_result_columns), xs[i]);
+  for (const auto& x : xs) {
+    auto ins = kept("INSERT INTO task_results (execution_id, step_id, "
+                    "agent_id, quality_score, cost, tokens_in, tokens_out, "
+                    "latency_ms, created_at, decision, template_version, "
+                    "tokens_cached, cost_avoided, provider, model, workflow, "
+                    "department) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ins.bind_row(0, x);
     if (int rc = ins.step(); rc != SQLITE_DONE)
       return ins.error("appending task results", rc);
   }

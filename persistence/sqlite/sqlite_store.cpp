@@ -39,6 +39,20 @@ statement::statement(sqlite3* db, const char* sql) : db_(db) {
 
 void statement::bind_null(int i) { sqlite3_bind_null(stmt_.get(), i); }
 
+statement sqlite_store::kept(const char* sql) {
+  auto it = kept_.find(sql);
+  if (it == kept_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw,
+                           nullptr) != SQLITE_OK) {
+      sqlite3_finalize(raw);
+      return {db_.get(), sql}; // prepared again, to report its error
+    }
+    it = kept_.emplace(sql, stmt_ptr{raw}).first;
+  }
+  return {db_.get(), it->second.get()};
+}
+
 void statement::bind_row(int base, const task_result_record& r) {
   bind_one(base + 1, r.execution_id);
   bind_one(base + 2, r.step_id);
