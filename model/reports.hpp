@@ -77,11 +77,11 @@ struct cost_row {
   double avg_latency_ms = 0;
 };
 
-/// A page of the execution list: filters ("" / 0 = any), newest first.
 /// How a quarantined execution's error begins: it is `failed`, and its
 /// stored state is damaged (runtime/quarantine.cpp writes it).
 constexpr const char* quarantined_prefix = "quarantined: ";
 
+/// A page of the execution list: filters ("" / 0 = any), newest first.
 struct execution_query {
   /// pending | running | paused | completed | failed | cancelled, or
   /// quarantined: the failed ones whose error begins quarantined_prefix.

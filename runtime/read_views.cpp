@@ -4,11 +4,10 @@
 // quality, budgets and provider calls. Every actor is asked through one
 // helper (runtime/internal/ask.hpp).
 
-#include <algorithm>
-
 #include "hishamos/log_output.hpp"
 #include "model/trace_context.hpp"
 #include "runtime/internal/ask.hpp"
+#include "runtime/internal/attempt_views.hpp"
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
@@ -78,52 +77,6 @@ persistence::outcome<stored_execution> read_stored(persistence::store& db,
   out.value = {std::move(rec.value), std::move(cps.value),
                std::move(decisions.value), std::move(history.value)};
   return out;
-}
-
-// The node that owned the execution in `epoch`: the owner recorded for
-// that epoch, or, before the first recorded change, the node it was taken
-// from; with no change recorded, its owner now.
-std::string owner_in(const stored_execution& got, std::int64_t epoch) {
-  const auto& owners = got.history.owners;
-  std::string node =
-      owners.empty() ? got.record->owner_node : owners.front().previous_node;
-  for (const auto& o : owners)
-    if (o.epoch <= epoch)
-      node = o.node_id;
-  return node;
-}
-
-// Every stored attempt, by start time: the checkpoints (the attempts that
-// succeeded) and those that ended without a result.
-void add_attempts(execution_status& out, const stored_execution& got) {
-  for (const auto& cp : got.checkpoints)
-    out.attempts.push_back(
-        {cp.step_id, cp.epoch, cp.attempt, owner_in(got, cp.epoch), cp.agent_id,
-         cp.started_at_ms, cp.finished_at_ms,
-         cp.damage.empty() ? "completed" : "damaged", cp.damage});
-  for (const auto& a : got.history.attempts)
-    out.attempts.push_back({a.step_id, a.epoch, a.attempt, a.node_id,
-                            a.agent_id, a.started_at_ms, a.finished_at_ms,
-                            a.outcome, a.error});
-  std::stable_sort(out.attempts.begin(), out.attempts.end(),
-                   [](const attempt_status& a, const attempt_status& b) {
-                     return a.started_at_ms < b.started_at_ms;
-                   });
-  // A step with no result shows its last attempt: its number, agent,
-  // times and why it ended (the live overlay replaces it while it runs).
-  for (auto& step : out.steps)
-    if (step.attempt == 0)
-      for (const auto& a : got.history.attempts)
-        if (a.step_id == step.id) {
-          step.attempt = a.attempt;
-          step.agent_id = a.agent_id;
-          step.started_at_ms = a.started_at_ms;
-          step.finished_at_ms = a.finished_at_ms;
-          step.error = a.error;
-        }
-  for (const auto& o : got.history.owners)
-    out.owners.push_back(
-        {o.epoch, o.node_id, o.previous_node, o.reason, o.at_ms});
 }
 
 // The steps of the definition, with what their checkpoints and newest
@@ -224,7 +177,8 @@ node::execution(const std::string& id) {
   out.output =
       r.output.empty() ? nlohmann::json::object() : parse_or_null(r.output);
   add_steps(out, got.value);
-  add_attempts(out, got.value);
+  runtime::add_attempts(out, r.owner_node, got.value.checkpoints,
+                        got.value.history);
   impl_->overlay_live(out);
   return {{}, std::move(out)};
 }

@@ -42,6 +42,9 @@ template <class F> status guarded(const std::string& what, F body) {
 void insert_task_results(pqxx::work& tx,
                          const std::vector<task_result_record>& xs);
 void insert_audit_events(pqxx::work& tx, const std::vector<audit_event>& xs);
+/// Attempts that ended without a result, inside `tx`; one stored before
+/// stays (pg/attempts.cpp).
+void insert_attempts(pqxx::work& tx, const std::vector<attempt_record>& xs);
 
 /// `'a','b'` of quoted ids, for an IN list.
 std::string quoted_list(pqxx::transaction_base& tx,
@@ -96,6 +99,7 @@ public:
                             const std::vector<std::string>& ids) override;
   outcome<execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override;
+  // attempt history (pg/attempts.cpp)
   outcome<attempt_history>
   attempts_of(const std::string& execution_id) override;
 

@@ -133,6 +133,7 @@ public:
                             const std::vector<std::string>& ids) override;
   outcome<execution_record>
   reopen_execution(const std::string& id, const std::string& node_id) override;
+  // attempt history (sqlite/attempts.cpp)
   outcome<attempt_history>
   attempts_of(const std::string& execution_id) override;
 
@@ -249,7 +250,8 @@ private:
   outcome<std::int64_t> count(const char* what, const char* sql);
   status insert_task_results(const std::vector<task_result_record>& xs);
   status insert_audit_events(const std::vector<audit_event>& xs);
-  /// Attempts that ended without a result; one stored before stays.
+  /// Attempts that ended without a result; one stored before stays
+  /// (sqlite/attempts.cpp).
   status insert_attempts(const std::vector<attempt_record>& xs);
   /// Records the change of owner to `node_id` of the executions that
   /// `which` (a condition on workflow_executions, binding ?3 and on)

@@ -6,6 +6,7 @@
 //   runtime/recovery.cpp        resuming executions at start, takeovers
 //   runtime/submission.cpp      storing and starting new executions
 //   runtime/read_views.cpp      executions, cluster, locks, budgets, metrics
+//   runtime/attempt_views.cpp   an execution's attempts and owners
 //   runtime/admin_commands.cpp  rate, approve, cancel, audit
 //   runtime/node.cpp            the façade's small members
 // Included by those only: it pulls in CAF.
