@@ -444,7 +444,7 @@ TEST_CASE("a node at its execution limit queues new executions in the store "
 }
 
 TEST_CASE("a node restarted with an execution limit resumes only that many "
-          "of its unfinished executions; the rest wait unowned and run as "
+          "of its unfinished executions — the rest wait unowned and run as "
           "others end",
           "[actors][placement]") {
   test::temp_dir dir;

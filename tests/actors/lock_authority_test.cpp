@@ -100,7 +100,7 @@ TEST_CASE("the lock authority grants conflicting requests one at a time, "
   CHECK(f.next_grant(c) == "low");
 }
 
-TEST_CASE("shared locks are held together; an exclusive request waits for "
+TEST_CASE("shared locks are held together — an exclusive request waits for "
           "all of them and holds back shared requests behind it",
           "[actors][locks][unit]") {
   authority_fixture f;

@@ -197,7 +197,7 @@ TEST_CASE("a peer's periodic update adds the agents it registered since it "
   caf::anon_send_exit(later, caf::exit_reason::kill);
 }
 
-TEST_CASE("a peer's learned quality is added to this node's for routing; "
+TEST_CASE("a peer's learned quality is added to this node's for routing — "
           "an update with invalid evidence is dropped",
           "[actors][membership][routing]") {
   membership_fixture f;
@@ -385,7 +385,7 @@ TEST_CASE("a peer that is no longer among the live nodes of the table lost "
       [&] { return nlohmann::json::parse(f.directory()).size() == 1; }));
 }
 
-TEST_CASE("an accepted peer hears this node's features; an error or a "
+TEST_CASE("an accepted peer hears this node's features — an error or a "
           "message membership does not know, sent by a peer, leaves it "
           "running",
           "[actors][membership][wire]") {

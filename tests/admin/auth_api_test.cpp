@@ -62,7 +62,7 @@ std::int64_t now_s() { return persistence::now_ms() / 1000; }
 } // namespace
 
 TEST_CASE("a user signs in with a password and the access token is who "
-          "they are; a wrong password or unknown user is the same 401",
+          "they are — a wrong password or unknown user is the same 401",
           "[http][auth]") {
   server_fixture f;
   add_user(f, "ada", "operator");
@@ -150,7 +150,7 @@ TEST_CASE("signing out revokes the access token and the refresh token at "
             .status == 401);
 }
 
-TEST_CASE("an admin without 2FA may only enrol it; with it, a code is "
+TEST_CASE("an admin without 2FA may only enrol it — with it, a code is "
           "needed, accepted once, and five wrong ones lock the account",
           "[http][auth][totp]") {
   server_fixture f;

@@ -136,7 +136,7 @@ TEST_CASE("a batch creates its executions in one call, with one result per "
   f.post("/api/v1/executions/batch", too_many.dump(), 400);
 }
 
-TEST_CASE("a workflow authored through the API runs once activated; a new "
+TEST_CASE("a workflow authored through the API runs once activated — a new "
           "version leaves a running execution on its own version",
           "[http][api][workflows]") {
   server_fixture f;

@@ -34,7 +34,7 @@ std::unique_ptr<httplib::Client> client_with(int port, const std::string& key) {
 } // namespace
 
 TEST_CASE("an API key over its limit is answered 429 with Retry-After and "
-          "RateLimit headers; another key is not held back",
+          "RateLimit headers — another key is not held back",
           "[http][ratelimit]") {
   server_fixture f{0, limited(5, 60)};
   for (int i = 0; i < 5; ++i) {

@@ -140,7 +140,7 @@ TEST_CASE("dispatch settings are read and checked", "[unit][config]") {
   CHECK_THAT(text, Catch::Contains("unknown key 'qualty' in dispatch.weights"));
 }
 
-TEST_CASE("log.format is text or json; anything else is an error naming "
+TEST_CASE("log.format is text or json — anything else is an error naming "
           "the line",
           "[unit][config]") {
   auto json = config::parse_node_config("log: {format: json}\n", "n.yaml");

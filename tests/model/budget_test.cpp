@@ -50,7 +50,7 @@ TEST_CASE("an execution budget is reached once the execution's own spend "
   CHECK(v.limit_usd == 1.0);
 }
 
-TEST_CASE("a named budget applies only to its workflow or department; an "
+TEST_CASE("a named budget applies only to its workflow or department — an "
           "unnamed one to each",
           "[unit][budgets]") {
   spend_table t;
@@ -76,7 +76,7 @@ TEST_CASE("a named budget applies only to its workflow or department; an "
         budget_action::none); // nothing spent today
 }
 
-TEST_CASE("of the budgets reached the strongest action wins; an approval "
+TEST_CASE("of the budgets reached the strongest action wins — an approval "
           "lifts pauses until the execution spends past it",
           "[unit][budgets]") {
   spend_table t;

@@ -99,7 +99,7 @@ TEST_CASE("API keys are found by prefix, noted when used and revoked once",
   CHECK(db->find_api_key("prefix123456").value->revoked_at_ms == 88);
 }
 
-TEST_CASE("a refresh token is consumed once; a family and a user's sessions "
+TEST_CASE("a refresh token is consumed once — a family and a user's sessions "
           "are revoked",
           ROLE("auth")) {
   fresh_store fresh;

@@ -27,9 +27,11 @@ audit_event event(const std::string& action) {
 }
 
 #ifdef HISHAMOS_TEST_PG
+// The output is msgpack, not text: its bytes are edited as bytes.
 constexpr const char* flip_output =
-    "UPDATE execution_steps SET output = convert_to(replace(convert_from("
-    "output, 'UTF8'), 'beta', 'bEta'), 'UTF8') WHERE step_id = 'b'";
+    "UPDATE execution_steps SET output = overlay(output PLACING "
+    "'bEta'::bytea FROM position('beta'::bytea IN output) FOR 4) WHERE "
+    "step_id = 'b'";
 constexpr const char* garbage_output =
     "UPDATE execution_steps SET output = '\\x00ff'::bytea, checksum = NULL "
     "WHERE step_id = 'b'";
@@ -100,7 +102,7 @@ TEST_CASE("a state change commits its audit events with it, and a stale one "
 }
 
 TEST_CASE("a checkpoint changed after its commit is read back damaged, naming "
-          "it; the others of its execution are intact",
+          "it — the others of its execution are intact",
           ROLE("executions")) {
   fresh_store f;
   auto db = f.open();

@@ -120,7 +120,7 @@ TEST_CASE("a provider answer without the expected fields is a clear, final "
   CHECK_THAT(r.text, Catch::Contains("HTTP 503"));
 }
 
-TEST_CASE("secrets resolve from the environment and the secrets directory; "
+TEST_CASE("secrets resolve from the environment and the secrets directory — "
           "errors name the reference only",
           "[providers][unit]") {
   ::setenv("HISHAMOS_TEST_KEY", "sk-test-123456", 1);

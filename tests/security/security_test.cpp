@@ -182,7 +182,7 @@ TEST_CASE("TOTP codes follow RFC 6238 and are accepted one step either side",
             "&issuer=HishamOS&algorithm=SHA1&digits=6&period=30");
 }
 
-TEST_CASE("each role may do what the design grants it and nothing else; an "
+TEST_CASE("each role may do what the design grants it and nothing else — an "
           "undeclared permission is refused to all",
           "[unit][security]") {
   using p = permission;
@@ -229,7 +229,7 @@ TEST_CASE("base64url round-trips any bytes and refuses what is not it",
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("a secret sealed with AES-256-GCM opens under its KEK; a tampered "
+TEST_CASE("a secret sealed with AES-256-GCM opens under its KEK — a tampered "
           "or moved row, or an unknown KEK, is refused naming the secret",
           "[unit][security][secrets]") {
   key_ring ring{{{"kek-1", std::string(32, 'k')}}};
