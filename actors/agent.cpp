@@ -93,7 +93,10 @@ void run_local(agent_self* self, const task_request& t) {
   r.cost = answer.ok ? self->state.cfg.def.price_per_call : 0;
   r.provider = "local";
   r.model = self->state.cfg.def.model;
-  // Simulated latency is a timer: no thread waits for it.
+  // Simulated latency is a timer: no thread waits for it. None is no
+  // timer: the timer thread would be one more thread woken per task.
+  if (answer.latency_ms <= 0)
+    return self->send(self, complete_atom::value, std::move(r));
   self->delayed_send(self, std::chrono::milliseconds{answer.latency_ms},
                      complete_atom::value, std::move(r));
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
+#include <unordered_set>
 
 #include "actors/internal/dispatcher_state.hpp"
 
@@ -17,39 +19,169 @@ bool matches(const hosted_agent& a, const assign_step& s) {
          a.def.has_capabilities(s.capabilities);
 }
 
-bool any_match(const dispatcher_state& st, const assign_step& s) {
-  return std::any_of(st.agents.begin(), st.agents.end(),
-                     [&](const hosted_agent& a) { return matches(a, s); });
+namespace {
+
+std::string selector_of(const assign_step& s) {
+  if (!s.agent_id.empty())
+    return "id:" + s.agent_id;
+  auto key = "dept:" + s.department;
+  for (const auto& c : s.capabilities)
+    key += "," + c;
+  return key;
+}
+
+bool full(const hosted_agent& a) {
+  return a.load >= a.def.capacity;
+}
+
+// What was computed from the agents is forgotten when they change.
+void agents_changed(dispatcher_state& st) {
+  st.matching.clear();
+}
+
+// The entry of agent_ids that points at agents[i].
+auto id_entry(dispatcher_state& st, const std::string& id, std::uint32_t i) {
+  auto [from, to] = st.agent_ids.equal_range(id);
+  for (auto it = from; it != to; ++it)
+    if (it->second == i)
+      return it;
+  throw std::logic_error("agent directory: index of '" + id + "' lost");
+}
+
+// Takes agents[i] out: the last one moves into its place.
+void erase_at(dispatcher_state& st, std::uint32_t i) {
+  auto& xs = st.agents;
+  auto& gone = xs[i];
+  if (gone.handle)
+    st.agent_at.erase(gone.handle.address());
+  st.agent_ids.erase(id_entry(st, gone.def.id, i));
+  if (full(gone))
+    --st.full_agents;
+  auto last = static_cast<std::uint32_t>(xs.size() - 1);
+  if (i != last) {
+    gone = std::move(xs[last]);
+    if (gone.handle)
+      st.agent_at[gone.handle.address()] = i;
+    id_entry(st, gone.def.id, last)->second = i;
+  }
+  xs.pop_back();
+  agents_changed(st);
+}
+
+} // namespace
+
+int key_of(dispatcher_state& st, const assign_step& s) {
+  auto [known, fresh] = st.selector_keys.emplace(
+      selector_of(s), static_cast<int>(st.selector_keys.size()));
+  return known->second;
+}
+
+const std::vector<std::uint32_t>&
+matching_agents(dispatcher_state& st, int key, const assign_step& s) {
+  if (auto it = st.matching.find(key); it != st.matching.end())
+    return it->second;
+  if (st.matching.size() >= max_cached_selectors)
+    st.matching.clear();
+  std::vector<std::uint32_t> out;
+  if (!s.agent_id.empty()) {
+    auto [from, to] = st.agent_ids.equal_range(s.agent_id);
+    for (auto it = from; it != to; ++it)
+      out.push_back(it->second);
+  } else {
+    for (std::uint32_t i = 0; i < st.agents.size(); ++i)
+      if (matches(st.agents[i], s))
+        out.push_back(i);
+  }
+  return st.matching.emplace(key, std::move(out)).first->second;
+}
+
+bool any_match(dispatcher_state& st, const assign_step& s) {
+  return !matching_agents(st, key_of(st, s), s).empty();
 }
 
 hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr) {
-  for (auto& a : st.agents)
-    if (a.handle.address() == addr)
-      return &a;
-  return nullptr;
+  auto it = st.agent_at.find(addr);
+  return it == st.agent_at.end() ? nullptr : &st.agents[it->second];
 }
 
 bool any_free_slot(const dispatcher_state& st) {
-  return std::any_of(
-      st.agents.begin(), st.agents.end(),
-      [](const hosted_agent& a) { return a.load < a.def.capacity; });
+  return st.full_agents < st.agents.size();
+}
+
+void add_agent(dispatcher_state& st, hosted_agent a) {
+  auto i = static_cast<std::uint32_t>(st.agents.size());
+  if (a.handle)
+    st.agent_at[a.handle.address()] = i;
+  st.agent_ids.emplace(a.def.id, i);
+  if (full(a))
+    ++st.full_agents;
+  st.agents.push_back(std::move(a));
+  agents_changed(st);
+}
+
+void add_load(dispatcher_self* self, hosted_agent& a, int delta) {
+  auto& st = self->state;
+  bool was = full(a);
+  a.load += delta;
+  if (full(a) != was)
+    was ? --st.full_agents : ++st.full_agents;
+  if (a.on_demand && a.load == 0 && a.handle) {
+    // Its tasks have all ended: the record stays, the actor goes.
+    st.agent_at.erase(a.handle.address());
+    self->demonitor(a.handle);
+    self->send_exit(a.handle, caf::exit_reason::user_shutdown);
+    a.handle = nullptr;
+  }
+}
+
+caf::actor& actor_of(dispatcher_self* self, hosted_agent& a) {
+  auto& st = self->state;
+  if (!a.handle && a.on_demand) {
+    a.handle = st.cfg.spawn_on_demand(a.def);
+    self->monitor(a.handle);
+    st.agent_at[a.handle.address()] =
+        static_cast<std::uint32_t>(&a - st.agents.data());
+  }
+  return a.handle;
+}
+
+void set_def(dispatcher_state& st, hosted_agent& a, model::agent_def def) {
+  bool was = full(a);
+  bool same_selectors = a.def.id == def.id &&
+                        a.def.department == def.department &&
+                        a.def.capabilities == def.capabilities;
+  if (a.def.id != def.id) {
+    auto i = static_cast<std::uint32_t>(&a - st.agents.data());
+    st.agent_ids.erase(id_entry(st, a.def.id, i));
+    st.agent_ids.emplace(def.id, i);
+  }
+  a.def = std::move(def);
+  if (full(a) != was)
+    was ? --st.full_agents : ++st.full_agents;
+  if (!same_selectors)
+    agents_changed(st);
 }
 
 void remove_agents(dispatcher_self* self,
                    const std::function<bool(const hosted_agent&)>& gone,
                    const std::string& why) {
-  auto& xs = self->state.agents;
-  std::vector<caf::actor_addr> removed;
-  for (const auto& a : xs)
-    if (gone(a))
-      removed.push_back(a.handle.address());
-  if (removed.empty())
+  auto& st = self->state;
+  std::vector<std::uint32_t> at; // highest first: erase_at moves the last
+  std::unordered_set<caf::actor_addr> removed;
+  for (auto i = static_cast<std::uint32_t>(st.agents.size()); i-- > 0;)
+    if (gone(st.agents[i])) {
+      at.push_back(i);
+      if (st.agents[i].handle)
+        removed.insert(st.agents[i].handle.address());
+    }
+  if (at.empty())
     return;
   std::vector<std::string> orphans;
-  for (const auto& [id, t] : self->state.running)
-    if (std::find(removed.begin(), removed.end(), t.agent) != removed.end())
+  for (const auto& [id, t] : st.running)
+    if (removed.count(t.agent))
       orphans.push_back(id);
-  xs.erase(std::remove_if(xs.begin(), xs.end(), gone), xs.end());
+  for (auto i : at)
+    erase_at(st, i);
   // Never started or lost with its agent: it runs again on another agent
   // (at least once per step), without using up one of its attempts.
   for (const auto& id : orphans)
@@ -74,11 +206,11 @@ void take_agents(dispatcher_self* self, directory_update& u) {
       "node " + u.node_id + " no longer hosts the agent");
   for (auto& e : u.agents) {
     if (auto* known = find_agent(st, e.handle.address())) {
-      known->def = std::move(e.def);
+      set_def(st, *known, std::move(e.def));
       continue;
     }
     self->monitor(e.handle);
-    st.agents.push_back({std::move(e.def), std::move(e.handle), u.node_id});
+    add_agent(st, {std::move(e.def), std::move(e.handle), u.node_id});
   }
 }
 
@@ -111,7 +243,7 @@ void sync_peer(dispatcher_self* self, directory_update& u) {
 directory_update own_part(const dispatcher_state& st) {
   directory_update out;
   for (const auto& a : st.agents) {
-    if (a.node.empty())
+    if (a.node.empty() && !a.on_demand)
       out.agents.push_back({a.def, a.handle});
     if (a.load > 0)
       out.loads.push_back({a.def.id, a.node, a.load});
@@ -125,16 +257,20 @@ directory_update own_part(const dispatcher_state& st) {
 
 void join_local(dispatcher_self* self, model::agent_def& def,
                 caf::actor& handle) {
-  auto& xs = self->state.agents;
-  for (auto it = xs.begin(); it != xs.end(); ++it)
-    if (it->node.empty() && it->def.id == def.id) {
-      self->demonitor(it->handle);
-      self->send_exit(it->handle, caf::exit_reason::user_shutdown);
-      xs.erase(it);
+  auto& st = self->state;
+  auto [from, to] = st.agent_ids.equal_range(def.id);
+  for (auto it = from; it != to; ++it)
+    if (auto& old = st.agents[it->second]; old.node.empty()) {
+      // Its running tasks hear from the stopped actor and run again.
+      if (old.handle) {
+        self->demonitor(old.handle);
+        self->send_exit(old.handle, caf::exit_reason::user_shutdown);
+      }
+      erase_at(st, it->second);
       break;
     }
   self->monitor(handle);
-  xs.push_back({std::move(def), std::move(handle), ""});
+  add_agent(st, {std::move(def), std::move(handle), ""});
   ask_unasked(self);
   pump(self);
 }

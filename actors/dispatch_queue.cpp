@@ -13,15 +13,6 @@ namespace hishamos::actors::internal {
 
 namespace {
 
-std::string selector_key(const assign_step& s) {
-  if (!s.agent_id.empty())
-    return "id:" + s.agent_id;
-  auto key = "dept:" + s.department;
-  for (const auto& c : s.capabilities)
-    key += "," + c;
-  return key;
-}
-
 double seconds_since_epoch(steady::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -38,9 +29,7 @@ void report_waiting(const dispatcher_state& st) {
 dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
                                                   waiting_step w, bool first) {
   auto& st = self->state;
-  auto [known, fresh] = st.selector_keys.emplace(
-      selector_key(w.step), static_cast<int>(st.selector_keys.size()));
-  w.key = known->second;
+  w.key = key_of(st, w.step);
   double key = first
                    ? std::numeric_limits<double>::max()
                    : model::queue_key(w.step.priority, st.cfg.aging_per_second,

@@ -1,6 +1,7 @@
 #include "actors/dispatcher.hpp"
 #include "actors/internal/exceptions.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -45,14 +46,19 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
   if (auto g = st.groups.find(w.group);
       g != st.groups.end() && !g->second.judging)
     taken = &g->second.used;
-  bool any = false;
+  const auto& matching = matching_agents(st, w.key, s);
+  if (matching.empty())
+    return {-2, {}};
+  // Scores at most max_candidates free agents, in turn from a random place
+  // when there are more matching ones.
+  auto n = matching.size();
+  auto most = static_cast<size_t>(std::max(1, st.cfg.max_candidates));
+  size_t from = n > most ? st.rng() % n : 0;
   std::vector<size_t> index;
   std::vector<model::candidate> candidates;
-  for (size_t i = 0; i < st.agents.size(); ++i) {
+  for (size_t k = 0; k < n && candidates.size() < most; ++k) {
+    auto i = matching[(from + k) % n];
     const auto& a = st.agents[i];
-    if (!matches(a, s))
-      continue;
-    any = true;
     if (a.busy_until > now || a.load >= a.def.capacity || !under_quota(st, a) ||
         (taken && taken->count(a.def.id)))
       continue;
@@ -62,8 +68,6 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
                           a.latency_ms,
                           st.quality.cluster({a.def.id, category})});
   }
-  if (!any)
-    return {-2, {}};
   if (candidates.empty())
     return {};
   auto d = model::choose(st.cfg.weights, candidates, st.rng);
@@ -108,7 +112,7 @@ running_task release(dispatcher_self* self,
     t.claim.phase = lock_phase::unasked;
   }
   if (auto* a = find_agent(st, t.agent))
-    --a->load;
+    add_load(self, *a, -1);
   --st.running_per_workflow[t.step.workflow];
   --st.running_per_department[t.department];
   return t;
@@ -122,20 +126,20 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   auto it = self->state.running.find(task_id);
   if (it == self->state.running.end())
     return; // already answered
-  auto t = release(self, it);
+  bool judged = from_agent && r.judged;
+  if (judged && it->second.evaluating.empty())
+    if (auto* a = find_agent(self->state, it->second.agent)) {
+      double took = std::chrono::duration<double, std::milli>(
+                        steady::now() - it->second.started)
+                        .count();
+      a->latency_ms =
+          a->latency_ms == 0 ? took : 0.8 * a->latency_ms + 0.2 * took;
+    }
+  auto t = release(self, it); // an on-demand agent's actor may stop here
   r.decision = std::move(t.decision);
   r.agent_id = t.agent_id;
   if (!t.evaluating.empty())
     return evaluated(self, t.evaluating, std::move(r)); // pumps
-  bool judged = from_agent && r.judged;
-  if (judged)
-    if (auto* a = find_agent(self->state, t.agent)) {
-      double took =
-          std::chrono::duration<double, std::milli>(steady::now() - t.started)
-              .count();
-      a->latency_ms =
-          a->latency_ms == 0 ? took : 0.8 * a->latency_ms + 0.2 * took;
-    }
   if (judged && r.ok && !t.step.evaluator.agent.empty() && t.group.empty())
     return evaluate(self, std::move(t), std::move(r)); // pumps
   if (judged)
@@ -149,7 +153,7 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
 void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
             std::string decision) {
   auto& st = self->state;
-  ++agent.load;
+  add_load(self, agent, +1);
   ++st.running_per_workflow[w.step.workflow];
   ++st.running_per_department[agent.def.department];
   auto task_id = w.step.task.task_id;
@@ -165,14 +169,16 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   t.since = w.since;
   t.evaluating = w.evaluating;
   t.claim = w.claim;
+  auto& handle = actor_of(self, agent);
+  t.agent = handle.address();
   st.running.emplace(task_id, std::move(t));
-  auto addr = agent.handle.address();
+  auto addr = handle.address();
   // Locally the task is shared, traceparent included; a peer's agent gets
   // it beside the task, if the peer's release knows how to read it.
   auto sent = agent.node.empty() || task.traceparent.empty() ||
                       !st.traced_nodes.count(agent.node)
-                  ? self->request(agent.handle, caf::infinite, std::move(task))
-                  : self->request(agent.handle, caf::infinite,
+                  ? self->request(handle, caf::infinite, std::move(task))
+                  : self->request(handle, caf::infinite,
                                   trace_atom::value, task, task.traceparent);
   sent.then(
       [self, task_id, addr](task_reply& r) {
@@ -293,10 +299,17 @@ void start(dispatcher_self* self,
   // A clustered node waits for membership to name the cluster's authority.
   if (!st.cfg.wait_for_peers)
     st.authority = st.cfg.lock_authority;
+  st.agents.reserve(agents.size() + st.cfg.on_demand_agents.size());
   for (auto& [def, handle] : agents) {
     self->monitor(handle);
-    st.agents.push_back({std::move(def), std::move(handle), ""});
+    add_agent(st, {std::move(def), std::move(handle), ""});
   }
+  for (auto& def : st.cfg.on_demand_agents) {
+    hosted_agent a{std::move(def), {}, ""};
+    a.on_demand = true;
+    add_agent(st, std::move(a));
+  }
+  st.cfg.on_demand_agents = {};
   self->set_down_handler([self](caf::down_msg& dm) {
     remove_agents(
         self,

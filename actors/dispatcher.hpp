@@ -65,6 +65,7 @@
 // are resumed from their checkpoints by the next owner).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -105,6 +106,18 @@ struct dispatch_settings {
   std::string node_id; ///< This node's, in lock requests.
   /// This node's lock authority; null = the dispatcher spawns its own.
   caf::actor lock_authority;
+  /// How many of a step's free matching agents routing scores. With more,
+  /// it scores this many, taken in turn from a random place in the list of
+  /// matching agents, so that a decision costs the same with ten agents
+  /// or a million (and every free agent keeps a chance of being chosen).
+  int max_candidates = 32;
+  /// Agents hosted as records, without an actor while idle: the first
+  /// task routed to one spawns its actor with `spawn_on_demand`, and the
+  /// actor stops when its last task ends. A million idle agents then cost
+  /// their records, not a million actors. Peers do not see them: they
+  /// serve this node's dispatcher only (docs/performance.md).
+  std::vector<model::agent_def> on_demand_agents;
+  std::function<caf::actor(const model::agent_def&)> spawn_on_demand;
   /// Where the queue's length goes (hishamos_dispatch_steps_waiting); may
   /// be null.
   std::shared_ptr<node_metrics> metrics;

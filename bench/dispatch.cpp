@@ -1,17 +1,27 @@
-// Dispatch decisions with a large backlog: one dispatcher, 1,000 agents and
-// 10,000 waiting steps. Half the agents ("stuck") take a task and never
-// answer, so the steps asked of them pile up in the queue; the other half
-// ("quick") answer at once. The benchmark then streams steps to the quick
-// agents and measures, with the backlog in place:
-//   - decisions per second (steps routed and answered, --window of them in
-//     flight, default 512),
-//   - p50 / p99 latency of one step from assignment to answer: with
-//     --window 1 that is one routing decision (scoring every candidate)
-//     plus two local messages; with more in flight it includes queueing,
+// Dispatch decisions among many agents and with a large backlog: one
+// dispatcher, --agents real agent actors (catalog agents on the local
+// provider, as a node hosts them) and --waiting steps queued. --stuck of
+// the agents (default 500) take a task and answer only after an hour, so
+// the steps asked of them pile up in the queue; the others ("quick")
+// answer at once, and are idle but for the steps the benchmark streams to
+// them. It measures:
+//   - resident memory per hosted idle agent (growth while the agents are
+//     spawned and the dispatcher indexes them, divided by the agents), and
+//     how long hosting them took;
+//   - with the backlog in place, decisions per second (steps routed and
+//     answered, --window of them in flight, default 512) and p50 / p99
+//     latency of one step from assignment to answer: with --window 1 that
+//     is one routing decision plus the agent's answer; with more in
+//     flight it includes queueing;
 //   - memory per waiting step (resident set growth while the backlog
 //     fills, divided by the waiting steps).
 //
-//   bench_dispatch [--agents N] [--waiting N] [--steps N] [--window N]
+// Agents are hosted on demand (dispatch_settings::on_demand_agents: an
+// actor only while an agent has a task); --eager gives every agent an
+// actor from the start, as a node did before.
+//
+//   bench_dispatch [--agents N] [--stuck N] [--waiting N] [--steps N]
+//                  [--window N] [--eager]
 
 #include <algorithm>
 #include <chrono>
@@ -22,9 +32,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/agent.hpp"
 #include "actors/dispatcher.hpp"
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
+#include "bench/bench_catalog.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
@@ -39,37 +51,14 @@ long rss_kib() {
   return -1;
 }
 
-struct stuck_state {
-  static inline const char* name = "bench.stuck";
-  std::vector<caf::response_promise> held;
-};
-
-// Takes a task and never answers it.
-caf::behavior stuck_agent(caf::stateful_actor<stuck_state>* self) {
-  return {[self](const model::task_request&) {
-    auto rp = self->make_response_promise();
-    self->state.held.push_back(rp);
-    return rp;
-  }};
-}
-
-caf::behavior quick_agent() {
-  return {[](const model::task_request& t) {
-    model::task_reply r;
-    r.task_id = t.task_id;
-    r.ok = true;
-    r.output = "ok";
-    return r;
-  }};
-}
-
 actors::assign_step step_for(const std::string& department, int n) {
   actors::assign_step s;
   s.task.task_id = department + std::to_string(n);
   s.task.execution_id = "e" + std::to_string(n);
   s.task.step_id = "s";
   s.task.template_id = "cmd_step";
-  s.task.params = "{}";
+  s.task.params = R"({"n":"1"})";
+  s.task.prompt = "step 1";
   s.department = department;
   s.capabilities = {"work"};
   s.workflow = "bench";
@@ -82,6 +71,8 @@ model::agent_def agent(const std::string& department, int i) {
   def.department = department;
   def.capabilities = {"work"};
   def.capacity = 1;
+  if (department == "stuck")
+    def.latency_ms = 3'600'000; // a timer: no thread waits for it
   return def;
 }
 
@@ -139,12 +130,23 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self,
 } // namespace
 
 int main(int argc, char** argv) {
-  int agents = 1000, waiting = 10000, steps = 20000, window = 512;
+  int agents = 1000, stuck = 500, waiting = 10000, steps = 20000,
+      window = 512;
+  bool eager = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string{argv[i]} == "--eager")
+      eager = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--eager") {
+      --i;
+      continue;
+    }
     int v = std::stoi(argv[i + 1]);
     if (k == "--agents")
       agents = v;
+    else if (k == "--stuck")
+      stuck = v;
     else if (k == "--waiting")
       waiting = v;
     else if (k == "--steps")
@@ -155,18 +157,29 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   actors::add_message_types(cfg);
   caf::actor_system sys{cfg};
+  auto catalog = bench::bench_catalog({}, 1);
+  long empty = rss_kib();
+  auto hosting = clock_type::now();
+  std::vector<caf::actor> handles;
   std::vector<std::pair<model::agent_def, caf::actor>> hosted;
-  for (int i = 0; i < agents / 2; ++i) {
-    hosted.emplace_back(agent("stuck", i), sys.spawn(stuck_agent));
-    hosted.emplace_back(agent("quick", i), sys.spawn(quick_agent));
+  actors::dispatch_settings settings;
+  auto spawn = [&](const model::agent_def& def) {
+    return actors::spawn_agent(sys, {def, catalog, {}, {}, "bench", {}});
+  };
+  for (int i = 0; i < agents; ++i) {
+    auto def = i < stuck ? agent("stuck", i) : agent("quick", i - stuck);
+    if (!eager) {
+      settings.on_demand_agents.push_back(std::move(def));
+      continue;
+    }
+    auto a = spawn(def);
+    handles.push_back(a);
+    hosted.emplace_back(std::move(def), std::move(a));
   }
-  auto dispatcher = actors::spawn_dispatcher(sys, hosted);
+  settings.spawn_on_demand = spawn;
+  auto dispatcher = actors::spawn_dispatcher(sys, std::move(hosted),
+                                             std::move(settings));
   caf::scoped_actor self{sys};
-  // The backlog: one step per stuck agent runs, the rest waits.
-  long before = rss_kib();
-  int backlog = waiting + agents / 2;
-  for (int i = 0; i < backlog; ++i)
-    self->send(dispatcher, step_for("stuck", i));
   std::vector<model::agent_directory_entry> dir;
   self->request(dispatcher, caf::infinite, actors::directory_atom::value)
       .receive(
@@ -174,6 +187,18 @@ int main(int argc, char** argv) {
             dir = std::move(xs);
           },
           [](caf::error&) {});
+  double hosting_s =
+      std::chrono::duration<double>(clock_type::now() - hosting).count();
+  dir = {};
+  long hosting_kib = rss_kib() - empty;
+  // The backlog: one step per stuck agent runs, the rest waits.
+  long before = rss_kib();
+  int backlog = waiting + stuck;
+  for (int i = 0; i < backlog; ++i)
+    self->send(dispatcher, step_for("stuck", i));
+  self->request(dispatcher, caf::infinite, actors::directory_atom::value)
+      .receive([&](std::vector<model::agent_directory_entry>&) {},
+               [](caf::error&) {});
   long after = rss_kib();
   auto d = sys.spawn(driver, dispatcher, steps, window);
   auto t0 = clock_type::now();
@@ -183,13 +208,17 @@ int main(int argc, char** argv) {
                [](caf::error&) {});
   double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
   caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
-  std::printf("agents=%d waiting=%d in_flight=%d decisions=%d "
-              "decisions/s=%.0f latency %s memory_per_waiting_step=%.0f "
-              "bytes\n",
-              agents, waiting, window, steps, steps / secs, latency.c_str(),
-              1024.0 * static_cast<double>(after - before) / waiting);
+  std::printf("%s agents=%d stuck=%d hosted_in=%.1fs rss_hosting=%.0fMiB "
+              "memory_per_agent=%.0f bytes waiting=%d in_flight=%d "
+              "decisions=%d decisions/s=%.0f latency %s "
+              "memory_per_waiting_step=%.0f bytes rss=%.0fMiB\n",
+              eager ? "eager" : "on-demand", agents, stuck, hosting_s, hosting_kib / 1024.0,
+              1024.0 * static_cast<double>(hosting_kib) / agents, waiting,
+              window, steps, steps / secs, latency.c_str(),
+              1024.0 * static_cast<double>(after - before) / waiting,
+              rss_kib() / 1024.0);
   caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
-  for (auto& [def, a] : hosted)
+  for (auto& a : handles)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   return 0;
 }

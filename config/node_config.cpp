@@ -183,6 +183,15 @@ void parse_dispatch(yaml_reader& in, const YAML::Node& n, dispatch_config& d) {
       d.department_quotas[dept] =
           static_cast<int>(in.integer(q, dept.c_str(), 1, 1));
     }
+  auto most = in.integer(n, "max_candidates", d.max_candidates, 1);
+  if (most > 10000)
+    in.fail(n["max_candidates"], "",
+            "dispatch.max_candidates " + std::to_string(most) +
+                " is above 10000: every decision would score that many",
+            "keep it small (the default is 32)");
+  else
+    d.max_candidates = static_cast<int>(most);
+  d.agents_on_demand = in.boolean(n, "agents_on_demand", d.agents_on_demand);
 }
 
 // budgets: a list of {scope, name, limit_usd, action, period,
@@ -334,7 +343,7 @@ model::result<node_config> parse_node_config(const std::string& text,
   });
   section(in, *root, "dispatch",
           {"weights", "exploration", "decay", "aging_per_second",
-           "department_quotas"},
+           "department_quotas", "max_candidates", "agents_on_demand"},
           [&](const auto& n) { parse_dispatch(in, n, cfg.dispatch); });
   section(in, *root, "log", {"format"}, [&](const auto& n) {
     cfg.log_format = in.string(n, "format", cfg.log_format);

@@ -59,6 +59,15 @@ struct dispatch_config {
   /// dispatch.department_quotas: tasks running at once on a department's
   /// agents, per node; a department not listed has no quota.
   std::map<std::string, int> department_quotas;
+  /// dispatch.max_candidates: free matching agents routing scores per
+  /// decision (a random run of them when more match).
+  int max_candidates = 32;
+  /// dispatch.agents_on_demand: the catalog agents this node hosts are
+  /// records, each given an actor only while it has tasks. For nodes with
+  /// very many agents (a million idle ones fit in about 1 GiB); peers
+  /// cannot route to such agents, so a cluster that shares agents
+  /// leaves it off.
+  bool agents_on_demand = false;
 };
 
 /// The admin HTTP server's limits (`http:`). Every input has one: a

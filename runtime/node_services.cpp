@@ -105,6 +105,7 @@ dispatch_settings(const node_options& o, const model::catalog& cat,
   ds.weights = d.weights;
   ds.aging_per_second = d.aging_per_second;
   ds.department_quotas = d.department_quotas;
+  ds.max_candidates = d.max_candidates;
   for (const auto& [id, tpl] : cat.templates)
     ds.categories[id] = tpl.category;
   auto stats =
@@ -284,6 +285,10 @@ model::result<bool> node::impl::host_agents() {
   if (ids.empty())
     for (const auto& [id, def] : catalog->agents)
       ids.push_back(id);
+  auto ds = dispatch_settings(opts, *catalog, *pool);
+  if (!ds)
+    return ds.errors();
+  bool on_demand = opts.config.dispatch.agents_on_demand;
   std::vector<std::pair<model::agent_def, caf::actor>> pairs;
   for (const auto& id : ids) {
     const auto* def = catalog->find_agent(id);
@@ -291,13 +296,22 @@ model::result<bool> node::impl::host_agents() {
       return model::problem{"", 0, "",
                             "node config hosts unknown agent '" + id + "'",
                             "list only agent ids of the catalog under agents:"};
+    if (on_demand) { // the dispatcher spawns its actor while it has tasks
+      ds->on_demand_agents.push_back(*def);
+      continue;
+    }
     auto a = spawn_agent(*def, {}, {});
     hosted[id] = a;
     pairs.emplace_back(*def, a);
   }
-  auto ds = dispatch_settings(opts, *catalog, *pool);
-  if (!ds)
-    return ds.errors();
+  if (on_demand) // called by the dispatcher: no member read under its feet
+    ds->spawn_on_demand = [sys = sys.get(), cat = catalog, gw = gateway,
+                           led = ledger, node_id = opts.config.node_id](
+                              const model::agent_def& def) {
+      actors::agent_settings s{def, cat, {}, {}, node_id, led};
+      s.gateway = gw;
+      return actors::spawn_agent(*sys, std::move(s));
+    };
   ds->batch = batch;
   ds->lock_authority = lock_authority;
   ds->metrics = metrics;

@@ -9,6 +9,7 @@
 // Included by those only: it pulls in CAF.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <random>
@@ -33,9 +34,13 @@ using steady = std::chrono::steady_clock;
 
 struct hosted_agent {
   model::agent_def def;
+  /// Null for an on-demand agent while it has no task.
   caf::actor handle;
   std::string node; ///< Hosting node; "" = this one.
   int load = 0;     ///< Tasks this dispatcher runs on it.
+  /// Its actor is spawned for its first task and stopped after its last
+  /// (dispatch_settings::on_demand_agents).
+  bool on_demand = false;
   /// Tasks other nodes' dispatchers run on it, by node, as they last
   /// reported (directory_update).
   std::map<std::string, int> elsewhere;
@@ -120,6 +125,8 @@ struct consensus_group {
 /// How often a task goes back to the queue because its agent was lost
 /// before its execution hears of it (a busy agent is waited for).
 constexpr int max_requeues = 20;
+/// Selector keys whose matching agents are kept (dispatcher_state::matching).
+constexpr std::size_t max_cached_selectors = 4096;
 /// How long a busy agent is skipped: its capacity is shared with the
 /// dispatchers of other nodes, whose load this one does not see.
 constexpr std::chrono::milliseconds busy_pause{50};
@@ -128,7 +135,23 @@ struct dispatcher_state {
   static inline const char* name = "hishamos.dispatcher";
   dispatch_settings cfg;
   std::mt19937_64 rng;
+  /// In no order: removing one moves the last into its place, so that a
+  /// node with a million agents adds and removes each in O(1). Change it
+  /// only through the directory's functions (add_agent, remove_agents,
+  /// set_load, set_def), which keep the indexes below true.
   std::vector<hosted_agent> agents;
+  /// Index of `agents` by handle (every reply and release looks it up).
+  std::unordered_map<caf::actor_addr, std::uint32_t> agent_at;
+  /// Index of `agents` by agent id: a step may name its agent, and a
+  /// join replaces this node's agent of that id. Peers may host agents of
+  /// the same id, hence several entries per id.
+  std::unordered_multimap<std::string, std::uint32_t> agent_ids;
+  /// How many agents have no free slot (load >= capacity).
+  std::size_t full_agents = 0;
+  /// The agents a selector key matches, computed when a step of the key
+  /// is first routed; forgotten whenever an agent joins, leaves or
+  /// changes, and when it grows past max_cached_selectors.
+  std::unordered_map<int, std::vector<std::uint32_t>> matching;
   /// By effective priority, highest first. Aging lifts every waiting step
   /// at the same rate, so the order of priority + aging * waited never
   /// changes: the key is priority - aging * arrival time, fixed at arrival
@@ -151,6 +174,16 @@ struct dispatcher_state {
   /// Peers that announced the `trace` feature: their agents get tasks
   /// with the trace context beside them (messages.hpp, node_features).
   std::set<std::string> traced_nodes;
+
+  /// On-demand agents' actors go with the dispatcher that spawned them.
+  ~dispatcher_state() {
+    for (auto& a : agents)
+      if (a.on_demand && a.handle)
+        caf::anon_send_exit(a.handle, caf::exit_reason::user_shutdown);
+  }
+  dispatcher_state() = default;
+  dispatcher_state(const dispatcher_state&) = delete;
+  dispatcher_state& operator=(const dispatcher_state&) = delete;
 
   std::string category_of(const std::string& template_id) const {
     auto it = cfg.categories.find(template_id);
@@ -204,10 +237,24 @@ pick_result pick(dispatcher_state& st, const waiting_step& w);
 
 // The agent directory (actors/agent_directory.cpp).
 bool matches(const hosted_agent& a, const assign_step& s);
-bool any_match(const dispatcher_state& st, const assign_step& s);
+/// The selector key of a step: steps of one key share their candidates.
+int key_of(dispatcher_state& st, const assign_step& s);
+/// Indexes into `agents` of the agents a step of `key` may run on.
+const std::vector<std::uint32_t>&
+matching_agents(dispatcher_state& st, int key, const assign_step& s);
+bool any_match(dispatcher_state& st, const assign_step& s);
 hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr);
 /// True when any agent has a free slot.
 bool any_free_slot(const dispatcher_state& st);
+/// Adds an agent to the directory (monitoring is the caller's).
+void add_agent(dispatcher_state& st, hosted_agent a);
+/// Changes an agent's load by `delta` (its slots taken); an on-demand
+/// agent left without tasks stops its actor.
+void add_load(dispatcher_self* self, hosted_agent& a, int delta);
+/// The agent's actor, spawned first for an on-demand agent.
+caf::actor& actor_of(dispatcher_self* self, hosted_agent& a);
+/// Replaces what a known agent is (a peer's new listing of it).
+void set_def(dispatcher_state& st, hosted_agent& a, model::agent_def def);
 /// Removes the agents `gone` selects; their running tasks run again
 /// elsewhere (requeued without using up an attempt).
 void remove_agents(dispatcher_self* self,

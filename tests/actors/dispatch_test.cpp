@@ -237,6 +237,25 @@ TEST_CASE("a workflow's max_concurrency bounds how many of its steps run at "
   CHECK(probe.peak == 2); // never more, and the limit is used
 }
 
+TEST_CASE("a node with dispatch.agents_on_demand hosts its catalog agents as "
+          "records and runs workflows on them",
+          "[actors][dispatch][agents]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir, research_catalog(0.9, 0.9));
+  options.config.dispatch.agents_on_demand = true;
+  auto n = test::start_node(std::move(options));
+  auto cluster = n->cluster();
+  REQUIRE(cluster);
+  size_t listed = 0;
+  for (const auto& nv : cluster.value.nodes)
+    if (nv.self)
+      listed = nv.agents.size();
+  CHECK(listed == n->catalog()->agents.size()); // every one, actor or not
+  int serial = 0;
+  auto ran = run_reports(*n, 20, serial);
+  CHECK(ran["good"] + ran["poor"] == 20);
+}
+
 TEST_CASE("a department quota bounds the tasks its agents run at once",
           "[actors][dispatch][limits]") {
   test::temp_dir dir;

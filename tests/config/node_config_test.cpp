@@ -140,6 +140,30 @@ TEST_CASE("dispatch settings are read and checked", "[unit][config]") {
   CHECK_THAT(text, Catch::Contains("unknown key 'qualty' in dispatch.weights"));
 }
 
+TEST_CASE("dispatch.agents_on_demand and dispatch.max_candidates are read, "
+          "off and 32 by default, and a max_candidates out of range is an "
+          "error naming the line",
+          "[unit][config]") {
+  auto defaults = config::parse_node_config("", "n.yaml");
+  REQUIRE(defaults);
+  CHECK_FALSE(defaults->dispatch.agents_on_demand);
+  CHECK(defaults->dispatch.max_candidates == 32);
+  auto set = config::parse_node_config(
+      "dispatch:\n  agents_on_demand: true\n  max_candidates: 8\n", "n.yaml");
+  REQUIRE(set);
+  CHECK(set->dispatch.agents_on_demand);
+  CHECK(set->dispatch.max_candidates == 8);
+  for (const auto* wrong : {"0", "10001"}) {
+    auto bad = config::parse_node_config(
+        std::string{"dispatch:\n  max_candidates: "} + wrong + "\n",
+        "n.yaml");
+    REQUIRE_FALSE(bad);
+    auto text = model::to_string(bad.errors());
+    CHECK_THAT(text, Catch::Contains("n.yaml:2"));
+    CHECK_THAT(text, Catch::Contains("max_candidates"));
+  }
+}
+
 TEST_CASE("log.format is text or json — anything else is an error naming "
           "the line",
           "[unit][config]") {

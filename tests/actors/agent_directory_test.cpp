@@ -1,0 +1,240 @@
+// The dispatcher's agent directory at scale: agents hosted on demand (a
+// record each, an actor only while it has a task), routing that scores a
+// bounded number of many matching agents, and the directory's indexes
+// staying true when agents leave from the middle.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/agent.hpp"
+#include "actors/dispatcher.hpp"
+#include "actors/message_types.hpp"
+#include "actors/messages.hpp"
+#include "tests/support/catalog_fixture.hpp"
+#include "tests/support/wait.hpp"
+
+using namespace hishamos;
+using hishamos::test::wait_until;
+
+namespace {
+
+model::agent_def worker(const std::string& id) {
+  model::agent_def def;
+  def.id = id;
+  def.department = "pool";
+  def.capabilities = {"work"};
+  def.capacity = 1;
+  return def;
+}
+
+actors::assign_step step(int n, const std::string& agent_id = "") {
+  actors::assign_step s;
+  s.task.task_id = "t" + std::to_string(n);
+  s.task.execution_id = "e" + std::to_string(n);
+  s.task.step_id = "s";
+  s.task.template_id = "cmd_echo";
+  s.task.params = R"({"text":"hi"})";
+  s.task.prompt = "Echo hi";
+  s.agent_id = agent_id;
+  if (agent_id.empty()) {
+    s.department = "pool";
+    s.capabilities = {"work"};
+  }
+  s.workflow = "w";
+  return s;
+}
+
+struct directory_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<model::catalog> catalog = test::make_catalog();
+  actors::dispatcher_actor dispatcher;
+  std::unique_ptr<caf::scoped_actor> self;
+  std::mutex mx;
+  std::vector<caf::actor> spawned; ///< By spawn_on_demand, in order.
+
+  directory_fixture() {
+    actors::add_message_types(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    self = std::make_unique<caf::scoped_actor>(*sys);
+  }
+  ~directory_fixture() {
+    self.reset();
+    caf::anon_send_exit(dispatcher, caf::exit_reason::kill);
+  }
+
+  // Hosts `count` on-demand agents a0..a<count-1>.
+  void host_on_demand(int count, int max_candidates = 32) {
+    actors::dispatch_settings ds;
+    ds.seed = 7;
+    ds.max_candidates = max_candidates;
+    for (int i = 0; i < count; ++i)
+      ds.on_demand_agents.push_back(worker("a" + std::to_string(i)));
+    ds.spawn_on_demand = [this](const model::agent_def& def) {
+      auto a = actors::spawn_agent(*sys, {def, catalog, {}, {}, "n1", {}});
+      std::lock_guard<std::mutex> guard{mx};
+      spawned.push_back(a);
+      return a;
+    };
+    dispatcher = actors::spawn_dispatcher(*sys, {}, std::move(ds));
+  }
+
+  size_t spawns() {
+    std::lock_guard<std::mutex> guard{mx};
+    return spawned.size();
+  }
+
+  model::task_reply assign(actors::assign_step s) {
+    model::task_reply out;
+    (*self)
+        ->request(dispatcher, std::chrono::seconds{10}, std::move(s))
+        .receive([&](model::task_reply& r) { out = std::move(r); },
+                 [&](caf::error& e) { out.output = sys->render(e); });
+    return out;
+  }
+
+  std::vector<model::agent_directory_entry> directory() {
+    std::vector<model::agent_directory_entry> out;
+    (*self)
+        ->request(dispatcher, std::chrono::seconds{10},
+                  actors::directory_atom::value)
+        .receive([&](std::vector<model::agent_directory_entry>& xs) {
+          out = std::move(xs);
+        },
+                 [](caf::error&) {});
+    return out;
+  }
+
+  // True once `a` has terminated (a monitor on a dead actor reports at
+  // once).
+  bool terminates(const caf::actor& a) {
+    (*self)->monitor(a);
+    bool down = false;
+    (*self)->receive(
+        [&](caf::down_msg& dm) { down = dm.source == a.address(); },
+        caf::after(std::chrono::seconds{10}) >> [] {});
+    return down;
+  }
+};
+
+// An agent that answers every task with its own name.
+caf::behavior named(const std::string& name) {
+  return {[name](const model::task_request& t) {
+    model::task_reply r;
+    r.task_id = t.task_id;
+    r.ok = true;
+    r.output = name;
+    return r;
+  }};
+}
+
+} // namespace
+
+TEST_CASE("on-demand agents have an actor only while they have a task",
+          "[actors][dispatch][agents]") {
+  directory_fixture f;
+  f.host_on_demand(10000);
+  auto listed = f.directory();
+  REQUIRE(listed.size() == 10000);
+  CHECK(f.spawns() == 0);
+
+  auto r = f.assign(step(1, "a4321"));
+  REQUIRE(r.ok);
+  CHECK(r.agent_id == "a4321");
+  CHECK(r.output.find("Echo hi") != std::string::npos); // the real agent ran
+  REQUIRE(f.spawns() == 1);
+  // Its task ended: its actor stops, its record stays.
+  CHECK(f.terminates(f.spawned.at(0)));
+  CHECK(f.directory().size() == 10000);
+
+  auto again = f.assign(step(2, "a4321"));
+  REQUIRE(again.ok);
+  CHECK(f.spawns() == 2); // a new actor for the new task
+  CHECK(f.terminates(f.spawned.at(1)));
+
+  auto any = f.assign(step(3));
+  REQUIRE(any.ok);
+  CHECK(any.agent_id.rfind("a", 0) == 0);
+  CHECK(f.spawns() == 3);
+
+  auto unknown = f.assign(step(4, "a10000"));
+  CHECK_FALSE(unknown.ok);
+  CHECK(unknown.output.find("no agent on this node matches agent 'a10000'") !=
+        std::string::npos);
+  CHECK(f.spawns() == 3);
+}
+
+TEST_CASE("routing scores at most max_candidates of many free agents, from a "
+          "random place, so that every agent gets work",
+          "[actors][dispatch][agents]") {
+  directory_fixture f;
+  f.host_on_demand(40, 4);
+  std::set<std::string> chosen;
+  for (int i = 0; i < 200; ++i) {
+    auto r = f.assign(step(i));
+    REQUIRE(r.ok);
+    auto d = nlohmann::json::parse(r.decision);
+    CHECK(d.at("candidate_count").get<int>() == 4);
+    chosen.insert(r.agent_id);
+  }
+  // From 40 agents, 200 decisions over random runs of 4 reach nearly all.
+  CHECK(chosen.size() >= 36);
+}
+
+TEST_CASE("agents that leave from the middle of the directory leave the "
+          "others reachable by id, and a join replaces its namesake",
+          "[actors][dispatch][agents]") {
+  directory_fixture f;
+  std::vector<std::pair<model::agent_def, caf::actor>> hosted;
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 6; ++i) {
+    auto name = "a" + std::to_string(i);
+    actors.push_back(f.sys->spawn(named, name));
+    hosted.emplace_back(worker(name), actors.back());
+  }
+  f.dispatcher = actors::spawn_dispatcher(*f.sys, hosted);
+  REQUIRE(f.directory().size() == 6);
+  // The first and a middle one go down: the last ones move into their
+  // places in the directory.
+  caf::anon_send_exit(actors[0], caf::exit_reason::kill);
+  caf::anon_send_exit(actors[2], caf::exit_reason::kill);
+  REQUIRE(wait_until([&] { return f.directory().size() == 4; }));
+
+  int n = 0;
+  for (const auto* id : {"a1", "a3", "a4", "a5"}) {
+    auto r = f.assign(step(++n, id));
+    REQUIRE(r.ok);
+    CHECK(r.agent_id == id);
+    CHECK(r.output == id); // the actor behind the id is the right one
+  }
+  for (const auto* gone : {"a0", "a2"}) {
+    auto r = f.assign(step(++n, gone));
+    CHECK_FALSE(r.ok);
+    CHECK(r.output.find("no agent on this node matches") != std::string::npos);
+  }
+
+  // A join under a known id replaces that agent (and only it).
+  auto newcomer = f.sys->spawn(named, "a4-new");
+  bool joined = false;
+  (*f.self)
+      ->request(f.dispatcher, std::chrono::seconds{10},
+                actors::join_atom::value, worker("a4"), newcomer)
+      .receive([&](bool ok) { joined = ok; }, [](caf::error&) {});
+  REQUIRE(joined);
+  CHECK(f.directory().size() == 4);
+  CHECK(f.assign(step(++n, "a4")).output == "a4-new");
+  CHECK(f.assign(step(++n, "a5")).output == "a5");
+  CHECK(f.assign(step(++n, "a1")).output == "a1");
+  for (auto& a : actors)
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+  caf::anon_send_exit(newcomer, caf::exit_reason::kill);
+}
