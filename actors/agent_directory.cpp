@@ -12,11 +12,24 @@
 
 namespace hishamos::actors::internal {
 
-bool matches(const hosted_agent& a, const assign_step& s) {
+namespace {
+
+template <class Selector>
+bool matches_selector(const hosted_agent& a, const Selector& s) {
   if (!s.agent_id.empty())
     return a.def.id == s.agent_id;
   return (s.department.empty() || a.def.department == s.department) &&
          a.def.has_capabilities(s.capabilities);
+}
+
+} // namespace
+
+bool matches(const hosted_agent& a, const assign_step& s) {
+  return matches_selector(a, s);
+}
+
+bool matches(const hosted_agent& a, const selector& s) {
+  return matches_selector(a, s);
 }
 
 namespace {
@@ -73,6 +86,8 @@ void erase_at(dispatcher_state& st, std::uint32_t i) {
 int key_of(dispatcher_state& st, const assign_step& s) {
   auto [known, fresh] = st.selector_keys.emplace(
       selector_of(s), static_cast<int>(st.selector_keys.size()));
+  if (fresh)
+    st.selectors.push_back({s.agent_id, s.department, s.capabilities});
   return known->second;
 }
 

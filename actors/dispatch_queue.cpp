@@ -23,6 +23,17 @@ void report_waiting(const dispatcher_state& st) {
     st.cfg.metrics->steps_waiting(st.waiting.size());
 }
 
+// Takes a step out of the queue (its locks are the caller's).
+dispatcher_state::waiting_queue::iterator
+leave_queue(dispatcher_state& st, dispatcher_state::waiting_queue::iterator it) {
+  if (auto k = st.waiting_keys.find(it->second.key);
+      k != st.waiting_keys.end() && --k->second <= 0)
+    st.waiting_keys.erase(k);
+  auto next = st.waiting.erase(it);
+  report_waiting(st);
+  return next;
+}
+
 } // namespace
 
 // Queues a step in effective-priority order; `first` puts it ahead of all.
@@ -46,6 +57,7 @@ dispatcher_state::waiting_queue::iterator enqueue(dispatcher_self* self,
                w.since + std::chrono::milliseconds{w.step.lock_timeout_ms}};
   }
   auto task_id = w.step.task.task_id;
+  ++st.waiting_keys[w.key];
   auto it = st.waiting.emplace(key, std::move(w));
   if (locks) {
     st.lock_waiters[task_id] = it;
@@ -66,9 +78,7 @@ unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
       free_locks(self, it->second.step.task.task_id);
     st.lock_waiters.erase(it->second.step.task.task_id);
   }
-  auto next = st.waiting.erase(it);
-  report_waiting(st);
-  return next;
+  return leave_queue(st, it);
 }
 
 // Puts a running task back at the head of the queue (its agent was busy,
@@ -97,6 +107,18 @@ void requeue(dispatcher_self* self, const std::string& task_id, task_reply why,
 
 namespace {
 
+// Runs a waiting step on the agent routing picked.
+void start_on(dispatcher_self* self,
+              dispatcher_state::waiting_queue::iterator it, pick_result& p) {
+  auto& st = self->state;
+  auto ready = std::move(it->second);
+  if (ready.claim.phase != lock_phase::none)
+    st.lock_waiters.erase(ready.step.task.task_id);
+  leave_queue(st, it);
+  run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
+         std::move(p.decision));
+}
+
 // Starts every waiting step that now has a free agent (and holds its
 // locks), in effective-priority order. Steps whose candidates turned out
 // all busy in this pass are not scored again: one pass costs O(waiting),
@@ -121,12 +143,7 @@ void start_ready(dispatcher_self* self) {
     } else {
       auto p = pick(st, w);
       if (p.agent >= 0) {
-        auto ready = std::move(w);
-        if (ready.claim.phase != lock_phase::none)
-          st.lock_waiters.erase(ready.step.task.task_id);
-        st.waiting.erase(cur);
-        run_on(self, st.agents[static_cast<size_t>(p.agent)], std::move(ready),
-               std::move(p.decision));
+        start_on(self, cur, p);
         if (!any_free_slot(st))
           return;
         continue;
@@ -149,6 +166,30 @@ void start_ready(dispatcher_self* self) {
 void pump(dispatcher_self* self) {
   start_ready(self);
   report_waiting(self->state);
+}
+
+// The queue is settled after every pump: no waiting step can start. A new
+// step changes that for itself only; a step with a group or locks takes
+// the whole pass (its start depends on others).
+void pump_arrived(dispatcher_self* self,
+                  dispatcher_state::waiting_queue::iterator it) {
+  auto& w = it->second;
+  if (!w.group.empty() || w.claim.phase != lock_phase::none)
+    return pump(self);
+  if (!any_free_slot(self->state))
+    return;
+  if (auto p = pick(self->state, w); p.agent >= 0)
+    start_on(self, it, p);
+}
+
+void pump_released(dispatcher_self* self, const hosted_agent& freed,
+                   bool limits) {
+  auto& st = self->state;
+  if (limits)
+    return pump(self);
+  for (const auto& [key, count] : st.waiting_keys)
+    if (matches(freed, st.selectors[static_cast<size_t>(key)]))
+      return pump(self);
 }
 
 } // namespace hishamos::actors::internal

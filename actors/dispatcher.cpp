@@ -126,9 +126,14 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   auto it = self->state.running.find(task_id);
   if (it == self->state.running.end())
     return; // already answered
+  auto& st = self->state;
   bool judged = from_agent && r.judged;
+  auto* agent = find_agent(st, it->second.agent);
+  // Its record stays where it is while this runs (only joins and
+  // departures move records).
+  auto at = agent ? agent - st.agents.data() : -1;
   if (judged && it->second.evaluating.empty())
-    if (auto* a = find_agent(self->state, it->second.agent)) {
+    if (auto* a = agent) {
       double took = std::chrono::duration<double, std::milli>(
                         steady::now() - it->second.started)
                         .count();
@@ -147,7 +152,11 @@ void finish(dispatcher_self* self, const std::string& task_id, task_reply r,
   if (!t.group.empty())
     return group_result(self, t.group, std::move(r)); // pumps
   t.rp.deliver(std::move(r));
-  pump(self);
+  if (at < 0)
+    return pump(self);
+  bool limits = t.step.workflow_limit > 0 ||
+                st.cfg.department_quotas.count(t.department) > 0;
+  pump_released(self, st.agents[static_cast<size_t>(at)], limits);
 }
 
 void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
@@ -225,8 +234,7 @@ caf::result<task_reply> assign(dispatcher_self* self, assign_step& s) {
   auto rp = self->make_response_promise<task_reply>();
   if (s.consensus.agents > 1)
     return start_consensus(self, s, rp);
-  enqueue(self, waiting_step{std::move(s), rp});
-  pump(self);
+  pump_arrived(self, enqueue(self, waiting_step{std::move(s), rp}));
   return rp;
 }
 

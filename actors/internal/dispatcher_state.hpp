@@ -74,6 +74,14 @@ struct lock_claim {
   steady::time_point deadline;
 };
 
+/// What a selector key asks for: the agent by id, or a department and
+/// capabilities.
+struct selector {
+  std::string agent_id;
+  std::string department;
+  std::vector<std::string> capabilities;
+};
+
 struct waiting_step {
   assign_step step;
   caf::typed_response_promise<task_reply> rp;
@@ -170,6 +178,10 @@ struct dispatcher_state {
   model::quality_book quality;
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
+  std::vector<selector> selectors; ///< by key
+  /// Waiting steps by selector key: a freed slot that no waiting key
+  /// matches starts nothing, and needs no pass over the queue.
+  std::unordered_map<int, int> waiting_keys;
   std::unordered_map<std::string, pending_evaluation> evaluations; ///< by id
   /// Peers that announced the `trace` feature: their agents get tasks
   /// with the trace context beside them (messages.hpp, node_features).
@@ -203,8 +215,18 @@ enqueue(dispatcher_self* self, waiting_step w, bool first = false);
 dispatcher_state::waiting_queue::iterator
 unqueue(dispatcher_self* self, dispatcher_state::waiting_queue::iterator it,
         bool free_locks);
-/// Starts every waiting step that can start now.
+/// Starts every waiting step that can start now: one pass over the queue.
 void pump(dispatcher_self* self);
+/// After a step joined the queue (and nothing else changed since the last
+/// pump, which left no waiting step able to start): starts that one step
+/// if it can start.
+void pump_arrived(dispatcher_self* self,
+                  dispatcher_state::waiting_queue::iterator it);
+/// After a task that ran on `freed` ended: a pass over the queue only if
+/// a waiting step could run on the freed agent, or the task's end freed a
+/// workflow limit or department quota (`limits`).
+void pump_released(dispatcher_self* self, const hosted_agent& freed,
+                   bool limits);
 /// Adds one result's score to what routing learned (and persists it).
 void learn(dispatcher_self* self, const std::string& agent,
            const std::string& category, double score);
@@ -237,6 +259,7 @@ pick_result pick(dispatcher_state& st, const waiting_step& w);
 
 // The agent directory (actors/agent_directory.cpp).
 bool matches(const hosted_agent& a, const assign_step& s);
+bool matches(const hosted_agent& a, const selector& s);
 /// The selector key of a step: steps of one key share their candidates.
 int key_of(dispatcher_state& st, const assign_step& s);
 /// Indexes into `agents` of the agents a step of `key` may run on.

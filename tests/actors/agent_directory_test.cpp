@@ -238,3 +238,90 @@ TEST_CASE("agents that leave from the middle of the directory leave the "
     caf::anon_send_exit(a, caf::exit_reason::kill);
   caf::anon_send_exit(newcomer, caf::exit_reason::kill);
 }
+
+namespace {
+
+struct gate_state {
+  static inline const char* name = "test.gate";
+  std::vector<std::pair<std::string, caf::response_promise>> held;
+  std::vector<std::string> started; ///< Task ids in the order they came.
+};
+
+// Holds every task until told to answer the oldest (caf::ok_atom), and
+// says which tasks it was given (caf::get_atom).
+caf::behavior gate(caf::stateful_actor<gate_state>* self) {
+  return {
+      [self](const model::task_request& t) {
+        auto rp = self->make_response_promise();
+        self->state.held.emplace_back(t.task_id, rp);
+        self->state.started.push_back(t.task_id);
+        return rp;
+      },
+      [self](caf::ok_atom) {
+        if (self->state.held.empty())
+          return;
+        auto [id, rp] = self->state.held.front();
+        self->state.held.erase(self->state.held.begin());
+        model::task_reply r;
+        r.task_id = id;
+        r.ok = true;
+        r.output = "done";
+        rp.deliver(r);
+      },
+      [self](caf::get_atom) { return self->state.started; },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a freed agent takes the highest-priority step waiting for it, "
+          "and a step for a free agent starts at once while others wait",
+          "[actors][dispatch][agents]") {
+  directory_fixture f;
+  auto busy = f.sys->spawn(gate);
+  auto other = f.sys->spawn(gate);
+  auto def = worker("busy");
+  auto free_def = worker("other");
+  free_def.department = "elsewhere";
+  f.dispatcher = actors::spawn_dispatcher(
+      *f.sys, {{def, busy}, {free_def, other}});
+  auto started_on = [&](const caf::actor& a) {
+    std::vector<std::string> out;
+    (*f.self)
+        ->request(a, std::chrono::seconds{10}, caf::get_atom::value)
+        .receive([&](std::vector<std::string>& xs) { out = std::move(xs); },
+                 [](caf::error&) {});
+    return out;
+  };
+  // The busy agent takes the first step; three more wait for it, the
+  // last with the highest priority.
+  auto send_step = [&](int n, int priority, const std::string& agent) {
+    auto s = step(n, agent);
+    s.priority = priority;
+    f.self->ptr()->send(f.dispatcher, std::move(s));
+  };
+  send_step(1, 0, "busy");
+  REQUIRE(wait_until([&] { return started_on(busy).size() == 1; }));
+  send_step(2, 0, "busy");
+  send_step(3, 1, "busy");
+  send_step(4, 50, "busy");
+  // A step for the free agent starts at once, the queue notwithstanding.
+  send_step(5, 0, "other");
+  REQUIRE(wait_until([&] { return started_on(other).size() == 1; }));
+  // Its end frees an agent no waiting step asks for: nothing starts.
+  caf::anon_send(other, caf::ok_atom::value);
+  send_step(6, 0, "other"); // (serialised behind that answer)
+  REQUIRE(wait_until([&] { return started_on(other).size() == 2; }));
+  CHECK(started_on(busy) == std::vector<std::string>{"t1"});
+  // The busy agent's end: the waiting steps follow by priority.
+  for (size_t k = 2; k <= 4; ++k) {
+    caf::anon_send(busy, caf::ok_atom::value);
+    REQUIRE(wait_until([&] { return started_on(busy).size() == k; }));
+  }
+  CHECK(started_on(busy) ==
+        std::vector<std::string>{"t1", "t4", "t3", "t2"});
+  caf::anon_send(busy, caf::ok_atom::value);
+  caf::anon_send(other, caf::ok_atom::value);
+  caf::anon_send_exit(busy, caf::exit_reason::kill);
+  caf::anon_send_exit(other, caf::exit_reason::kill);
+}
