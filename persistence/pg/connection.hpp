@@ -196,11 +196,10 @@ public:
   template_versions(const std::string& id) override;
 
 private:
-  /// Stores `cp` unless stored before; then adds its ledger lines and
-  /// audit events to `with_them`, for the transaction to write; and its
-  /// attempts to `attempts` unless the checkpoint is stale.
-  status save_one(pqxx::work& tx, const checkpoint& cp, record_batch& with_them,
-                  std::vector<attempt_record>& attempts);
+  /// Why the group's INSERT did not store `cp`: stale or missing (an
+  /// error), or stored before (ok; its attempts go to `attempts`).
+  status not_stored(pqxx::work& tx, const checkpoint& cp,
+                    std::vector<attempt_record>& attempts);
   outcome<std::vector<execution_record>>
   claim(const std::string& who, const std::string& node_id, int limit);
   status apply(const migration& m);

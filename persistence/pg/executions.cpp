@@ -85,16 +85,6 @@ constexpr const char* expired_owner =
 void prepare_statements(pqxx::connection& c) {
   c.prepare("checkpoint_owner",
             "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
-  // The epoch check and the insert in one statement (one round trip): the
-  // row is written only while the execution is at the checkpoint's epoch,
-  // under the same shared row lock as checkpoint_owner takes.
-  c.prepare("checkpoint_insert",
-            "INSERT INTO execution_steps (execution_id, step_id, attempt, "
-            "epoch, output, agent_id, started_at, finished_at, cost, "
-            "checksum) SELECT $1::text, $2::text, $3::integer, $4::bigint, "
-            "$5::bytea, $6::text, $7::bigint, $8::bigint, $9::numeric, "
-            "$10::text FROM workflow_executions WHERE id = $1 AND epoch = $4 "
-            "FOR SHARE ON CONFLICT DO NOTHING");
   c.prepare("change_state",
             "UPDATE workflow_executions SET state = $1, output = $2, "
             "error = $3, updated_at = now(), budget_approved_until = CASE "
@@ -177,16 +167,90 @@ pg_store::create_executions(const std::vector<execution_record>& xs) {
   return out;
 }
 
+namespace {
+
+// Past this much encoded output, a group's checkpoints go in more than one
+// INSERT: a statement stays a few MiB whatever the outputs.
+constexpr std::size_t group_statement_bytes = 4 << 20;
+
+// One INSERT for many checkpoints, each written only while its execution
+// is at the checkpoint's epoch, under a shared lock on the execution row
+// (as checkpoint_owner takes). It returns the keys it stored.
+const char* const group_insert_head =
+    "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
+    "output, agent_id, started_at, finished_at, cost, checksum) SELECT "
+    "v.execution_id, v.step_id, v.attempt, v.epoch, v.output, v.agent_id, "
+    "v.started_at, v.finished_at, v.cost, v.checksum FROM (VALUES ";
+const char* const group_insert_tail =
+    ") AS v(execution_id, step_id, attempt, epoch, output, agent_id, "
+    "started_at, finished_at, cost, checksum) JOIN workflow_executions e ON "
+    "e.id = v.execution_id AND e.epoch = v.epoch FOR SHARE OF e ON CONFLICT "
+    "DO NOTHING RETURNING execution_id, step_id";
+
+void append_row(pqxx::work& tx, const checkpoint& cp,
+                const std::string& encoded, std::string& sql) {
+  sql += '(';
+  sql += tx.quote(cp.execution_id) + "::text," + tx.quote(cp.step_id) +
+         "::text," + std::to_string(cp.attempt) + "::integer," +
+         std::to_string(cp.epoch) + "::bigint," + tx.quote_raw(encoded) +
+         "::bytea," + tx.quote(cp.agent_id) + "::text," +
+         std::to_string(cp.started_at_ms) + "::bigint," +
+         std::to_string(cp.finished_at_ms) + "::bigint," +
+         tx.quote(pqxx::to_string(stored_cost(cp.cost))) + "::numeric," +
+         tx.quote(checkpoint_checksum(cp, encoded)) + "::text)";
+}
+
+} // namespace
+
+// The group's checkpoints in one statement (one round trip per few MiB,
+// not one per checkpoint); only those it did not store are asked about,
+// one by one.
 outcome<std::vector<status>>
 pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   outcome<std::vector<status>> out;
   out.st = guarded("saving checkpoints", [&]() -> status {
     out.value.clear();
     pqxx::work tx{*conn_};
+    // A step's first checkpoint in the group is the one offered: which of
+    // two rows of one statement ON CONFLICT keeps is not defined.
+    std::set<std::pair<std::string, std::string>> offered, stored;
+    for (size_t i = 0; i < xs.size();) {
+      std::string sql = group_insert_head;
+      std::size_t bytes = 0;
+      bool any = false;
+      for (; i < xs.size() && bytes < group_statement_bytes; ++i) {
+        if (!offered.emplace(xs[i].execution_id, xs[i].step_id).second)
+          continue;
+        auto encoded = encode_output(xs[i].output);
+        bytes += encoded.size();
+        if (any)
+          sql += ',';
+        any = true;
+        append_row(tx, xs[i], encoded, sql);
+      }
+      if (!any)
+        break;
+      for (const auto& row : tx.exec(sql + group_insert_tail))
+        stored.emplace(row[0].c_str(), row[1].c_str());
+    }
     record_batch with_them; // of the checkpoints stored now, in one INSERT
     std::vector<attempt_record> attempts;
-    for (const auto& cp : xs)
-      out.value.push_back(save_one(tx, cp, with_them, attempts));
+    for (const auto& cp : xs) {
+      // A key stored now answers its first checkpoint; a resend of it in
+      // the same group finds it stored before.
+      auto it = stored.find({cp.execution_id, cp.step_id});
+      if (it == stored.end()) {
+        out.value.push_back(not_stored(tx, cp, attempts));
+        continue;
+      }
+      stored.erase(it);
+      attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
+      with_them.task_results.insert(with_them.task_results.end(),
+                                    cp.ledger.begin(), cp.ledger.end());
+      with_them.audit_events.insert(with_them.audit_events.end(),
+                                    cp.audit.begin(), cp.audit.end());
+      out.value.push_back({});
+    }
     insert_task_results(tx, with_them.task_results);
     insert_audit_events(tx, with_them.audit_events);
     insert_attempts(tx, attempts);
@@ -198,37 +262,21 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   return out;
 }
 
-// Under a shared row lock the epoch cannot change until commit, so a
-// claim by another node waits for this transaction or skips the row.
-status pg_store::save_one(pqxx::work& tx, const checkpoint& cp,
-                          record_batch& with_them,
-                          std::vector<attempt_record>& attempts) {
-  auto encoded = encode_output(cp.output);
-  auto inserted =
-      tx.exec_prepared("checkpoint_insert", cp.execution_id, cp.step_id,
-                       cp.attempt, cp.epoch, pqxx::binarystring{encoded},
-                       cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
-                       stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
-  if (inserted.affected_rows() == 0) {
-    // No row: another epoch, no execution, or stored before (its ledger
-    // and audit lines are there too). Rare, so asked only now.
-    auto owner = tx.exec_prepared("checkpoint_owner", cp.execution_id);
-    if (owner.empty())
-      return {errc::not_found, "no execution " + cp.execution_id};
-    auto epoch = owner[0][0].as<std::int64_t>();
-    if (epoch != cp.epoch)
-      return {errc::stale_epoch,
-              "checkpoint " + cp.execution_id + "/" + cp.step_id +
-                  " carries epoch " + std::to_string(cp.epoch) +
-                  " but the execution is at epoch " + std::to_string(epoch)};
-    attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
-    return {};
-  }
+// A checkpoint the group's INSERT did not store: another epoch, no
+// execution, or stored before (its ledger and audit lines are there too).
+// Rare, so asked only now, under the same shared row lock.
+status pg_store::not_stored(pqxx::work& tx, const checkpoint& cp,
+                            std::vector<attempt_record>& attempts) {
+  auto owner = tx.exec_prepared("checkpoint_owner", cp.execution_id);
+  if (owner.empty())
+    return {errc::not_found, "no execution " + cp.execution_id};
+  auto epoch = owner[0][0].as<std::int64_t>();
+  if (epoch != cp.epoch)
+    return {errc::stale_epoch,
+            "checkpoint " + cp.execution_id + "/" + cp.step_id +
+                " carries epoch " + std::to_string(cp.epoch) +
+                " but the execution is at epoch " + std::to_string(epoch)};
   attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
-  with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
-                                cp.ledger.end());
-  with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
-                                cp.audit.end());
   return {};
 }
 

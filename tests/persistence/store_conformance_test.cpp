@@ -714,3 +714,66 @@ TEST_CASE("the execution list's quarantined state names the failed executions "
   q.state = "broken";
   CHECK(s->list_executions(q).st.code == errc::invalid);
 }
+
+TEST_CASE("one group of checkpoints answers each on its own — new, resent in "
+          "the group, stored before, stale, of no execution — and writes "
+          "the ledger line of each stored one once",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"e1", "e2"})
+    REQUIRE(s->create_execution(sample(id)));
+  REQUIRE(s->save_checkpoints({cp("e1", "old", 1, "before")}).value.at(0));
+  REQUIRE(s->claim_unfinished("n2")); // e2 (and e1) 1 -> 2
+  auto with_line = [](checkpoint c) {
+    c.ledger.push_back(ledger_line(c.execution_id, c.step_id, "fast", "W",
+                                   "eng", 0.25, 0, 0, now_ms()));
+    return c;
+  };
+  auto before = s->count_task_results().value;
+  auto saved = s->save_checkpoints({
+      with_line(cp("e1", "new", 2, "first")),
+      with_line(cp("e1", "new", 2, "resent")),  // the same step again
+      with_line(cp("e1", "old", 2, "again")),   // stored before the claim
+      with_line(cp("e2", "stale", 1, "late")),  // an epoch behind
+      with_line(cp("nobody", "a", 2, "lost")),  // no such execution
+      with_line(cp("e2", "fresh", 2, "second")),
+  });
+  REQUIRE(saved);
+  REQUIRE(saved.value.size() == 6);
+  CHECK(saved.value[0]);
+  CHECK(saved.value[1]);
+  CHECK(saved.value[2]);
+  CHECK(saved.value[3].code == errc::stale_epoch);
+  CHECK(saved.value[4].code == errc::not_found);
+  CHECK(saved.value[5]);
+  auto e1 = s->checkpoints("e1").value;
+  REQUIRE(e1.size() == 2);
+  for (const auto& c : e1)
+    CHECK(c.output == (c.step_id == "new" ? "first" : "before"));
+  auto e2 = s->checkpoints("e2").value;
+  REQUIRE(e2.size() == 1);
+  CHECK(e2[0].output == "second");
+  // Lines of the two checkpoints stored now, and of no other.
+  CHECK(s->count_task_results().value == before + 2);
+}
+
+TEST_CASE("a group of checkpoints larger than one statement's share is "
+          "stored whole",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  REQUIRE(s->create_execution(sample("e1")));
+  std::vector<checkpoint> group;
+  for (int i = 0; i < 6; ++i) // 6 x 1.5 MiB: more than one 4 MiB statement
+    group.push_back(cp("e1", "s" + std::to_string(i), 1,
+                       std::string(1536 * 1024, static_cast<char>('a' + i))));
+  auto saved = s->save_checkpoints(group);
+  REQUIRE(saved);
+  for (const auto& st : saved.value)
+    CHECK(st);
+  auto rows = s->checkpoints("e1").value;
+  REQUIRE(rows.size() == 6);
+  for (const auto& c : rows)
+    CHECK(c.output == std::string(1536 * 1024, c.step_id[1] - '0' + 'a'));
+}
