@@ -85,11 +85,6 @@ constexpr const char* expired_owner =
 void prepare_statements(pqxx::connection& c) {
   c.prepare("checkpoint_owner",
             "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
-  c.prepare("change_state",
-            "UPDATE workflow_executions SET state = $1, output = $2, "
-            "error = $3, updated_at = now(), budget_approved_until = CASE "
-            "WHEN $6::float8 < 0 THEN budget_approved_until ELSE $6::float8 "
-            "END WHERE id = $4 AND epoch = $5");
 }
 
 status pg_store::create_execution(const execution_record& x) {
@@ -285,27 +280,73 @@ status pg_store::change_state(const state_change& x) {
   return got.st ? got.value.front() : got.st;
 }
 
-// Each change with its audit events, all in one transaction (one commit).
+namespace {
+
+// One UPDATE for many state changes, each applied only while its
+// execution is at the change's epoch; it returns the executions changed.
+const char* const group_update_head =
+    "UPDATE workflow_executions e SET state = v.state, output = v.output, "
+    "error = v.error, updated_at = now(), budget_approved_until = CASE WHEN "
+    "v.budget < 0 THEN e.budget_approved_until ELSE v.budget END FROM "
+    "(VALUES ";
+const char* const group_update_tail =
+    ") AS v(id, epoch, state, output, error, budget) WHERE e.id = v.id AND "
+    "e.epoch = v.epoch RETURNING e.id";
+
+void append_change(pqxx::work& tx, const state_change& x, std::string& sql) {
+  sql += '(';
+  sql += tx.quote(x.execution_id) + "::text," + std::to_string(x.epoch) +
+         "::bigint," + tx.quote(to_string(x.state)) + "::text," +
+         tx.quote(x.output) + "::text," + tx.quote(x.error) + "::text," +
+         tx.quote(pqxx::to_string(x.budget_approved_until)) + "::float8)";
+}
+
+} // namespace
+
+// The changes in as few UPDATEs as keep their order (a run of changes to
+// distinct executions is one statement; a second change of one execution
+// starts the next), with the audit events and attempts of those applied,
+// all in one transaction (one commit).
 outcome<std::vector<status>>
 pg_store::change_states(const std::vector<state_change>& xs) {
   outcome<std::vector<status>> out;
   out.st = guarded("changing execution states", [&]() -> status {
-    out.value.clear();
+    out.value.assign(xs.size(), status{});
     pqxx::work tx{*conn_};
-    for (const auto& x : xs) {
-      auto r = tx.exec_prepared("change_state", to_string(x.state), x.output,
-                                x.error, x.execution_id, x.epoch,
-                                x.budget_approved_until);
-      if (r.affected_rows() == 0) {
-        out.value.push_back({errc::stale_epoch, "execution " + x.execution_id +
-                                                    " is not owned at epoch " +
-                                                    std::to_string(x.epoch)});
+    std::vector<bool> applied(xs.size(), false);
+    for (size_t i = 0; i < xs.size();) {
+      std::set<std::string> in_run, changed;
+      std::string sql = group_update_head;
+      std::size_t bytes = 0;
+      size_t from = i;
+      for (; i < xs.size() && bytes < group_statement_bytes &&
+             in_run.insert(xs[i].execution_id).second;
+           ++i) {
+        bytes += xs[i].output.size() + xs[i].error.size();
+        if (i > from)
+          sql += ',';
+        append_change(tx, xs[i], sql);
+      }
+      for (const auto& row : tx.exec(sql + group_update_tail))
+        changed.insert(row[0].c_str());
+      for (size_t k = from; k < i; ++k)
+        applied[k] = changed.count(xs[k].execution_id) > 0;
+    }
+    std::vector<audit_event> audit; // committed with their changes
+    std::vector<attempt_record> attempts;
+    for (size_t k = 0; k < xs.size(); ++k) {
+      const auto& x = xs[k];
+      if (!applied[k]) {
+        out.value[k] = {errc::stale_epoch, "execution " + x.execution_id +
+                                               " is not owned at epoch " +
+                                               std::to_string(x.epoch)};
         continue;
       }
-      insert_audit_events(tx, x.audit); // committed with the change
-      insert_attempts(tx, x.attempts);
-      out.value.push_back({});
+      audit.insert(audit.end(), x.audit.begin(), x.audit.end());
+      attempts.insert(attempts.end(), x.attempts.begin(), x.attempts.end());
     }
+    insert_audit_events(tx, audit);
+    insert_attempts(tx, attempts);
     tx.commit();
     return {};
   });

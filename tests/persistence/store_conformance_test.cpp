@@ -777,3 +777,26 @@ TEST_CASE("a group of checkpoints larger than one statement's share is "
   for (const auto& c : rows)
     CHECK(c.output == std::string(1536 * 1024, c.step_id[1] - '0' + 'a'));
 }
+
+TEST_CASE("changes of one execution committed together land in their order",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"a", "b"})
+    REQUIRE(s->create_execution(sample(id)));
+  auto got = s->change_states({
+      {"a", 1, execution_state::paused, "", "budget"},
+      {"b", 1, execution_state::completed, "{\"b\":1}", ""},
+      {"a", 1, execution_state::running, "", ""},
+      {"a", 1, execution_state::completed, "{\"a\":3}", ""},
+  });
+  REQUIRE(got);
+  REQUIRE(got.value.size() == 4);
+  for (const auto& st : got.value)
+    CHECK(st);
+  auto a = s->find_execution("a").value;
+  REQUIRE(a);
+  CHECK(a->state == execution_state::completed);
+  CHECK(a->output == "{\"a\":3}");
+  CHECK(s->find_execution("b").value->output == "{\"b\":1}");
+}
