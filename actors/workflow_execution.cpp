@@ -246,6 +246,7 @@ void on_reply(execution_self* self, int i, int attempt, task_reply reply) {
                        retry_atom::value, i);
     return;
   }
+  r.ph = phase::failed; // a snapshot taken before the actor stops says so
   emit(self, i, "failed", r.error);
   finish(self, persistence::execution_state::failed, "",
          "step '" + def.id + "' failed after " + std::to_string(r.attempt) +

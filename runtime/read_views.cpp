@@ -179,7 +179,10 @@ node::execution(const std::string& id) {
   add_steps(out, got.value);
   runtime::add_attempts(out, r.owner_node, got.value.checkpoints,
                         got.value.history);
-  impl_->overlay_live(out);
+  // Once the store holds the end, it is the whole story: an actor still
+  // stopping has nothing newer to say, and its view may lag the store's.
+  if (!persistence::is_terminal(r.state))
+    impl_->overlay_live(out);
   return {{}, std::move(out)};
 }
 
