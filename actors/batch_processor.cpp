@@ -140,7 +140,7 @@ batch_actor::behavior_type batch_processor(batch_self* self,
   });
   return {
       [self](persistence::agent_stat_record& x) {
-        self->state.buffer.agent_stats.push_back(std::move(x));
+        self->state.buffer.put_stat(std::move(x));
         buffered(self);
       },
       [self](flush_atom, std::uint64_t id) {

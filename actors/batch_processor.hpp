@@ -10,10 +10,11 @@
 // is committed before its call returns (persistence/audit_writer.hpp).
 //
 // Accepts:
-//   persistence::agent_stat_record -> buffered (no reply), the later
-//       record of an (agent, category, node) winning. A batch is written
-//       when `max_batch` records wait or `interval` passed since the first
-//       of them arrived.
+//   persistence::agent_stat_record -> buffered (no reply), replacing a
+//       waiting record of the same (agent, category, node): records carry
+//       totals, so a batch holds the newest per key, and a step costs no
+//       row write of its own. A batch is written when `max_batch` records
+//       wait or `interval` passed since the first of them arrived.
 //   (flush_atom, timer id) -> (from itself) the batch's time is up.
 //   exit (node shutdown)  -> writes what is buffered, then quits.
 // The interface is checked by the compiler (actors/interfaces.hpp).

@@ -67,17 +67,33 @@ double metric(const std::string& text, const std::string& name) {
   std::smatch m;
   if (std::regex_search(text, m, std::regex{"\n" + name + " ([0-9.e+]+)"}))
     return std::stod(m[1]);
+  if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
+    for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
+         at != std::string::npos;
+         at = text.find("\nhishamos_store_call_duration_seconds_count", at + 1))
+      std::printf("%s\n",
+                  text.substr(at + 1, text.find('\n', at + 1) - at - 1).c_str());
   return 0;
 }
 
-long long wal_lsn(const std::string& url) {
+// Where PostgreSQL's WAL and transaction ids stand. The next transaction
+// id moves only for transactions that write (read-only ones take none), so
+// its difference over a run counts the database's write transactions; the
+// cluster is the benchmark's alone while it runs.
+struct pg_position {
+  long long wal = 0;
+  long long next_xid = 0;
+};
+
+pg_position pg_now(const std::string& url) {
   if (url.rfind("postgres", 0) != 0)
-    return 0;
+    return {};
   pqxx::connection c{url};
   pqxx::nontransaction tx{c};
-  return tx
-      .exec1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")[0]
-      .as<long long>();
+  auto row = tx.exec1(
+      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
+      "pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
+  return {row[0].as<long long>(), row[1].as<long long>()};
 }
 
 } // namespace
@@ -153,7 +169,7 @@ int main(int argc, char** argv) {
                                   ++finished;
                                   cv.notify_one();
                                 }};
-  auto wal0 = wal_lsn(store);
+  auto pg0 = pg_now(store);
   auto t0 = std::chrono::steady_clock::now();
   std::atomic<int> next{0}, refused{0};
   std::vector<std::thread> clients;
@@ -176,7 +192,9 @@ int main(int argc, char** argv) {
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
-  auto wal = wal_lsn(store) - wal0;
+  auto pg1 = pg_now(store);
+  auto wal = pg1.wal - pg0.wal;
+  auto write_tx = pg1.next_xid - pg0.next_xid;
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
     return latencies[static_cast<size_t>(p * (latencies.size() - 1))];
@@ -187,12 +205,19 @@ int main(int argc, char** argv) {
   std::printf("store=%s shape=%s workflows=%d submitters=%d steps=%d "
               "wall=%.2fs steps/s=%.0f "
               "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
-              "checkpoint_tx_per_step=%.2f wal_bytes_per_step=%.0f\n",
+              "checkpoint_tx_per_step=%.2f write_tx_per_step=%.3f "
+              "wal_bytes_per_step=%.0f\n",
               store.substr(0, store.find(':')).c_str(), shape.c_str(),
               workflows, submitters, steps, secs, total_steps / secs,
               workflows / secs, static_cast<long long>(pct(0.5)),
               static_cast<long long>(pct(0.99)),
               total_steps / std::max(commits, 1.0), commits / total_steps,
-              wal / total_steps);
+              static_cast<double>(write_tx) / total_steps, wal / total_steps);
+  if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
+    for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
+         at != std::string::npos;
+         at = text.find("\nhishamos_store_call_duration_seconds_count", at + 1))
+      std::printf("%s\n",
+                  text.substr(at + 1, text.find('\n', at + 1) - at - 1).c_str());
   return 0;
 }

@@ -46,6 +46,18 @@ void record_batch::prepend(record_batch earlier) {
   *this = std::move(earlier);
 }
 
+void record_batch::put_stat(agent_stat_record x) {
+  // Linear: a batch holds at most a few hundred records, and usually a
+  // handful of keys.
+  for (auto& y : agent_stats)
+    if (y.agent_id == x.agent_id && y.category == x.category &&
+        y.node_id == x.node_id) {
+      y = std::move(x);
+      return;
+    }
+  agent_stats.push_back(std::move(x));
+}
+
 std::vector<creation>
 match_creations(const std::vector<execution_record>& asked,
                 const std::set<std::string>& inserted_ids,

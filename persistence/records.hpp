@@ -201,6 +201,9 @@ struct record_batch {
   [[nodiscard]] bool empty() const { return size() == 0; }
   /// Puts `earlier` in front of these records (a failed write goes back).
   void prepend(record_batch earlier);
+  /// Adds a quality record, replacing a waiting one of the same agent,
+  /// category and node: each carries totals, so only the newest counts.
+  void put_stat(agent_stat_record x);
 };
 
 /// A node as the nodes table knows it.

@@ -88,6 +88,28 @@ TEST_CASE("the batch processor writes a batch when max_batch records wait",
   REQUIRE(wait_until([&] { return f.rows() == 130; })); // written at shutdown
 }
 
+TEST_CASE("the batch processor keeps one waiting record per agent, category "
+          "and node, the newest, and writes it as one row",
+          "[actors][batch]") {
+  fixture f;
+  auto p = f.spawn(10, never);
+  // 500 totals of one agent: were each kept, max_batch would write 50
+  // batches; kept as one, nothing is written until shutdown.
+  for (int i = 1; i <= 500; ++i)
+    caf::anon_send(p, persistence::agent_stat_record{"a", "writing", double(i),
+                                                     0, "n1"});
+  f.send(p, 1); // another agent: a second key
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  REQUIRE(wait_until([&] { return f.rows() == 2; }));
+  CHECK(wait_until([&] {
+    return f.metrics->serialize().find(
+               "hishamos_batch_records_written_total 2\n") != std::string::npos;
+  }));
+  for (const auto& r : f.reader->agent_stats().value)
+    if (r.agent_id == "a")
+      CHECK(r.successes == 500); // the newest total, not an earlier one
+}
+
 TEST_CASE("the batch processor writes waiting records after the interval",
           "[actors][batch]") {
   fixture f;
