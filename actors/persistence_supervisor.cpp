@@ -89,19 +89,10 @@ void flush_creations(writer_self* self) {
   die_if_disconnected(self, made.st);
 }
 
-// State changes (an execution finished, paused, ...) are group-committed
-// like checkpoints, after them: a change that follows an execution's last
-// checkpoint in the mailbox is never stored before it.
-void flush_changes(writer_self* self) {
-  auto waiting = std::move(self->state.changes);
-  self->state.changes.clear();
-  if (waiting.empty())
-    return;
-  std::vector<persistence::state_change> all;
-  for (const auto& w : waiting)
-    all.push_back(w.change);
-  auto changed = timed(self, "change_states",
-                       [&](auto& db) { return db.change_states(all); });
+// Answers each waiting state change from what the store said.
+void answer_changes(writer_self* self, std::vector<pending_change>& waiting,
+                    const persistence::outcome<std::vector<persistence::status>>&
+                        changed) {
   persistence::status worst = changed.st;
   for (size_t i = 0; i < waiting.size(); ++i) {
     const auto& st = changed.st ? changed.value[i] : changed.st;
@@ -112,20 +103,11 @@ void flush_changes(writer_self* self) {
   die_if_disconnected(self, worst);
 }
 
-// Group commit: every checkpoint that arrived before the flush message
-// (which queues behind them) goes into one transaction, then each is
-// acknowledged. While one commit runs, the next batch gathers.
-void flush_checkpoints(writer_self* self) {
-  auto batch = std::move(self->state.pending);
-  self->state.pending.clear();
-  if (batch.empty())
-    return;
-  std::vector<persistence::checkpoint> cps;
-  for (const auto& p : batch)
-    cps.push_back(p.cp);
-  auto saved = timed(self, "save_checkpoints",
-                     [&](auto& db) { return db.save_checkpoints(cps); });
-  self->state.metrics->checkpoints_committed(cps.size());
+// Answers each waiting checkpoint from what the store said.
+void answer_checkpoints(
+    writer_self* self, std::vector<pending_checkpoint>& batch,
+    const persistence::outcome<std::vector<persistence::status>>& saved) {
+  self->state.metrics->checkpoints_committed(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& st = saved ? saved.value[i] : saved.st;
     batch[i].rp.deliver(store_ack{st.code, st.message});
@@ -133,11 +115,59 @@ void flush_checkpoints(writer_self* self) {
   die_if_disconnected(self, saved.st);
 }
 
+// The records of waiting requests, moved out (their promises stay).
+template <class Pending, class Item>
+std::vector<Item> take_items(std::vector<Pending>& xs, Item Pending::*item) {
+  std::vector<Item> out;
+  out.reserve(xs.size());
+  for (auto& x : xs)
+    out.push_back(std::move(x.*item));
+  return out;
+}
+
+// Group commit: every checkpoint and state change that arrived before the
+// flush message (which queues behind them) goes into one transaction, the
+// checkpoints first: a change that follows an execution's last checkpoint
+// in the mailbox is never stored before it. Then each is acknowledged.
+// While one commit runs, the next group gathers. Should the transaction
+// fail for a reason other than the link, each part is tried alone, so a
+// change the store refuses does not hold back the checkpoints.
+void flush_checkpoints_and_changes(writer_self* self) {
+  auto batch = std::move(self->state.pending);
+  auto waiting = std::move(self->state.changes);
+  self->state.pending.clear();
+  self->state.changes.clear();
+  auto cps = take_items(batch, &pending_checkpoint::cp);
+  auto changes = take_items(waiting, &pending_change::change);
+  using result = persistence::outcome<std::vector<persistence::status>>;
+  result saved, changed;
+  bool together = !cps.empty() && !changes.empty();
+  if (together) {
+    auto both = timed(self, "save_group", [&](auto& db) {
+      return db.save_group(cps, changes);
+    });
+    saved = std::move(both.checkpoints);
+    changed = std::move(both.changes);
+    together = saved.st || persistence::is_retryable(saved.st.code);
+  }
+  if (!together) {
+    if (!cps.empty())
+      saved = timed(self, "save_checkpoints",
+                    [&](auto& db) { return db.save_checkpoints(cps); });
+    if (!changes.empty())
+      changed = timed(self, "change_states",
+                      [&](auto& db) { return db.change_states(changes); });
+  }
+  if (!batch.empty())
+    answer_checkpoints(self, batch, saved);
+  if (!waiting.empty())
+    answer_changes(self, waiting, changed);
+}
+
 void flush(writer_self* self) {
   self->state.flush_scheduled = false;
   flush_creations(self);
-  flush_checkpoints(self);
-  flush_changes(self);
+  flush_checkpoints_and_changes(self);
 }
 
 caf::behavior checkpoint_writer(writer_self* self, store_factory factory,

@@ -46,6 +46,21 @@ public:
     return out;
   }
 
+  /// What save_group answers: each part as save_checkpoints and
+  /// change_states would.
+  struct group_outcome {
+    outcome<std::vector<status>> checkpoints;
+    outcome<std::vector<status>> changes;
+  };
+  /// The checkpoints, then the state changes, of one writer flush in one
+  /// transaction (one commit): a change never lands before a checkpoint
+  /// of its group. If the transaction fails, both parts carry its error.
+  /// This default makes two transactions, for stores that wrap another.
+  virtual group_outcome save_group(const std::vector<checkpoint>& cps,
+                                   const std::vector<state_change>& changes) {
+    return {save_checkpoints(cps), change_states(changes)};
+  }
+
   virtual outcome<std::optional<execution_record>>
   find_execution(const std::string& id) = 0;
   virtual outcome<std::vector<checkpoint>>

@@ -86,6 +86,8 @@ public:
   status change_state(const state_change& x) override;
   outcome<std::vector<status>>
   change_states(const std::vector<state_change>& xs) override;
+  group_outcome save_group(const std::vector<checkpoint>& cps,
+                           const std::vector<state_change>& changes) override;
   outcome<std::optional<execution_record>>
   find_execution(const std::string& id) override;
   outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override;
@@ -198,6 +200,12 @@ public:
 private:
   /// Why the group's INSERT did not store `cp`: stale or missing (an
   /// error), or stored before (ok; its attempts go to `attempts`).
+  // The bodies of save_checkpoints and change_states, in a transaction
+  // the caller commits.
+  std::vector<status> save_checkpoints_in(pqxx::work& tx,
+                                          const std::vector<checkpoint>& xs);
+  std::vector<status> change_states_in(pqxx::work& tx,
+                                       const std::vector<state_change>& xs);
   status not_stored(pqxx::work& tx, const checkpoint& cp,
                     std::vector<attempt_record>& attempts);
   outcome<std::vector<execution_record>>

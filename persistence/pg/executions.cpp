@@ -200,12 +200,11 @@ void append_row(pqxx::work& tx, const checkpoint& cp,
 // The group's checkpoints in one statement (one round trip per few MiB,
 // not one per checkpoint); only those it did not store are asked about,
 // one by one.
-outcome<std::vector<status>>
-pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
-  outcome<std::vector<status>> out;
-  out.st = guarded("saving checkpoints", [&]() -> status {
-    out.value.clear();
-    pqxx::work tx{*conn_};
+std::vector<status>
+pg_store::save_checkpoints_in(pqxx::work& tx,
+                              const std::vector<checkpoint>& xs) {
+  std::vector<status> out;
+  {
     // A step's first checkpoint in the group is the one offered: which of
     // two rows of one statement ON CONFLICT keeps is not defined.
     std::set<std::pair<std::string, std::string>> offered, stored;
@@ -235,7 +234,7 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
       // the same group finds it stored before.
       auto it = stored.find({cp.execution_id, cp.step_id});
       if (it == stored.end()) {
-        out.value.push_back(not_stored(tx, cp, attempts));
+        out.push_back(not_stored(tx, cp, attempts));
         continue;
       }
       stored.erase(it);
@@ -244,11 +243,21 @@ pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
                                     cp.ledger.begin(), cp.ledger.end());
       with_them.audit_events.insert(with_them.audit_events.end(),
                                     cp.audit.begin(), cp.audit.end());
-      out.value.push_back({});
+      out.push_back({});
     }
     insert_task_results(tx, with_them.task_results);
     insert_audit_events(tx, with_them.audit_events);
     insert_attempts(tx, attempts);
+  }
+  return out;
+}
+
+outcome<std::vector<status>>
+pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
+  outcome<std::vector<status>> out;
+  out.st = guarded("saving checkpoints", [&]() -> status {
+    pqxx::work tx{*conn_};
+    out.value = save_checkpoints_in(tx, xs);
     tx.commit(); // one commit (one WAL flush) for the whole group
     return {};
   });
@@ -307,12 +316,11 @@ void append_change(pqxx::work& tx, const state_change& x, std::string& sql) {
 // distinct executions is one statement; a second change of one execution
 // starts the next), with the audit events and attempts of those applied,
 // all in one transaction (one commit).
-outcome<std::vector<status>>
-pg_store::change_states(const std::vector<state_change>& xs) {
-  outcome<std::vector<status>> out;
-  out.st = guarded("changing execution states", [&]() -> status {
-    out.value.assign(xs.size(), status{});
-    pqxx::work tx{*conn_};
+std::vector<status>
+pg_store::change_states_in(pqxx::work& tx,
+                           const std::vector<state_change>& xs) {
+  std::vector<status> out(xs.size());
+  {
     std::vector<bool> applied(xs.size(), false);
     for (size_t i = 0; i < xs.size();) {
       std::set<std::string> in_run, changed;
@@ -337,9 +345,9 @@ pg_store::change_states(const std::vector<state_change>& xs) {
     for (size_t k = 0; k < xs.size(); ++k) {
       const auto& x = xs[k];
       if (!applied[k]) {
-        out.value[k] = {errc::stale_epoch, "execution " + x.execution_id +
-                                               " is not owned at epoch " +
-                                               std::to_string(x.epoch)};
+        out[k] = {errc::stale_epoch, "execution " + x.execution_id +
+                                         " is not owned at epoch " +
+                                         std::to_string(x.epoch)};
         continue;
       }
       audit.insert(audit.end(), x.audit.begin(), x.audit.end());
@@ -347,11 +355,41 @@ pg_store::change_states(const std::vector<state_change>& xs) {
     }
     insert_audit_events(tx, audit);
     insert_attempts(tx, attempts);
+  }
+  return out;
+}
+
+outcome<std::vector<status>>
+pg_store::change_states(const std::vector<state_change>& xs) {
+  outcome<std::vector<status>> out;
+  out.st = guarded("changing execution states", [&]() -> status {
+    pqxx::work tx{*conn_};
+    out.value = change_states_in(tx, xs);
     tx.commit();
     return {};
   });
   if (!out.st)
     out.value.clear();
+  return out;
+}
+
+// Checkpoints first: a change to an execution follows its checkpoints of
+// the same flush, as it followed them in the writer's mailbox.
+execution_store::group_outcome
+pg_store::save_group(const std::vector<checkpoint>& cps,
+                     const std::vector<state_change>& changes) {
+  group_outcome out;
+  auto st = guarded("saving checkpoints and state changes", [&]() -> status {
+    pqxx::work tx{*conn_};
+    out.checkpoints.value = save_checkpoints_in(tx, cps);
+    out.changes.value = change_states_in(tx, changes);
+    tx.commit(); // one WAL flush for the whole flush of the writer
+    return {};
+  });
+  if (!st) {
+    out.checkpoints = {st, {}};
+    out.changes = {st, {}};
+  }
   return out;
 }
 

@@ -120,6 +120,8 @@ public:
   status change_state(const state_change& x) override;
   outcome<std::vector<status>>
   change_states(const std::vector<state_change>& xs) override;
+  group_outcome save_group(const std::vector<checkpoint>& cps,
+                           const std::vector<state_change>& changes) override;
   outcome<std::optional<execution_record>>
   find_execution(const std::string& id) override;
   outcome<std::vector<checkpoint>> checkpoints(const std::string& id) override;
@@ -243,6 +245,12 @@ private:
   /// audit events to `with_them`, for the transaction to write.
   status save_one(const checkpoint& cp, record_batch& with_them);
   status change_one(const state_change& x);
+  // The bodies of save_checkpoints and change_states, in a transaction of
+  // the caller's: one status per record in `each`.
+  status save_checkpoints_in(const std::vector<checkpoint>& xs,
+                             std::vector<status>& each);
+  status change_states_in(const std::vector<state_change>& xs,
+                          std::vector<status>& each);
   /// `sql`, a string literal, prepared once for this connection.
   statement kept(const char* sql);
   outcome<std::vector<execution_record>>

@@ -96,22 +96,26 @@ sqlite_store::create_executions(const std::vector<execution_record>& xs) {
   return {{}, match_creations(xs, inserted, stored)};
 }
 
+// The body of save_checkpoints, inside a transaction of the caller's.
+status sqlite_store::save_checkpoints_in(const std::vector<checkpoint>& xs,
+                                         std::vector<status>& each) {
+  each.clear();
+  record_batch with_them; // of the checkpoints stored now
+  for (const auto& cp : xs) {
+    auto one = save_one(cp, with_them);
+    if (!one && is_retryable(one.code))
+      return one;
+    each.push_back(std::move(one));
+  }
+  if (auto written = insert_task_results(with_them.task_results); !written)
+    return written;
+  return insert_audit_events(with_them.audit_events);
+}
+
 outcome<std::vector<status>>
 sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   std::vector<status> each;
-  auto st = transaction([&]() -> status {
-    each.clear();
-    record_batch with_them; // of the checkpoints stored now
-    for (const auto& cp : xs) {
-      auto one = save_one(cp, with_them);
-      if (!one && is_retryable(one.code))
-        return one;
-      each.push_back(std::move(one));
-    }
-    if (auto written = insert_task_results(with_them.task_results); !written)
-      return written;
-    return insert_audit_events(with_them.audit_events);
-  });
+  auto st = transaction([&] { return save_checkpoints_in(xs, each); });
   return {st, st ? each : std::vector<status>{}};
 }
 
@@ -185,26 +189,45 @@ status sqlite_store::change_state(const state_change& x) {
 
 // Each change with its audit events, all in one transaction; a stale one
 // changes nothing and the others are kept.
+status sqlite_store::change_states_in(const std::vector<state_change>& xs,
+                                      std::vector<status>& each) {
+  each.clear();
+  for (const auto& x : xs) {
+    auto one = change_one(x);
+    if (!one && is_retryable(one.code))
+      return one;
+    if (one) {
+      if (auto audited = insert_audit_events(x.audit); !audited)
+        return audited;
+      if (auto noted = insert_attempts(x.attempts); !noted)
+        return noted;
+    }
+    each.push_back(std::move(one));
+  }
+  return {};
+}
+
 outcome<std::vector<status>>
 sqlite_store::change_states(const std::vector<state_change>& xs) {
   std::vector<status> each;
-  auto st = transaction([&]() -> status {
-    each.clear();
-    for (const auto& x : xs) {
-      auto one = change_one(x);
-      if (!one && is_retryable(one.code))
-        return one;
-      if (one) {
-        if (auto audited = insert_audit_events(x.audit); !audited)
-          return audited;
-        if (auto noted = insert_attempts(x.attempts); !noted)
-          return noted;
-      }
-      each.push_back(std::move(one));
-    }
-    return {};
-  });
+  auto st = transaction([&] { return change_states_in(xs, each); });
   return {st, st ? each : std::vector<status>{}};
+}
+
+// Checkpoints first: a change to an execution follows its checkpoints of
+// the same flush, as it followed them in the writer's mailbox. One commit
+// (one fsync) for the writer's whole flush.
+execution_store::group_outcome
+sqlite_store::save_group(const std::vector<checkpoint>& cps,
+                         const std::vector<state_change>& changes) {
+  std::vector<status> saved, changed;
+  auto st = transaction([&] {
+    auto first = save_checkpoints_in(cps, saved);
+    return first ? change_states_in(changes, changed) : first;
+  });
+  if (!st)
+    return {{st, {}}, {st, {}}};
+  return {{{}, std::move(saved)}, {{}, std::move(changed)}};
 }
 
 status sqlite_store::change_one(const state_change& x) {

@@ -198,6 +198,49 @@ TEST_CASE("a child never starts before its parent's checkpoint is acknowledged",
   CHECK(log.of("b", "started").at(0).at_ms >= released_at);
 }
 
+TEST_CASE("when the store refuses a flush's checkpoints and state changes "
+          "together, each part is stored alone and nothing waits or is lost",
+          "[actors][persistence]") {
+  test::temp_dir dir;
+  auto g = std::make_shared<test::gate>();
+  g->refuse_groups = 1000000;
+  auto options = test::test_options(dir);
+  auto path = dir / "store.db";
+  options.store_factory =
+      [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
+    auto inner = persistence::sqlite::open(path);
+    if (!inner)
+      return {inner.st};
+    return {{}, std::make_unique<test::gated_store>(std::move(inner.value), g)};
+  };
+  auto n = test::start_node(std::move(options));
+  auto wf = test::workflow("name: G\nsteps:\n" + step_yaml("a", "fast"));
+  // Rounds of concurrent executions until a flush held both kinds (one's
+  // checkpoint, another's end), with a deadline.
+  std::vector<std::unique_ptr<test::event_log>> logs;
+  std::vector<std::string> ids;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (g->count(&test::gate::groups_refused) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 20; ++i) {
+      logs.push_back(std::make_unique<test::event_log>());
+      auto id = n->submit(wf, {}, logs.back()->observer());
+      REQUIRE(id);
+      ids.push_back(*id);
+    }
+    REQUIRE(wait_until([&] {
+      return std::all_of(logs.begin(), logs.end(),
+                         [](auto& l) { return l->finished(); });
+    }));
+  }
+  REQUIRE(g->count(&test::gate::groups_refused) > 0);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CHECK(logs[i]->outcome().state == "completed");
+    CHECK(stored_state(*n, ids[i]) == "completed");
+    CHECK(n->execution(ids[i]).value->steps.at(0).state == "completed");
+  }
+}
+
 TEST_CASE("the checkpoint writer is restarted after it is killed and no "
           "checkpoint is lost",
           "[actors][persistence][supervision]") {

@@ -800,3 +800,39 @@ TEST_CASE("changes of one execution committed together land in their order",
   CHECK(a->output == "{\"a\":3}");
   CHECK(s->find_execution("b").value->output == "{\"b\":1}");
 }
+
+TEST_CASE("a writer's group of checkpoints and state changes is stored "
+          "together, checkpoints first, each answered on its own",
+          ROLE("executions")) {
+  fresh_store fresh;
+  auto s = fresh.open();
+  for (auto id : {"e1", "e2", "e3"})
+    REQUIRE(s->create_execution(sample(id)));
+  REQUIRE(s->claim_unfinished("n2")); // all at epoch 2
+  auto got = s->save_group(
+      {cp("e1", "last", 2, "out"), cp("e2", "late", 1, "stale"),
+       cp("e3", "a", 2, "three")},
+      {{"e1", 2, execution_state::completed, "{\"e1\":1}", ""},
+       {"e2", 1, execution_state::completed, "", ""}, // an epoch behind
+       {"e3", 2, execution_state::failed, "", "step 'b' failed"}});
+  REQUIRE(got.checkpoints);
+  REQUIRE(got.changes);
+  REQUIRE(got.checkpoints.value.size() == 3);
+  REQUIRE(got.changes.value.size() == 3);
+  CHECK(got.checkpoints.value[0]);
+  CHECK(got.checkpoints.value[1].code == errc::stale_epoch);
+  CHECK(got.checkpoints.value[2]);
+  CHECK(got.changes.value[0]);
+  CHECK(got.changes.value[1].code == errc::stale_epoch);
+  CHECK(got.changes.value[2]);
+  auto e1 = s->find_execution("e1").value;
+  REQUIRE(e1);
+  CHECK(e1->state == execution_state::completed);
+  REQUIRE(s->checkpoints("e1").value.size() == 1);
+  CHECK(s->checkpoints("e1").value[0].output == "out");
+  auto e2 = s->find_execution("e2").value;
+  CHECK(e2->state != execution_state::completed);
+  CHECK(s->checkpoints("e2").value.empty());
+  CHECK(s->find_execution("e3").value->state == execution_state::failed);
+  CHECK(s->checkpoints("e3").value.size() == 1);
+}

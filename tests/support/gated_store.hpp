@@ -23,6 +23,10 @@ struct gate {
   int transactions = 0;       ///< save_checkpoints calls so far.
   int checkpoints = 0;        ///< Checkpoints passed to them.
   int fail_appends = 0;       ///< append_records calls left to fail.
+  /// save_group calls left to refuse as invalid (a refusal that is not
+  /// the link's), and how many were.
+  int refuse_groups = 0;
+  int groups_refused = 0;
   /// create_executions calls left that commit and then answer as a lost
   /// connection would (the caller cannot know that they took effect).
   int lose_create_answers = 0;
@@ -110,6 +114,21 @@ public:
     }
     return faulty("save_checkpoints", true,
                   [&] { return inner_->save_checkpoints(xs); });
+  }
+  group_outcome
+  save_group(const std::vector<persistence::checkpoint>& cps,
+             const std::vector<persistence::state_change>& changes) override {
+    {
+      std::lock_guard<std::mutex> guard{gate_->mx};
+      if (gate_->refuse_groups > 0) {
+        --gate_->refuse_groups;
+        ++gate_->groups_refused;
+        persistence::status no{persistence::errc::invalid,
+                               "save_group refused by the test"};
+        return {{no, {}}, {no, {}}};
+      }
+    }
+    return persistence::store::save_group(cps, changes);
   }
   persistence::status
   change_state(const persistence::state_change& x) override {
