@@ -270,10 +270,12 @@ directory_update own_part(const dispatcher_state& st) {
   return out;
 }
 
-void join_local(dispatcher_self* self, model::agent_def& def,
-                caf::actor& handle) {
+namespace {
+
+// Drops this node's agent of that id, if any: it is being replaced.
+void drop_local(dispatcher_self* self, const std::string& id) {
   auto& st = self->state;
-  auto [from, to] = st.agent_ids.equal_range(def.id);
+  auto [from, to] = st.agent_ids.equal_range(id);
   for (auto it = from; it != to; ++it)
     if (auto& old = st.agents[it->second]; old.node.empty()) {
       // Its running tasks hear from the stopped actor and run again.
@@ -282,10 +284,29 @@ void join_local(dispatcher_self* self, model::agent_def& def,
         self->send_exit(old.handle, caf::exit_reason::user_shutdown);
       }
       erase_at(st, it->second);
-      break;
+      return;
     }
+}
+
+} // namespace
+
+void join_local(dispatcher_self* self, model::agent_def& def,
+                caf::actor& handle) {
+  drop_local(self, def.id);
   self->monitor(handle);
-  add_agent(st, {std::move(def), std::move(handle), ""});
+  add_agent(self->state, {std::move(def), std::move(handle), ""});
+  ask_unasked(self);
+  pump(self);
+}
+
+void join_on_demand(dispatcher_self* self,
+                    std::vector<model::agent_def>& defs) {
+  for (auto& def : defs) {
+    drop_local(self, def.id);
+    hosted_agent a{std::move(def), {}, ""};
+    a.on_demand = true;
+    add_agent(self->state, std::move(a));
+  }
   ask_unasked(self);
   pump(self);
 }

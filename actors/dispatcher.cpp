@@ -345,6 +345,10 @@ dispatcher(dispatcher_self* self,
         join_local(self, def, handle);
         return true;
       },
+      [self](join_atom, std::vector<model::agent_def>& defs) {
+        join_on_demand(self, defs);
+        return true;
+      },
       // A peer's part of the directory (its hello, or its periodic update).
       [self](directory_update& u) { sync_peer(self, u); },
       // This node's part of the directory, for the peers.

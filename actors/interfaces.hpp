@@ -48,6 +48,7 @@ using dispatcher_actor = caf::typed_actor<
     caf::reacts_to<cancel_atom, std::string>,
     caf::reacts_to<rate_atom, std::string, std::string, double>,
     caf::replies_to<join_atom, model::agent_def, caf::actor>::with<bool>,
+    caf::replies_to<join_atom, std::vector<model::agent_def>>::with<bool>,
     caf::reacts_to<directory_update>,
     caf::replies_to<sync_atom>::with<directory_update>,
     caf::reacts_to<retry_atom>, caf::reacts_to<lock_granted_atom, std::string>,

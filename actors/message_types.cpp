@@ -19,6 +19,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<model::execution_finished>(
       "hishamos.execution_finished");
   cfg.add_message_type<model::agent_def>("hishamos.agent_def");
+  cfg.add_message_type<std::vector<model::agent_def>>("hishamos.agent_defs");
   cfg.add_message_type<agent_entry>("hishamos.agent_entry");
   cfg.add_message_type<std::vector<agent_entry>>("hishamos.agent_entries");
   cfg.add_message_type<hello>("hishamos.hello");

@@ -67,12 +67,6 @@ double metric(const std::string& text, const std::string& name) {
   std::smatch m;
   if (std::regex_search(text, m, std::regex{"\n" + name + " ([0-9.e+]+)"}))
     return std::stod(m[1]);
-  if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
-    for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
-         at != std::string::npos;
-         at = text.find("\nhishamos_store_call_duration_seconds_count", at + 1))
-      std::printf("%s\n",
-                  text.substr(at + 1, text.find('\n', at + 1) - at - 1).c_str());
   return 0;
 }
 

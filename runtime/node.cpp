@@ -56,11 +56,18 @@ status node::ready() {
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {
-  impl_->register_hosted(std::move(def), std::move(fn), {});
+  std::vector<std::pair<model::agent_def, model::agent_function>> one;
+  one.emplace_back(std::move(def), std::move(fn));
+  impl_->register_functions(std::move(one));
+}
+
+void node::register_agents(
+    std::vector<std::pair<model::agent_def, model::agent_function>> agents) {
+  impl_->register_functions(std::move(agents));
 }
 
 void node::register_agent(model::agent_def def, const caf::actor& a) {
-  impl_->register_hosted(std::move(def), {}, a);
+  impl_->register_hosted(std::move(def), a);
 }
 
 } // namespace hishamos

@@ -270,10 +270,14 @@ void node::impl::start_budget_keeper() {
   budgets = actors::spawn_budget_keeper(*sys, std::move(bs));
 }
 
+// An agent renders with the catalog the node started with: templates do
+// not change while it runs, and the current catalog would cost each agent
+// registered later a copy holding every agent registered before it
+// (10,000 registered one by one took 17 GiB).
 caf::actor node::impl::spawn_agent(model::agent_def def,
                                    model::agent_function fn,
                                    caf::actor delegate) {
-  actors::agent_settings s{std::move(def),      catalog,
+  actors::agent_settings s{std::move(def),      opts.catalog,
                            std::move(fn),       std::move(delegate),
                            opts.config.node_id, ledger};
   s.gateway = gateway;
@@ -306,9 +310,15 @@ model::result<bool> node::impl::host_agents() {
   }
   if (on_demand) // called by the dispatcher: no member read under its feet
     ds->spawn_on_demand = [sys = sys.get(), cat = catalog, gw = gateway,
-                           led = ledger, node_id = opts.config.node_id](
-                              const model::agent_def& def) {
-      actors::agent_settings s{def, cat, {}, {}, node_id, led};
+                           led = ledger, node_id = opts.config.node_id,
+                           table = functions](const model::agent_def& def) {
+      model::agent_function fn; // none: a catalog agent
+      {
+        std::lock_guard<std::mutex> guard{table->mx};
+        if (auto it = table->fns.find(def.id); it != table->fns.end())
+          fn = it->second;
+      }
+      actors::agent_settings s{def, cat, std::move(fn), {}, node_id, led};
       s.gateway = gw;
       return actors::spawn_agent(*sys, std::move(s));
     };
@@ -321,15 +331,14 @@ model::result<bool> node::impl::host_agents() {
 
 // Adds an agent to the catalog (copy on write) and hosts it; an agent
 // already hosted under the same id is replaced.
-void node::impl::register_hosted(model::agent_def def, model::agent_function fn,
-                                 caf::actor delegate) {
+void node::impl::register_hosted(model::agent_def def, caf::actor delegate) {
   caf::actor a;
   {
     std::lock_guard<std::mutex> guard{mx};
     auto next = std::make_shared<model::catalog>(*catalog);
     next->agents[def.id] = def;
     catalog = std::move(next);
-    a = spawn_agent(def, std::move(fn), std::move(delegate));
+    a = spawn_agent(def, {}, std::move(delegate));
     hosted[def.id] = a;
   }
   // Wait for the dispatcher so that work submitted after this call
@@ -338,6 +347,45 @@ void node::impl::register_hosted(model::agent_def def, model::agent_function fn,
   self->request(dispatcher, std::chrono::seconds{10}, actors::join_atom::value,
                 std::move(def), a)
       .receive([](bool) {}, [](caf::error&) {});
+}
+
+// Many function agents with one catalog copy. On demand, each is a record
+// in the dispatcher and its function waits in the table; otherwise each
+// gets its actor now, as register_hosted does.
+void node::impl::register_functions(
+    std::vector<std::pair<model::agent_def, model::agent_function>> agents) {
+  bool on_demand = opts.config.dispatch.agents_on_demand;
+  std::vector<model::agent_def> records;
+  std::vector<std::pair<model::agent_def, caf::actor>> spawned;
+  {
+    std::lock_guard<std::mutex> guard{mx};
+    auto next = std::make_shared<model::catalog>(*catalog);
+    for (const auto& [def, fn] : agents)
+      next->agents[def.id] = def;
+    catalog = std::move(next);
+    std::lock_guard<std::mutex> table{functions->mx};
+    for (auto& [def, fn] : agents) {
+      if (on_demand) {
+        functions->fns[def.id] = std::move(fn);
+        hosted.erase(def.id); // the dispatcher stops its actor, if any
+        records.push_back(std::move(def));
+        continue;
+      }
+      auto a = spawn_agent(def, std::move(fn), {});
+      hosted[def.id] = a;
+      spawned.emplace_back(std::move(def), std::move(a));
+    }
+  }
+  // As register_hosted: work submitted after this call reaches them.
+  caf::scoped_actor self{*sys};
+  if (!records.empty())
+    self->request(dispatcher, std::chrono::seconds{60},
+                  actors::join_atom::value, std::move(records))
+        .receive([](bool) {}, [](caf::error&) {});
+  for (auto& [def, a] : spawned)
+    self->request(dispatcher, std::chrono::seconds{10},
+                  actors::join_atom::value, std::move(def), a)
+        .receive([](bool) {}, [](caf::error&) {});
 }
 
 node::impl::~impl() {

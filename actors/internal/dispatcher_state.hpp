@@ -290,6 +290,10 @@ directory_update own_part(const dispatcher_state& st);
 /// Hosts an agent of this node (replacing one with the same id).
 void join_local(dispatcher_self* self, model::agent_def& def,
                 caf::actor& handle);
+/// Hosts agents of this node on demand (cfg.spawn_on_demand makes the
+/// actor of one that gets a task), replacing any with the same ids.
+void join_on_demand(dispatcher_self* self,
+                    std::vector<model::agent_def>& defs);
 /// The directory as the node's read views show it.
 std::vector<model::agent_directory_entry> directory(const dispatcher_state& st);
 

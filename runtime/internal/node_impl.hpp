@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -51,6 +52,15 @@ struct node::impl {
   std::mutex mx; // guards catalog, hosted and leases
   std::shared_ptr<const model::catalog> catalog;
   std::map<std::string, caf::actor> hosted; ///< agent id -> actor
+  /// The functions of agents hosted on demand (dispatch.agents_on_demand):
+  /// register_agents writes them, the dispatcher reads one when it spawns
+  /// that agent's actor.
+  struct function_table {
+    std::mutex mx;
+    std::unordered_map<std::string, model::agent_function> fns;
+  };
+  std::shared_ptr<function_table> functions =
+      std::make_shared<function_table>();
   runtime::execution_registry executions;
   runtime::event_hub hub;
   /// Every execution's events go to the hub through this.
@@ -91,8 +101,9 @@ struct node::impl {
   model::result<bool> join_cluster();
   caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
                          caf::actor delegate);
-  void register_hosted(model::agent_def def, model::agent_function fn,
-                       caf::actor delegate);
+  void register_hosted(model::agent_def def, caf::actor delegate);
+  void register_functions(
+      std::vector<std::pair<model::agent_def, model::agent_function>> agents);
 
   /// Publishes every execution's events to the hub, and starts watching
   /// other nodes' executions through the store (read_views.cpp).

@@ -7,6 +7,9 @@
 #include <map>
 #include <thread>
 
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/wait.hpp"
 
@@ -254,6 +257,63 @@ TEST_CASE("a node with dispatch.agents_on_demand hosts its catalog agents as "
   int serial = 0;
   auto ran = run_reports(*n, 20, serial);
   CHECK(ran["good"] + ran["poor"] == 20);
+}
+
+TEST_CASE("function agents registered in bulk on a node with "
+          "dispatch.agents_on_demand are records until a task comes: an "
+          "actor runs only while one has tasks",
+          "[actors][dispatch][agents]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  options.config.dispatch.agents_on_demand = true;
+  auto n = test::start_node(std::move(options));
+  auto& registry = n->system().registry();
+  auto before = registry.running();
+  constexpr int count = 10000;
+  std::atomic<int> calls{0};
+  std::vector<std::pair<model::agent_def, model::agent_function>> agents;
+  for (int i = 0; i < count; ++i) {
+    auto id = "f" + std::to_string(i);
+    agents.emplace_back(engineer(id, 1), [id, &calls](const model::task_request& t) {
+      ++calls;
+      model::task_reply r;
+      r.task_id = t.task_id;
+      r.ok = true;
+      r.output = "## Answer\nfrom " + id;
+      return r;
+    });
+  }
+  n->register_agents(std::move(agents));
+  CHECK(n->catalog()->agents.count("f9999") == 1);
+  // Ten thousand agents, and not one actor more.
+  CHECK(registry.running() == before);
+  test::event_log log;
+  auto wf = test::workflow("name: One\nsteps:\n"
+                           "  - {id: a, agent_id: f4242, command_template_id: "
+                           "cmd_echo, params: {text: a}}\n");
+  REQUIRE(n->submit(wf, {}, log.observer()));
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "completed");
+  CHECK(calls == 1);
+  CHECK(log.outcome().output.find("from f4242") != std::string::npos);
+  // Its actor went with its last task.
+  CHECK(wait_until([&] { return registry.running() == before; }));
+}
+
+TEST_CASE("an agent registered while the node runs keeps no snapshot of the "
+          "catalog: a replaced catalog is freed, so agents registered one by "
+          "one cost memory in proportion to their number",
+          "[actors][dispatch][agents]") {
+  test::temp_dir dir;
+  auto n = test::start_node(test::test_options(dir));
+  concurrency_probe probe;
+  n->register_agent(engineer("e0", 1), probe.function());
+  std::weak_ptr<const model::catalog> replaced = n->catalog();
+  n->register_agent(engineer("e1", 1), probe.function());
+  // Before, agent e0's actor held the catalog it was spawned with, and
+  // each later one held one more agent: 10,000 took 17 GiB.
+  CHECK(replaced.expired());
+  CHECK(n->catalog()->agents.count("e1") == 1);
 }
 
 TEST_CASE("a department quota bounds the tasks its agents run at once",

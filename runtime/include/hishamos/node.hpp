@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -229,7 +230,14 @@ public:
   [[nodiscard]] size_t resumed() const;
 
   /// Hosts an agent implemented as a C++ function (see agent_function).
+  /// Each call copies the catalog: to host many, use register_agents.
   void register_agent(model::agent_def def, model::agent_function fn);
+  /// Hosts many function agents with one catalog update, replacing agents
+  /// of the same ids. With dispatch.agents_on_demand each is a record
+  /// until it gets a task, and its actor lives only while it has tasks
+  /// (a million take about 1 KB each); otherwise each gets its actor now.
+  void register_agents(
+      std::vector<std::pair<model::agent_def, model::agent_function>> agents);
   /// Hosts an agent implemented as an actor that answers
   /// model::task_request with model::task_reply.
   void register_agent(model::agent_def def, const caf::actor& impl);
