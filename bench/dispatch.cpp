@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -37,19 +36,12 @@
 #include "actors/message_types.hpp"
 #include "actors/messages.hpp"
 #include "bench/bench_catalog.hpp"
+#include "bench/rss.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-long rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return -1;
-}
 
 actors::assign_step step_for(const std::string& department, int n) {
   actors::assign_step s;
@@ -158,7 +150,7 @@ int main(int argc, char** argv) {
   actors::add_message_types(cfg);
   caf::actor_system sys{cfg};
   auto catalog = bench::bench_catalog({}, 1);
-  long empty = rss_kib();
+  long empty = bench::rss_kib();
   auto hosting = clock_type::now();
   std::vector<caf::actor> handles;
   std::vector<std::pair<model::agent_def, caf::actor>> hosted;
@@ -190,16 +182,16 @@ int main(int argc, char** argv) {
   double hosting_s =
       std::chrono::duration<double>(clock_type::now() - hosting).count();
   dir = {};
-  long hosting_kib = rss_kib() - empty;
+  long hosting_kib = bench::rss_kib() - empty;
   // The backlog: one step per stuck agent runs, the rest waits.
-  long before = rss_kib();
+  long before = bench::rss_kib();
   int backlog = waiting + stuck;
   for (int i = 0; i < backlog; ++i)
     self->send(dispatcher, step_for("stuck", i));
   self->request(dispatcher, caf::infinite, actors::directory_atom::value)
       .receive([&](std::vector<model::agent_directory_entry>&) {},
                [](caf::error&) {});
-  long after = rss_kib();
+  long after = bench::rss_kib();
   auto d = sys.spawn(driver, dispatcher, steps, window);
   auto t0 = clock_type::now();
   std::string latency;
@@ -216,7 +208,7 @@ int main(int argc, char** argv) {
               1024.0 * static_cast<double>(hosting_kib) / agents, waiting,
               window, steps, steps / secs, latency.c_str(),
               1024.0 * static_cast<double>(after - before) / waiting,
-              rss_kib() / 1024.0);
+              bench::rss_kib() / 1024.0);
   caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
   for (auto& a : handles)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -26,20 +25,13 @@
 #include <vector>
 
 #include "bench/bench_catalog.hpp"
+#include "bench/rss.hpp"
 #include "hishamos/node.hpp"
 
 using namespace hishamos;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-long rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return -1;
-}
 
 model::task_reply answer(const model::task_request& t) {
   model::task_reply r;
@@ -88,7 +80,7 @@ int main(int argc, char** argv) {
   }
   auto n = std::move(*started);
 
-  long empty = rss_kib();
+  long empty = bench::rss_kib();
   auto t0 = clock_type::now();
   {
     std::vector<std::pair<model::agent_def, model::agent_function>> fns;
@@ -107,7 +99,7 @@ int main(int argc, char** argv) {
   }
   double registered_s =
       std::chrono::duration<double>(clock_type::now() - t0).count();
-  long hosting_kib = rss_kib() - empty;
+  long hosting_kib = bench::rss_kib() - empty;
 
   std::mt19937 rng{42};
   std::uniform_int_distribution<int> pick{0, agents - 1};
@@ -151,6 +143,6 @@ int main(int argc, char** argv) {
               "p50=%.0fus p99=%.0fus rss=%.0fMiB\n",
               one_by_one ? "one-by-one" : "bulk", agents, registered_s, hosting_kib / 1024.0,
               hosting_kib * 1024.0 / agents, workflows, pct(0.5), pct(0.99),
-              rss_kib() / 1024.0);
+              bench::rss_kib() / 1024.0);
   return 0;
 }

@@ -48,6 +48,21 @@ std::string stored_state(node& n, const std::string& id) {
   return x.value ? x.value->state : "missing";
 }
 
+// A node whose store connections pass through the gate `g`.
+node_options gated_options(const test::temp_dir& dir,
+                           std::shared_ptr<test::gate> g) {
+  auto options = test::test_options(dir);
+  auto path = dir / "store.db";
+  options.store_factory =
+      [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
+    auto inner = persistence::sqlite::open(path);
+    if (!inner)
+      return {inner.st};
+    return {{}, std::make_unique<test::gated_store>(std::move(inner.value), g)};
+  };
+  return options;
+}
+
 caf::actor current_writer(node& n) {
   caf::scoped_actor self{n.system()};
   caf::actor out;
@@ -168,16 +183,7 @@ TEST_CASE("a child never starts before its parent's checkpoint is acknowledged",
           "[actors][execution][write-ahead]") {
   test::temp_dir dir;
   auto g = std::make_shared<test::gate>();
-  auto options = test::test_options(dir);
-  auto path = dir / "store.db";
-  options.store_factory =
-      [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
-    auto inner = persistence::sqlite::open(path);
-    if (!inner)
-      return {inner.st};
-    return {{}, std::make_unique<test::gated_store>(std::move(inner.value), g)};
-  };
-  auto n = test::start_node(std::move(options));
+  auto n = test::start_node(gated_options(dir, g));
   test::event_log log;
   auto wf =
       test::workflow("name: W\nsteps:\n" + step_yaml("a", "fast") +
@@ -204,16 +210,7 @@ TEST_CASE("when the store refuses a flush's checkpoints and state changes "
   test::temp_dir dir;
   auto g = std::make_shared<test::gate>();
   g->refuse_groups = 1000000;
-  auto options = test::test_options(dir);
-  auto path = dir / "store.db";
-  options.store_factory =
-      [path, g]() -> persistence::outcome<std::unique_ptr<persistence::store>> {
-    auto inner = persistence::sqlite::open(path);
-    if (!inner)
-      return {inner.st};
-    return {{}, std::make_unique<test::gated_store>(std::move(inner.value), g)};
-  };
-  auto n = test::start_node(std::move(options));
+  auto n = test::start_node(gated_options(dir, g));
   auto wf = test::workflow("name: G\nsteps:\n" + step_yaml("a", "fast"));
   // Rounds of concurrent executions until a flush held both kinds (one's
   // checkpoint, another's end), with a deadline.
