@@ -70,12 +70,17 @@ void erase_at(dispatcher_state& st, std::uint32_t i) {
   st.agent_ids.erase(id_entry(st, gone.def.id, i));
   if (full(gone))
     --st.full_agents;
+  st.loaded.erase(i);
+  st.listed.erase(i);
   auto last = static_cast<std::uint32_t>(xs.size() - 1);
   if (i != last) {
     gone = std::move(xs[last]);
     if (gone.handle)
       st.agent_at[gone.handle.address()] = i;
     id_entry(st, gone.def.id, last)->second = i;
+    for (auto* set : {&st.loaded, &st.listed})
+      if (set->erase(last) > 0)
+        set->insert(i);
   }
   xs.pop_back();
   agents_changed(st);
@@ -130,6 +135,10 @@ void add_agent(dispatcher_state& st, hosted_agent a) {
   st.agent_ids.emplace(a.def.id, i);
   if (full(a))
     ++st.full_agents;
+  if (a.load > 0)
+    st.loaded.insert(i);
+  if (a.node.empty() && !a.on_demand)
+    st.listed.insert(i);
   st.agents.push_back(std::move(a));
   agents_changed(st);
 }
@@ -138,6 +147,11 @@ void add_load(dispatcher_self* self, hosted_agent& a, int delta) {
   auto& st = self->state;
   bool was = full(a);
   a.load += delta;
+  auto i = static_cast<std::uint32_t>(&a - st.agents.data());
+  if (a.load > 0)
+    st.loaded.insert(i);
+  else
+    st.loaded.erase(i);
   if (full(a) != was)
     was ? --st.full_agents : ++st.full_agents;
   if (a.on_demand && a.load == 0 && a.handle) {
@@ -257,11 +271,17 @@ void sync_peer(dispatcher_self* self, directory_update& u) {
 
 directory_update own_part(const dispatcher_state& st) {
   directory_update out;
-  for (const auto& a : st.agents) {
-    if (a.node.empty() && !a.on_demand)
-      out.agents.push_back({a.def, a.handle});
-    if (a.load > 0)
-      out.loads.push_back({a.def.id, a.node, a.load});
+  // In the agents' order, as a pass over them would give.
+  auto in_order = [](const std::unordered_set<std::uint32_t>& xs) {
+    std::vector<std::uint32_t> out{xs.begin(), xs.end()};
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (auto i : in_order(st.listed))
+    out.agents.push_back({st.agents[i].def, st.agents[i].handle});
+  for (auto i : in_order(st.loaded)) {
+    const auto& a = st.agents[i];
+    out.loads.push_back({a.def.id, a.node, a.load});
   }
   for (const auto& [key, q] : st.quality.own())
     if (q.successes + q.failures > 0)

@@ -200,15 +200,24 @@ int main(int argc, char** argv) {
                [](caf::error&) {});
   double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
   caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  // What the dispatcher spends on this node's part of the directory, which
+  // a clustered node shares with its peers at every heartbeat.
+  auto s0 = clock_type::now();
+  self->request(dispatcher, caf::infinite, actors::sync_atom::value)
+      .receive([](actors::directory_update&) {}, [](caf::error&) {});
+  double share_ms =
+      std::chrono::duration<double, std::milli>(clock_type::now() - s0)
+          .count();
   std::printf("%s agents=%d stuck=%d hosted_in=%.1fs rss_hosting=%.0fMiB "
               "memory_per_agent=%.0f bytes waiting=%d in_flight=%d "
               "decisions=%d decisions/s=%.0f latency %s "
-              "memory_per_waiting_step=%.0f bytes rss=%.0fMiB\n",
+              "memory_per_waiting_step=%.0f bytes directory_share=%.1fms "
+              "rss=%.0fMiB\n",
               eager ? "eager" : "on-demand", agents, stuck, hosting_s, hosting_kib / 1024.0,
               1024.0 * static_cast<double>(hosting_kib) / agents, waiting,
               window, steps, steps / secs, latency.c_str(),
               1024.0 * static_cast<double>(after - before) / waiting,
-              bench::rss_kib() / 1024.0);
+              share_ms, bench::rss_kib() / 1024.0);
   caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
   for (auto& a : handles)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -156,6 +157,12 @@ struct dispatcher_state {
   std::unordered_multimap<std::string, std::uint32_t> agent_ids;
   /// How many agents have no free slot (load >= capacity).
   std::size_t full_agents = 0;
+  /// What own_part reads, so that sharing the directory with peers at
+  /// every heartbeat costs what is shared, not a pass over every record (a
+  /// million agents on demand took 21 ms): indices of the agents with load
+  /// here, and of this node's agents listed to peers (hosted by an actor
+  /// of their own, not on demand).
+  std::unordered_set<std::uint32_t> loaded, listed;
   /// The agents a selector key matches, computed when a step of the key
   /// is first routed; forgotten whenever an agent joins, leaves or
   /// changes, and when it grows past max_cached_selectors.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -324,4 +325,83 @@ TEST_CASE("a freed agent takes the highest-priority step waiting for it, "
   caf::anon_send(other, caf::ok_atom::value);
   caf::anon_send_exit(busy, caf::exit_reason::kill);
   caf::anon_send_exit(other, caf::exit_reason::kill);
+}
+
+TEST_CASE("this node's part of the directory lists its own agents, not those "
+          "on demand, and every load it placed, also after agents leave from "
+          "the middle",
+          "[actors][dispatch][agents]") {
+  directory_fixture f;
+  std::vector<std::pair<model::agent_def, caf::actor>> hosted;
+  std::vector<caf::actor> gates;
+  for (int i = 0; i < 6; ++i) {
+    gates.push_back(f.sys->spawn(gate));
+    hosted.emplace_back(worker("a" + std::to_string(i)), gates.back());
+  }
+  actors::dispatch_settings ds;
+  ds.spawn_on_demand = [&f](const model::agent_def& def) {
+    return f.sys->spawn(named, def.id);
+  };
+  f.dispatcher = actors::spawn_dispatcher(*f.sys, hosted, std::move(ds));
+  auto part = [&] {
+    std::set<std::string> agents;
+    std::map<std::string, int> loads;
+    (*f.self)
+        ->request(f.dispatcher, std::chrono::seconds{10},
+                  actors::sync_atom::value)
+        .receive(
+            [&](actors::directory_update& u) {
+              for (const auto& a : u.agents)
+                agents.insert(a.def.id);
+              for (const auto& l : u.loads)
+                loads[l.agent_id] = l.load;
+            },
+            [](caf::error&) {});
+    return std::make_pair(agents, loads);
+  };
+  auto started = [&](int i) {
+    std::vector<std::string> xs;
+    (*f.self)
+        ->request(gates[i], std::chrono::seconds{10}, caf::get_atom::value)
+        .receive([&](std::vector<std::string>& got) { xs = std::move(got); },
+                 [](caf::error&) {});
+    return xs.size();
+  };
+  // Tasks held by a3 and a5.
+  caf::anon_send(f.dispatcher, step(1, "a3"));
+  caf::anon_send(f.dispatcher, step(2, "a5"));
+  REQUIRE(wait_until([&] { return started(3) == 1 && started(5) == 1; }));
+  auto [agents, loads] = part();
+  CHECK(agents == std::set<std::string>{"a0", "a1", "a2", "a3", "a4", "a5"});
+  CHECK(loads == std::map<std::string, int>{{"a3", 1}, {"a5", 1}});
+
+  // a0 leaves: a5, the last, moves into its place, and keeps its load.
+  caf::anon_send_exit(gates[0], caf::exit_reason::kill);
+  REQUIRE(wait_until([&] { return part().first.size() == 5; }));
+  std::tie(agents, loads) = part();
+  CHECK(agents == std::set<std::string>{"a1", "a2", "a3", "a4", "a5"});
+  CHECK(loads == std::map<std::string, int>{{"a3", 1}, {"a5", 1}});
+
+  // Agents on demand join; one runs a task and keeps no load. None is
+  // listed, also once one of them moves into the place of a1.
+  bool joined = false;
+  (*f.self)
+      ->request(f.dispatcher, std::chrono::seconds{10},
+                actors::join_atom::value,
+                std::vector<model::agent_def>{worker("b0"), worker("b1")})
+      .receive([&](bool ok) { joined = ok; }, [](caf::error&) {});
+  REQUIRE(joined);
+  REQUIRE(f.assign(step(3, "b0")).ok);
+  caf::anon_send_exit(gates[1], caf::exit_reason::kill);
+  REQUIRE(wait_until([&] { return part().first.size() == 4; }));
+  std::tie(agents, loads) = part();
+  CHECK(agents == std::set<std::string>{"a2", "a3", "a4", "a5"});
+  CHECK(loads == std::map<std::string, int>{{"a3", 1}, {"a5", 1}});
+
+  // a5's task ends: only a3's load is left.
+  caf::anon_send(gates[5], caf::ok_atom::value);
+  REQUIRE(wait_until([&] { return part().second.size() == 1; }));
+  CHECK(part().second == std::map<std::string, int>{{"a3", 1}});
+  for (auto& g : gates)
+    caf::anon_send_exit(g, caf::exit_reason::kill);
 }
