@@ -43,14 +43,10 @@ std::string selector_of(const assign_step& s) {
   return key;
 }
 
-bool full(const hosted_agent& a) {
-  return a.load >= a.def.capacity;
-}
+bool full(const hosted_agent& a) { return a.load >= a.def.capacity; }
 
 // What was computed from the agents is forgotten when they change.
-void agents_changed(dispatcher_state& st) {
-  st.matching.clear();
-}
+void agents_changed(dispatcher_state& st) { st.matching.clear(); }
 
 // The entry of agent_ids that points at agents[i].
 auto id_entry(dispatcher_state& st, const std::string& id, std::uint32_t i) {
@@ -96,8 +92,8 @@ int key_of(dispatcher_state& st, const assign_step& s) {
   return known->second;
 }
 
-const std::vector<std::uint32_t>&
-matching_agents(dispatcher_state& st, int key, const assign_step& s) {
+const std::vector<std::uint32_t>& matching_agents(dispatcher_state& st, int key,
+                                                  const assign_step& s) {
   if (auto it = st.matching.find(key); it != st.matching.end())
     return it->second;
   if (st.matching.size() >= max_cached_selectors)
@@ -147,11 +143,13 @@ void add_load(dispatcher_self* self, hosted_agent& a, int delta) {
   auto& st = self->state;
   bool was = full(a);
   a.load += delta;
-  auto i = static_cast<std::uint32_t>(&a - st.agents.data());
-  if (a.load > 0)
-    st.loaded.insert(i);
-  else
-    st.loaded.erase(i);
+  if ((a.load > 0) != (a.load - delta > 0)) { // became loaded, or idle
+    auto i = static_cast<std::uint32_t>(&a - st.agents.data());
+    if (a.load > 0)
+      st.loaded.insert(i);
+    else
+      st.loaded.erase(i);
+  }
   if (full(a) != was)
     was ? --st.full_agents : ++st.full_agents;
   if (a.on_demand && a.load == 0 && a.handle) {

@@ -187,8 +187,8 @@ void run_on(dispatcher_self* self, hosted_agent& agent, waiting_step w,
   auto sent = agent.node.empty() || task.traceparent.empty() ||
                       !st.traced_nodes.count(agent.node)
                   ? self->request(handle, caf::infinite, std::move(task))
-                  : self->request(handle, caf::infinite,
-                                  trace_atom::value, task, task.traceparent);
+                  : self->request(handle, caf::infinite, trace_atom::value,
+                                  task, task.traceparent);
   sent.then(
       [self, task_id, addr](task_reply& r) {
         if (!r.busy)

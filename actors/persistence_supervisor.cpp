@@ -89,10 +89,12 @@ void flush_creations(writer_self* self) {
   die_if_disconnected(self, made.st);
 }
 
+// What the store says of a group: one status per record, or why none.
+using statuses = persistence::outcome<std::vector<persistence::status>>;
+
 // Answers each waiting state change from what the store said.
 void answer_changes(writer_self* self, std::vector<pending_change>& waiting,
-                    const persistence::outcome<std::vector<persistence::status>>&
-                        changed) {
+                    const statuses& changed) {
   persistence::status worst = changed.st;
   for (size_t i = 0; i < waiting.size(); ++i) {
     const auto& st = changed.st ? changed.value[i] : changed.st;
@@ -104,9 +106,9 @@ void answer_changes(writer_self* self, std::vector<pending_change>& waiting,
 }
 
 // Answers each waiting checkpoint from what the store said.
-void answer_checkpoints(
-    writer_self* self, std::vector<pending_checkpoint>& batch,
-    const persistence::outcome<std::vector<persistence::status>>& saved) {
+void answer_checkpoints(writer_self* self,
+                        std::vector<pending_checkpoint>& batch,
+                        const statuses& saved) {
   self->state.metrics->checkpoints_committed(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& st = saved ? saved.value[i] : saved.st;
@@ -139,13 +141,11 @@ void flush_checkpoints_and_changes(writer_self* self) {
   self->state.changes.clear();
   auto cps = take_items(batch, &pending_checkpoint::cp);
   auto changes = take_items(waiting, &pending_change::change);
-  using result = persistence::outcome<std::vector<persistence::status>>;
-  result saved, changed;
+  statuses saved, changed;
   bool together = !cps.empty() && !changes.empty();
   if (together) {
-    auto both = timed(self, "save_group", [&](auto& db) {
-      return db.save_group(cps, changes);
-    });
+    auto both = timed(self, "save_group",
+                      [&](auto& db) { return db.save_group(cps, changes); });
     saved = std::move(both.checkpoints);
     changed = std::move(both.changes);
     together = saved.st || persistence::is_retryable(saved.st.code);

@@ -122,8 +122,7 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self,
 } // namespace
 
 int main(int argc, char** argv) {
-  int agents = 1000, stuck = 500, waiting = 10000, steps = 20000,
-      window = 512;
+  int agents = 1000, stuck = 500, waiting = 10000, steps = 20000, window = 512;
   bool eager = false;
   for (int i = 1; i < argc; ++i)
     if (std::string{argv[i]} == "--eager")
@@ -169,8 +168,8 @@ int main(int argc, char** argv) {
     hosted.emplace_back(std::move(def), std::move(a));
   }
   settings.spawn_on_demand = spawn;
-  auto dispatcher = actors::spawn_dispatcher(sys, std::move(hosted),
-                                             std::move(settings));
+  auto dispatcher =
+      actors::spawn_dispatcher(sys, std::move(hosted), std::move(settings));
   caf::scoped_actor self{sys};
   std::vector<model::agent_directory_entry> dir;
   self->request(dispatcher, caf::infinite, actors::directory_atom::value)
@@ -206,18 +205,18 @@ int main(int argc, char** argv) {
   self->request(dispatcher, caf::infinite, actors::sync_atom::value)
       .receive([](actors::directory_update&) {}, [](caf::error&) {});
   double share_ms =
-      std::chrono::duration<double, std::milli>(clock_type::now() - s0)
-          .count();
+      std::chrono::duration<double, std::milli>(clock_type::now() - s0).count();
   std::printf("%s agents=%d stuck=%d hosted_in=%.1fs rss_hosting=%.0fMiB "
               "memory_per_agent=%.0f bytes waiting=%d in_flight=%d "
               "decisions=%d decisions/s=%.0f latency %s "
               "memory_per_waiting_step=%.0f bytes directory_share=%.1fms "
               "rss=%.0fMiB\n",
-              eager ? "eager" : "on-demand", agents, stuck, hosting_s, hosting_kib / 1024.0,
+              eager ? "eager" : "on-demand", agents, stuck, hosting_s,
+              hosting_kib / 1024.0,
               1024.0 * static_cast<double>(hosting_kib) / agents, waiting,
               window, steps, steps / secs, latency.c_str(),
-              1024.0 * static_cast<double>(after - before) / waiting,
-              share_ms, bench::rss_kib() / 1024.0);
+              1024.0 * static_cast<double>(after - before) / waiting, share_ms,
+              bench::rss_kib() / 1024.0);
   caf::anon_send_exit(dispatcher, caf::exit_reason::user_shutdown);
   for (auto& a : handles)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

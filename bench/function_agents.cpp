@@ -105,10 +105,12 @@ int main(int argc, char** argv) {
   std::uniform_int_distribution<int> pick{0, agents - 1};
   std::vector<double> micros;
   for (int w = 0; w < workflows; ++w) {
-    auto wf = std::make_shared<const model::workflow_def>(*model::parse_workflow(
-        "name: Fn\nsteps:\n  - {id: a, agent_id: f" + std::to_string(pick(rng)) +
-            ", command_template_id: cmd_step, params: {n: '1'}}\n",
-        "bench"));
+    auto wf =
+        std::make_shared<const model::workflow_def>(*model::parse_workflow(
+            "name: Fn\nsteps:\n  - {id: a, agent_id: f" +
+                std::to_string(pick(rng)) +
+                ", command_template_id: cmd_step, params: {n: '1'}}\n",
+            "bench"));
     std::mutex mx;
     std::condition_variable cv;
     bool done = false;
@@ -141,8 +143,8 @@ int main(int argc, char** argv) {
   std::printf("%s function_agents=%d registered_in=%.1fs rss_hosting=%.0fMiB "
               "memory_per_agent=%.0f bytes workflows=%d step_end_to_end "
               "p50=%.0fus p99=%.0fus rss=%.0fMiB\n",
-              one_by_one ? "one-by-one" : "bulk", agents, registered_s, hosting_kib / 1024.0,
-              hosting_kib * 1024.0 / agents, workflows, pct(0.5), pct(0.99),
-              bench::rss_kib() / 1024.0);
+              one_by_one ? "one-by-one" : "bulk", agents, registered_s,
+              hosting_kib / 1024.0, hosting_kib * 1024.0 / agents, workflows,
+              pct(0.5), pct(0.99), bench::rss_kib() / 1024.0);
   return 0;
 }

@@ -84,9 +84,9 @@ pg_position pg_now(const std::string& url) {
     return {};
   pqxx::connection c{url};
   pqxx::nontransaction tx{c};
-  auto row = tx.exec1(
-      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
-      "pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
+  auto row =
+      tx.exec1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
+               "pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
   return {row[0].as<long long>(), row[1].as<long long>()};
 }
 
@@ -211,7 +211,8 @@ int main(int argc, char** argv) {
     for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
          at != std::string::npos;
          at = text.find("\nhishamos_store_call_duration_seconds_count", at + 1))
-      std::printf("%s\n",
-                  text.substr(at + 1, text.find('\n', at + 1) - at - 1).c_str());
+      std::printf(
+          "%s\n",
+          text.substr(at + 1, text.find('\n', at + 1) - at - 1).c_str());
   return 0;
 }

@@ -56,18 +56,24 @@ status node::ready() {
 }
 
 void node::register_agent(model::agent_def def, model::agent_function fn) {
-  std::vector<std::pair<model::agent_def, model::agent_function>> one;
-  one.emplace_back(std::move(def), std::move(fn));
-  impl_->register_functions(std::move(one));
+  std::vector<impl::registered_agent> one;
+  one.push_back({std::move(def), std::move(fn), {}});
+  impl_->register_agents(std::move(one));
 }
 
 void node::register_agents(
     std::vector<std::pair<model::agent_def, model::agent_function>> agents) {
-  impl_->register_functions(std::move(agents));
+  std::vector<impl::registered_agent> xs;
+  xs.reserve(agents.size());
+  for (auto& [def, fn] : agents)
+    xs.push_back({std::move(def), std::move(fn), {}});
+  impl_->register_agents(std::move(xs));
 }
 
 void node::register_agent(model::agent_def def, const caf::actor& a) {
-  impl_->register_hosted(std::move(def), a);
+  std::vector<impl::registered_agent> one;
+  one.push_back({std::move(def), {}, a});
+  impl_->register_agents(std::move(one));
 }
 
 } // namespace hishamos

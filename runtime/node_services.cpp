@@ -1,20 +1,20 @@
 // The order in which a node's services start, and the reverse in which
 // they stop. Start: store (migrate, check durability, catalog), actor
 // system, persistence supervisor, batch processor, provider gateway,
-// budget keeper, lock authority, agents and dispatcher, membership, then
-// recovery (runtime/recovery.cpp). Stop: the lease keeper first (no more
-// claims), then every actor, then the lease is released so that another
-// node takes over at once.
+// budget keeper, lock authority, agents and dispatcher
+// (runtime/agent_hosting.cpp), membership, then recovery
+// (runtime/recovery.cpp). Stop: the lease keeper first (no more claims),
+// then every actor, then the lease is released so that another node takes
+// over at once.
 
 #include <cstdlib>
 
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/agent.hpp"
+#include "actors/agent.hpp" // spawn_effect_recorder
 #include "actors/batch_processor.hpp"
 #include "actors/budget_keeper.hpp"
-#include "actors/dispatcher.hpp"
 #include "actors/lock_authority.hpp"
 #include "actors/message_types.hpp"
 #include "actors/persistence_supervisor.hpp"
@@ -93,38 +93,6 @@ model::result<bool> configure_system(caf::actor_system_config& cfg,
   if (o.scheduler_threads > 0)
     cfg.set("scheduler.max-threads", o.scheduler_threads);
   return true;
-}
-
-// The dispatcher's routing: configured weights and quotas, the catalog's
-// template categories, and the quality learned before (from the store).
-model::result<actors::dispatch_settings>
-dispatch_settings(const node_options& o, const model::catalog& cat,
-                  persistence::store_pool& pool) {
-  actors::dispatch_settings ds;
-  const auto& d = o.config.dispatch;
-  ds.weights = d.weights;
-  ds.aging_per_second = d.aging_per_second;
-  ds.department_quotas = d.department_quotas;
-  ds.max_candidates = d.max_candidates;
-  for (const auto& [id, tpl] : cat.templates)
-    ds.categories[id] = tpl.category;
-  auto stats =
-      pool.with("agent_stats", [](auto& db) { return db.agent_stats(); });
-  if (!stats)
-    return store_problem("cannot read learned agent quality", stats.st);
-  for (const auto& x : stats.value)
-    if (x.node_id.empty() || x.node_id == o.config.node_id) {
-      // "" = written before learned quality was kept per node: this node's.
-      auto& q = ds.learned[{x.agent_id, x.category}];
-      q.successes += x.successes;
-      q.failures += x.failures;
-    } else {
-      ds.learned_elsewhere[x.node_id][{x.agent_id, x.category}] = {x.successes,
-                                                                   x.failures};
-    }
-  ds.wait_for_peers = !o.config.listen.empty();
-  ds.node_id = o.config.node_id;
-  return ds;
 }
 
 } // namespace
@@ -268,124 +236,6 @@ void node::impl::start_budget_keeper() {
   bs.flush_window =
       std::chrono::milliseconds{2 * opts.config.batch_interval_ms + 1000};
   budgets = actors::spawn_budget_keeper(*sys, std::move(bs));
-}
-
-// An agent renders with the catalog the node started with: templates do
-// not change while it runs, and the current catalog would cost each agent
-// registered later a copy holding every agent registered before it
-// (10,000 registered one by one took 17 GiB).
-caf::actor node::impl::spawn_agent(model::agent_def def,
-                                   model::agent_function fn,
-                                   caf::actor delegate) {
-  actors::agent_settings s{std::move(def),      opts.catalog,
-                           std::move(fn),       std::move(delegate),
-                           opts.config.node_id, ledger};
-  s.gateway = gateway;
-  return actors::spawn_agent(*sys, std::move(s));
-}
-
-model::result<bool> node::impl::host_agents() {
-  std::vector<std::string> ids = opts.config.agents;
-  if (ids.empty())
-    for (const auto& [id, def] : catalog->agents)
-      ids.push_back(id);
-  auto ds = dispatch_settings(opts, *catalog, *pool);
-  if (!ds)
-    return ds.errors();
-  bool on_demand = opts.config.dispatch.agents_on_demand;
-  std::vector<std::pair<model::agent_def, caf::actor>> pairs;
-  for (const auto& id : ids) {
-    const auto* def = catalog->find_agent(id);
-    if (!def)
-      return model::problem{"", 0, "",
-                            "node config hosts unknown agent '" + id + "'",
-                            "list only agent ids of the catalog under agents:"};
-    if (on_demand) { // the dispatcher spawns its actor while it has tasks
-      ds->on_demand_agents.push_back(*def);
-      continue;
-    }
-    auto a = spawn_agent(*def, {}, {});
-    hosted[id] = a;
-    pairs.emplace_back(*def, a);
-  }
-  if (on_demand) // called by the dispatcher: no member read under its feet
-    ds->spawn_on_demand = [sys = sys.get(), cat = catalog, gw = gateway,
-                           led = ledger, node_id = opts.config.node_id,
-                           table = functions](const model::agent_def& def) {
-      model::agent_function fn; // none: a catalog agent
-      {
-        std::lock_guard<std::mutex> guard{table->mx};
-        if (auto it = table->fns.find(def.id); it != table->fns.end())
-          fn = it->second;
-      }
-      actors::agent_settings s{def, cat, std::move(fn), {}, node_id, led};
-      s.gateway = gw;
-      return actors::spawn_agent(*sys, std::move(s));
-    };
-  ds->batch = batch;
-  ds->lock_authority = lock_authority;
-  ds->metrics = metrics;
-  dispatcher = actors::spawn_dispatcher(*sys, std::move(pairs), std::move(*ds));
-  return true;
-}
-
-// Adds an agent to the catalog (copy on write) and hosts it; an agent
-// already hosted under the same id is replaced.
-void node::impl::register_hosted(model::agent_def def, caf::actor delegate) {
-  caf::actor a;
-  {
-    std::lock_guard<std::mutex> guard{mx};
-    auto next = std::make_shared<model::catalog>(*catalog);
-    next->agents[def.id] = def;
-    catalog = std::move(next);
-    a = spawn_agent(def, {}, std::move(delegate));
-    hosted[def.id] = a;
-  }
-  // Wait for the dispatcher so that work submitted after this call
-  // reaches the new agent, never the one it replaces.
-  caf::scoped_actor self{*sys};
-  self->request(dispatcher, std::chrono::seconds{10}, actors::join_atom::value,
-                std::move(def), a)
-      .receive([](bool) {}, [](caf::error&) {});
-}
-
-// Many function agents with one catalog copy. On demand, each is a record
-// in the dispatcher and its function waits in the table; otherwise each
-// gets its actor now, as register_hosted does.
-void node::impl::register_functions(
-    std::vector<std::pair<model::agent_def, model::agent_function>> agents) {
-  bool on_demand = opts.config.dispatch.agents_on_demand;
-  std::vector<model::agent_def> records;
-  std::vector<std::pair<model::agent_def, caf::actor>> spawned;
-  {
-    std::lock_guard<std::mutex> guard{mx};
-    auto next = std::make_shared<model::catalog>(*catalog);
-    for (const auto& [def, fn] : agents)
-      next->agents[def.id] = def;
-    catalog = std::move(next);
-    std::lock_guard<std::mutex> table{functions->mx};
-    for (auto& [def, fn] : agents) {
-      if (on_demand) {
-        functions->fns[def.id] = std::move(fn);
-        hosted.erase(def.id); // the dispatcher stops its actor, if any
-        records.push_back(std::move(def));
-        continue;
-      }
-      auto a = spawn_agent(def, std::move(fn), {});
-      hosted[def.id] = a;
-      spawned.emplace_back(std::move(def), std::move(a));
-    }
-  }
-  // As register_hosted: work submitted after this call reaches them.
-  caf::scoped_actor self{*sys};
-  if (!records.empty())
-    self->request(dispatcher, std::chrono::seconds{60},
-                  actors::join_atom::value, std::move(records))
-        .receive([](bool) {}, [](caf::error&) {});
-  for (auto& [def, a] : spawned)
-    self->request(dispatcher, std::chrono::seconds{10},
-                  actors::join_atom::value, std::move(def), a)
-        .receive([](bool) {}, [](caf::error&) {});
 }
 
 node::impl::~impl() {

@@ -185,7 +185,7 @@ struct dispatcher_state {
   model::quality_book quality;
   std::unordered_map<std::string, consensus_group> groups; ///< by task id
   std::unordered_map<std::string, int> selector_keys;      ///< selector -> key
-  std::vector<selector> selectors; ///< by key
+  std::vector<selector> selectors;                         ///< by key
   /// Waiting steps by selector key: a freed slot that no waiting key
   /// matches starts nothing, and needs no pass over the queue.
   std::unordered_map<int, int> waiting_keys;
@@ -270,8 +270,8 @@ bool matches(const hosted_agent& a, const selector& s);
 /// The selector key of a step: steps of one key share their candidates.
 int key_of(dispatcher_state& st, const assign_step& s);
 /// Indexes into `agents` of the agents a step of `key` may run on.
-const std::vector<std::uint32_t>&
-matching_agents(dispatcher_state& st, int key, const assign_step& s);
+const std::vector<std::uint32_t>& matching_agents(dispatcher_state& st, int key,
+                                                  const assign_step& s);
 bool any_match(dispatcher_state& st, const assign_step& s);
 hosted_agent* find_agent(dispatcher_state& st, const caf::actor_addr& addr);
 /// True when any agent has a free slot.
@@ -299,8 +299,7 @@ void join_local(dispatcher_self* self, model::agent_def& def,
                 caf::actor& handle);
 /// Hosts agents of this node on demand (cfg.spawn_on_demand makes the
 /// actor of one that gets a task), replacing any with the same ids.
-void join_on_demand(dispatcher_self* self,
-                    std::vector<model::agent_def>& defs);
+void join_on_demand(dispatcher_self* self, std::vector<model::agent_def>& defs);
 /// The directory as the node's read views show it.
 std::vector<model::agent_directory_entry> directory(const dispatcher_state& st);
 

@@ -25,9 +25,8 @@
 namespace hishamos::actors::execution_internal {
 
 enum class phase { waiting, running, backoff, checkpointing, done, failed };
-constexpr const char* phase_names[] = {"pending",       "running",
-                                       "retrying",      "checkpointing",
-                                       "completed",     "failed"};
+constexpr const char* phase_names[] = {"pending",       "running",   "retrying",
+                                       "checkpointing", "completed", "failed"};
 
 struct step_run {
   phase ph = phase::waiting;

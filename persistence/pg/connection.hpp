@@ -198,14 +198,14 @@ public:
   template_versions(const std::string& id) override;
 
 private:
-  /// Why the group's INSERT did not store `cp`: stale or missing (an
-  /// error), or stored before (ok; its attempts go to `attempts`).
   // The bodies of save_checkpoints and change_states, in a transaction
-  // the caller commits.
+  // the caller commits (pg/group_commit.cpp).
   std::vector<status> save_checkpoints_in(pqxx::work& tx,
                                           const std::vector<checkpoint>& xs);
   std::vector<status> change_states_in(pqxx::work& tx,
                                        const std::vector<state_change>& xs);
+  /// Why the group's INSERT did not store `cp`: stale or missing (an
+  /// error), or stored before (ok; its attempts go to `attempts`).
   status not_stored(pqxx::work& tx, const checkpoint& cp,
                     std::vector<attempt_record>& attempts);
   outcome<std::vector<execution_record>>

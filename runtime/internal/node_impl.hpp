@@ -93,7 +93,8 @@ struct node::impl {
   caf::actor budgets; ///< Set when the config has budgets.
   std::unique_ptr<runtime::lease_keeper> leases; ///< Stops first: no claims.
 
-  // node_services.cpp
+  // node_services.cpp (and agent_hosting.cpp: spawn_agent, host_agents,
+  // register_agents)
   model::result<bool> start_services();
   model::result<bool> start_gateway();
   void start_budget_keeper();
@@ -101,9 +102,13 @@ struct node::impl {
   model::result<bool> join_cluster();
   caf::actor spawn_agent(model::agent_def def, model::agent_function fn,
                          caf::actor delegate);
-  void register_hosted(model::agent_def def, caf::actor delegate);
-  void register_functions(
-      std::vector<std::pair<model::agent_def, model::agent_function>> agents);
+  /// An agent an embedder registers: a function, or an actor of its own.
+  struct registered_agent {
+    model::agent_def def;
+    model::agent_function fn;
+    caf::actor delegate;
+  };
+  void register_agents(std::vector<registered_agent> agents);
 
   /// Publishes every execution's events to the hub, and starts watching
   /// other nodes' executions through the store (read_views.cpp).

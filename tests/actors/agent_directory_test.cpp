@@ -108,10 +108,11 @@ struct directory_fixture {
     (*self)
         ->request(dispatcher, std::chrono::seconds{10},
                   actors::directory_atom::value)
-        .receive([&](std::vector<model::agent_directory_entry>& xs) {
-          out = std::move(xs);
-        },
-                 [](caf::error&) {});
+        .receive(
+            [&](std::vector<model::agent_directory_entry>& xs) {
+              out = std::move(xs);
+            },
+            [](caf::error&) {});
     return out;
   }
 
@@ -284,8 +285,8 @@ TEST_CASE("a freed agent takes the highest-priority step waiting for it, "
   auto def = worker("busy");
   auto free_def = worker("other");
   free_def.department = "elsewhere";
-  f.dispatcher = actors::spawn_dispatcher(
-      *f.sys, {{def, busy}, {free_def, other}});
+  f.dispatcher =
+      actors::spawn_dispatcher(*f.sys, {{def, busy}, {free_def, other}});
   auto started_on = [&](const caf::actor& a) {
     std::vector<std::string> out;
     (*f.self)
@@ -319,8 +320,7 @@ TEST_CASE("a freed agent takes the highest-priority step waiting for it, "
     caf::anon_send(busy, caf::ok_atom::value);
     REQUIRE(wait_until([&] { return started_on(busy).size() == k; }));
   }
-  CHECK(started_on(busy) ==
-        std::vector<std::string>{"t1", "t4", "t3", "t2"});
+  CHECK(started_on(busy) == std::vector<std::string>{"t1", "t4", "t3", "t2"});
   caf::anon_send(busy, caf::ok_atom::value);
   caf::anon_send(other, caf::ok_atom::value);
   caf::anon_send_exit(busy, caf::exit_reason::kill);

@@ -96,8 +96,8 @@ TEST_CASE("the batch processor keeps one waiting record per agent, category "
   // 500 totals of one agent: were each kept, max_batch would write 50
   // batches; kept as one, nothing is written until shutdown.
   for (int i = 1; i <= 500; ++i)
-    caf::anon_send(p, persistence::agent_stat_record{"a", "writing", double(i),
-                                                     0, "n1"});
+    caf::anon_send(
+        p, persistence::agent_stat_record{"a", "writing", double(i), 0, "n1"});
   f.send(p, 1); // another agent: a second key
   caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   REQUIRE(wait_until([&] { return f.rows() == 2; }));

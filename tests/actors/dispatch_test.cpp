@@ -274,14 +274,15 @@ TEST_CASE("function agents registered in bulk on a node with "
   std::vector<std::pair<model::agent_def, model::agent_function>> agents;
   for (int i = 0; i < count; ++i) {
     auto id = "f" + std::to_string(i);
-    agents.emplace_back(engineer(id, 1), [id, &calls](const model::task_request& t) {
-      ++calls;
-      model::task_reply r;
-      r.task_id = t.task_id;
-      r.ok = true;
-      r.output = "## Answer\nfrom " + id;
-      return r;
-    });
+    agents.emplace_back(engineer(id, 1),
+                        [id, &calls](const model::task_request& t) {
+                          ++calls;
+                          model::task_reply r;
+                          r.task_id = t.task_id;
+                          r.ok = true;
+                          r.output = "## Answer\nfrom " + id;
+                          return r;
+                        });
   }
   n->register_agents(std::move(agents));
   CHECK(n->catalog()->agents.count("f9999") == 1);

@@ -733,10 +733,10 @@ TEST_CASE("one group of checkpoints answers each on its own — new, resent in "
   auto before = s->count_task_results().value;
   auto saved = s->save_checkpoints({
       with_line(cp("e1", "new", 2, "first")),
-      with_line(cp("e1", "new", 2, "resent")),  // the same step again
-      with_line(cp("e1", "old", 2, "again")),   // stored before the claim
-      with_line(cp("e2", "stale", 1, "late")),  // an epoch behind
-      with_line(cp("nobody", "a", 2, "lost")),  // no such execution
+      with_line(cp("e1", "new", 2, "resent")), // the same step again
+      with_line(cp("e1", "old", 2, "again")),  // stored before the claim
+      with_line(cp("e2", "stale", 1, "late")), // an epoch behind
+      with_line(cp("nobody", "a", 2, "lost")), // no such execution
       with_line(cp("e2", "fresh", 2, "second")),
   });
   REQUIRE(saved);
