@@ -3,6 +3,7 @@
 //
 //   bench_step_throughput [--store URL] [--shape chain|fan] [--workflows N]
 //                         [--budgets on] [--submitters N] [--threads N]
+//                         [--definitions by_hash|in_row]
 //
 // chain: N workflows x 5 sequential steps (default N = 1000)
 // fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
@@ -16,6 +17,9 @@
 // execution's creation commit in turn, and then that commit rate, not the
 // steps, bounds the figure (--submitters 1 shows it). --threads sets the
 // actor system's worker threads (default: CAF's, at least 4).
+// --definitions by_hash sets store.definitions_by_hash (each definition
+// kept once, not in every execution's row); default in_row, the
+// release's default.
 
 #include <algorithm>
 #include <atomic>
@@ -94,7 +98,7 @@ pg_position pg_now(const std::string& url) {
 
 int main(int argc, char** argv) {
   std::string store, shape = "chain";
-  bool budgets = false;
+  bool budgets = false, by_hash = false;
   int workflows = 0;
   int submitters = 16;
   int threads = 0; // CAF's default
@@ -108,6 +112,8 @@ int main(int argc, char** argv) {
       workflows = std::stoi(v);
     else if (k == "--budgets")
       budgets = v == "on";
+    else if (k == "--definitions")
+      by_hash = v == "by_hash";
     else if (k == "--threads")
       threads = std::stoi(v);
     else if (k == "--submitters")
@@ -128,6 +134,7 @@ int main(int argc, char** argv) {
   node_options options;
   options.config.store_url = store;
   options.config.node_id = "bench";
+  options.config.definitions_by_hash = by_hash;
   options.scheduler_threads = threads;
   options.catalog = cat;
   if (budgets) {
@@ -196,14 +203,15 @@ int main(int argc, char** argv) {
   auto text = "\n" + n->metrics_text();
   double commits = metric(text, "hishamos_checkpoint_commits_total");
   double total_steps = static_cast<double>(workflows) * steps;
-  std::printf("store=%s shape=%s workflows=%d submitters=%d steps=%d "
-              "wall=%.2fs steps/s=%.0f "
+  std::printf("store=%s shape=%s definitions=%s workflows=%d submitters=%d "
+              "steps=%d wall=%.2fs steps/s=%.0f "
               "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
               "checkpoint_tx_per_step=%.2f write_tx_per_step=%.3f "
               "wal_bytes_per_step=%.0f\n",
               store.substr(0, store.find(':')).c_str(), shape.c_str(),
-              workflows, submitters, steps, secs, total_steps / secs,
-              workflows / secs, static_cast<long long>(pct(0.5)),
+              by_hash ? "by_hash" : "in_row", workflows, submitters, steps,
+              secs, total_steps / secs, workflows / secs,
+              static_cast<long long>(pct(0.5)),
               static_cast<long long>(pct(0.99)),
               total_steps / std::max(commits, 1.0), commits / total_steps,
               static_cast<double>(write_tx) / total_steps, wal / total_steps);

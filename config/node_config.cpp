@@ -312,7 +312,7 @@ model::result<node_config> parse_node_config(const std::string& text,
           [&](const auto& n) { parse_http_section(in, n, cfg); });
   section(in, *root, "store",
           {"url", "writers", "pool_size", "batch_size", "batch_interval_ms",
-           "seen_file"},
+           "seen_file", "definitions_by_hash"},
           [&](const auto& n) {
             cfg.store_url = in.string(n, "url", cfg.store_url);
             cfg.store_seen_file = in.string(n, "seen_file", "");
@@ -324,6 +324,8 @@ model::result<node_config> parse_node_config(const std::string& text,
                 in.integer(n, "batch_size", cfg.batch_size, 1));
             cfg.batch_interval_ms =
                 in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
+            cfg.definitions_by_hash =
+                in.boolean(n, "definitions_by_hash", cfg.definitions_by_hash);
           });
   section(in, *root, "limits", {"warn_payload_bytes", "max_payload_bytes"},
           [&](const auto& n) {

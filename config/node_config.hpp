@@ -172,6 +172,12 @@ struct node_config {
   /// another or younger. "" = beside an SQLite store's file (`<file>.seen`);
   /// none for PostgreSQL unless set. "off" = never.
   std::string store_seen_file;
+  /// store.definitions_by_hash: keep each distinct execution definition
+  /// once, under its SHA-256, instead of in every execution's row (1 KB
+  /// and more per execution). Releases before this one cannot read such
+  /// executions: turn it on once no node of an earlier release shares the
+  /// store, and roll back only to this release or later.
+  bool definitions_by_hash = false;
   int batch_size = 100; ///< store.batch_size: records per batch write.
   std::int64_t batch_interval_ms =
       1000;              ///< store.batch_interval_ms: longest wait.

@@ -11,6 +11,20 @@ namespace hishamos::persistence {
 namespace {
 constexpr int codec_version = 1;
 constexpr size_t checksum_bytes = 8;
+
+// The first `bytes` bytes of the SHA-256 of `text`, in hex.
+std::string sha256_hex(const std::string& text, size_t bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes && i < sizeof digest; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
 } // namespace
 
 std::string encode_output(const std::string& output) {
@@ -51,16 +65,7 @@ std::string checkpoint_checksum(const checkpoint& cp,
     text += '\0';
   }
   text += encoded;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < checksum_bytes; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
+  return sha256_hex(text, checksum_bytes);
 }
 
 double stored_cost(double usd) {
@@ -90,6 +95,42 @@ void restore_output(checkpoint& cp, const std::string& encoded,
     return;
   }
   cp.output = std::move(*output);
+}
+
+std::string definition_hash_of(const std::string& definition) {
+  return sha256_hex(definition, SHA256_DIGEST_LENGTH);
+}
+
+std::string definition_damage(const execution_record& x) {
+  if (x.definition_hash.empty())
+    return {};
+  if (x.definition.empty())
+    return "its definition, kept under hash " +
+           x.definition_hash.substr(0, 16) +
+           ", is missing from the store (execution_definitions)";
+  if (definition_hash_of(x.definition) != x.definition_hash)
+    return "its definition is not the one kept under hash " +
+           x.definition_hash.substr(0, 16) +
+           ": the row changed after it was committed";
+  return {};
+}
+
+outcome<std::map<std::string, const std::string*>>
+definitions_by_hash(const std::vector<execution_record>& xs) {
+  outcome<std::map<std::string, const std::string*>> out;
+  for (const auto& x : xs) {
+    if (x.definition_hash.empty())
+      continue;
+    auto [at, added] = out.value.emplace(x.definition_hash, &x.definition);
+    // Hashed once per distinct definition; the others must be the same.
+    bool same = added ? definition_hash_of(x.definition) == x.definition_hash
+                      : *at->second == x.definition;
+    if (!same)
+      return {{errc::invalid, "execution " + x.id.substr(0, 64) +
+                                  ": its definition_hash is not the SHA-256 "
+                                  "of its definition (definition_hash_of)"}};
+  }
+  return out;
 }
 
 } // namespace hishamos::persistence

@@ -2,11 +2,15 @@
 
 // How a checkpoint's output is stored (a versioned msgpack envelope) and
 // how a stored checkpoint is known to be the one that was written (a
-// checksum beside it, verified on every read).
+// checksum beside it, verified on every read); likewise an execution's
+// definition kept by hash.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "persistence/errors.hpp"
 #include "persistence/records.hpp"
 
 namespace hishamos::persistence {
@@ -38,5 +42,21 @@ decode_output(const std::string& bytes);
 /// decoding alone.
 void restore_output(checkpoint& cp, const std::string& encoded,
                     const std::optional<std::string>& checksum);
+
+/// The name an execution's definition is kept under when the store keeps
+/// each definition once (execution_record::definition_hash): its SHA-256,
+/// in hex.
+[[nodiscard]] std::string definition_hash_of(const std::string& definition);
+
+/// What is wrong with an execution's definition as read back ("" =
+/// nothing): kept by hash, but missing from the store, or not the text
+/// its hash names.
+[[nodiscard]] std::string definition_damage(const execution_record& x);
+
+/// The distinct definitions of `xs` kept by hash (hash -> the definition,
+/// pointing into `xs`), for a store to write once. Invalid when a hash is
+/// not the definition's own (`definition_hash_of`).
+[[nodiscard]] outcome<std::map<std::string, const std::string*>>
+definitions_by_hash(const std::vector<execution_record>& xs);
 
 } // namespace hishamos::persistence

@@ -31,7 +31,12 @@ struct execution_record {
   std::string id;
   std::string workflow_name;
   std::string definition; ///< The workflow as JSON, as it was when started.
-  std::string input;      ///< JSON object.
+  /// When set (`definition_hash_of(definition)`), the store keeps the
+  /// definition once under this hash rather than in each execution's row
+  /// (store.definitions_by_hash); reads fill `definition` in from it. ""
+  /// = kept in the row, as releases before this one read it.
+  std::string definition_hash;
+  std::string input; ///< JSON object.
   execution_state state = execution_state::pending;
   std::string owner_node;
   std::int64_t epoch = 1; ///< Fences writes from a stale owner.

@@ -145,11 +145,10 @@ outcome<submitted> node::retry(const std::string& execution_id) {
   if (!got)
     return {from_store(got.st), {}};
   auto& rec = got.value.rec;
-  auto wf = model::workflow_from_json(
-      nlohmann::json::parse(rec.definition, nullptr, false));
-  auto damage = wf ? damage_of(got.value.done)
-                   : "its stored definition does not parse: " +
-                         model::to_string(wf.errors());
+  std::string damage;
+  auto wf = definition_of(rec, damage);
+  if (wf)
+    damage = damage_of(got.value.done);
   if (!damage.empty()) {
     impl_->quarantine(rec, damage);
     return {

@@ -11,6 +11,7 @@
 #include "model/log_context.hpp"
 #include "model/reports.hpp"
 #include "model/trace_context.hpp"
+#include "persistence/checkpoint_codec.hpp"
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
@@ -20,6 +21,19 @@ std::string damage_of(const std::vector<persistence::checkpoint>& cps) {
     if (!cp.damage.empty())
       return cp.damage;
   return {};
+}
+
+model::result<model::workflow_def>
+definition_of(const persistence::execution_record& rec, std::string& damage) {
+  damage = persistence::definition_damage(rec);
+  if (!damage.empty())
+    return model::problem{"", 0, "", damage, ""};
+  auto def = model::workflow_from_json(
+      nlohmann::json::parse(rec.definition, nullptr, false));
+  if (!def)
+    damage = "its stored definition does not parse: " +
+             model::to_string(def.errors());
+  return def;
 }
 
 void node::impl::quarantine(const persistence::execution_record& rec,

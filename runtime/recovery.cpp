@@ -68,14 +68,15 @@ void node::impl::resume_one(persistence::execution_record rec,
                             std::vector<persistence::checkpoint> cps) {
   if (parsed_definitions.size() > 256) // bounded: definitions change rarely
     parsed_definitions.clear();
-  auto& wf = parsed_definitions[rec.definition];
+  // Keyed by hash and text: each pair is checked once.
+  auto key = rec.definition_hash + '\n' + rec.definition;
+  auto& wf = parsed_definitions[key];
   if (!wf) {
-    auto def = model::workflow_from_json(
-        nlohmann::json::parse(rec.definition, nullptr, false));
+    std::string damage;
+    auto def = definition_of(rec, damage);
     if (!def) {
-      parsed_definitions.erase(rec.definition);
-      return quarantine(rec, "its stored definition does not parse: " +
-                                 model::to_string(def.errors()));
+      parsed_definitions.erase(key);
+      return quarantine(rec, damage);
     }
     wf = std::make_shared<const model::workflow_def>(std::move(*def));
   }

@@ -12,6 +12,7 @@
 #include "actors/workflow_execution.hpp"
 #include "model/trace_context.hpp"
 #include "model/validation.hpp"
+#include "persistence/checkpoint_codec.hpp"
 #include "providers/span_exporter.hpp"
 #include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
@@ -161,6 +162,8 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
   rec.workflow_version = version;
   rec.department = wf->department;
   rec.definition = std::move(definition);
+  if (opts.config.definitions_by_hash)
+    rec.definition_hash = persistence::definition_hash_of(rec.definition);
   rec.input = std::move(input);
   rec.epoch = 1;
   trace_execution(rec, x.traceparent);

@@ -10,14 +10,21 @@
 
 namespace hishamos::persistence::pg {
 
+// An execution's definition is in its row, or kept once by hash
+// (migration 0017); a hash whose row is missing reads as "" and is named
+// by definition_damage.
 const char* const execution_columns =
-    "e.id, e.workflow_id, e.definition, e.input, e.state, "
+    "e.id, e.workflow_id, CASE WHEN e.definition_hash IS NULL THEN "
+    "e.definition ELSE COALESCE((SELECT d.definition FROM "
+    "execution_definitions d WHERE d.hash = e.definition_hash), '') END, "
+    "e.input, e.state, "
     "COALESCE(e.owner_node, ''), "
     "e.epoch, e.output, e.error, (extract(epoch FROM e.created_at) * "
     "1000)::bigint, "
     "(extract(epoch FROM e.updated_at) * 1000)::bigint, "
     "e.budget_approved_until, COALESCE(e.idempotency_key, ''), "
-    "e.workflow_version, e.department, e.trace_context, e.trace_parent_span";
+    "e.workflow_version, e.department, e.trace_context, e.trace_parent_span, "
+    "COALESCE(e.definition_hash, '')";
 
 execution_record read_execution(const pqxx::row& r) {
   execution_record x;
@@ -39,6 +46,7 @@ execution_record read_execution(const pqxx::row& r) {
   x.department = r[14].c_str();
   x.trace_context = r[15].c_str();
   x.trace_parent_span = r[16].c_str();
+  x.definition_hash = r[17].c_str();
   return x;
 }
 
@@ -96,9 +104,11 @@ status pg_store::create_execution(const execution_record& x) {
 namespace {
 
 std::string values_of(pqxx::work& tx, const execution_record& x) {
+  bool by_hash = !x.definition_hash.empty();
   return "(" + tx.quote(x.id) + "," + tx.quote(x.workflow_name) + "," +
-         tx.quote(x.definition) + "," + tx.quote(x.input) + "," +
-         tx.quote(to_string(x.state)) + "," +
+         (by_hash ? std::string{"''"} : tx.quote(x.definition)) + "," +
+         (by_hash ? tx.quote(x.definition_hash) : std::string{"NULL"}) + "," +
+         tx.quote(x.input) + "," + tx.quote(to_string(x.state)) + "," +
          (x.owner_node.empty() ? std::string{"NULL"} : tx.quote(x.owner_node)) +
          "," + tx.quote(x.epoch) + "," +
          (x.idempotency_key.empty() ? std::string{"NULL"}
@@ -138,10 +148,26 @@ pg_store::create_executions(const std::vector<execution_record>& xs) {
   out.st = guarded("creating executions", [&]() -> status {
     out.value.clear();
     pqxx::work tx{*conn_};
-    std::string sql =
-        "INSERT INTO workflow_executions (id, workflow_id, definition, input, "
-        "state, owner_node, epoch, idempotency_key, workflow_version, "
-        "department, trace_context, trace_parent_span) VALUES ";
+    auto definitions = definitions_by_hash(xs);
+    if (!definitions)
+      return definitions.st;
+    std::string sql;
+    if (!definitions.value.empty()) {
+      // Kept before the rows that refer to them, in the same statement.
+      sql = "WITH kept AS (INSERT INTO execution_definitions (hash, "
+            "definition) VALUES ";
+      bool first = true;
+      for (const auto& [hash, definition] : definitions.value) {
+        sql += std::string{first ? "" : ","} + "(" + tx.quote(hash) + "," +
+               tx.quote(*definition) + ")";
+        first = false;
+      }
+      sql += " ON CONFLICT DO NOTHING) ";
+    }
+    sql += "INSERT INTO workflow_executions (id, workflow_id, definition, "
+           "definition_hash, input, state, owner_node, epoch, "
+           "idempotency_key, workflow_version, department, trace_context, "
+           "trace_parent_span) VALUES ";
     for (size_t i = 0; i < xs.size(); ++i)
       sql += (i ? "," : "") + values_of(tx, xs[i]);
     std::set<std::string> inserted;

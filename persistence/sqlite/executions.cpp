@@ -11,11 +11,17 @@
 
 namespace hishamos::persistence::sqlite {
 
+// An execution's definition is in its row, or kept once by hash
+// (migration 0017); a hash whose row is missing reads as "" and is named
+// by definition_damage.
 const char* const execution_columns =
-    "id, workflow_name, definition, input, state, owner_node, epoch, "
+    "id, workflow_name, CASE WHEN definition_hash IS NULL THEN definition "
+    "ELSE COALESCE((SELECT d.definition FROM execution_definitions d WHERE "
+    "d.hash = definition_hash), '') END, input, state, owner_node, epoch, "
     "COALESCE(output, ''), COALESCE(error, ''), created_at, updated_at, "
     "budget_approved_until, COALESCE(idempotency_key, ''), workflow_version, "
-    "department, trace_context, trace_parent_span";
+    "department, trace_context, trace_parent_span, COALESCE(definition_hash, "
+    "'')";
 
 execution_record read_execution(const statement& s) {
   execution_record x;
@@ -36,6 +42,7 @@ execution_record read_execution(const statement& s) {
   x.department = s.text(14);
   x.trace_context = s.text(15);
   x.trace_parent_span = s.text(16);
+  x.definition_hash = s.text(17);
   return x;
 }
 
@@ -63,21 +70,33 @@ outcome<std::vector<creation>>
 sqlite_store::create_executions(const std::vector<execution_record>& xs) {
   std::set<std::string> inserted;
   std::vector<execution_record> stored;
+  auto definitions = definitions_by_hash(xs);
+  if (!definitions)
+    return {definitions.st};
   auto st = transaction([&]() -> status {
     inserted.clear();
     stored.clear();
+    for (const auto& [hash, definition] : definitions.value) {
+      auto s = kept("INSERT OR IGNORE INTO execution_definitions (hash, "
+                    "definition, created_at) VALUES (?, ?, ?)");
+      s.bind(hash, *definition, now_ms());
+      if (int rc = s.step(); rc != SQLITE_DONE)
+        return s.error("keeping a definition by hash", rc);
+    }
     for (const auto& x : xs) {
       auto s = kept("INSERT OR IGNORE INTO workflow_executions (id, "
-                    "workflow_name, definition, input, state, owner_node, "
-                    "epoch, created_at, updated_at, idempotency_key, "
-                    "workflow_version, department, trace_context, "
-                    "trace_parent_span) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "NULLIF(?, ''), ?, ?, ?, ?)");
+                    "workflow_name, definition, definition_hash, input, "
+                    "state, owner_node, epoch, created_at, updated_at, "
+                    "idempotency_key, workflow_version, department, "
+                    "trace_context, trace_parent_span) VALUES (?, ?, ?, "
+                    "NULLIF(?, ''), ?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, "
+                    "?)");
       auto now = now_ms();
-      s.bind(x.id, x.workflow_name, x.definition, x.input, to_string(x.state),
-             x.owner_node, x.epoch, now, now, x.idempotency_key,
-             x.workflow_version, x.department, x.trace_context,
-             x.trace_parent_span);
+      bool by_hash = !x.definition_hash.empty();
+      s.bind(x.id, x.workflow_name, by_hash ? std::string{} : x.definition,
+             x.definition_hash, x.input, to_string(x.state), x.owner_node,
+             x.epoch, now, now, x.idempotency_key, x.workflow_version,
+             x.department, x.trace_context, x.trace_parent_span);
       if (int rc = s.step(); rc != SQLITE_DONE)
         return s.error("creating execution " + x.id, rc);
       if (sqlite3_changes(db_.get()) > 0) {

@@ -39,6 +39,12 @@ namespace hishamos {
 /// The first damage of `cps` ("" when every checkpoint is intact).
 std::string damage_of(const std::vector<persistence::checkpoint>& cps);
 
+/// `rec`'s workflow as it was when started; else what is wrong with its
+/// stored definition (missing, not the one its hash names, or does not
+/// parse), to quarantine it for.
+model::result<model::workflow_def>
+definition_of(const persistence::execution_record& rec, std::string& damage);
+
 struct node::impl {
   explicit impl(node_options o)
       : opts(std::move(o)), executions(opts.config.max_executions) {}

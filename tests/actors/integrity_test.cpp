@@ -22,6 +22,7 @@
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
 #include "model/workflow.hpp"
+#include "persistence/checkpoint_codec.hpp"
 #include "persistence/effect_ledger.hpp"
 #include "persistence/open_store.hpp"
 #include "tests/support/gated_store.hpp"
@@ -64,9 +65,10 @@ const std::string two_steps = "name: Q\nsteps:\n" + step("a") + step("b", "a");
 
 // Executions left running by node "test" with step a committed, as a
 // crash leaves them.
+// With `by_hash`, their definition is kept by hash (definitions_by_hash).
 void leave_running(const std::string& url, const model::workflow_def& wf,
                    const std::vector<std::string>& ids,
-                   const std::string& output = "alpha") {
+                   const std::string& output = "alpha", bool by_hash = false) {
   auto s = persistence::open_store(url);
   REQUIRE(s);
   REQUIRE(s.value->migrate());
@@ -75,6 +77,8 @@ void leave_running(const std::string& url, const model::workflow_def& wf,
     x.id = id;
     x.workflow_name = wf.name;
     x.definition = model::to_json(wf).dump();
+    if (by_hash)
+      x.definition_hash = persistence::definition_hash_of(x.definition);
     x.input = "{}";
     x.state = persistence::execution_state::running;
     x.owner_node = "test";
@@ -149,6 +153,55 @@ TEST_CASE("a node quarantines the executions whose checkpoint or definition "
   CHECK(ids == std::set<std::string>{"e2", "e3"});
   q.state = "failed";
   CHECK(s.value->list_executions(q).value.total == 2);
+}
+
+TEST_CASE("with definitions kept by hash a node runs new executions and "
+          "resumes others on them, and quarantines those whose definition is "
+          "missing or altered",
+          "[actors][integrity][quarantine]") {
+  test::temp_dir dir;
+  auto options = test::test_options(dir);
+  options.config.definitions_by_hash = true;
+  auto file = dir / "store.db";
+  const auto& url = options.config.store_url;
+  leave_running(url, *test::workflow(two_steps), {"e1"}, "alpha", true);
+  auto named = [](const std::string& name) {
+    return test::workflow("name: " + name + "\nsteps:\n" + step("a") +
+                          step("b", "a"));
+  };
+  leave_running(url, *named("Gone"), {"e2"}, "alpha", true);
+  leave_running(url, *named("Altered"), {"e3"}, "alpha", true);
+  exec_sql(file, "DELETE FROM execution_definitions WHERE definition LIKE "
+                 "'%\"name\":\"Gone\"%'");
+  exec_sql(file, "UPDATE execution_definitions SET definition = replace("
+                 "definition, 'cmd_echo', 'cmd_echO') WHERE definition LIKE "
+                 "'%\"name\":\"Altered\"%'");
+
+  auto n = test::start_node(std::move(options));
+  REQUIRE(wait_until([&] {
+    return ended(*n, "e1", "completed") && ended(*n, "e2", "failed") &&
+           ended(*n, "e3", "failed");
+  }));
+  CHECK_THAT(status_of(*n, "e2")->error,
+             Catch::StartsWith("quarantined: ") &&
+                 Catch::Contains("is missing from the store"));
+  CHECK_THAT(status_of(*n, "e3")->error,
+             Catch::Contains("not the one kept under hash"));
+  CHECK(status_of(*n, "e1")->steps.at(1).state == "completed");
+
+  test::event_log log;
+  auto id = n->submit(test::workflow("name: Fresh\nsteps:\n" + step("a")), {},
+                      log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  CHECK(ended(*n, *id, "completed"));
+  auto s = persistence::open_store("sqlite:" + file);
+  REQUIRE(s);
+  auto fresh = s.value->find_execution(*id).value;
+  REQUIRE(fresh);
+  CHECK(fresh->definition_hash ==
+        persistence::definition_hash_of(fresh->definition));
+  CHECK_THAT(fresh->definition, Catch::Contains("\"Fresh\""));
 }
 
 TEST_CASE("an exception inside an execution fails it with the error instead "

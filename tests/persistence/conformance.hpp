@@ -39,6 +39,8 @@ struct fresh_store {
   }
   /// Runs SQL behind the store's back (to tamper with it).
   void exec(const std::string& sql) const { db.query(sql); }
+  /// The first field of the first row of `sql` ("" when there is none).
+  std::string query(const std::string& sql) const { return db.query(sql); }
 #else
   test::temp_dir dir;
   std::string url() const { return "sqlite:" + (dir / "db/h.db"); }
@@ -50,6 +52,22 @@ struct fresh_store {
     int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(raw);
     REQUIRE(rc == SQLITE_OK);
+  }
+  /// The first field of the first row of `sql` ("" when there is none).
+  std::string query(const std::string& sql) const {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
+    std::string first;
+    auto keep_first = [](void* out, int n, char** values, char**) {
+      auto& s = *static_cast<std::string*>(out);
+      if (s.empty() && n > 0 && values[0])
+        s = values[0];
+      return 0;
+    };
+    int rc = sqlite3_exec(raw, sql.c_str(), keep_first, &first, nullptr);
+    sqlite3_close(raw);
+    REQUIRE(rc == SQLITE_OK);
+    return first;
   }
 #endif
   std::unique_ptr<store> open() const {

@@ -178,3 +178,105 @@ TEST_CASE("the store knows its identity and how much it holds",
   CHECK(again.value.executions == 1);
   CHECK(again.value.checkpoints == 2);
 }
+
+namespace {
+
+constexpr const char* kept_definition =
+    R"({"name":"W","steps":[{"id":"a","agent_id":"fast"}]})";
+
+execution_record by_hash(const std::string& id) {
+  auto x = sample(id);
+  x.definition = kept_definition;
+  x.definition_hash = definition_hash_of(x.definition);
+  return x;
+}
+
+// Every read of an execution: by id, listed, claimed, reopened, and found
+// again by a second create.
+std::vector<execution_record> read_every_way(store& db) {
+  std::vector<execution_record> out;
+  out.push_back(*db.find_execution("e1").value);
+  for (auto& x : db.list_executions({}).value.items)
+    out.push_back(std::move(x));
+  if (auto* leases = db.leases())
+    REQUIRE(leases->heartbeat("n2", 60000));
+  for (auto& x : db.claim_unfinished("n2").value)
+    out.push_back(std::move(x));
+  REQUIRE(db.release_executions("n2", {"e2"}));
+  for (auto& x : db.claim_expired("n3", 10).value)
+    out.push_back(std::move(x));
+  REQUIRE(db.change_state({"e3", 2, execution_state::failed, "", "boom"}));
+  auto reopened = db.reopen_execution("e3", "n2");
+  INFO(reopened.st.message);
+  REQUIRE(reopened);
+  out.push_back(std::move(reopened.value));
+  auto again = db.create_executions({by_hash("e1")});
+  REQUIRE(again);
+  REQUIRE(!again.value.at(0).created);
+  out.push_back(again.value.at(0).stored);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a definition kept by hash is stored once, and every read of its "
+          "executions has it whole",
+          ROLE("executions")) {
+  fresh_store f;
+  auto db = f.open();
+  auto in_row = sample("e4");
+  auto made = db->create_executions(
+      {by_hash("e1"), by_hash("e2"), by_hash("e3"), in_row});
+  INFO(made.st.message);
+  REQUIRE(made);
+  for (const auto& c : made.value)
+    CHECK(c.created);
+  CHECK(f.query("SELECT count(*) FROM execution_definitions") == "1");
+  CHECK(f.query("SELECT count(*) FROM workflow_executions WHERE definition "
+                "= '' AND definition_hash IS NOT NULL") == "3");
+  REQUIRE(db->create_executions({by_hash("e5")})); // known: stored once
+  CHECK(f.query("SELECT count(*) FROM execution_definitions") == "1");
+
+  auto reads = read_every_way(*db);
+  CHECK(reads.size() >= 10);
+  for (const auto& x : reads) {
+    INFO(x.id);
+    if (x.id == "e4") { // kept in its row, as earlier releases wrote it
+      CHECK(x.definition == "{}");
+      CHECK(x.definition_hash.empty());
+    } else {
+      CHECK(x.definition == kept_definition);
+      CHECK(x.definition_hash == definition_hash_of(kept_definition));
+    }
+    CHECK(definition_damage(x).empty());
+  }
+}
+
+TEST_CASE("a definition kept by hash that is missing or altered is named on "
+          "read, and a hash that is not the definition's is refused",
+          ROLE("executions")) {
+  fresh_store f;
+  auto db = f.open();
+  REQUIRE(db->create_executions({by_hash("e1"), sample("e2")}));
+
+  f.exec("UPDATE execution_definitions SET definition = replace(definition, "
+         "'fast', 'slow')");
+  auto altered = db->find_execution("e1").value;
+  CHECK_THAT(definition_damage(*altered),
+             Catch::Contains("not the one kept under hash " +
+                             altered->definition_hash.substr(0, 16)));
+
+  f.exec("DELETE FROM execution_definitions");
+  auto missing = db->find_execution("e1").value;
+  CHECK(missing->definition.empty());
+  CHECK_THAT(definition_damage(*missing),
+             Catch::Contains("is missing from the store"));
+  CHECK(definition_damage(*db->find_execution("e2").value).empty());
+
+  auto forged = by_hash("e3");
+  forged.definition = "{}"; // not what its hash names
+  auto refused = db->create_executions({forged});
+  CHECK(refused.st.code == errc::invalid);
+  CHECK_THAT(refused.st.message, Catch::Contains("execution e3"));
+  CHECK(!db->find_execution("e3").value);
+}
