@@ -304,6 +304,28 @@ model::result<std::string> node::submit(const std::string& name,
       impl_->submit({submission{name, input, "", ""}}, {}, listener).front()));
 }
 
+std::string node::impl::definition_text(
+    const std::shared_ptr<const model::workflow_def>& wf) {
+  // The same control block is the same definition: a weak_ptr keeps it
+  // from being reused by another while it is remembered here.
+  auto same = [&](const rendered_definition& r) {
+    return !r.wf.owner_before(wf) && !wf.owner_before(r.wf);
+  };
+  {
+    std::lock_guard<std::mutex> guard{rendered_mx};
+    for (const auto& r : rendered)
+      if (same(r))
+        return r.text;
+  }
+  auto text = model::to_json(*wf).dump();
+  std::lock_guard<std::mutex> guard{rendered_mx};
+  constexpr size_t kept_definitions = 16;
+  if (rendered.size() >= kept_definitions)
+    rendered.erase(rendered.begin());
+  rendered.push_back({wf, text});
+  return text;
+}
+
 model::result<std::string>
 node::submit(std::shared_ptr<const model::workflow_def> wf,
              const nlohmann::json& input, model::execution_observer observer) {
@@ -312,7 +334,7 @@ node::submit(std::shared_ptr<const model::workflow_def> wf,
   if (impl_->draining)
     return model::problem{"", 0, "", "node " + id() + " is shutting down",
                           "submit to another node or try again after restart"};
-  auto definition = model::to_json(*wf).dump();
+  auto definition = impl_->definition_text(wf);
   int version = wf->version;
   std::vector<outcome<impl::prepared>> ps;
   ps.push_back(impl_->prepare(std::move(wf), std::move(definition), version,

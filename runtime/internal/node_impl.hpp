@@ -160,6 +160,18 @@ struct node::impl {
   outcome<prepared> prepare(std::shared_ptr<const model::workflow_def> wf,
                             std::string definition, int version,
                             const submission& x);
+  /// The JSON text of a workflow an embedder submits as a definition,
+  /// kept for the last few definitions by identity: an embedder submits
+  /// the same one many times, and rendering it took a twentieth of a
+  /// step's CPU.
+  std::string
+  definition_text(const std::shared_ptr<const model::workflow_def>& wf);
+  struct rendered_definition {
+    std::weak_ptr<const model::workflow_def> wf; ///< Its identity.
+    std::string text;
+  };
+  std::mutex rendered_mx;
+  std::vector<rendered_definition> rendered; ///< At most 16; oldest goes.
   outcome<std::vector<persistence::creation>>
   store_new(const std::vector<persistence::execution_record>& rows);
   /// Stores what was prepared in one commit and starts what runs here.

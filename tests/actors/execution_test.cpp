@@ -528,3 +528,34 @@ TEST_CASE("a node restarted with an execution limit resumes only that many "
       },
       std::chrono::seconds{20}));
 }
+
+TEST_CASE("each workflow submitted as a definition is stored as its own, "
+          "also submitted again and after others were freed",
+          "[actors][submission]") {
+  test::temp_dir dir;
+  auto n = test::start_node(test::test_options(dir));
+  auto stored_name = [&](const std::string& id) {
+    auto x = n->execution(id);
+    REQUIRE(x.value);
+    return x.value->definition.value("name", std::string{});
+  };
+  auto a = test::workflow("name: A\nsteps:\n" + step_yaml("s", "fast"));
+  auto first = n->submit(a, {}), again = n->submit(a, {});
+  REQUIRE(first);
+  REQUIRE(again);
+  CHECK(stored_name(*first) == "A");
+  CHECK(stored_name(*again) == "A");
+  // More than are remembered, each freed before the next is made: a new
+  // definition may take a freed one's address, never its text.
+  for (int i = 0; i < 20; ++i) {
+    auto name = "C" + std::to_string(i);
+    auto id = n->submit(
+        test::workflow("name: " + name + "\nsteps:\n" + step_yaml("s", "fast")),
+        {});
+    REQUIRE(id);
+    CHECK(stored_name(*id) == name);
+  }
+  auto later = n->submit(a, {});
+  REQUIRE(later);
+  CHECK(stored_name(*later) == "A");
+}

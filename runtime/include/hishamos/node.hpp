@@ -103,7 +103,9 @@ public:
   model::result<std::string> submit(const std::string& workflow_name,
                                     const nlohmann::json& input,
                                     model::execution_observer observer = {});
-  /// Starts a workflow given as a definition (already validated).
+  /// Starts a workflow given as a definition (already validated). The
+  /// running execution shares `*wf`, so it must not change once submitted
+  /// (submit a new one instead); submitting the same one again is cheaper.
   model::result<std::string>
   submit(std::shared_ptr<const model::workflow_def> wf,
          const nlohmann::json& input, model::execution_observer observer = {});
