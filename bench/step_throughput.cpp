@@ -3,7 +3,7 @@
 //
 //   bench_step_throughput [--store URL] [--shape chain|fan] [--workflows N]
 //                         [--budgets on] [--submitters N] [--threads N]
-//                         [--definitions by_hash|in_row]
+//                         [--definitions by_hash|in_row] [--writers N]
 //
 // chain: N workflows x 5 sequential steps (default N = 1000)
 // fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
@@ -19,7 +19,8 @@
 // actor system's worker threads (default: CAF's, at least 4).
 // --definitions by_hash sets store.definitions_by_hash (each definition
 // kept once, not in every execution's row); default in_row, the
-// release's default.
+// release's default. --writers sets store.writers (default 2; the
+// embedded store always uses one).
 
 #include <algorithm>
 #include <atomic>
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   bool budgets = false, by_hash = false;
   int workflows = 0;
   int submitters = 16;
+  int writers = config::node_config{}.store_writers;
   int threads = 0; // CAF's default
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -112,6 +114,8 @@ int main(int argc, char** argv) {
       workflows = std::stoi(v);
     else if (k == "--budgets")
       budgets = v == "on";
+    else if (k == "--writers")
+      writers = std::max(1, std::stoi(v));
     else if (k == "--definitions")
       by_hash = v == "by_hash";
     else if (k == "--threads")
@@ -135,6 +139,7 @@ int main(int argc, char** argv) {
   options.config.store_url = store;
   options.config.node_id = "bench";
   options.config.definitions_by_hash = by_hash;
+  options.config.store_writers = writers;
   options.scheduler_threads = threads;
   options.catalog = cat;
   if (budgets) {
