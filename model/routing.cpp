@@ -96,22 +96,26 @@ nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
     if (d.chosen >= 0 && !kept)
       order.push_back(chosen);
   }
+  // Built by assignment: nlohmann's initializer lists copy every value
+  // (the whole list, too), and this runs for every step dispatched.
   auto list = nlohmann::json::array();
   for (size_t i : order) {
     const auto& s = d.scores[i];
-    list.push_back({{"agent", xs[i].agent_id},
-                    {"node", xs[i].node},
-                    {"score", s.total},
-                    {"quality_sample", s.quality_sample},
-                    {"quality_mean", s.quality_mean},
-                    {"free_share", s.free_share},
-                    {"capability_match", xs[i].capability_match},
-                    {"price", xs[i].price},
-                    {"latency_ms", xs[i].latency_ms}});
+    auto& c = list.emplace_back(nlohmann::json::object());
+    c["agent"] = xs[i].agent_id;
+    c["node"] = xs[i].node;
+    c["score"] = s.total;
+    c["quality_sample"] = s.quality_sample;
+    c["quality_mean"] = s.quality_mean;
+    c["free_share"] = s.free_share;
+    c["capability_match"] = xs[i].capability_match;
+    c["price"] = xs[i].price;
+    c["latency_ms"] = xs[i].latency_ms;
   }
-  nlohmann::json out{{"candidates", list},
-                     {"candidate_count", xs.size()},
-                     {"explored", d.explored}};
+  auto out = nlohmann::json::object();
+  out["candidates"] = std::move(list);
+  out["candidate_count"] = xs.size();
+  out["explored"] = d.explored;
   if (d.chosen >= 0)
     out["chosen"] = xs[static_cast<size_t>(d.chosen)].agent_id;
   return out;
