@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -558,4 +560,32 @@ TEST_CASE("each workflow submitted as a definition is stored as its own, "
   auto later = n->submit(a, {});
   REQUIRE(later);
   CHECK(stored_name(*later) == "A");
+}
+
+TEST_CASE("execution ids are 32 hex digits that lead with the time they were "
+          "made, so that ids made together sort together, and never repeat",
+          "[actors][submission]") {
+  test::temp_dir dir;
+  auto n = test::start_node(test::test_options(dir));
+  auto wf = test::workflow("name: Ids\nsteps:\n" + step_yaml("s", "fast"));
+  auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) {
+    auto id = n->submit(wf, {});
+    REQUIRE(id);
+    ids.push_back(*id);
+  }
+  std::set<std::string> distinct(ids.begin(), ids.end());
+  CHECK(distinct.size() == ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    INFO(ids[i]);
+    REQUIRE(ids[i].size() == 32);
+    CHECK(ids[i].find_first_not_of("0123456789abcdef") == std::string::npos);
+    auto made = std::stoll(ids[i].substr(0, 12), nullptr, 16);
+    CHECK(made >= before);
+    if (i > 0)
+      CHECK(ids[i - 1].substr(0, 12) <= ids[i].substr(0, 12));
+  }
 }
