@@ -43,19 +43,31 @@ dispatch_settings(const node_options& o, const model::catalog& cat,
   return ds;
 }
 
+// What every agent of a node shares; each adds its own definition and
+// function or delegate. An agent renders with the catalog the node
+// started with: templates do not change while it runs, and the current
+// catalog would cost each agent registered later a copy holding every
+// agent registered before it (10,000 registered one by one took 17 GiB).
+actors::agent_settings shared_agent_settings(const node_options& o,
+                                             caf::actor ledger,
+                                             caf::actor gateway) {
+  actors::agent_settings s;
+  s.catalog = o.catalog;
+  s.node_id = o.config.node_id;
+  s.ledger = std::move(ledger);
+  s.gateway = std::move(gateway);
+  return s;
+}
+
 } // namespace
 
-// An agent renders with the catalog the node started with: templates do
-// not change while it runs, and the current catalog would cost each agent
-// registered later a copy holding every agent registered before it
-// (10,000 registered one by one took 17 GiB).
 caf::actor node::impl::spawn_agent(model::agent_def def,
                                    model::agent_function fn,
                                    caf::actor delegate) {
-  actors::agent_settings s{std::move(def),      opts.catalog,
-                           std::move(fn),       std::move(delegate),
-                           opts.config.node_id, ledger};
-  s.gateway = gateway;
+  auto s = shared_agent_settings(opts, ledger, gateway);
+  s.def = std::move(def);
+  s.function = std::move(fn);
+  s.delegate = std::move(delegate);
   return actors::spawn_agent(*sys, std::move(s));
 }
 
@@ -84,19 +96,18 @@ model::result<bool> node::impl::host_agents() {
     pairs.emplace_back(*def, a);
   }
   if (on_demand) // called by the dispatcher: no member read under its feet
-    ds->spawn_on_demand = [sys = sys.get(), cat = catalog, gw = gateway,
-                           led = ledger, node_id = opts.config.node_id,
-                           table = functions](const model::agent_def& def) {
-      model::agent_function fn; // none: a catalog agent
-      {
-        std::lock_guard<std::mutex> guard{table->mx};
-        if (auto it = table->fns.find(def.id); it != table->fns.end())
-          fn = it->second;
-      }
-      actors::agent_settings s{def, cat, std::move(fn), {}, node_id, led};
-      s.gateway = gw;
-      return actors::spawn_agent(*sys, std::move(s));
-    };
+    ds->spawn_on_demand =
+        [sys = sys.get(), shared = shared_agent_settings(opts, ledger, gateway),
+         table = functions](const model::agent_def& def) {
+          auto s = shared;
+          s.def = def;
+          {
+            std::lock_guard<std::mutex> guard{table->mx};
+            if (auto it = table->fns.find(def.id); it != table->fns.end())
+              s.function = it->second; // else none: a catalog agent
+          }
+          return actors::spawn_agent(*sys, std::move(s));
+        };
   ds->batch = batch;
   ds->lock_authority = lock_authority;
   ds->metrics = metrics;

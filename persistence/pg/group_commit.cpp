@@ -43,6 +43,23 @@ void append_row(pqxx::work& tx, const checkpoint& cp,
          tx.quote(checkpoint_checksum(cp, encoded)) + "::text)";
 }
 
+// What `body(tx)` answers for each record of a group, committed in one
+// transaction (one WAL flush); no answers when the transaction fails.
+template <class Body>
+outcome<std::vector<status>> committed(pqxx::connection& c, const char* what,
+                                       Body body) {
+  outcome<std::vector<status>> out;
+  out.st = guarded(what, [&]() -> status {
+    pqxx::work tx{c};
+    out.value = body(tx);
+    tx.commit();
+    return {};
+  });
+  if (!out.st)
+    out.value.clear();
+  return out;
+}
+
 } // namespace
 
 // The group's checkpoints in one statement (one round trip per few MiB,
@@ -100,16 +117,8 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
 
 outcome<std::vector<status>>
 pg_store::save_checkpoints(const std::vector<checkpoint>& xs) {
-  outcome<std::vector<status>> out;
-  out.st = guarded("saving checkpoints", [&]() -> status {
-    pqxx::work tx{*conn_};
-    out.value = save_checkpoints_in(tx, xs);
-    tx.commit(); // one commit (one WAL flush) for the whole group
-    return {};
-  });
-  if (!out.st)
-    out.value.clear();
-  return out;
+  return committed(*conn_, "saving checkpoints",
+                   [&](pqxx::work& tx) { return save_checkpoints_in(tx, xs); });
 }
 
 // A checkpoint the group's INSERT did not store: another epoch, no
@@ -205,16 +214,8 @@ pg_store::change_states_in(pqxx::work& tx,
 
 outcome<std::vector<status>>
 pg_store::change_states(const std::vector<state_change>& xs) {
-  outcome<std::vector<status>> out;
-  out.st = guarded("changing execution states", [&]() -> status {
-    pqxx::work tx{*conn_};
-    out.value = change_states_in(tx, xs);
-    tx.commit();
-    return {};
-  });
-  if (!out.st)
-    out.value.clear();
-  return out;
+  return committed(*conn_, "changing execution states",
+                   [&](pqxx::work& tx) { return change_states_in(tx, xs); });
 }
 
 // Checkpoints first: a change to an execution follows its checkpoints of
