@@ -122,10 +122,14 @@ void notify_finished(execution_self* self);
 /// notify_finished, then quits.
 void notify_and_quit(execution_self* self);
 
+// execution_checkpoints.cpp
 /// Keeps step i's current attempt, which ended without a result, for the
-/// execution's next write (workflow_execution.cpp).
+/// execution's next write.
 void note_attempt(execution_self* self, int i, const char* outcome,
                   const std::string& error);
+/// Sends step i's checkpoint (with its ledger line and what waits to be
+/// committed); once stored, the step is done and the execution advances.
+void send_checkpoint(execution_self* self, int i);
 
 // execution_checks.cpp
 /// Turns an answer whose output is over cfg.max_output_bytes into a
