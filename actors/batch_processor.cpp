@@ -125,12 +125,11 @@ void buffered(batch_self* self) {
     arm_timer(self, st.cfg.interval);
 }
 
-batch_actor::behavior_type batch_processor(batch_self* self,
-                                           batch_settings cfg) {
+batch_actor::behavior_type batch_processor(batch_self* self, batch_settings cfg,
+                                           caf::actor sink) {
   log_exceptions(self, "batch processor");
   self->state.cfg = std::move(cfg);
-  self->state.sink =
-      self->spawn<caf::detached>(batch_writer, self->state.cfg.factory);
+  self->state.sink = std::move(sink);
   self->set_exit_handler([self](caf::exit_msg&) {
     self->state.stopping = true;
     if (self->state.buffer.empty() && !self->state.flushing)
@@ -156,7 +155,10 @@ batch_actor::behavior_type batch_processor(batch_self* self,
 
 batch_actor spawn_batch_processor(caf::actor_system& sys,
                                   batch_settings settings) {
-  return sys.spawn(batch_processor, std::move(settings));
+  // Its writer is spawned here, not when the processor first runs, so
+  // that both are up once this returns.
+  auto sink = sys.spawn<caf::detached>(batch_writer, settings.factory);
+  return sys.spawn(batch_processor, std::move(settings), std::move(sink));
 }
 
 } // namespace hishamos::actors

@@ -21,6 +21,7 @@
 #include "actors/provider_gateway.hpp"
 #include "persistence/open_store.hpp"
 #include "providers/redis_cache.hpp"
+#include "runtime/internal/ask.hpp"
 #include "runtime/internal/node_impl.hpp"
 #include "runtime/stored_secrets.hpp"
 #include "runtime/tracing.hpp"
@@ -168,6 +169,12 @@ model::result<bool> node::impl::start_services() {
   bool embedded = o.config.store_url.rfind("sqlite:", 0) == 0;
   supervisor = actors::spawn_persistence_supervisor(
       *sys, o.store_factory, metrics, embedded ? 1 : o.config.store_writers);
+  // It spawns its writers when it first runs: asked once, they are up, as
+  // every actor of the node is once start returns.
+  if (!runtime::ask<caf::actor>(*sys, supervisor, std::chrono::seconds{10},
+                                actors::writer_atom::value))
+    return model::problem{"", 0, "", "the checkpoint writers did not start",
+                          "see the log for why; then start the node again"};
   actors::batch_settings bs;
   bs.max_batch = static_cast<size_t>(o.config.batch_size);
   bs.interval = std::chrono::milliseconds{o.config.batch_interval_ms};
