@@ -60,6 +60,10 @@ std::vector<execution_record> read_executions(const pqxx::result& rows);
 /// Declares on a new connection the statements a checkpoint runs, so that
 /// the server parses and plans them once per connection, not per step.
 void prepare_statements(pqxx::connection& c);
+/// Those of the group commits (pg/group_commit.cpp) and of the ledger
+/// (pg/records.cpp), which prepare_statements declares.
+void prepare_group_statements(pqxx::connection& c);
+void prepare_record_statements(pqxx::connection& c);
 
 class pg_store final : public store, public lease_store {
 public:

@@ -6,6 +6,7 @@
 
 #include "persistence/checkpoint_codec.hpp"
 #include "persistence/internal/creations.hpp"
+#include "persistence/pg/arrays.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace hishamos::persistence::pg {
@@ -91,11 +92,6 @@ constexpr const char* expired_owner =
 
 } // namespace
 
-void prepare_statements(pqxx::connection& c) {
-  c.prepare("checkpoint_owner",
-            "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
-}
-
 status pg_store::create_execution(const execution_record& x) {
   auto made = create_executions({x});
   return made.st;
@@ -103,22 +99,79 @@ status pg_store::create_execution(const execution_record& x) {
 
 namespace {
 
-std::string values_of(pqxx::work& tx, const execution_record& x) {
-  bool by_hash = !x.definition_hash.empty();
-  return "(" + tx.quote(x.id) + "," + tx.quote(x.workflow_name) + "," +
-         (by_hash ? std::string{"''"} : tx.quote(x.definition)) + "," +
-         (by_hash ? tx.quote(x.definition_hash) : std::string{"NULL"}) + "," +
-         tx.quote(x.input) + "," + tx.quote(to_string(x.state)) + "," +
-         (x.owner_node.empty() ? std::string{"NULL"} : tx.quote(x.owner_node)) +
-         "," + tx.quote(x.epoch) + "," +
-         (x.idempotency_key.empty() ? std::string{"NULL"}
-                                    : tx.quote(x.idempotency_key)) +
-         "," + tx.quote(x.workflow_version) + "," + tx.quote(x.department) +
-         "," + tx.quote(x.trace_context) + "," + tx.quote(x.trace_parent_span) +
-         ")";
-}
+// New executions in one INSERT, one array per column, with the
+// definitions kept by hash ($14, $15; empty arrays when there are none)
+// before the rows that refer to them, in the same statement.
+const char* const creation_insert =
+    "WITH kept AS (INSERT INTO execution_definitions (hash, definition) "
+    "SELECT * FROM unnest($14::text[], $15::text[]) ON CONFLICT DO NOTHING) "
+    "INSERT INTO workflow_executions (id, workflow_id, definition, "
+    "definition_hash, input, state, owner_node, epoch, idempotency_key, "
+    "workflow_version, department, trace_context, trace_parent_span) SELECT "
+    "* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], "
+    "$10::integer[], $11::text[], $12::text[], $13::text[]) ON CONFLICT DO "
+    "NOTHING RETURNING id";
+
+// The columns of one creation INSERT.
+struct creation_columns {
+  array_literal id, workflow_id, definition, definition_hash, input, state,
+      owner_node, epoch, idempotency_key, workflow_version, department,
+      trace_context, trace_parent_span, kept_hash, kept_definition;
+
+  void add(const execution_record& x) {
+    bool by_hash = !x.definition_hash.empty();
+    id.text(x.id);
+    workflow_id.text(x.workflow_name);
+    definition.text(by_hash ? std::string_view{} : x.definition);
+    if (by_hash)
+      definition_hash.text(x.definition_hash);
+    else
+      definition_hash.null();
+    input.text(x.input);
+    state.text(to_string(x.state));
+    if (x.owner_node.empty())
+      owner_node.null();
+    else
+      owner_node.text(x.owner_node);
+    epoch.number(x.epoch);
+    if (x.idempotency_key.empty())
+      idempotency_key.null();
+    else
+      idempotency_key.text(x.idempotency_key);
+    workflow_version.number(std::int64_t{x.workflow_version});
+    department.text(x.department);
+    trace_context.text(x.trace_context);
+    trace_parent_span.text(x.trace_parent_span);
+  }
+
+  void keep(const std::string& hash, const std::string& text) {
+    kept_hash.text(hash);
+    kept_definition.text(text);
+  }
+
+  pqxx::result insert(pqxx::work& tx) && {
+    return tx.exec_prepared(
+        "creation_group", std::move(id).done(), std::move(workflow_id).done(),
+        std::move(definition).done(), std::move(definition_hash).done(),
+        std::move(input).done(), std::move(state).done(),
+        std::move(owner_node).done(), std::move(epoch).done(),
+        std::move(idempotency_key).done(), std::move(workflow_version).done(),
+        std::move(department).done(), std::move(trace_context).done(),
+        std::move(trace_parent_span).done(), std::move(kept_hash).done(),
+        std::move(kept_definition).done());
+  }
+};
 
 } // namespace
+
+void prepare_statements(pqxx::connection& c) {
+  c.prepare("checkpoint_owner",
+            "SELECT epoch FROM workflow_executions WHERE id = $1 FOR SHARE");
+  c.prepare("creation_group", creation_insert);
+  prepare_group_statements(c);
+  prepare_record_statements(c);
+}
 
 // The stored executions that have the id or the idempotency key of one
 // of `xs`.
@@ -151,27 +204,13 @@ pg_store::create_executions(const std::vector<execution_record>& xs) {
     auto definitions = definitions_by_hash(xs);
     if (!definitions)
       return definitions.st;
-    std::string sql;
-    if (!definitions.value.empty()) {
-      // Kept before the rows that refer to them, in the same statement.
-      sql = "WITH kept AS (INSERT INTO execution_definitions (hash, "
-            "definition) VALUES ";
-      bool first = true;
-      for (const auto& [hash, definition] : definitions.value) {
-        sql += std::string{first ? "" : ","} + "(" + tx.quote(hash) + "," +
-               tx.quote(*definition) + ")";
-        first = false;
-      }
-      sql += " ON CONFLICT DO NOTHING) ";
-    }
-    sql += "INSERT INTO workflow_executions (id, workflow_id, definition, "
-           "definition_hash, input, state, owner_node, epoch, "
-           "idempotency_key, workflow_version, department, trace_context, "
-           "trace_parent_span) VALUES ";
-    for (size_t i = 0; i < xs.size(); ++i)
-      sql += (i ? "," : "") + values_of(tx, xs[i]);
+    creation_columns columns;
+    for (const auto& [hash, definition] : definitions.value)
+      columns.keep(hash, *definition);
+    for (const auto& x : xs)
+      columns.add(x);
     std::set<std::string> inserted;
-    for (const auto& r : tx.exec(sql + " ON CONFLICT DO NOTHING RETURNING id"))
+    for (const auto& r : std::move(columns).insert(tx))
       inserted.insert(r[0].c_str());
     std::vector<execution_record> others;
     for (const auto& x : xs)

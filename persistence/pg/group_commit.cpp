@@ -6,6 +6,7 @@
 #include <set>
 
 #include "persistence/checkpoint_codec.hpp"
+#include "persistence/pg/arrays.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace hishamos::persistence::pg {
@@ -13,35 +14,53 @@ namespace hishamos::persistence::pg {
 namespace {
 
 // Past this much encoded output, a group's checkpoints go in more than one
-// INSERT: a statement stays a few MiB whatever the outputs.
+// INSERT: a parameter stays a few MiB whatever the outputs.
 constexpr std::size_t group_statement_bytes = 4 << 20;
 
 // One INSERT for many checkpoints, each written only while its execution
 // is at the checkpoint's epoch, under a shared lock on the execution row
-// (as checkpoint_owner takes). It returns the keys it stored.
-const char* const group_insert_head =
+// (as checkpoint_owner takes). It returns the keys it stored. The rows
+// come as one array per column.
+const char* const group_insert =
     "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
     "output, agent_id, started_at, finished_at, cost, checksum) SELECT "
     "v.execution_id, v.step_id, v.attempt, v.epoch, v.output, v.agent_id, "
-    "v.started_at, v.finished_at, v.cost, v.checksum FROM (VALUES ";
-const char* const group_insert_tail =
-    ") AS v(execution_id, step_id, attempt, epoch, output, agent_id, "
-    "started_at, finished_at, cost, checksum) JOIN workflow_executions e ON "
-    "e.id = v.execution_id AND e.epoch = v.epoch FOR SHARE OF e ON CONFLICT "
-    "DO NOTHING RETURNING execution_id, step_id";
+    "v.started_at, v.finished_at, v.cost, v.checksum FROM unnest($1::text[], "
+    "$2::text[], $3::integer[], $4::bigint[], $5::bytea[], $6::text[], "
+    "$7::bigint[], $8::bigint[], $9::numeric[], $10::text[]) AS "
+    "v(execution_id, step_id, attempt, epoch, output, agent_id, started_at, "
+    "finished_at, cost, checksum) JOIN workflow_executions e ON e.id = "
+    "v.execution_id AND e.epoch = v.epoch FOR SHARE OF e ON CONFLICT DO "
+    "NOTHING RETURNING execution_id, step_id";
 
-void append_row(pqxx::work& tx, const checkpoint& cp,
-                const std::string& encoded, std::string& sql) {
-  sql += '(';
-  sql += tx.quote(cp.execution_id) + "::text," + tx.quote(cp.step_id) +
-         "::text," + std::to_string(cp.attempt) + "::integer," +
-         std::to_string(cp.epoch) + "::bigint," + tx.quote_raw(encoded) +
-         "::bytea," + tx.quote(cp.agent_id) + "::text," +
-         std::to_string(cp.started_at_ms) + "::bigint," +
-         std::to_string(cp.finished_at_ms) + "::bigint," +
-         tx.quote(pqxx::to_string(stored_cost(cp.cost))) + "::numeric," +
-         tx.quote(checkpoint_checksum(cp, encoded)) + "::text)";
-}
+// The columns of one group INSERT.
+struct checkpoint_columns {
+  array_literal execution_id, step_id, attempt, epoch, output, agent_id,
+      started_at, finished_at, cost, checksum;
+
+  void add(const checkpoint& cp, const std::string& encoded) {
+    execution_id.text(cp.execution_id);
+    step_id.text(cp.step_id);
+    attempt.number(std::int64_t{cp.attempt});
+    epoch.number(cp.epoch);
+    output.bytes(encoded);
+    agent_id.text(cp.agent_id);
+    started_at.number(cp.started_at_ms);
+    finished_at.number(cp.finished_at_ms);
+    cost.number(stored_cost(cp.cost));
+    checksum.text(checkpoint_checksum(cp, encoded));
+  }
+
+  pqxx::result insert(pqxx::work& tx) && {
+    return tx.exec_prepared(
+        "checkpoint_group", std::move(execution_id).done(),
+        std::move(step_id).done(), std::move(attempt).done(),
+        std::move(epoch).done(), std::move(output).done(),
+        std::move(agent_id).done(), std::move(started_at).done(),
+        std::move(finished_at).done(), std::move(cost).done(),
+        std::move(checksum).done());
+  }
+};
 
 // What `body(tx)` answers for each record of a group, committed in one
 // transaction (one WAL flush); no answers when the transaction fails.
@@ -73,7 +92,7 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
   // two rows of one statement ON CONFLICT keeps is not defined.
   std::set<std::pair<std::string, std::string>> offered, stored;
   for (size_t i = 0; i < xs.size();) {
-    std::string sql = group_insert_head;
+    checkpoint_columns columns;
     std::size_t bytes = 0;
     bool any = false;
     for (; i < xs.size() && bytes < group_statement_bytes; ++i) {
@@ -81,14 +100,12 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
         continue;
       auto encoded = encode_output(xs[i].output);
       bytes += encoded.size();
-      if (any)
-        sql += ',';
       any = true;
-      append_row(tx, xs[i], encoded, sql);
+      columns.add(xs[i], encoded);
     }
     if (!any)
       break;
-    for (const auto& row : tx.exec(sql + group_insert_tail))
+    for (const auto& row : std::move(columns).insert(tx))
       stored.emplace(row[0].c_str(), row[1].c_str());
   }
   record_batch with_them; // of the checkpoints stored now, in one INSERT
@@ -148,22 +165,34 @@ namespace {
 
 // One UPDATE for many state changes, each applied only while its
 // execution is at the change's epoch; it returns the executions changed.
-const char* const group_update_head =
+const char* const group_update =
     "UPDATE workflow_executions e SET state = v.state, output = v.output, "
     "error = v.error, updated_at = now(), budget_approved_until = CASE WHEN "
     "v.budget < 0 THEN e.budget_approved_until ELSE v.budget END FROM "
-    "(VALUES ";
-const char* const group_update_tail =
-    ") AS v(id, epoch, state, output, error, budget) WHERE e.id = v.id AND "
-    "e.epoch = v.epoch RETURNING e.id";
+    "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+    "$6::float8[]) AS v(id, epoch, state, output, error, budget) WHERE e.id = "
+    "v.id AND e.epoch = v.epoch RETURNING e.id";
 
-void append_change(pqxx::work& tx, const state_change& x, std::string& sql) {
-  sql += '(';
-  sql += tx.quote(x.execution_id) + "::text," + std::to_string(x.epoch) +
-         "::bigint," + tx.quote(to_string(x.state)) + "::text," +
-         tx.quote(x.output) + "::text," + tx.quote(x.error) + "::text," +
-         tx.quote(pqxx::to_string(x.budget_approved_until)) + "::float8)";
-}
+// The columns of one group UPDATE.
+struct change_columns {
+  array_literal id, epoch, state, output, error, budget;
+
+  void add(const state_change& x) {
+    id.text(x.execution_id);
+    epoch.number(x.epoch);
+    state.text(to_string(x.state));
+    output.text(x.output);
+    error.text(x.error);
+    budget.number(x.budget_approved_until);
+  }
+
+  pqxx::result update(pqxx::work& tx) && {
+    return tx.exec_prepared("state_change_group", std::move(id).done(),
+                            std::move(epoch).done(), std::move(state).done(),
+                            std::move(output).done(), std::move(error).done(),
+                            std::move(budget).done());
+  }
+};
 
 } // namespace
 
@@ -178,18 +207,16 @@ pg_store::change_states_in(pqxx::work& tx,
   std::vector<bool> applied(xs.size(), false);
   for (size_t i = 0; i < xs.size();) {
     std::set<std::string> in_run, changed;
-    std::string sql = group_update_head;
+    change_columns columns;
     std::size_t bytes = 0;
     size_t from = i;
     for (; i < xs.size() && bytes < group_statement_bytes &&
            in_run.insert(xs[i].execution_id).second;
          ++i) {
       bytes += xs[i].output.size() + xs[i].error.size();
-      if (i > from)
-        sql += ',';
-      append_change(tx, xs[i], sql);
+      columns.add(xs[i]);
     }
-    for (const auto& row : tx.exec(sql + group_update_tail))
+    for (const auto& row : std::move(columns).update(tx))
       changed.insert(row[0].c_str());
     for (size_t k = from; k < i; ++k)
       applied[k] = changed.count(xs[k].execution_id) > 0;
@@ -236,6 +263,11 @@ pg_store::save_group(const std::vector<checkpoint>& cps,
     out.changes = {st, {}};
   }
   return out;
+}
+
+void prepare_group_statements(pqxx::connection& c) {
+  c.prepare("checkpoint_group", group_insert);
+  c.prepare("state_change_group", group_update);
 }
 
 } // namespace hishamos::persistence::pg

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "persistence/pg/arrays.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace hishamos::persistence::pg {
@@ -17,31 +18,76 @@ std::string null_or(pqxx::work& tx, bool null, const std::string& quoted) {
 
 } // namespace
 
+namespace {
+
+// The ledger lines of a batch in one INSERT, one array per column.
+const char* const ledger_insert =
+    "INSERT INTO task_results (execution_id, step_id, agent_id, "
+    "quality_score, cost, tokens_in, tokens_out, latency_ms, created_at, "
+    "decision, template_version, tokens_cached, cost_avoided, provider, "
+    "model, workflow, department) SELECT execution_id, step_id, agent_id, "
+    "quality_score, cost, tokens_in, tokens_out, latency_ms, "
+    "to_timestamp(created_at_ms / 1000.0), decision, template_version, "
+    "tokens_cached, cost_avoided, provider, model, workflow, department FROM "
+    "unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::numeric[], "
+    "$6::integer[], $7::integer[], $8::integer[], $9::bigint[], $10::text[], "
+    "$11::integer[], $12::integer[], $13::numeric[], $14::text[], "
+    "$15::text[], $16::text[], $17::text[]) AS v(execution_id, step_id, "
+    "agent_id, quality_score, cost, tokens_in, tokens_out, latency_ms, "
+    "created_at_ms, decision, template_version, tokens_cached, cost_avoided, "
+    "provider, model, workflow, department)";
+
+} // namespace
+
+void prepare_record_statements(pqxx::connection& c) {
+  c.prepare("ledger_lines", ledger_insert);
+}
+
 void insert_task_results(pqxx::work& tx,
                          const std::vector<task_result_record>& xs) {
   if (xs.empty())
     return;
-  // One multi-row INSERT; values are quoted by libpqxx.
-  std::string sql =
-      "INSERT INTO task_results (execution_id, step_id, agent_id, "
-      "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-      "created_at, decision, template_version, tokens_cached, "
-      "cost_avoided, provider, model, workflow, department) VALUES ";
-  for (size_t i = 0; i < xs.size(); ++i) {
-    const auto& r = xs[i];
-    sql += (i ? ",(" : "(") + tx.quote(r.execution_id) + "," +
-           tx.quote(r.step_id) + "," + tx.quote(r.agent_id) + "," +
-           null_or(tx, r.quality_score < 0, tx.quote(r.quality_score)) + "," +
-           tx.quote(r.cost) + "," + tx.quote(r.tokens_in) + "," +
-           tx.quote(r.tokens_out) + "," + tx.quote(r.latency_ms) +
-           ",to_timestamp(" + tx.quote(r.created_at_ms) + " / 1000.0)," +
-           null_or(tx, r.decision.empty(), tx.quote(r.decision)) + "," +
-           null_or(tx, r.template_version <= 0, tx.quote(r.template_version)) +
-           "," + tx.quote(r.tokens_cached) + "," + tx.quote(r.cost_avoided) +
-           "," + tx.quote(r.provider) + "," + tx.quote(r.model) + "," +
-           tx.quote(r.workflow) + "," + tx.quote(r.department) + ")";
+  array_literal execution_id, step_id, agent_id, quality_score, cost, tokens_in,
+      tokens_out, latency_ms, created_at_ms, decision, template_version,
+      tokens_cached, cost_avoided, provider, model, workflow, department;
+  for (const auto& r : xs) {
+    execution_id.text(r.execution_id);
+    step_id.text(r.step_id);
+    agent_id.text(r.agent_id);
+    if (r.quality_score < 0)
+      quality_score.null();
+    else
+      quality_score.number(r.quality_score);
+    cost.number(r.cost);
+    tokens_in.number(std::int64_t{r.tokens_in});
+    tokens_out.number(std::int64_t{r.tokens_out});
+    latency_ms.number(r.latency_ms);
+    created_at_ms.number(r.created_at_ms);
+    if (r.decision.empty())
+      decision.null();
+    else
+      decision.text(r.decision);
+    if (r.template_version <= 0)
+      template_version.null();
+    else
+      template_version.number(std::int64_t{r.template_version});
+    tokens_cached.number(std::int64_t{r.tokens_cached});
+    cost_avoided.number(r.cost_avoided);
+    provider.text(r.provider);
+    model.text(r.model);
+    workflow.text(r.workflow);
+    department.text(r.department);
   }
-  tx.exec0(sql);
+  tx.exec_prepared0(
+      "ledger_lines", std::move(execution_id).done(), std::move(step_id).done(),
+      std::move(agent_id).done(), std::move(quality_score).done(),
+      std::move(cost).done(), std::move(tokens_in).done(),
+      std::move(tokens_out).done(), std::move(latency_ms).done(),
+      std::move(created_at_ms).done(), std::move(decision).done(),
+      std::move(template_version).done(), std::move(tokens_cached).done(),
+      std::move(cost_avoided).done(), std::move(provider).done(),
+      std::move(model).done(), std::move(workflow).done(),
+      std::move(department).done());
 }
 
 // Audit events join the hash chain (audit_chain.hpp): the head's row lock

@@ -836,3 +836,77 @@ TEST_CASE("a writer's group of checkpoints and state changes is stored "
   CHECK(s->find_execution("e3").value->state == execution_state::failed);
   CHECK(s->checkpoints("e3").value.size() == 1);
 }
+
+// PostgreSQL takes a group's rows as one array per column, in array text
+// form: every character that form gives a meaning must come back as given.
+TEST_CASE("text an array of a group's rows must escape is stored as given: "
+          "quotes, backslashes, braces, commas, NULL, empty, non-ASCII",
+          ROLE("executions")) {
+  using namespace std::string_literals;
+  fresh_store fresh;
+  auto s = fresh.open();
+  const std::string id = R"(e"1\{x},y)";
+  auto made = sample(id);
+  made.input = R"({"in":"\\ \" {} NULL,"})";
+  made.definition = "{\"steps\": [\"\u00e9\", \"NULL\"]}";
+  made.idempotency_key = R"(k"\{})";
+  made.department = "NULL";
+  made.trace_context = "a,b";
+  REQUIRE(s->create_execution(made));
+  auto created = s->find_execution(id).value;
+  REQUIRE(created);
+  CHECK(created->input == made.input);
+  CHECK(created->definition == made.definition);
+  CHECK(created->idempotency_key == made.idempotency_key);
+  CHECK(created->department == "NULL");
+  CHECK(created->trace_context == "a,b");
+  auto odd = cp(id, "NULL", 1, "\"\\{}\0,NULL\xff"s);
+  odd.agent_id = R"(a"g\e,n{t})";
+  odd.cost = 0.125;
+  task_result_record line = result(id, odd.agent_id, -1, 0.125, now_ms());
+  line.step_id = "NULL";
+  line.decision = R"({"why":"a \"quoted\" \\ reason, {braced}"})";
+  line.template_version = 0; // stored as NULL
+  line.provider = "NULL";
+  line.model = "";
+  line.workflow = "wörk, \"flow\"";
+  line.department = R"(d\e{p})";
+  odd.ledger.push_back(line);
+  auto empty = cp(id, "", 1, "");
+  auto saved = s->save_checkpoints({odd, empty});
+  REQUIRE(saved);
+  REQUIRE(saved.value.size() == 2);
+  CHECK(saved.value[0]);
+  CHECK(saved.value[1]);
+  auto stored = s->checkpoints(id);
+  REQUIRE(stored);
+  REQUIRE(stored.value.size() == 2);
+  for (const auto& c : stored.value) {
+    INFO("step '" << c.step_id << "'");
+    CHECK(c.output == (c.step_id == "NULL" ? odd.output : ""s));
+    CHECK(c.agent_id == (c.step_id == "NULL" ? odd.agent_id : "fast"s));
+    CHECK(c.cost == (c.step_id == "NULL" ? 0.125 : 0.0));
+  }
+  auto lines = s->results_of(id);
+  REQUIRE(lines);
+  REQUIRE(lines.value.size() == 1);
+  const auto& got = lines.value[0];
+  CHECK(got.step_id == "NULL");
+  CHECK(got.agent_id == line.agent_id);
+  CHECK(got.quality_score == -1); // NULL, not 0
+  CHECK(got.decision == line.decision);
+  CHECK(got.template_version == 0);
+  CHECK(got.provider == "NULL");
+  CHECK(got.model.empty());
+  CHECK(got.workflow == line.workflow);
+  CHECK(got.department == line.department);
+  auto changed = s->change_states(
+      {{id, 1, execution_state::failed, R"({"o":"\\ \" {}"})", "NULL, {x}"}});
+  REQUIRE(changed);
+  CHECK(changed.value.at(0));
+  auto x = s->find_execution(id).value;
+  REQUIRE(x);
+  CHECK(x->state == execution_state::failed);
+  CHECK(x->output == R"({"o":"\\ \" {}"})");
+  CHECK(x->error == "NULL, {x}");
+}
