@@ -62,6 +62,17 @@ struct checkpoint_columns {
   }
 };
 
+// The group statements join their rows to workflow_executions by key,
+// and PostgreSQL keeps the plan of a prepared statement after five runs
+// (its generic plan), costed for the table as it was then. Made while the
+// table was small, that plan read the whole table at every run as it grew.
+// Planned in a group's transaction, they look rows up by their key
+// whatever the table's size; the settings end with the transaction.
+void plan_by_key(pqxx::work& tx) {
+  tx.exec0("SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = "
+           "off; SET LOCAL enable_mergejoin = off");
+}
+
 // What `body(tx)` answers for each record of a group, committed in one
 // transaction (one WAL flush); no answers when the transaction fails.
 template <class Body>
@@ -70,6 +81,7 @@ outcome<std::vector<status>> committed(pqxx::connection& c, const char* what,
   outcome<std::vector<status>> out;
   out.st = guarded(what, [&]() -> status {
     pqxx::work tx{c};
+    plan_by_key(tx);
     out.value = body(tx);
     tx.commit();
     return {};
@@ -253,6 +265,7 @@ pg_store::save_group(const std::vector<checkpoint>& cps,
   group_outcome out;
   auto st = guarded("saving checkpoints and state changes", [&]() -> status {
     pqxx::work tx{*conn_};
+    plan_by_key(tx);
     out.checkpoints.value = save_checkpoints_in(tx, cps);
     out.changes.value = change_states_in(tx, changes);
     tx.commit(); // one WAL flush for the whole flush of the writer

@@ -31,12 +31,6 @@ outcome<std::unique_ptr<store>> open(const std::string& url) {
                      // moment.
                      pqxx::nontransaction{*conn}.exec(
                          "SET idle_in_transaction_session_timeout = 2000");
-                     // A prepared group statement is planned for the rows it
-                     // has and the table as it is now, every time: a generic
-                     // plan, made once while workflow_executions was small,
-                     // kept scanning the whole table as it grew.
-                     pqxx::nontransaction{*conn}.exec(
-                         "SET plan_cache_mode = force_custom_plan");
                      prepare_statements(*conn);
                      out.value = std::make_unique<pg_store>(std::move(conn));
                      return {};
