@@ -15,11 +15,13 @@ void array_literal::separate() {
 array_literal& array_literal::text(std::string_view value) {
   separate();
   out_ += '"';
-  for (char c : value) {
-    if (c == '"' || c == '\\')
-      out_ += '\\';
-    out_ += c;
+  // Runs without a character to escape are copied whole.
+  for (auto at = value.find_first_of("\"\\"); at != std::string_view::npos;
+       at = value.find_first_of("\"\\")) {
+    out_.append(value.substr(0, at)).append(1, '\\').append(1, value[at]);
+    value.remove_prefix(at + 1);
   }
+  out_.append(value);
   out_ += '"';
   return *this;
 }
@@ -28,6 +30,7 @@ array_literal& array_literal::bytes(std::string_view raw) {
   static constexpr char hex[] = "0123456789abcdef";
   separate();
   out_ += "\"\\\\x"; // bytea's hex form, its backslash escaped
+  out_.reserve(out_.size() + 2 * raw.size() + 1);
   for (unsigned char c : raw) {
     out_ += hex[c >> 4];
     out_ += hex[c & 15];
