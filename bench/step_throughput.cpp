@@ -8,10 +8,12 @@
 // chain: N workflows x 5 sequential steps (default N = 1000)
 // fan:   N workflows x (1 -> 8 parallel -> 1) steps (default N = 200)
 // Prints steps/s, workflows/s, p50/p99 step latency (start to committed
-// checkpoint), average group-commit batch, transactions per step and, on
-// PostgreSQL, WAL bytes per step. With --budgets on, an execution budget
-// and a workflow budget that are never reached are configured: every batch
-// of ready steps asks the budget keeper first (its cost per step).
+// checkpoint), average group-commit batch, transactions per step, the
+// node's CPU per step over the run (start-up not included) and, on
+// PostgreSQL, WAL bytes per step and, when the server runs on this
+// machine, its processes' CPU per step ("-" otherwise). With --budgets on, an
+// execution budget and a workflow budget that are never reached are configured:
+// every batch of ready steps asks the budget keeper first (its cost per step).
 // --submitters N (default 16) threads submit the workflows at once, as
 // concurrent API clients would: one thread submitting alone waits for each
 // execution's creation commit in turn, and then that commit rate, not the
@@ -31,9 +33,15 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <pqxx/pqxx>
 
@@ -75,13 +83,45 @@ double metric(const std::string& text, const std::string& name) {
   return 0;
 }
 
-// Where PostgreSQL's WAL and transaction ids stand. The next transaction
-// id moves only for transactions that write (read-only ones take none), so
-// its difference over a run counts the database's write transactions; the
-// cluster is the benchmark's alone while it runs.
+// CPU time (user + system, ms) of process `pid` if it is a PostgreSQL
+// process of this machine; -1 otherwise.
+double postgres_cpu_ms(int pid) {
+  auto proc = "/proc/" + std::to_string(pid);
+  std::string comm;
+  if (!(std::ifstream{proc + "/comm"} >> comm) || comm != "postgres")
+    return -1;
+  std::ifstream in{proc + "/stat"};
+  std::string stat{std::istreambuf_iterator<char>{in}, {}};
+  auto fields = stat.rfind(')'); // the name may hold spaces
+  if (fields == std::string::npos)
+    return -1;
+  std::istringstream rest{stat.substr(fields + 2)};
+  std::string skip;
+  for (int i = 3; i < 14; ++i) // state (field 3) up to cmajflt (13)
+    rest >> skip;
+  double utime = 0, stime = 0;
+  if (!(rest >> utime >> stime))
+    return -1;
+  return (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double own_cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
+
+// Where PostgreSQL's WAL and transaction ids stand, and the CPU time of
+// its processes (backends, WAL writer, checkpointer, ...: all that
+// pg_stat_activity lists) when the server runs on this machine. The next
+// transaction id moves only for transactions that write (read-only ones
+// take none), so its difference over a run counts the database's write
+// transactions; the cluster is the benchmark's alone while it runs.
 struct pg_position {
   long long wal = 0;
   long long next_xid = 0;
+  std::map<int, double> cpu_ms; ///< By pid; empty for a remote server.
 };
 
 pg_position pg_now(const std::string& url) {
@@ -92,7 +132,24 @@ pg_position pg_now(const std::string& url) {
   auto row =
       tx.exec1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
                "pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
-  return {row[0].as<long long>(), row[1].as<long long>()};
+  pg_position out{row[0].as<long long>(), row[1].as<long long>(), {}};
+  for (const auto& r : tx.exec("SELECT pid FROM pg_stat_activity"))
+    if (auto ms = postgres_cpu_ms(r[0].as<int>()); ms >= 0)
+      out.cpu_ms[r[0].as<int>()] = ms;
+  return out;
+}
+
+// CPU PostgreSQL's processes spent from `a` to `b` (those that ended in
+// between are not counted); -1 when the server is not on this machine.
+double pg_cpu_between(const pg_position& a, const pg_position& b) {
+  if (b.cpu_ms.empty())
+    return -1;
+  double sum = 0;
+  for (const auto& [pid, ms] : b.cpu_ms) {
+    auto before = a.cpu_ms.find(pid);
+    sum += ms - (before == a.cpu_ms.end() ? 0 : before->second);
+  }
+  return sum;
 }
 
 } // namespace
@@ -176,6 +233,7 @@ int main(int argc, char** argv) {
                                   cv.notify_one();
                                 }};
   auto pg0 = pg_now(store);
+  auto cpu0 = own_cpu_ms();
   auto t0 = std::chrono::steady_clock::now();
   std::atomic<int> next{0}, refused{0};
   std::vector<std::thread> clients;
@@ -198,7 +256,13 @@ int main(int argc, char** argv) {
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
+  auto node_cpu = own_cpu_ms() - cpu0;
   auto pg1 = pg_now(store);
+  auto pg_cpu = pg_cpu_between(pg0, pg1);
+  char pg_cpu_text[32] = "-"; // a server elsewhere
+  if (pg_cpu >= 0)
+    std::snprintf(pg_cpu_text, sizeof pg_cpu_text, "%.4f",
+                  pg_cpu / (static_cast<double>(workflows) * steps));
   auto wal = pg1.wal - pg0.wal;
   auto write_tx = pg1.next_xid - pg0.next_xid;
   std::sort(latencies.begin(), latencies.end());
@@ -208,18 +272,19 @@ int main(int argc, char** argv) {
   auto text = "\n" + n->metrics_text();
   double commits = metric(text, "hishamos_checkpoint_commits_total");
   double total_steps = static_cast<double>(workflows) * steps;
-  std::printf("store=%s shape=%s definitions=%s workflows=%d submitters=%d "
-              "steps=%d wall=%.2fs steps/s=%.0f "
-              "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
-              "checkpoint_tx_per_step=%.2f write_tx_per_step=%.3f "
-              "wal_bytes_per_step=%.0f\n",
-              store.substr(0, store.find(':')).c_str(), shape.c_str(),
-              by_hash ? "by_hash" : "in_row", workflows, submitters, steps,
-              secs, total_steps / secs, workflows / secs,
-              static_cast<long long>(pct(0.5)),
-              static_cast<long long>(pct(0.99)),
-              total_steps / std::max(commits, 1.0), commits / total_steps,
-              static_cast<double>(write_tx) / total_steps, wal / total_steps);
+  std::printf(
+      "store=%s shape=%s definitions=%s workflows=%d submitters=%d "
+      "steps=%d wall=%.2fs steps/s=%.0f "
+      "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
+      "checkpoint_tx_per_step=%.2f write_tx_per_step=%.3f "
+      "wal_bytes_per_step=%.0f node_cpu_ms_per_step=%.4f "
+      "pg_cpu_ms_per_step=%s\n",
+      store.substr(0, store.find(':')).c_str(), shape.c_str(),
+      by_hash ? "by_hash" : "in_row", workflows, submitters, steps, secs,
+      total_steps / secs, workflows / secs, static_cast<long long>(pct(0.5)),
+      static_cast<long long>(pct(0.99)), total_steps / std::max(commits, 1.0),
+      commits / total_steps, static_cast<double>(write_tx) / total_steps,
+      wal / total_steps, node_cpu / total_steps, pg_cpu_text);
   if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
     for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
          at != std::string::npos;
