@@ -13,6 +13,9 @@ void array_literal::separate() {
 }
 
 array_literal& array_literal::text(std::string_view value) {
+  // PostgreSQL's text holds no NUL, and a parameter ends at the first: the
+  // text stops there, as libpq's quoting of a literal stopped it.
+  value = value.substr(0, value.find('\0'));
   separate();
   out_ += '"';
   // Runs without a character to escape are copied whole.

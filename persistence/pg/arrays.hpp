@@ -12,7 +12,8 @@
 namespace hishamos::persistence::pg {
 
 /// The text form of a one-dimensional array ('{"a","b",NULL}'), element by
-/// element. Every element is quoted and escaped, so any text is safe.
+/// element. Every element is quoted and escaped, so any text is safe; a
+/// text element ends at a NUL character.
 class array_literal {
 public:
   array_literal& text(std::string_view value);

@@ -4,13 +4,9 @@
 // executions table has grown from empty under a connection that planned
 // them while it was small (a new deployment, or a node that came up first).
 
-#include "persistence/open_store.hpp"
-#include "persistence/store.hpp"
-#include "tests/support/pg_fixture.hpp"
+#include "tests/persistence/conformance.hpp"
 #include "tests/support/wait.hpp"
 
-using namespace hishamos;
-using namespace hishamos::persistence;
 using namespace std::chrono_literals;
 
 namespace {
@@ -26,16 +22,9 @@ void run_groups(store& s, int& made, int rounds) {
     std::vector<checkpoint> cps;
     std::vector<state_change> changes;
     for (int i = 0; i < group_size; ++i) {
-      execution_record x;
-      x.id = "e" + std::to_string(made++);
-      x.workflow_name = "W";
-      x.definition = "{}";
-      x.input = "{}";
-      x.state = execution_state::running;
-      x.owner_node = "n1";
-      x.epoch = 1;
+      auto x = conformance::sample("e" + std::to_string(made++));
       xs.push_back(x);
-      cps.push_back({x.id, "s", 1, 1, "out", "fast", 1, 2});
+      cps.push_back(conformance::cp(x.id, "s", 1));
       changes.push_back({x.id, 1, execution_state::completed, "{}", ""});
     }
     auto created = s.create_executions(xs);
