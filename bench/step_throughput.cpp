@@ -11,9 +11,10 @@
 // checkpoint), average group-commit batch, transactions per step, the
 // node's CPU per step over the run (start-up not included) and, on
 // PostgreSQL, WAL bytes per step and, when the server runs on this
-// machine, its processes' CPU per step ("-" otherwise). With --budgets on, an
-// execution budget and a workflow budget that are never reached are configured:
-// every batch of ready steps asks the budget keeper first (its cost per step).
+// machine, its processes' CPU per step ("-" otherwise). With --budgets on,
+// an execution budget and a workflow budget that are never reached are
+// configured: every batch of ready steps asks the budget keeper first (its
+// cost per step).
 // --submitters N (default 16) threads submit the workflows at once, as
 // concurrent API clients would: one thread submitting alone waits for each
 // execution's creation commit in turn, and then that commit rate, not the
@@ -30,6 +31,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -40,8 +42,6 @@
 
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <fstream>
 
 #include <pqxx/pqxx>
 
@@ -259,10 +259,11 @@ int main(int argc, char** argv) {
   auto node_cpu = own_cpu_ms() - cpu0;
   auto pg1 = pg_now(store);
   auto pg_cpu = pg_cpu_between(pg0, pg1);
+  double total_steps = static_cast<double>(workflows) * steps;
   char pg_cpu_text[32] = "-"; // a server elsewhere
   if (pg_cpu >= 0)
     std::snprintf(pg_cpu_text, sizeof pg_cpu_text, "%.4f",
-                  pg_cpu / (static_cast<double>(workflows) * steps));
+                  pg_cpu / total_steps);
   auto wal = pg1.wal - pg0.wal;
   auto write_tx = pg1.next_xid - pg0.next_xid;
   std::sort(latencies.begin(), latencies.end());
@@ -271,7 +272,6 @@ int main(int argc, char** argv) {
   };
   auto text = "\n" + n->metrics_text();
   double commits = metric(text, "hishamos_checkpoint_commits_total");
-  double total_steps = static_cast<double>(workflows) * steps;
   std::printf(
       "store=%s shape=%s definitions=%s workflows=%d submitters=%d "
       "steps=%d wall=%.2fs steps/s=%.0f "

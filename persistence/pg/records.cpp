@@ -16,10 +16,6 @@ std::string null_or(pqxx::work& tx, bool null, const std::string& quoted) {
   return null ? std::string{"NULL"} : quoted;
 }
 
-} // namespace
-
-namespace {
-
 // The ledger lines of a batch in one INSERT, one array per column.
 const char* const ledger_insert =
     "INSERT INTO task_results (execution_id, step_id, agent_id, "
