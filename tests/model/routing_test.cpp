@@ -1,6 +1,8 @@
 // Routing and the rule evaluator, without actors: what the dispatcher
 // learns from and how it chooses.
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "model/command_template.hpp"
@@ -140,4 +142,34 @@ TEST_CASE("the decision names the chosen agent and every candidate's scores",
   REQUIRE(j["candidates"].size() == 2);
   CHECK(j["candidates"][1]["free_share"] == 0.5);
   CHECK(j["candidates"][0].contains("quality_sample"));
+}
+
+TEST_CASE("a decision shows its numbers to four significant digits, however "
+          "small",
+          "[unit][routing]") {
+  std::mt19937_64 rng{7};
+  std::vector<model::candidate> agents(1);
+  agents[0].agent_id = "a";
+  agents[0].price = 0.0000021234567;
+  agents[0].latency_ms = 1234.5678;
+  agents[0].quality.observe(0.9, 1.0);
+  auto d = model::choose(model::routing_weights{}, agents, rng);
+  auto c = model::to_json(d, agents)["candidates"][0];
+  CHECK(c["price"].get<double>() == 0.000002123);
+  CHECK(c["latency_ms"].get<double>() == 1235.0);
+  // (0.9 + 1) / (0.9 + 0.1 + 2) = 0.63333...; a sample is rounded too.
+  CHECK(c["quality_mean"].get<double>() == 0.6333);
+  for (const char* field : {"score", "quality_sample"}) {
+    // Significant digits: those after the leading zeros ("0.0123": 3).
+    auto text = c[field].dump();
+    auto first = text.find_first_not_of("0.");
+    auto digits = first == std::string::npos
+                      ? 0
+                      : std::count_if(text.begin() + static_cast<long>(first),
+                                      text.end(), [](char ch) {
+                                        return ch >= '0' && ch <= '9';
+                                      });
+    INFO(field << " = " << text);
+    CHECK(digits <= 4);
+  }
 }
