@@ -162,8 +162,9 @@ model::result<node_config> parse_node_config(const std::string& text,
                 in.integer(n, "batch_size", cfg.batch_size, 1));
             cfg.batch_interval_ms =
                 in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
-            cfg.definitions_by_hash =
-                in.boolean(n, "definitions_by_hash", cfg.definitions_by_hash);
+            if (n["definitions_by_hash"])
+              cfg.definitions_by_hash =
+                  in.boolean(n, "definitions_by_hash", false);
           });
   section(in, *root, "limits", {"warn_payload_bytes", "max_payload_bytes"},
           [&](const auto& n) {

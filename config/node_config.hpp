@@ -3,6 +3,7 @@
 #include "model/budget.hpp"
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -174,10 +175,12 @@ struct node_config {
   std::string store_seen_file;
   /// store.definitions_by_hash: keep each distinct execution definition
   /// once, under its SHA-256, instead of in every execution's row (1 KB
-  /// and more per execution). Releases before this one cannot read such
-  /// executions: turn it on once no node of an earlier release shares the
-  /// store, and roll back only to this release or later.
-  bool definitions_by_hash = false;
+  /// and more per execution). Unset = as the store says: on in a store
+  /// this release made, off in one an earlier release made (whose nodes
+  /// cannot read such executions). Turn it on there once no node of an
+  /// earlier release shares the store; roll back only to this release or
+  /// later once it is on. The node sets it at start to what it does.
+  std::optional<bool> definitions_by_hash;
   int batch_size = 100; ///< store.batch_size: records per batch write.
   std::int64_t batch_interval_ms =
       1000;              ///< store.batch_interval_ms: longest wait.

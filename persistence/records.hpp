@@ -263,6 +263,14 @@ struct store_mark {
   std::int64_t checkpoints = 0;
 };
 
+/// What the store says its nodes write (store_identity), where a node's
+/// configuration does not say.
+struct store_settings {
+  /// Each distinct execution definition kept once, by hash: on in a store
+  /// made by a release that has it, off in one made before.
+  bool definitions_by_hash = false;
+};
+
 /// What `hishamos db optimize` did and found.
 struct optimize_report {
   std::vector<std::string>

@@ -30,6 +30,8 @@ public:
   /// The store's identity and how many executions and checkpoints it
   /// holds (store_mark.id is "" before migrations made it).
   virtual outcome<store_mark> mark() = 0;
+  /// What the store says its nodes write (read once migrated).
+  virtual outcome<store_settings> settings() = 0;
 };
 
 } // namespace hishamos::persistence

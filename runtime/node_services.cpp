@@ -77,6 +77,23 @@ model::result<bool> prepare_store(persistence::store_pool& pool,
   return true;
 }
 
+// Where the node's configuration is silent, it writes as the store says:
+// a store an earlier release made keeps definitions in each row, since
+// nodes of that release may share it.
+model::result<bool> follow_store_settings(persistence::store_pool& pool,
+                                          config::node_config& cfg) {
+  if (!cfg.definitions_by_hash) {
+    auto got = pool.with("settings", [](auto& db) { return db.settings(); });
+    if (!got)
+      return store_problem("cannot read the store's settings", got.st);
+    cfg.definitions_by_hash = got.value.definitions_by_hash;
+  }
+  spdlog::info("execution definitions are kept {}",
+               *cfg.definitions_by_hash ? "once each, by hash"
+                                        : "in each execution's row");
+  return true;
+}
+
 // The actor system's settings: message types, the middleman for peers
 // (with heartbeats, or a hung peer is never noticed) and TLS.
 model::result<bool> configure_system(caf::actor_system_config& cfg,
@@ -138,6 +155,8 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->audits = std::make_unique<persistence::audit_writer>(*p->pool);
   p->workflows = std::make_unique<runtime::workflow_cache>(*p->pool);
   if (auto ok = prepare_store(*p->pool, *p->catalog); !ok)
+    return ok.errors();
+  if (auto ok = follow_store_settings(*p->pool, o.config); !ok)
     return ok.errors();
   if (auto seen = runtime::store_watermark::seen_file_of(
           o.config.store_url, o.config.store_seen_file);

@@ -172,7 +172,7 @@ node::impl::prepare(std::shared_ptr<const model::workflow_def> wf,
   rec.workflow_version = version;
   rec.department = wf->department;
   rec.definition = std::move(definition);
-  if (opts.config.definitions_by_hash)
+  if (opts.config.definitions_by_hash.value_or(false))
     rec.definition_hash = persistence::definition_hash_of(rec.definition);
   rec.input = std::move(input);
   rec.epoch = 1;

@@ -80,6 +80,7 @@ public:
   outcome<optimize_report> optimize() override;
   status check_durability() override;
   outcome<store_mark> mark() override;
+  outcome<store_settings> settings() override;
 
   // executions and checkpoints (pg/executions.cpp)
   status create_execution(const execution_record& x) override;

@@ -74,6 +74,17 @@ outcome<store_mark> pg_store::mark() {
   return out;
 }
 
+outcome<store_settings> pg_store::settings() {
+  outcome<store_settings> out;
+  out.st = guarded("reading the store's settings", [&]() -> status {
+    pqxx::work tx{*conn_};
+    auto r = tx.exec1("SELECT definitions_by_hash FROM store_identity");
+    out.value.definitions_by_hash = r[0].as<bool>();
+    return {};
+  });
+  return out;
+}
+
 status pg_store::ping() {
   return guarded("ping", [&]() -> status {
     pqxx::nontransaction tx{*conn_};
@@ -144,6 +155,9 @@ status pg_store::migrate() {
                                      [&] { return apply(m); });
               !applied)
             return applied;
+      // Made from nothing now: no earlier release ever ran on this store.
+      if (current == 0)
+        session("UPDATE store_identity SET definitions_by_hash = TRUE");
       return {};
     });
     session("SELECT pg_advisory_unlock(" + std::to_string(migration_lock) +

@@ -110,6 +110,7 @@ public:
   /// synchronous=FULL is set when the store is opened.
   status check_durability() override { return {}; }
   outcome<store_mark> mark() override;
+  outcome<store_settings> settings() override;
 
   // executions and checkpoints (sqlite/executions.cpp)
   status create_execution(const execution_record& x) override;

@@ -49,6 +49,9 @@ status sqlite_store::migrate() {
         !st)
       return st;
   }
+  // Made from nothing now: no earlier release ever wrote this file.
+  if (current.value == 0)
+    return exec("UPDATE store_identity SET definitions_by_hash = 1");
   return {};
 }
 
@@ -81,6 +84,13 @@ outcome<store_mark> sqlite_store::mark() {
   if (int rc = s.step(); rc != SQLITE_ROW)
     return {s.error("reading the store's identity", rc)};
   return {{}, {s.text(0), s.integer(1), s.integer(2)}};
+}
+
+outcome<store_settings> sqlite_store::settings() {
+  statement s{db_.get(), "SELECT definitions_by_hash FROM store_identity"};
+  if (int rc = s.step(); rc != SQLITE_ROW)
+    return {s.error("reading the store's settings", rc)};
+  return {{}, {s.integer(0) != 0}};
 }
 
 outcome<optimize_report> sqlite_store::optimize() {

@@ -477,6 +477,56 @@ TEST_CASE("a store the previous release wrote (golden) is read by this one: "
   CHECK(s.value->checkpoints(running).value.size() == 5);
 }
 
+namespace {
+
+// What a node started with `options` (on SQLite) keeps of a new
+// execution's definition: its hash, or "" when the text is in the row.
+std::string hash_kept_for_a_new_execution(node_options options) {
+  auto url = options.config.store_url;
+  auto n = test::start_node(std::move(options));
+  test::event_log log;
+  auto id = n->submit(test::workflow("name: New\nsteps:\n" + step("a")), {},
+                      log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  auto s = persistence::open_store(url);
+  REQUIRE(s);
+  auto x = s.value->find_execution(*id).value;
+  REQUIRE(x);
+  CHECK_THAT(x->definition, Catch::Contains("\"New\"")); // read whole
+  if (!x->definition_hash.empty())
+    CHECK(x->definition_hash == persistence::definition_hash_of(x->definition));
+  return x->definition_hash;
+}
+
+} // namespace
+
+TEST_CASE("a node keeps definitions by hash in a store this release made, in "
+          "the row in one an earlier release made, and as its configuration "
+          "says where it says",
+          "[actors][integrity]") {
+  {
+    test::temp_dir dir;
+    CHECK_FALSE(hash_kept_for_a_new_execution(test::test_options(dir)).empty());
+  }
+  {
+    test::temp_dir dir;
+    auto options = test::test_options(dir);
+    options.config.definitions_by_hash = false;
+    CHECK(hash_kept_for_a_new_execution(options).empty());
+  }
+  test::temp_dir dir;
+  auto sql = config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
+                               "/tests/persistence/golden/store_release14.sql");
+  REQUIRE(sql);
+  exec_sql(dir / "store.db", *sql);
+  auto options = test::test_options(dir);
+  REQUIRE(options.config.store_url == "sqlite:" + (dir / "store.db"));
+  CHECK(hash_kept_for_a_new_execution(options).empty());
+  options.config.definitions_by_hash = true; // every node runs this release
+  CHECK_FALSE(hash_kept_for_a_new_execution(options).empty());
+}
+
 TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "
           "what it stored, and goes on once there is room again",
           "[actors][integrity][disk]") {

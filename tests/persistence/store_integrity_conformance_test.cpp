@@ -179,6 +179,30 @@ TEST_CASE("the store knows its identity and how much it holds",
   CHECK(again.value.checkpoints == 2);
 }
 
+TEST_CASE("a store this release makes says to keep definitions by hash, one "
+          "an earlier release made says to keep them in the row",
+          ROLE("schema")) {
+  fresh_store f;
+  {
+    auto db = f.open();
+    auto made = db->settings();
+    INFO(made.st.message);
+    REQUIRE(made);
+    CHECK(made.value.definitions_by_hash);
+    REQUIRE(db->migrate()); // again: nothing changes
+    CHECK(db->settings().value.definitions_by_hash);
+  }
+  // The same store as a release before migration 18 left it (and undone
+  // with it, the ones after it, if any).
+  f.exec("ALTER TABLE store_identity DROP COLUMN definitions_by_hash");
+  f.exec("DELETE FROM schema_migrations WHERE version >= 18");
+  auto db = f.open(); // migrates it to this release
+  auto upgraded = db->settings();
+  INFO(upgraded.st.message);
+  REQUIRE(upgraded);
+  CHECK_FALSE(upgraded.value.definitions_by_hash);
+}
+
 namespace {
 
 constexpr const char* kept_definition =

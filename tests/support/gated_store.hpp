@@ -313,6 +313,9 @@ public:
   persistence::outcome<persistence::store_mark> mark() override {
     return inner_->mark();
   }
+  persistence::outcome<persistence::store_settings> settings() override {
+    return inner_->settings();
+  }
 
   persistence::outcome<std::vector<persistence::audit_row>>
   audit_rows(std::int64_t after_id, int limit) override {
