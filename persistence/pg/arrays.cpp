@@ -3,6 +3,9 @@
 
 #include "persistence/pg/arrays.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include <pqxx/strconv>
 
 namespace hishamos::persistence::pg {
@@ -18,13 +21,17 @@ array_literal& array_literal::text(std::string_view value) {
   value = value.substr(0, value.find('\0'));
   separate();
   out_ += '"';
-  // Runs without a character to escape are copied whole.
-  for (auto at = value.find_first_of("\"\\"); at != std::string_view::npos;
-       at = value.find_first_of("\"\\")) {
-    out_.append(value.substr(0, at)).append(1, '\\').append(1, value[at]);
-    value.remove_prefix(at + 1);
-  }
-  out_.append(value);
+  // Runs without a character to escape are copied whole; an escaped one
+  // starts the next run. (find_first_of with a set calls memchr for every
+  // character: 2% of a node's samples.)
+  const char* run = value.data();
+  const char* end = run + value.size();
+  for (const char* at = run; at != end; ++at)
+    if (*at == '"' || *at == '\\') {
+      out_.append(run, at).append(1, '\\');
+      run = at;
+    }
+  out_.append(run, end);
   out_ += '"';
   return *this;
 }
@@ -44,14 +51,24 @@ array_literal& array_literal::bytes(std::string_view raw) {
 
 array_literal& array_literal::number(std::int64_t value) {
   separate();
-  out_ += std::to_string(value);
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
   return *this;
 }
 
 array_literal& array_literal::number(double value) {
   separate();
   out_ += '"'; // NaN and Infinity read as such, quoted or not
-  out_ += pqxx::to_string(value);
+  if (std::isfinite(value)) {
+    // The shortest text that reads back as the same double, without the
+    // locale and stream pqxx::to_string goes through.
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    out_.append(buf, end);
+  } else {
+    out_ += pqxx::to_string(value);
+  }
   out_ += '"';
   return *this;
 }
