@@ -50,6 +50,11 @@ int audit_verify_command(const std::string& config_file,
 /// there, 1 when one is missing or invalid, 2 for bad input.
 int optimize_command(const std::string& config_file,
                      const common_options& opts);
+/// Turns on what releases before this one cannot read (definitions kept
+/// by hash), once every node sharing the store runs this release: 0 done,
+/// 1 failed, 2 bad input.
+int finalize_command(const std::string& config_file,
+                     const common_options& opts);
 /// A logical copy of the store into `file` (never overwritten): 0 done,
 /// 1 failed, 2 bad input.
 int backup_command(const std::string& config_file, const std::string& file,

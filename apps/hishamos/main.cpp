@@ -1,5 +1,5 @@
 // The hishamos command: dev, node, run, validate, migrate, db optimize,
-// user, apikey, auth, secret, audit, backup, restore.
+// db finalize, user, apikey, auth, secret, audit, backup, restore.
 
 #include <CLI/CLI.hpp>
 
@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
       "optimize", "refresh planner statistics and report missing indexes");
   optimize->add_option("--config", config_file, "node config file");
   add_common(optimize);
+  auto* finalize = db->add_subcommand(
+      "finalize", "once every node runs this release: turn on what earlier "
+                  "releases cannot read (definitions kept by hash)");
+  finalize->add_option("--config", config_file, "node config file");
+  add_common(finalize);
 
   user_options users;
   auto* user = app.add_subcommand("user", "add, change and list users");
@@ -144,7 +149,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    if (*db && !*optimize) // say which subcommands there are
+    if (*db && !*optimize && !*finalize) // say which subcommands there are
       std::cerr << db->help();
     return rc == 0 ? 0 : bad_input;
   }
@@ -166,6 +171,8 @@ int main(int argc, char** argv) {
     return restore_command(config_file, backup_file, common);
   if (*user || *apikey || *auth)
     return user_command(users, common);
+  if (*finalize)
+    return finalize_command(config_file, common);
   if (*db)
     return optimize_command(config_file, common);
   return migrate_command(config_file, common);

@@ -187,6 +187,33 @@ int optimize_command(const std::string& config_file,
   return workflow_failed;
 }
 
+int finalize_command(const std::string& config_file,
+                     const common_options& opts) {
+  int rc = ok;
+  auto store = open_migrated(config_file, opts, rc);
+  if (!store)
+    return rc;
+  auto before = store->settings();
+  if (!before) {
+    std::cerr << before.st.message << "\n";
+    return workflow_failed;
+  }
+  if (before.value.definitions_by_hash) {
+    std::cout << "nothing to do: the store keeps definitions by hash already\n";
+    return ok;
+  }
+  if (auto st = store->keep_definitions_by_hash(); !st) {
+    std::cerr << st.message << "\n";
+    return workflow_failed;
+  }
+  std::cout << "the store now says to keep each execution definition once, by "
+               "hash; nodes read it at start, so restart them (a node whose "
+               "store.definitions_by_hash is set keeps to its setting); a "
+               "node of a release before this one can no longer run on this "
+               "store\n";
+  return ok;
+}
+
 int audit_verify_command(const std::string& config_file,
                          const common_options& opts) {
   int rc = ok;

@@ -85,6 +85,15 @@ outcome<store_settings> pg_store::settings() {
   return out;
 }
 
+status pg_store::keep_definitions_by_hash() {
+  return guarded("changing the store's settings", [&]() -> status {
+    pqxx::work tx{*conn_};
+    tx.exec0("UPDATE store_identity SET definitions_by_hash = TRUE");
+    tx.commit();
+    return {};
+  });
+}
+
 status pg_store::ping() {
   return guarded("ping", [&]() -> status {
     pqxx::nontransaction tx{*conn_};

@@ -93,6 +93,10 @@ outcome<store_settings> sqlite_store::settings() {
   return {{}, {s.integer(0) != 0}};
 }
 
+status sqlite_store::keep_definitions_by_hash() {
+  return exec("UPDATE store_identity SET definitions_by_hash = 1");
+}
+
 outcome<optimize_report> sqlite_store::optimize() {
   outcome<optimize_report> out;
   if (out.st = exec("ANALYZE"); !out.st)

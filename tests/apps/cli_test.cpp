@@ -250,10 +250,55 @@ TEST_CASE("db optimize analyzes the store and reports a missing index with "
   CHECK_THAT(missing.out, Catch::Contains("fix: run `hishamos migrate`"));
 }
 
+TEST_CASE("db finalize makes a store an earlier release made keep "
+          "definitions by hash, and says so once",
+          "[cli][persistence]") {
+  test::temp_dir dir;
+  auto store = "sqlite:" + (dir / "h.db");
+  REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
+  // As a release before migration 18 left it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "h.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db,
+                       "ALTER TABLE store_identity DROP COLUMN "
+                       "definitions_by_hash; DELETE FROM schema_migrations "
+                       "WHERE version >= 18",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto says = [&] {
+    sqlite3* s = nullptr;
+    REQUIRE(sqlite3_open((dir / "h.db").c_str(), &s) == SQLITE_OK);
+    std::string value;
+    sqlite3_exec(
+        s, "SELECT definitions_by_hash FROM store_identity",
+        [](void* out, int, char** v, char**) {
+          *static_cast<std::string*>(out) = v[0] ? v[0] : "";
+          return 0;
+        },
+        &value, nullptr);
+    sqlite3_close(s);
+    return value;
+  };
+  REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
+  CHECK(says() == "0"); // migrated, not made, by this release
+
+  auto done = run_hishamos({"db", "finalize", "--store", store});
+  INFO(done.out << done.err);
+  CHECK(done.exit_code == 0);
+  CHECK_THAT(done.out, Catch::Contains("keep each execution definition once, "
+                                       "by hash") &&
+                           Catch::Contains("restart them"));
+  CHECK(says() == "1");
+  auto again = run_hishamos({"db", "finalize", "--store", store});
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("nothing to do"));
+}
+
 TEST_CASE("db without a subcommand exits 2 with usage help", "[cli]") {
   auto r = run_hishamos({"db"});
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.out + r.err, Catch::Contains("optimize"));
+  CHECK_THAT(r.out + r.err,
+             Catch::Contains("optimize") && Catch::Contains("finalize"));
 }
 
 TEST_CASE("a password in a store or Redis URL is masked in start-up errors, "

@@ -180,7 +180,7 @@ TEST_CASE("the store knows its identity and how much it holds",
 }
 
 TEST_CASE("a store this release makes says to keep definitions by hash, one "
-          "an earlier release made says to keep them in the row",
+          "an earlier release made says to keep them in the row until told",
           ROLE("schema")) {
   fresh_store f;
   {
@@ -201,6 +201,11 @@ TEST_CASE("a store this release makes says to keep definitions by hash, one "
   INFO(upgraded.st.message);
   REQUIRE(upgraded);
   CHECK_FALSE(upgraded.value.definitions_by_hash);
+  // Once every node runs this release (hishamos db finalize).
+  REQUIRE(db->keep_definitions_by_hash());
+  CHECK(db->settings().value.definitions_by_hash);
+  REQUIRE(db->migrate());
+  CHECK(f.open()->settings().value.definitions_by_hash);
 }
 
 namespace {

@@ -316,6 +316,9 @@ public:
   persistence::outcome<persistence::store_settings> settings() override {
     return inner_->settings();
   }
+  persistence::status keep_definitions_by_hash() override {
+    return inner_->keep_definitions_by_hash();
+  }
 
   persistence::outcome<std::vector<persistence::audit_row>>
   audit_rows(std::int64_t after_id, int limit) override {
