@@ -10,13 +10,23 @@ actors::execution_actor
 execution_registry::add(const std::string& id,
                         const std::function<actors::execution_actor()>& spawn,
                         std::function<void()> on_exit) {
-  std::lock_guard<std::mutex> guard{mx_};
-  auto a = spawn();
-  live_[id] = a;
-  a->attach_functor([this, id, on_exit = std::move(on_exit)] {
+  actors::execution_actor a;
+  {
+    std::lock_guard<std::mutex> guard{mx_};
+    a = spawn();
+    live_[id] = a;
+  }
+  // Attached outside the lock: to an actor that has ended already (one
+  // that failed at once) CAF runs the hook here and now, and the hook
+  // takes the lock.
+  a->attach_functor([this, id, self = a.address(),
+                     on_exit = std::move(on_exit)] {
     {
       std::lock_guard<std::mutex> guard{mx_};
-      live_.erase(id);
+      // Its own entry only: the execution may run here again by now.
+      if (auto it = live_.find(id);
+          it != live_.end() && it->second.address() == self)
+        live_.erase(it);
       emptied_.notify_all();
     }
     if (on_exit)
