@@ -71,7 +71,8 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
   if (candidates.empty())
     return {};
   auto d = model::choose(st.cfg.weights, candidates, st.rng);
-  auto why = model::to_json(d, candidates);
+  auto& why = st.decision_text;
+  model::write_json(d, candidates, why);
   why["category"] = category;
   why["priority"] = s.priority;
   why["waited_ms"] =

@@ -48,6 +48,15 @@ double shown(double x) {
   return std::round(x * scale) / scale;
 }
 
+// `j` set to the text `value`, in the string it holds if it holds one
+// (assigning a string to a json allocates a new one).
+void set_text(nlohmann::json& j, const std::string& value) {
+  if (j.is_string())
+    j.get_ref<std::string&>() = value;
+  else
+    j = value;
+}
+
 } // namespace
 
 decision choose(const routing_weights& w, const std::vector<candidate>& xs,
@@ -90,8 +99,8 @@ decision choose(const routing_weights& w, const std::vector<candidate>& xs,
   return d;
 }
 
-nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
-                       size_t top) {
+void write_json(const decision& d, const std::vector<candidate>& xs,
+                nlohmann::json& out, size_t top) {
   // The best `top` by score, and the chosen one if it is not among them.
   std::vector<size_t> order;
   for (size_t i = 0; i < xs.size() && i < d.scores.size(); ++i)
@@ -107,14 +116,24 @@ nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
     if (d.chosen >= 0 && !kept)
       order.push_back(chosen);
   }
-  // Built by assignment: nlohmann's initializer lists copy every value
-  // (the whole list, too), and this runs for every step dispatched.
-  auto list = nlohmann::json::array();
-  for (size_t i : order) {
+  // Written over the last decision: its objects, keys and strings stay
+  // allocated and only values change. Built afresh, nlohmann allocated
+  // every key and value, which was most of the dispatcher's work a step.
+  if (!out.is_object())
+    out = nlohmann::json::object();
+  auto& list = out["candidates"];
+  if (!list.is_array())
+    list = nlohmann::json::array();
+  while (list.size() > order.size())
+    list.erase(list.size() - 1);
+  while (list.size() < order.size())
+    list.emplace_back(nlohmann::json::object());
+  for (size_t k = 0; k < order.size(); ++k) {
+    auto i = order[k];
     const auto& s = d.scores[i];
-    auto& c = list.emplace_back(nlohmann::json::object());
-    c["agent"] = xs[i].agent_id;
-    c["node"] = xs[i].node;
+    auto& c = list[k];
+    set_text(c["agent"], xs[i].agent_id);
+    set_text(c["node"], xs[i].node);
     c["score"] = shown(s.total);
     c["quality_sample"] = shown(s.quality_sample);
     c["quality_mean"] = shown(s.quality_mean);
@@ -123,12 +142,18 @@ nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
     c["price"] = shown(xs[i].price);
     c["latency_ms"] = shown(xs[i].latency_ms);
   }
-  auto out = nlohmann::json::object();
-  out["candidates"] = std::move(list);
   out["candidate_count"] = xs.size();
   out["explored"] = d.explored;
   if (d.chosen >= 0)
-    out["chosen"] = xs[static_cast<size_t>(d.chosen)].agent_id;
+    set_text(out["chosen"], xs[static_cast<size_t>(d.chosen)].agent_id);
+  else
+    out.erase("chosen");
+}
+
+nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
+                       size_t top) {
+  nlohmann::json out;
+  write_json(d, xs, out, top);
   return out;
 }
 

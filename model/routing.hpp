@@ -89,5 +89,10 @@ struct decision {
 [[nodiscard]] nlohmann::json to_json(const decision& d,
                                      const std::vector<candidate>& candidates,
                                      size_t top = 8);
+/// The same into `out`, over what `out` held from the last call (its
+/// objects and keys stay allocated): the dispatcher writes one for every
+/// step. Keys of `out` beyond these are the caller's to set or erase.
+void write_json(const decision& d, const std::vector<candidate>& candidates,
+                nlohmann::json& out, size_t top = 8);
 
 } // namespace hishamos::model

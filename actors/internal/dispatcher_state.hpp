@@ -144,6 +144,9 @@ struct dispatcher_state {
   static inline const char* name = "hishamos.dispatcher";
   dispatch_settings cfg;
   std::mt19937_64 rng;
+  /// The last routing decision's JSON, written over by the next
+  /// (model::write_json): its objects stay allocated.
+  nlohmann::json decision_text;
   /// In no order: removing one moves the last into its place, so that a
   /// node with a million agents adds and removes each in O(1). Change it
   /// only through the directory's functions (add_agent, remove_agents,

@@ -173,3 +173,29 @@ TEST_CASE("a decision shows its numbers to four significant digits, however "
     CHECK(digits <= 4);
   }
 }
+
+TEST_CASE("a decision written over the last one reads as one written afresh",
+          "[unit][routing]") {
+  std::mt19937_64 rng{11};
+  std::vector<model::candidate> three(3), one(1);
+  for (size_t i = 0; i < three.size(); ++i)
+    three[i].agent_id = "agent-with-a-long-name-" + std::to_string(i);
+  three[1].node = "n2";
+  one[0].agent_id = "x";
+  auto wide = model::choose(model::routing_weights{}, three, rng);
+  auto narrow = model::choose(model::routing_weights{}, one, rng);
+  model::decision none; // nothing chosen: no "chosen" key
+  REQUIRE(none.chosen < 0);
+
+  nlohmann::json scratch;
+  model::write_json(wide, three, scratch);
+  CHECK(scratch.dump() == model::to_json(wide, three).dump());
+  model::write_json(narrow, one, scratch);
+  CHECK(scratch.dump() == model::to_json(narrow, one).dump());
+  model::write_json(none, {}, scratch);
+  CHECK(scratch.dump() == model::to_json(none, {}).dump());
+  CHECK_FALSE(scratch.contains("chosen"));
+  model::write_json(wide, three, scratch);
+  CHECK(scratch.dump() == model::to_json(wide, three).dump());
+  CHECK(scratch["candidates"].size() == 3);
+}
