@@ -32,8 +32,7 @@ const std::string decision =
 // Rows in groups of 25 (a chain's average flush), `rows` in all; returns
 // ns per row, and adds the literals' length to `sink` so nothing is
 // optimised away.
-template <class Row>
-double ns_per_row(long rows, std::size_t& sink, Row row) {
+template <class Row> double ns_per_row(long rows, std::size_t& sink, Row row) {
   auto start = std::chrono::steady_clock::now();
   for (long done = 0; done < rows; done += 25) {
     std::vector<array_literal> columns(row.columns);

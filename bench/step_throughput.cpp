@@ -23,8 +23,8 @@
 // --definitions by_hash|in_row sets store.definitions_by_hash (each
 // definition kept once, not in every execution's row); unset, the node
 // does as the store says (by hash in a store this release made, which the
-// benchmark's always is); it prints which. --writers sets store.writers (default 2; the
-// embedded store always uses one).
+// benchmark's always is); it prints which. --writers sets store.writers
+// (default 2; the embedded store always uses one).
 
 #include <algorithm>
 #include <atomic>
@@ -284,11 +284,11 @@ int main(int argc, char** argv) {
       "pg_cpu_ms_per_step=%s\n",
       store.substr(0, store.find(':')).c_str(), shape.c_str(),
       n->config().definitions_by_hash.value_or(false) ? "by_hash" : "in_row",
-      workflows, submitters, steps, secs,
-      total_steps / secs, workflows / secs, static_cast<long long>(pct(0.5)),
-      static_cast<long long>(pct(0.99)), total_steps / std::max(commits, 1.0),
-      commits / total_steps, static_cast<double>(write_tx) / total_steps,
-      wal / total_steps, node_cpu / total_steps, pg_cpu_text);
+      workflows, submitters, steps, secs, total_steps / secs, workflows / secs,
+      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)),
+      total_steps / std::max(commits, 1.0), commits / total_steps,
+      static_cast<double>(write_tx) / total_steps, wal / total_steps,
+      node_cpu / total_steps, pg_cpu_text);
   if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
     for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
          at != std::string::npos;

@@ -148,24 +148,24 @@ model::result<node_config> parse_node_config(const std::string& text,
            "login_attempts_per_account",
            "login_attempts_per_address"},
           [&](const auto& n) { parse_http_section(in, n, cfg); });
-  section(in, *root, "store",
-          {"url", "writers", "pool_size", "batch_size", "batch_interval_ms",
-           "seen_file", "definitions_by_hash"},
-          [&](const auto& n) {
-            cfg.store_url = in.string(n, "url", cfg.store_url);
-            cfg.store_seen_file = in.string(n, "seen_file", "");
-            cfg.store_writers = static_cast<int>(
-                in.integer(n, "writers", cfg.store_writers, 1));
-            cfg.store_pool_size = static_cast<int>(
-                in.integer(n, "pool_size", cfg.store_pool_size, 0));
-            cfg.batch_size = static_cast<int>(
-                in.integer(n, "batch_size", cfg.batch_size, 1));
-            cfg.batch_interval_ms =
-                in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
-            if (n["definitions_by_hash"])
-              cfg.definitions_by_hash =
-                  in.boolean(n, "definitions_by_hash", false);
-          });
+  section(
+      in, *root, "store",
+      {"url", "writers", "pool_size", "batch_size", "batch_interval_ms",
+       "seen_file", "definitions_by_hash"},
+      [&](const auto& n) {
+        cfg.store_url = in.string(n, "url", cfg.store_url);
+        cfg.store_seen_file = in.string(n, "seen_file", "");
+        cfg.store_writers =
+            static_cast<int>(in.integer(n, "writers", cfg.store_writers, 1));
+        cfg.store_pool_size = static_cast<int>(
+            in.integer(n, "pool_size", cfg.store_pool_size, 0));
+        cfg.batch_size =
+            static_cast<int>(in.integer(n, "batch_size", cfg.batch_size, 1));
+        cfg.batch_interval_ms =
+            in.integer(n, "batch_interval_ms", cfg.batch_interval_ms, 1);
+        if (n["definitions_by_hash"])
+          cfg.definitions_by_hash = in.boolean(n, "definitions_by_hash", false);
+      });
   section(in, *root, "limits", {"warn_payload_bytes", "max_payload_bytes"},
           [&](const auto& n) {
             auto& l = cfg.limits;

@@ -19,19 +19,19 @@ execution_registry::add(const std::string& id,
   // Attached outside the lock: to an actor that has ended already (one
   // that failed at once) CAF runs the hook here and now, and the hook
   // takes the lock.
-  a->attach_functor([this, id, self = a.address(),
-                     on_exit = std::move(on_exit)] {
-    {
-      std::lock_guard<std::mutex> guard{mx_};
-      // Its own entry only: the execution may run here again by now.
-      if (auto it = live_.find(id);
-          it != live_.end() && it->second.address() == self)
-        live_.erase(it);
-      emptied_.notify_all();
-    }
-    if (on_exit)
-      on_exit();
-  });
+  a->attach_functor(
+      [this, id, self = a.address(), on_exit = std::move(on_exit)] {
+        {
+          std::lock_guard<std::mutex> guard{mx_};
+          // Its own entry only: the execution may run here again by now.
+          if (auto it = live_.find(id);
+              it != live_.end() && it->second.address() == self)
+            live_.erase(it);
+          emptied_.notify_all();
+        }
+        if (on_exit)
+          on_exit();
+      });
   return a;
 }
 

@@ -36,6 +36,10 @@ array_literal& array_literal::text(std::string_view value) {
   return *this;
 }
 
+array_literal& array_literal::text_or_null(std::string_view value) {
+  return value.empty() ? null() : text(value);
+}
+
 array_literal& array_literal::bytes(std::string_view raw) {
   static constexpr char hex[] = "0123456789abcdef";
   separate();

@@ -17,6 +17,8 @@ namespace hishamos::persistence::pg {
 class array_literal {
 public:
   array_literal& text(std::string_view value);
+  /// NULL for "", else as text().
+  array_literal& text_or_null(std::string_view value);
   /// Raw bytes as a bytea element (hex form).
   array_literal& bytes(std::string_view raw);
   array_literal& number(std::int64_t value);

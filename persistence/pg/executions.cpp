@@ -124,21 +124,12 @@ struct creation_columns {
     id.text(x.id);
     workflow_id.text(x.workflow_name);
     definition.text(by_hash ? std::string_view{} : x.definition);
-    if (by_hash)
-      definition_hash.text(x.definition_hash);
-    else
-      definition_hash.null();
+    definition_hash.text_or_null(x.definition_hash);
     input.text(x.input);
     state.text(to_string(x.state));
-    if (x.owner_node.empty())
-      owner_node.null();
-    else
-      owner_node.text(x.owner_node);
+    owner_node.text_or_null(x.owner_node);
     epoch.number(x.epoch);
-    if (x.idempotency_key.empty())
-      idempotency_key.null();
-    else
-      idempotency_key.text(x.idempotency_key);
+    idempotency_key.text_or_null(x.idempotency_key);
     workflow_version.number(std::int64_t{x.workflow_version});
     department.text(x.department);
     trace_context.text(x.trace_context);

@@ -59,10 +59,7 @@ void insert_task_results(pqxx::work& tx,
     tokens_out.number(std::int64_t{r.tokens_out});
     latency_ms.number(r.latency_ms);
     created_at_ms.number(r.created_at_ms);
-    if (r.decision.empty())
-      decision.null();
-    else
-      decision.text(r.decision);
+    decision.text_or_null(r.decision);
     if (r.template_version <= 0)
       template_version.null();
     else

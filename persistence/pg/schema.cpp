@@ -165,9 +165,7 @@ status pg_store::migrate() {
               !applied)
             return applied;
       // Made from nothing now: no earlier release ever ran on this store.
-      if (current == 0)
-        session("UPDATE store_identity SET definitions_by_hash = TRUE");
-      return {};
+      return current == 0 ? keep_definitions_by_hash() : status{};
     });
     session("SELECT pg_advisory_unlock(" + std::to_string(migration_lock) +
             ")");

@@ -50,9 +50,7 @@ status sqlite_store::migrate() {
       return st;
   }
   // Made from nothing now: no earlier release ever wrote this file.
-  if (current.value == 0)
-    return exec("UPDATE store_identity SET definitions_by_hash = 1");
-  return {};
+  return current.value == 0 ? keep_definitions_by_hash() : status{};
 }
 
 outcome<int> sqlite_store::schema_version() {

@@ -82,12 +82,9 @@ TEST_CASE("no password, token or API key appears in any other answer, log "
   auto secret = key.substr(4 + 12 + 1);
   REQUIRE(secret.size() >= 40);
   const std::vector<std::pair<std::string, std::string>> planted{
-      {"password", password},
-      {"wrong password", wrong},
-      {"access token", access},
-      {"refresh token", refresh},
-      {"API key", key},
-      {"API key's secret part", secret}};
+      {"password", password},   {"wrong password", wrong},
+      {"access token", access}, {"refresh token", refresh},
+      {"API key", key},         {"API key's secret part", secret}};
   std::vector<std::pair<std::string, std::string>> places;
   for (const char* path :
        {"/api/v1/users", "/api/v1/api-keys", "/api/v1/audit?limit=100",

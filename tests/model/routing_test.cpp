@@ -163,12 +163,11 @@ TEST_CASE("a decision shows its numbers to four significant digits, however "
     // Significant digits: those after the leading zeros ("0.0123": 3).
     auto text = c[field].dump();
     auto first = text.find_first_not_of("0.");
-    auto digits = first == std::string::npos
-                      ? 0
-                      : std::count_if(text.begin() + static_cast<long>(first),
-                                      text.end(), [](char ch) {
-                                        return ch >= '0' && ch <= '9';
-                                      });
+    auto digits =
+        first == std::string::npos
+            ? 0
+            : std::count_if(text.begin() + static_cast<long>(first), text.end(),
+                            [](char ch) { return ch >= '0' && ch <= '9'; });
     INFO(field << " = " << text);
     CHECK(digits <= 4);
   }

@@ -1,6 +1,7 @@
 // The execution registry with real actors: an execution that has ended by
 // the time it is registered (one that fails at once) is removed again, and
-// registering it does not wait on the registry's own lock.
+// registering it does not wait on the registry's own lock; an execution's
+// end removes its own entry only.
 
 #include <catch2/catch.hpp>
 
@@ -11,19 +12,27 @@
 
 #include <caf/all.hpp>
 
-#include "actors/message_types.hpp"
 #include "runtime/execution_registry.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace hishamos;
 
-TEST_CASE("an execution that ended before it was registered is removed, "
-          "and registering it returns",
-          "[actors][registry]") {
+namespace {
+
+// Plain actors stand in for executions: the registry only spawns them,
+// attaches to them and hands their handles out.
+struct registry_fixture {
   caf::actor_system_config cfg;
-  actors::add_message_types(cfg);
   caf::actor_system sys{cfg};
   runtime::execution_registry registry{0};
+};
+
+} // namespace
+
+TEST_CASE_METHOD(registry_fixture,
+                 "an execution that ended before it was registered is "
+                 "removed, and registering it returns",
+                 "[actors][registry]") {
   // An actor that quits at once, seen terminated before add() attaches to
   // it: CAF then runs the exit hook at once, in add()'s own thread.
   auto ended = [&] {
@@ -53,18 +62,13 @@ TEST_CASE("an execution that ended before it was registered is removed, "
   CHECK_FALSE(registry.find("e1"));
 }
 
-TEST_CASE("an execution's end removes its own entry, not a later one's under "
-          "the same id",
-          "[actors][registry]") {
-  caf::actor_system_config cfg;
-  actors::add_message_types(cfg);
-  caf::actor_system sys{cfg};
-  runtime::execution_registry registry{0};
+TEST_CASE_METHOD(registry_fixture,
+                 "an execution's end removes its own entry, not a later one's "
+                 "under the same id",
+                 "[actors][registry]") {
   auto idle = [&] {
-    return caf::actor_cast<actors::execution_actor>(
-        sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-          return {[](int) {}};
-        }));
+    return caf::actor_cast<actors::execution_actor>(sys.spawn(
+        [](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; }));
   };
   std::atomic<bool> first_ended{false};
   auto first = registry.add("e1", idle, [&] { first_ended = true; });
