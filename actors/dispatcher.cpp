@@ -72,12 +72,18 @@ pick_result pick(dispatcher_state& st, const waiting_step& w) {
     return {};
   auto d = model::choose(st.cfg.weights, candidates, st.rng);
   auto& why = st.decision_text;
-  model::write_json(d, candidates, why);
-  why["category"] = category;
-  why["priority"] = s.priority;
-  why["waited_ms"] =
+  model::decision_step step{
+      category, s.priority,
       std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since)
-          .count();
+          .count()};
+  if (st.cfg.compact_decisions) {
+    model::write_compact_json(d, candidates, step, why);
+  } else {
+    model::write_json(d, candidates, why);
+    why["category"] = step.category;
+    why["priority"] = step.priority;
+    why["waited_ms"] = step.waited_ms;
+  }
   return {static_cast<int>(index[static_cast<size_t>(d.chosen)]), why.dump()};
 }
 

@@ -111,6 +111,11 @@ struct dispatch_settings {
   /// matching agents, so that a decision costs the same with ten agents
   /// or a million (and every free agent keeps a chance of being chosen).
   int max_candidates = 32;
+  /// Routing decisions written in their compact form
+  /// (model::write_compact_json), a third of the bytes each ledger line
+  /// carries: set where the store says every node reads that form
+  /// (store_identity.compact_decisions).
+  bool compact_decisions = false;
   /// Agents hosted as records, without an actor while idle: the first
   /// task routed to one spawns its actor with `spawn_on_demand`, and the
   /// actor stops when its last task ends. A million idle agents then cost

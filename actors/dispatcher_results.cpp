@@ -20,12 +20,11 @@ void resolve(dispatcher_self* self, consensus_group& g, int winner,
              nlohmann::json judge) {
   auto candidates = nlohmann::json::array();
   for (const auto& r : g.results)
-    candidates.push_back(
-        {{"agent", r.agent_id},
-         {"ok", r.ok},
-         {"quality", r.quality},
-         {"output", r.output},
-         {"decision", nlohmann::json::parse(r.decision, nullptr, false)}});
+    candidates.push_back({{"agent", r.agent_id},
+                          {"ok", r.ok},
+                          {"quality", r.quality},
+                          {"output", r.output},
+                          {"decision", model::parse_decision(r.decision)}});
   task_reply out = g.results[static_cast<size_t>(winner)];
   out.task_id = g.step.task.task_id;
   model::set_spend(out, g.spent);
@@ -174,7 +173,7 @@ void evaluated(dispatcher_self* self, const std::string& id, task_reply r) {
   auto p = std::move(it->second);
   st.evaluations.erase(it);
   double score = r.ok ? model::judged_score(r.output) : -1;
-  auto decision = nlohmann::json::parse(p.reply.decision, nullptr, false);
+  auto decision = model::parse_decision(p.reply.decision);
   if (decision.is_discarded())
     decision = nlohmann::json::object();
   decision["evaluation"] = {

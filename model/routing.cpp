@@ -99,9 +99,13 @@ decision choose(const routing_weights& w, const std::vector<candidate>& xs,
   return d;
 }
 
-void write_json(const decision& d, const std::vector<candidate>& xs,
-                nlohmann::json& out, size_t top) {
-  // The best `top` by score, and the chosen one if it is not among them.
+namespace {
+
+// The candidates a decision shows: the best `top` by score, and the
+// chosen one if it is not among them.
+std::vector<size_t> shown_candidates(const decision& d,
+                                     const std::vector<candidate>& xs,
+                                     size_t top) {
   std::vector<size_t> order;
   for (size_t i = 0; i < xs.size() && i < d.scores.size(); ++i)
     order.push_back(i);
@@ -116,18 +120,31 @@ void write_json(const decision& d, const std::vector<candidate>& xs,
     if (d.chosen >= 0 && !kept)
       order.push_back(chosen);
   }
+  return order;
+}
+
+// `list` resized to `n` elements, each of `kind`, keeping those it has.
+void resize_list(nlohmann::json& list, size_t n, nlohmann::json::value_t kind) {
+  if (!list.is_array())
+    list = nlohmann::json::array();
+  while (list.size() > n)
+    list.erase(list.size() - 1);
+  while (list.size() < n)
+    list.emplace_back(kind);
+}
+
+} // namespace
+
+void write_json(const decision& d, const std::vector<candidate>& xs,
+                nlohmann::json& out, size_t top) {
+  auto order = shown_candidates(d, xs, top);
   // Written over the last decision: its objects, keys and strings stay
   // allocated and only values change. Built afresh, nlohmann allocated
   // every key and value, which was most of the dispatcher's work a step.
   if (!out.is_object())
     out = nlohmann::json::object();
   auto& list = out["candidates"];
-  if (!list.is_array())
-    list = nlohmann::json::array();
-  while (list.size() > order.size())
-    list.erase(list.size() - 1);
-  while (list.size() < order.size())
-    list.emplace_back(nlohmann::json::object());
+  resize_list(list, order.size(), nlohmann::json::value_t::object);
   for (size_t k = 0; k < order.size(); ++k) {
     auto i = order[k];
     const auto& s = d.scores[i];
@@ -154,6 +171,102 @@ nlohmann::json to_json(const decision& d, const std::vector<candidate>& xs,
                        size_t top) {
   nlohmann::json out;
   write_json(d, xs, out, top);
+  return out;
+}
+
+namespace {
+
+// Where each value sits in the compact form (write_compact_json).
+enum compact_slot : size_t {
+  form_version,
+  candidate_count,
+  chosen,
+  explored,
+  category,
+  priority,
+  waited_ms,
+  candidates,
+  compact_slots
+};
+constexpr const char* candidate_keys[] = {"agent",
+                                          "node",
+                                          "score",
+                                          "quality_sample",
+                                          "quality_mean",
+                                          "free_share",
+                                          "capability_match",
+                                          "price",
+                                          "latency_ms"};
+constexpr size_t candidate_slots = std::size(candidate_keys);
+
+} // namespace
+
+void write_compact_json(const decision& d, const std::vector<candidate>& xs,
+                        const decision_step& step, nlohmann::json& out,
+                        size_t top) {
+  auto order = shown_candidates(d, xs, top);
+  resize_list(out, compact_slots, nlohmann::json::value_t::null);
+  out[form_version] = 1;
+  out[candidate_count] = xs.size();
+  if (d.chosen >= 0)
+    set_text(out[chosen], xs[static_cast<size_t>(d.chosen)].agent_id);
+  else
+    out[chosen] = nullptr;
+  out[explored] = d.explored;
+  set_text(out[category], step.category);
+  out[priority] = step.priority;
+  out[waited_ms] = step.waited_ms;
+  auto& list = out[candidates];
+  resize_list(list, order.size(), nlohmann::json::value_t::array);
+  for (size_t k = 0; k < order.size(); ++k) {
+    auto i = order[k];
+    const auto& s = d.scores[i];
+    auto& c = list[k];
+    resize_list(c, candidate_slots, nlohmann::json::value_t::null);
+    set_text(c[0], xs[i].agent_id);
+    set_text(c[1], xs[i].node);
+    c[2] = shown(s.total);
+    c[3] = shown(s.quality_sample);
+    c[4] = shown(s.quality_mean);
+    c[5] = shown(s.free_share);
+    c[6] = shown(xs[i].capability_match);
+    c[7] = shown(xs[i].price);
+    c[8] = shown(xs[i].latency_ms);
+  }
+}
+
+nlohmann::json parse_decision(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array())
+    return j;
+  auto malformed = nlohmann::json(nlohmann::json::value_t::discarded);
+  if (j.size() != compact_slots || j[form_version] != 1 ||
+      !j[candidate_count].is_number_unsigned() ||
+      !(j[chosen].is_string() || j[chosen].is_null()) ||
+      !j[explored].is_boolean() || !j[category].is_string() ||
+      !j[priority].is_number_integer() || !j[waited_ms].is_number_integer() ||
+      !j[candidates].is_array())
+    return malformed;
+  nlohmann::json out = nlohmann::json::object();
+  auto& list = out["candidates"] = nlohmann::json::array();
+  for (auto& c : j[candidates]) {
+    if (!c.is_array() || c.size() != candidate_slots || !c[0].is_string() ||
+        !c[1].is_string())
+      return malformed;
+    auto& o = list.emplace_back(nlohmann::json::object());
+    for (size_t k = 0; k < candidate_slots; ++k) {
+      if (k > 1 && !c[k].is_number())
+        return malformed;
+      o[candidate_keys[k]] = std::move(c[k]);
+    }
+  }
+  out["candidate_count"] = j[candidate_count];
+  if (j[chosen].is_string())
+    out["chosen"] = std::move(j[chosen]);
+  out["explored"] = j[explored];
+  out["category"] = std::move(j[category]);
+  out["priority"] = j[priority];
+  out["waited_ms"] = j[waited_ms];
   return out;
 }
 

@@ -9,6 +9,7 @@
 // may have recovered. Pure: the dispatcher actor feeds it and records its
 // decisions.
 
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -94,5 +95,32 @@ struct decision {
 /// step. Keys of `out` beyond these are the caller's to set or erase.
 void write_json(const decision& d, const std::vector<candidate>& candidates,
                 nlohmann::json& out, size_t top = 8);
+
+/// What the dispatcher adds to a decision about the step itself.
+struct decision_step {
+  const std::string& category;
+  std::int64_t priority = 0;
+  std::int64_t waited_ms = 0;
+};
+
+/// The decision, with the step's `category`, `priority` and `waited_ms`,
+/// as the compact form a store keeps with each ledger line when every node
+/// reads it (store_identity.compact_decisions): an array of the values
+/// without their keys, a third of the object's bytes,
+///   [1, candidate_count, chosen or null, explored, category, priority,
+///    waited_ms, [[agent, node, score, quality_sample, quality_mean,
+///                 free_share, capability_match, price, latency_ms], ...]]
+/// (1: the form's version). Written over `out` as write_json is.
+void write_compact_json(const decision& d,
+                        const std::vector<candidate>& candidates,
+                        const decision_step& step, nlohmann::json& out,
+                        size_t top = 8);
+
+/// A stored or reported decision's text as the API shows it: the object
+/// that write_json and the step's keys make, from either form. Other JSON
+/// (a consensus, an evaluation) comes back as it is; text that is not
+/// JSON, or a compact form that is malformed, comes back discarded
+/// (is_discarded()).
+[[nodiscard]] nlohmann::json parse_decision(const std::string& text);
 
 } // namespace hishamos::model

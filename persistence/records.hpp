@@ -269,6 +269,10 @@ struct store_settings {
   /// Each distinct execution definition kept once, by hash: on in a store
   /// made by a release that has it, off in one made before.
   bool definitions_by_hash = false;
+  /// Routing decisions in their compact form (model::write_compact_json):
+  /// on in a store made by a release that reads it, off in one made
+  /// before.
+  bool compact_decisions = false;
 };
 
 /// What `hishamos db optimize` did and found.

@@ -32,9 +32,10 @@ public:
   virtual outcome<store_mark> mark() = 0;
   /// What the store says its nodes write (read once migrated).
   virtual outcome<store_settings> settings() = 0;
-  /// Says from now on to keep definitions by hash (`hishamos db finalize`,
-  /// once every node sharing the store runs this release or later).
-  virtual status keep_definitions_by_hash() = 0;
+  /// Says from now on to write every format this release has: definitions
+  /// by hash and compact routing decisions (`hishamos db finalize`, once
+  /// every node sharing the store runs this release or later).
+  virtual status adopt_release_formats() = 0;
 };
 
 } // namespace hishamos::persistence

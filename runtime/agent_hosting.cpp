@@ -3,6 +3,8 @@
 // dispatch.agents_on_demand is set), and the agents an embedder registers
 // while it runs.
 
+#include <spdlog/spdlog.h>
+
 #include "actors/agent.hpp"
 #include "actors/dispatcher.hpp"
 #include "runtime/internal/node_impl.hpp"
@@ -22,6 +24,14 @@ dispatch_settings(const node_options& o, const model::catalog& cat,
   ds.aging_per_second = d.aging_per_second;
   ds.department_quotas = d.department_quotas;
   ds.max_candidates = d.max_candidates;
+  // Every node reads compact decisions only where the store says so: one
+  // of an earlier release may share it, and reads only the object.
+  auto settings = pool.with("settings", [](auto& db) { return db.settings(); });
+  if (!settings)
+    return store_problem("cannot read the store's settings", settings.st);
+  ds.compact_decisions = settings.value.compact_decisions;
+  spdlog::info("routing decisions are kept {}",
+               ds.compact_decisions ? "in their compact form" : "as objects");
   for (const auto& [id, tpl] : cat.templates)
     ds.categories[id] = tpl.category;
   auto stats =

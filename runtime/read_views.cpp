@@ -6,6 +6,7 @@
 // helper (runtime/internal/ask.hpp).
 
 #include "hishamos/log_output.hpp"
+#include "model/routing.hpp"
 #include "model/trace_context.hpp"
 #include "runtime/internal/ask.hpp"
 #include "runtime/internal/attempt_views.hpp"
@@ -99,7 +100,7 @@ void add_steps(execution_status& out, const stored_execution& got) {
   for (auto& step : out.steps)
     if (auto d = got.decisions.find(step.id); d != got.decisions.end()) {
       if (!d->second.decision.empty())
-        step.decision = parse_or_null(d->second.decision);
+        step.decision = model::parse_decision(d->second.decision);
       step.template_version = d->second.template_version;
     }
   if (out.state == "failed") // the error names the failed step first
@@ -159,7 +160,7 @@ void node::impl::overlay_live(execution_status& out) {
         step.started_at_ms = s.started_at_ms;
       }
       if (!s.decision.empty())
-        step.decision = parse_or_null(s.decision);
+        step.decision = model::parse_decision(s.decision);
       if (s.template_version > 0)
         step.template_version = s.template_version;
     }

@@ -2,6 +2,7 @@
 // each result's ledger line (cost, tokens, routing decision) with the
 // output its checkpoint committed.
 
+#include "model/routing.hpp"
 #include "runtime/internal/node_impl.hpp"
 
 namespace hishamos {
@@ -23,9 +24,8 @@ result_view result_of(const persistence::task_result_record& r,
   v.provider = r.provider;
   v.model = r.model;
   v.template_version = r.template_version;
-  v.decision = r.decision.empty()
-                   ? nlohmann::json{}
-                   : nlohmann::json::parse(r.decision, nullptr, false);
+  v.decision =
+      r.decision.empty() ? nlohmann::json{} : model::parse_decision(r.decision);
   v.created_at_ms = r.created_at_ms;
   for (const auto& cp : cps) // the committed output is the checkpoint's
     if (cp.step_id == r.step_id) {

@@ -198,17 +198,19 @@ int finalize_command(const std::string& config_file,
     std::cerr << before.st.message << "\n";
     return workflow_failed;
   }
-  if (before.value.definitions_by_hash) {
-    std::cout << "nothing to do: the store keeps definitions by hash already\n";
+  if (before.value.definitions_by_hash && before.value.compact_decisions) {
+    std::cout << "nothing to do: the store keeps definitions by hash and "
+                 "routing decisions compact already\n";
     return ok;
   }
-  if (auto st = store->keep_definitions_by_hash(); !st) {
+  if (auto st = store->adopt_release_formats(); !st) {
     std::cerr << st.message << "\n";
     return workflow_failed;
   }
   std::cout << "the store now says to keep each execution definition once, by "
-               "hash; nodes read it at start, so restart them (a node whose "
-               "store.definitions_by_hash is set keeps to its setting); a "
+               "hash, and each routing decision in its compact form; nodes "
+               "read it at start, so restart them (a node whose "
+               "store.definitions_by_hash is set keeps to that setting); a "
                "node of a release before this one can no longer run on this "
                "store\n";
   return ok;

@@ -81,7 +81,7 @@ public:
   status check_durability() override;
   outcome<store_mark> mark() override;
   outcome<store_settings> settings() override;
-  status keep_definitions_by_hash() override;
+  status adopt_release_formats() override;
 
   // executions and checkpoints (pg/executions.cpp)
   status create_execution(const execution_record& x) override;

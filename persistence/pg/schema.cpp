@@ -78,17 +78,20 @@ outcome<store_settings> pg_store::settings() {
   outcome<store_settings> out;
   out.st = guarded("reading the store's settings", [&]() -> status {
     pqxx::work tx{*conn_};
-    auto r = tx.exec1("SELECT definitions_by_hash FROM store_identity");
+    auto r = tx.exec1(
+        "SELECT definitions_by_hash, compact_decisions FROM store_identity");
     out.value.definitions_by_hash = r[0].as<bool>();
+    out.value.compact_decisions = r[1].as<bool>();
     return {};
   });
   return out;
 }
 
-status pg_store::keep_definitions_by_hash() {
+status pg_store::adopt_release_formats() {
   return guarded("changing the store's settings", [&]() -> status {
     pqxx::work tx{*conn_};
-    tx.exec0("UPDATE store_identity SET definitions_by_hash = TRUE");
+    tx.exec0("UPDATE store_identity SET definitions_by_hash = TRUE, "
+             "compact_decisions = TRUE");
     tx.commit();
     return {};
   });
@@ -165,7 +168,7 @@ status pg_store::migrate() {
               !applied)
             return applied;
       // Made from nothing now: no earlier release ever ran on this store.
-      return current == 0 ? keep_definitions_by_hash() : status{};
+      return current == 0 ? adopt_release_formats() : status{};
     });
     session("SELECT pg_advisory_unlock(" + std::to_string(migration_lock) +
             ")");

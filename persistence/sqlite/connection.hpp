@@ -111,7 +111,7 @@ public:
   status check_durability() override { return {}; }
   outcome<store_mark> mark() override;
   outcome<store_settings> settings() override;
-  status keep_definitions_by_hash() override;
+  status adopt_release_formats() override;
 
   // executions and checkpoints (sqlite/executions.cpp)
   status create_execution(const execution_record& x) override;

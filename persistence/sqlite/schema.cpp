@@ -50,7 +50,7 @@ status sqlite_store::migrate() {
       return st;
   }
   // Made from nothing now: no earlier release ever wrote this file.
-  return current.value == 0 ? keep_definitions_by_hash() : status{};
+  return current.value == 0 ? adopt_release_formats() : status{};
 }
 
 outcome<int> sqlite_store::schema_version() {
@@ -85,14 +85,16 @@ outcome<store_mark> sqlite_store::mark() {
 }
 
 outcome<store_settings> sqlite_store::settings() {
-  statement s{db_.get(), "SELECT definitions_by_hash FROM store_identity"};
+  statement s{db_.get(), "SELECT definitions_by_hash, compact_decisions FROM "
+                         "store_identity"};
   if (int rc = s.step(); rc != SQLITE_ROW)
     return {s.error("reading the store's settings", rc)};
-  return {{}, {s.integer(0) != 0}};
+  return {{}, {s.integer(0) != 0, s.integer(1) != 0}};
 }
 
-status sqlite_store::keep_definitions_by_hash() {
-  return exec("UPDATE store_identity SET definitions_by_hash = 1");
+status sqlite_store::adopt_release_formats() {
+  return exec("UPDATE store_identity SET definitions_by_hash = 1, "
+              "compact_decisions = 1");
 }
 
 outcome<optimize_report> sqlite_store::optimize() {

@@ -21,6 +21,7 @@
 #include "actors/internal/exceptions.hpp"
 #include "config/catalog_loader.hpp"
 #include "config/node_config.hpp"
+#include "model/routing.hpp"
 #include "model/workflow.hpp"
 #include "persistence/checkpoint_codec.hpp"
 #include "persistence/effect_ledger.hpp"
@@ -479,19 +480,33 @@ TEST_CASE("a store the previous release wrote (golden) is read by this one: "
 
 namespace {
 
-// What a node started with `options` (on SQLite) keeps of a new
-// execution's definition: its hash, or "" when the text is in the row.
+// A node started with `options` (on SQLite) that ran a new execution of
+// one step to its end, and its store.
+struct one_new_execution {
+  explicit one_new_execution(node_options options)
+      : url{options.config.store_url}, n{test::start_node(std::move(options))} {
+    auto submitted = n->submit(
+        test::workflow("name: New\nsteps:\n" + step("a")), {}, log.observer());
+    REQUIRE(submitted);
+    id = *submitted;
+    REQUIRE(wait_until([&] { return log.finished(); }));
+  }
+  std::unique_ptr<persistence::store> store() const {
+    auto s = persistence::open_store(url);
+    REQUIRE(s);
+    return std::move(s.value);
+  }
+  test::event_log log; // outlives the node, which reports to it
+  std::string url;
+  std::unique_ptr<node> n;
+  std::string id;
+};
+
+// What a node started with `options` keeps of a new execution's
+// definition: its hash, or "" when the text is in the row.
 std::string hash_kept_for_a_new_execution(node_options options) {
-  auto url = options.config.store_url;
-  auto n = test::start_node(std::move(options));
-  test::event_log log;
-  auto id = n->submit(test::workflow("name: New\nsteps:\n" + step("a")), {},
-                      log.observer());
-  REQUIRE(id);
-  REQUIRE(wait_until([&] { return log.finished(); }));
-  auto s = persistence::open_store(url);
-  REQUIRE(s);
-  auto x = s.value->find_execution(*id).value;
+  one_new_execution run{std::move(options)};
+  auto x = run.store()->find_execution(run.id).value;
   REQUIRE(x);
   CHECK_THAT(x->definition, Catch::Contains("\"New\"")); // read whole
   if (!x->definition_hash.empty())
@@ -525,6 +540,77 @@ TEST_CASE("a node keeps definitions by hash in a store this release made, in "
   CHECK(hash_kept_for_a_new_execution(options).empty());
   options.config.definitions_by_hash = true; // every node runs this release
   CHECK_FALSE(hash_kept_for_a_new_execution(options).empty());
+}
+
+namespace {
+
+// The routing decision a node started with `options` (on SQLite) stores
+// with a new execution's ledger line, and the one its API shows.
+struct kept_decision {
+  std::string stored;
+  nlohmann::json shown;
+};
+
+kept_decision decision_kept_for_a_new_execution(node_options options) {
+  one_new_execution run{std::move(options)};
+  kept_decision out;
+  auto lines = run.store()->results_of(run.id);
+  REQUIRE(lines);
+  REQUIRE(lines.value.size() == 1);
+  out.stored = lines.value[0].decision;
+  auto x = run.n->execution(run.id);
+  REQUIRE(x.value);
+  out.shown = x.value->steps.at(0).decision;
+  return out;
+}
+
+// The keys of an object and of the objects in its arrays, as paths.
+std::set<std::string> key_paths(const nlohmann::json& j,
+                                const std::string& at = "") {
+  std::set<std::string> out;
+  for (const auto& [k, v] : j.items()) {
+    auto path = at + "/" + (j.is_array() ? "*" : k);
+    if (j.is_object())
+      out.insert(path);
+    if (v.is_structured())
+      out.merge(key_paths(v, path));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a node keeps routing decisions compact in a store this release "
+          "made and as objects in one an earlier release made, and shows "
+          "both as the same object",
+          "[actors][integrity]") {
+  kept_decision compact, object;
+  {
+    test::temp_dir dir;
+    compact = decision_kept_for_a_new_execution(test::test_options(dir));
+  }
+  {
+    test::temp_dir dir;
+    auto sql =
+        config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
+                          "/tests/persistence/golden/store_release14.sql");
+    REQUIRE(sql);
+    exec_sql(dir / "store.db", *sql);
+    object = decision_kept_for_a_new_execution(test::test_options(dir));
+  }
+  INFO(compact.stored << "\n" << object.stored);
+  REQUIRE_FALSE(compact.stored.empty());
+  REQUIRE_FALSE(object.stored.empty());
+  CHECK(compact.stored.front() == '[');
+  CHECK(object.stored.front() == '{');
+  CHECK(compact.stored.size() * 2 < object.stored.size());
+  for (const auto* k : {&compact, &object}) {
+    CHECK(k->shown == model::parse_decision(k->stored));
+    CHECK(k->shown["chosen"] == "fast");
+    CHECK(k->shown["candidates"].at(0)["agent"] == "fast");
+  }
+  CHECK(key_paths(compact.shown) == key_paths(object.shown));
+  CHECK(key_paths(compact.shown).count("/candidates/*/quality_sample") == 1);
 }
 
 TEST_CASE("on a full disk a node refuses new work as unavailable, keeps "

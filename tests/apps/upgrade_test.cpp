@@ -94,8 +94,10 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
   REQUIRE(std::filesystem::exists(previous_binary));
   test::pg_database db;
   // The test's database comes migrated by this release's code; a store the
-  // previous release made says to keep definitions in the row.
-  db.query("UPDATE store_identity SET definitions_by_hash = FALSE");
+  // previous release made says to keep definitions in the row and
+  // decisions as objects, the forms its nodes read.
+  db.query("UPDATE store_identity SET definitions_by_hash = FALSE, "
+           "compact_decisions = FALSE");
   test::node_cluster c{db.url(), 300};
   // Every agent on two nodes: any one node may be down for its upgrade.
   auto nodes = test::three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});
@@ -151,6 +153,10 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
   // from the row only: this release's nodes kept them there too.
   for (const auto& x : test::all_executions(*store))
     CHECK(x.definition_hash.empty());
+  // And decisions as objects, never in the compact form they cannot read.
+  for (const auto& x : test::all_executions(*store))
+    for (const auto& r : store->results_of(x.id).value)
+      CHECK(r.decision.rfind('[', 0) == std::string::npos);
   test::check_ledger(c, *store, relay_steps);
   for (auto& m : nodes)
     stop_cleanly(m);

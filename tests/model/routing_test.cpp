@@ -198,3 +198,89 @@ TEST_CASE("a decision written over the last one reads as one written afresh",
   CHECK(scratch.dump() == model::to_json(wide, three).dump());
   CHECK(scratch["candidates"].size() == 3);
 }
+
+namespace {
+
+// The object the dispatcher reports: write_json and the step's keys.
+nlohmann::json full_decision(const model::decision& d,
+                             const std::vector<model::candidate>& xs,
+                             const model::decision_step& step, size_t top) {
+  auto out = model::to_json(d, xs, top);
+  out["category"] = step.category;
+  out["priority"] = step.priority;
+  out["waited_ms"] = step.waited_ms;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a decision in its compact form reads back as the object the API "
+          "shows, a third of its size, also written over another one",
+          "[unit][routing]") {
+  std::mt19937_64 rng{13};
+  std::vector<model::candidate> ten(10), one(1);
+  for (size_t i = 0; i < ten.size(); ++i) {
+    ten[i].agent_id = "agent \"" + std::to_string(i) + "\" \u00e9";
+    ten[i].node = i % 2 ? "n" + std::to_string(i) : "";
+    ten[i].price = 0.001 * static_cast<double>(i);
+    ten[i].latency_ms = 12.345 * static_cast<double>(i);
+    ten[i].quality.observe(0.1 * static_cast<double>(i), 1.0);
+  }
+  one[0].agent_id = "quick";
+  auto wide = model::choose(model::routing_weights{}, ten, rng);
+  // The chosen one outside the best three: it is shown fourth.
+  auto worst = wide;
+  worst.chosen = static_cast<int>(
+      std::min_element(wide.scores.begin(), wide.scores.end(),
+                       [](auto& a, auto& b) { return a.total < b.total; }) -
+      wide.scores.begin());
+  auto narrow = model::choose(model::routing_weights{}, one, rng);
+  model::decision none;
+  const std::vector<model::candidate> nobody;
+  std::string general = "general", odd = "c\\at\negory";
+  struct example {
+    const model::decision& d;
+    const std::vector<model::candidate>& xs;
+    model::decision_step step;
+    size_t top;
+  };
+  example examples[] = {{wide, ten, {general, 5, 120}, 8},
+                        {worst, ten, {odd, -3, 0}, 3},
+                        {narrow, one, {general, 0, 7}, 8},
+                        {none, nobody, {general, 0, 0}, 8},
+                        {wide, ten, {odd, 2, 1}, 8}};
+  nlohmann::json scratch; // written over, as the dispatcher does
+  for (const auto& e : examples) {
+    model::write_compact_json(e.d, e.xs, e.step, scratch, e.top);
+    auto text = scratch.dump();
+    auto full = full_decision(e.d, e.xs, e.step, e.top);
+    INFO(text);
+    auto back = model::parse_decision(text);
+    CHECK(back == full);
+    CHECK(back.dump() == full.dump());
+    CHECK(model::parse_decision(full.dump()) == full); // the object as it is
+    CHECK(back.contains("chosen") == (e.d.chosen >= 0));
+    if (&e.d == &worst) // the best three and the chosen one
+      CHECK(back["candidates"].size() == 4);
+    if (e.xs.size() == 1)
+      CHECK(text.size() * 2 < full.dump().size());
+  }
+}
+
+TEST_CASE("a malformed compact decision reads as discarded, other JSON as it "
+          "is",
+          "[unit][routing]") {
+  for (const char* bad :
+       {"[]", "[2,1,null,false,\"c\",0,0,[]]", "[1,-1,null,false,\"c\",0,0,[]]",
+        "[1,1,5,false,\"c\",0,0,[]]", "[1,1,null,false,\"c\",0,0,[[\"a\"]]]",
+        "[1,1,null,false,\"c\",0,0,[[\"a\",\"\",\"x\",0,0,0,0,0,0]]]",
+        "[1,1,null,false,\"c\",0,0]", "not json"}) {
+    INFO(bad);
+    CHECK(model::parse_decision(bad).is_discarded());
+  }
+  auto consensus = R"({"chosen":"a","consensus":{"strategy":"vote"}})";
+  CHECK(model::parse_decision(consensus) == nlohmann::json::parse(consensus));
+  CHECK(model::parse_decision("[1,0,null,false,\"c\",0,0,[]]") ==
+        nlohmann::json::parse(R"({"candidate_count":0,"candidates":[],
+          "category":"c","explored":false,"priority":0,"waited_ms":0})"));
+}

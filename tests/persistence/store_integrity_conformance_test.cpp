@@ -179,33 +179,41 @@ TEST_CASE("the store knows its identity and how much it holds",
   CHECK(again.value.checkpoints == 2);
 }
 
-TEST_CASE("a store this release makes says to keep definitions by hash, one "
-          "an earlier release made says to keep them in the row until told",
+TEST_CASE("a store this release makes says to write definitions by hash and "
+          "decisions compact, one an earlier release made says to write "
+          "the older forms until told",
           ROLE("schema")) {
   fresh_store f;
+  auto both = [](const store_settings& x) {
+    return x.definitions_by_hash && x.compact_decisions;
+  };
+  auto neither = [](const store_settings& x) {
+    return !x.definitions_by_hash && !x.compact_decisions;
+  };
   {
     auto db = f.open();
     auto made = db->settings();
     INFO(made.st.message);
     REQUIRE(made);
-    CHECK(made.value.definitions_by_hash);
+    CHECK(both(made.value));
     REQUIRE(db->migrate()); // again: nothing changes
-    CHECK(db->settings().value.definitions_by_hash);
+    CHECK(both(db->settings().value));
   }
   // The same store as a release before migration 18 left it (and undone
-  // with it, the ones after it, if any).
+  // with it, the ones after it).
   f.exec("ALTER TABLE store_identity DROP COLUMN definitions_by_hash");
+  f.exec("ALTER TABLE store_identity DROP COLUMN compact_decisions");
   f.exec("DELETE FROM schema_migrations WHERE version >= 18");
   auto db = f.open(); // migrates it to this release
   auto upgraded = db->settings();
   INFO(upgraded.st.message);
   REQUIRE(upgraded);
-  CHECK_FALSE(upgraded.value.definitions_by_hash);
+  CHECK(neither(upgraded.value));
   // Once every node runs this release (hishamos db finalize).
-  REQUIRE(db->keep_definitions_by_hash());
-  CHECK(db->settings().value.definitions_by_hash);
+  REQUIRE(db->adopt_release_formats());
+  CHECK(both(db->settings().value));
   REQUIRE(db->migrate());
-  CHECK(f.open()->settings().value.definitions_by_hash);
+  CHECK(both(f.open()->settings().value));
 }
 
 namespace {

@@ -316,8 +316,8 @@ public:
   persistence::outcome<persistence::store_settings> settings() override {
     return inner_->settings();
   }
-  persistence::status keep_definitions_by_hash() override {
-    return inner_->keep_definitions_by_hash();
+  persistence::status adopt_release_formats() override {
+    return inner_->adopt_release_formats();
   }
 
   persistence::outcome<std::vector<persistence::audit_row>>
