@@ -199,9 +199,9 @@ status pg_store::rate_result(const std::string& execution_id,
   return guarded("rating a result", [&]() -> status {
     pqxx::work tx{*conn_};
     auto r = tx.exec_params(
-        "UPDATE task_results SET quality_score = $3 WHERE id = (SELECT "
-        "max(id) FROM task_results WHERE execution_id = $1 AND step_id = "
-        "$2)",
+        "UPDATE task_results SET quality_score = $3 WHERE execution_id = $1 "
+        "AND step_id = $2 AND id = (SELECT max(id) FROM task_results WHERE "
+        "execution_id = $1 AND step_id = $2)",
         execution_id, step_id, score);
     tx.commit();
     if (r.affected_rows() == 0)

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
-// How PostgreSQL reads the cost ledger for budgets: the budget keeper sums
-// each workflow's and each department's spend since the start of the UTC
-// day or month. The ledger keeps no index by department (migration 0019):
-// these roll-ups must find the period through the created_at index.
+// How PostgreSQL reads a large cost ledger. The budget keeper sums each
+// workflow's and each department's spend since the start of the UTC day
+// or month; the ledger keeps no index by department (migration 0019), so
+// these roll-ups must find the period through the created_at index. An
+// execution's lines, its decisions and a rating find their rows through
+// the ledger's key, (execution_id, step_id, id) since migration 0021.
 
 #include "tests/persistence/conformance.hpp"
 #include "tests/support/wait.hpp"
@@ -23,15 +25,9 @@ std::int64_t stat_of(const test::pg_database& db, const std::string& view,
   return v.empty() ? 0 : std::stoll(v);
 }
 
-} // namespace
-
-TEST_CASE("the budget keeper's roll-ups of a period's spend by department "
-          "and by workflow read the ledger through its created_at index, "
-          "not whole",
-          "[pg][persistence]") {
-  test::pg_database db;
-  // A year of ledger lines of 20 departments and 50 workflows, one day
-  // apart in turn.
+// A year of ledger lines of 20 departments and 50 workflows, one day
+// apart in turn; execution e<g> has one line, of step s.
+void fill_ledger(const test::pg_database& db) {
   db.query("INSERT INTO task_results (execution_id, step_id, agent_id, cost, "
            "workflow, department, created_at) SELECT 'e' || g, 's', 'a', "
            "0.001 * (g % 7), 'W' || (g % 50), 'd' || (g % 20), now() - "
@@ -40,6 +36,29 @@ TEST_CASE("the budget keeper's roll-ups of a period's spend by department "
            ") * interval '1 day' FROM generate_series(1, " +
            std::to_string(ledger_rows) + ") g");
   db.query("ANALYZE task_results");
+}
+
+// Waits until the ledger's statistics count `scans` scans (a session
+// reports its counts all at once, at the latest as it ends), then says how
+// many lines sequential scans read.
+std::int64_t lines_read_whole(const test::pg_database& db, int scans) {
+  REQUIRE(test::wait_until(
+      [&] {
+        return stat_of(db, "pg_stat_user_tables", "seq_scan + idx_scan",
+                       "task_results") >= scans;
+      },
+      30s));
+  return stat_of(db, "pg_stat_user_tables", "seq_tup_read", "task_results");
+}
+
+} // namespace
+
+TEST_CASE("the budget keeper's roll-ups of a period's spend by department "
+          "and by workflow read the ledger through its created_at index, "
+          "not whole",
+          "[pg][persistence]") {
+  test::pg_database db;
+  fill_ledger(db);
   auto month_start = std::stoll(
       db.query("SELECT (extract(epoch FROM date_trunc('month', now() AT TIME "
                "ZONE 'UTC') AT TIME ZONE 'UTC') * 1000)::bigint"));
@@ -65,20 +84,50 @@ TEST_CASE("the budget keeper's roll-ups of a period's spend by department "
             expected(by == cost_grouping::department ? "department"
                                                      : "workflow"));
     }
-  } // A session reports its counts all at once, at the latest as it ends.
-  REQUIRE(test::wait_until(
-      [&] {
-        return stat_of(db, "pg_stat_user_tables", "seq_scan + idx_scan",
-                       "task_results") >= 2;
-      },
-      30s));
-  auto read_whole =
-      stat_of(db, "pg_stat_user_tables", "seq_tup_read", "task_results");
-  INFO(read_whole << " ledger rows read by sequential scans");
+  }
+  auto read_whole = lines_read_whole(db, 2);
+  INFO(read_whole << " ledger lines read by sequential scans");
   CHECK(read_whole < ledger_rows);
   CHECK(stat_of(db, "pg_stat_user_indexes", "idx_scan",
                 "idx_task_results_created_agent_quality") >= 2);
   // What 0019 dropped: no plan may lean on it again.
   CHECK(db.query("SELECT count(*) FROM pg_indexes WHERE tablename = "
                  "'task_results' AND indexdef LIKE '%(department%'") == "0");
+}
+
+TEST_CASE("an execution's ledger lines, decisions and a rating of its "
+          "result find their rows by the ledger's key, not by reading the "
+          "ledger whole",
+          "[pg][persistence]") {
+  test::pg_database db;
+  fill_ledger(db);
+  // The key is the only index by execution: one entry a line (0021).
+  CHECK(db.query("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                 "'task_results_pkey'") ==
+        "CREATE UNIQUE INDEX task_results_pkey ON public.task_results USING "
+        "btree (execution_id, step_id, id)");
+  CHECK(db.query("SELECT count(*) FROM pg_indexes WHERE tablename = "
+                 "'task_results' AND indexdef LIKE '%(execution_id%'") == "1");
+  {
+    auto opened = open_store(db.url());
+    INFO(opened.st.message);
+    REQUIRE(opened);
+    auto& s = *opened.value;
+    // A second line of e7's step s, newer than the one fill_ledger made.
+    task_result_record again{"e7", "s", "b",      -1,   0.5, 10,
+                             20,   5,   now_ms(), "{}", 1};
+    REQUIRE(s.append_records({{again}}));
+    REQUIRE(s.rate_result("e7", "s", 0.25));
+    auto lines = s.results_of("e7");
+    REQUIRE(lines);
+    REQUIRE(lines.value.size() == 2);
+    CHECK(lines.value[0].quality_score == -1); // the older line, unrated
+    CHECK(lines.value[1].quality_score == 0.25);
+    CHECK(lines.value[1].agent_id == "b");
+    REQUIRE(s.decisions_of("e7"));
+    CHECK(s.rate_result("e7", "none", 1).code == errc::not_found);
+  }
+  auto read_whole = lines_read_whole(db, 5);
+  INFO(read_whole << " ledger lines read by sequential scans");
+  CHECK(read_whole < ledger_rows);
 }
