@@ -23,8 +23,11 @@
 // --definitions by_hash|in_row sets store.definitions_by_hash (each
 // definition kept once, not in every execution's row); unset, the node
 // does as the store says (by hash in a store this release made, which the
-// benchmark's always is); it prints which. --writers sets store.writers
-// (default 2; the embedded store always uses one).
+// benchmark's always is); it prints which. It prints too whether routing
+// decisions are kept compact or as objects, as the store says (compact in
+// a store this release made: clear store_identity.compact_decisions
+// before a run to see objects). --writers sets store.writers (default 2;
+// the embedded store always uses one).
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +52,7 @@
 
 #include "bench/bench_catalog.hpp"
 #include "hishamos/node.hpp"
+#include "persistence/open_store.hpp"
 
 using namespace hishamos;
 
@@ -275,8 +279,16 @@ int main(int argc, char** argv) {
   };
   auto text = "\n" + n->metrics_text();
   double commits = metric(text, "hishamos_checkpoint_commits_total");
+  auto kept = persistence::open_store(store);
+  persistence::outcome<persistence::store_settings> settings{kept.st, {}};
+  if (kept)
+    settings = kept.value->settings();
+  const char* decisions = !settings                          ? "unknown"
+                          : settings.value.compact_decisions ? "compact"
+                                                             : "objects";
   std::printf(
-      "store=%s shape=%s definitions=%s workflows=%d submitters=%d "
+      "store=%s shape=%s definitions=%s decisions=%s workflows=%d "
+      "submitters=%d "
       "steps=%d wall=%.2fs steps/s=%.0f "
       "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
       "checkpoint_tx_per_step=%.2f write_tx_per_step=%.3f "
@@ -284,11 +296,11 @@ int main(int argc, char** argv) {
       "pg_cpu_ms_per_step=%s\n",
       store.substr(0, store.find(':')).c_str(), shape.c_str(),
       n->config().definitions_by_hash.value_or(false) ? "by_hash" : "in_row",
-      workflows, submitters, steps, secs, total_steps / secs, workflows / secs,
-      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)),
-      total_steps / std::max(commits, 1.0), commits / total_steps,
-      static_cast<double>(write_tx) / total_steps, wal / total_steps,
-      node_cpu / total_steps, pg_cpu_text);
+      decisions, workflows, submitters, steps, secs, total_steps / secs,
+      workflows / secs, static_cast<long long>(pct(0.5)),
+      static_cast<long long>(pct(0.99)), total_steps / std::max(commits, 1.0),
+      commits / total_steps, static_cast<double>(write_tx) / total_steps,
+      wal / total_steps, node_cpu / total_steps, pg_cpu_text);
   if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
     for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
          at != std::string::npos;
