@@ -24,8 +24,9 @@ dispatch_settings(const node_options& o, const model::catalog& cat,
   ds.aging_per_second = d.aging_per_second;
   ds.department_quotas = d.department_quotas;
   ds.max_candidates = d.max_candidates;
-  // Every node reads compact decisions only where the store says so: one
-  // of an earlier release may share it, and reads only the object.
+  // Decisions are written compact only where the store says every node
+  // reads that form: a node of an earlier release may share the store,
+  // and it reads only objects.
   auto settings = pool.with("settings", [](auto& db) { return db.settings(); });
   if (!settings)
     return store_problem("cannot read the store's settings", settings.st);
