@@ -3,10 +3,11 @@
 // agents picked at random among them, one at a time.
 //
 //   bench_function_agents [--agents N] [--workflows N] [--store URL]
-//                         [--one-by-one]
+//                         [--one-by-one] [--threads N]
 //
 // --one-by-one registers them with node::register_agent, one call each
-// (a catalog copy and an actor per agent), for comparison.
+// (a catalog copy and an actor per agent), for comparison. --threads sets
+// the actor system's worker threads (default: one per core, at least two).
 //
 // Prints the time to register them, the resident memory they take (per
 // agent), and each workflow's submit-to-finished time (p50/p99): a durable
@@ -44,7 +45,7 @@ model::task_reply answer(const model::task_request& t) {
 } // namespace
 
 int main(int argc, char** argv) {
-  int agents = 1000000, workflows = 1000;
+  int agents = 1000000, workflows = 1000, threads = 0;
   std::string store;
   bool one_by_one = false;
   for (int i = 1; i < argc; ++i) {
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
       workflows = std::max(1, std::stoi(v));
     else if (k == "--store")
       store = v;
+    else if (k == "--threads")
+      threads = std::stoi(v);
   }
   auto dir = std::filesystem::temp_directory_path() / "hishamos-bench-fn";
   std::filesystem::remove_all(dir);
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   options.config.node_id = "bench";
   options.config.dispatch.agents_on_demand = true;
   options.catalog = bench::bench_catalog({}, 1);
+  options.scheduler_threads = threads;
   auto started = node::start(options);
   if (!started) {
     std::fprintf(stderr, "%s\n", model::to_string(started.errors()).c_str());

@@ -19,7 +19,7 @@
 // concurrent API clients would: one thread submitting alone waits for each
 // execution's creation commit in turn, and then that commit rate, not the
 // steps, bounds the figure (--submitters 1 shows it). --threads sets the
-// actor system's worker threads (default: CAF's, at least 4).
+// actor system's worker threads (default: one per core, at least two).
 // --definitions by_hash|in_row sets store.definitions_by_hash (each
 // definition kept once, not in every execution's row); unset, the node
 // does as the store says (by hash in a store this release made, which the

@@ -7,7 +7,9 @@
 // then every actor, then the lease is released so that another node takes
 // over at once.
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
@@ -94,6 +96,18 @@ model::result<bool> follow_store_settings(persistence::store_pool& pool,
   return true;
 }
 
+// Worker threads of the cooperative scheduler: as node_options says, or
+// one per core (at least two). CAF's own default is at least four, which
+// on a machine of two cores wakes and switches between more threads than
+// there are cores to run them: side by side on such a machine, two workers
+// were faster than four in 16 of 19 rounds, on both stores and shapes
+// (docs/performance.md, item 30).
+size_t scheduler_threads(const node_options& o) {
+  if (o.scheduler_threads > 0)
+    return static_cast<size_t>(o.scheduler_threads);
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
 // The actor system's settings: message types, the middleman for peers
 // (with heartbeats, or a hung peer is never noticed) and TLS.
 model::result<bool> configure_system(caf::actor_system_config& cfg,
@@ -108,8 +122,7 @@ model::result<bool> configure_system(caf::actor_system_config& cfg,
     if (auto ok = use_tls(cfg, o.config.tls); !ok)
       return ok.errors();
   }
-  if (o.scheduler_threads > 0)
-    cfg.set("scheduler.max-threads", o.scheduler_threads);
+  cfg.set("scheduler.max-threads", scheduler_threads(o));
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -75,6 +76,20 @@ caf::actor current_writer(node& n) {
 }
 
 } // namespace
+
+TEST_CASE("a node runs one scheduler worker per core, at least two, unless "
+          "its options say how many",
+          "[actors][execution]") {
+  auto workers = [](int asked) {
+    test::temp_dir dir;
+    auto options = test::test_options(dir);
+    options.scheduler_threads = asked;
+    auto n = test::start_node(std::move(options));
+    return n->system().scheduler().num_workers();
+  };
+  CHECK(workers(0) == std::max(2u, std::thread::hardware_concurrency()));
+  CHECK(workers(3) == 3);
+}
 
 TEST_CASE("two independent steps really run at the same time",
           "[actors][execution]") {
