@@ -3,8 +3,6 @@
 // dispatch.agents_on_demand is set), and the agents an embedder registers
 // while it runs.
 
-#include <spdlog/spdlog.h>
-
 #include "actors/agent.hpp"
 #include "actors/dispatcher.hpp"
 #include "runtime/internal/node_impl.hpp"
@@ -14,25 +12,18 @@ namespace hishamos {
 namespace {
 
 // The dispatcher's routing: configured weights and quotas, the catalog's
-// template categories, and the quality learned before (from the store).
+// template categories, the quality learned before (from the store) and
+// the form of its decisions (as the store says, read at start).
 model::result<actors::dispatch_settings>
 dispatch_settings(const node_options& o, const model::catalog& cat,
-                  persistence::store_pool& pool) {
+                  persistence::store_pool& pool, bool compact_decisions) {
   actors::dispatch_settings ds;
   const auto& d = o.config.dispatch;
   ds.weights = d.weights;
   ds.aging_per_second = d.aging_per_second;
   ds.department_quotas = d.department_quotas;
   ds.max_candidates = d.max_candidates;
-  // Decisions are written compact only where the store says every node
-  // reads that form: a node of an earlier release may share the store,
-  // and it reads only objects.
-  auto settings = pool.with("settings", [](auto& db) { return db.settings(); });
-  if (!settings)
-    return store_problem("cannot read the store's settings", settings.st);
-  ds.compact_decisions = settings.value.compact_decisions;
-  spdlog::info("routing decisions are kept {}",
-               ds.compact_decisions ? "in their compact form" : "as objects");
+  ds.compact_decisions = compact_decisions;
   for (const auto& [id, tpl] : cat.templates)
     ds.categories[id] = tpl.category;
   auto stats =
@@ -87,7 +78,7 @@ model::result<bool> node::impl::host_agents() {
   if (ids.empty())
     for (const auto& [id, def] : catalog->agents)
       ids.push_back(id);
-  auto ds = dispatch_settings(opts, *catalog, *pool);
+  auto ds = dispatch_settings(opts, *catalog, *pool, compact_decisions);
   if (!ds)
     return ds.errors();
   bool on_demand = opts.config.dispatch.agents_on_demand;

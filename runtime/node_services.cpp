@@ -80,19 +80,20 @@ model::result<bool> prepare_store(persistence::store_pool& pool,
 }
 
 // Where the node's configuration is silent, it writes as the store says:
-// a store an earlier release made keeps definitions in each row, since
-// nodes of that release may share it.
-model::result<bool> follow_store_settings(persistence::store_pool& pool,
-                                          config::node_config& cfg) {
-  if (!cfg.definitions_by_hash) {
-    auto got = pool.with("settings", [](auto& db) { return db.settings(); });
-    if (!got)
-      return store_problem("cannot read the store's settings", got.st);
+// a store an earlier release made keeps definitions in each row and
+// decisions as objects, since nodes of that release may share it.
+model::result<bool> follow_store_settings(node::impl& p) {
+  auto got = p.pool->with("settings", [](auto& db) { return db.settings(); });
+  if (!got)
+    return store_problem("cannot read the store's settings", got.st);
+  auto& cfg = p.opts.config;
+  if (!cfg.definitions_by_hash)
     cfg.definitions_by_hash = got.value.definitions_by_hash;
-  }
-  spdlog::info("execution definitions are kept {}",
+  p.compact_decisions = got.value.compact_decisions;
+  spdlog::info("execution definitions are kept {}, routing decisions {}",
                *cfg.definitions_by_hash ? "once each, by hash"
-                                        : "in each execution's row");
+                                        : "in each execution's row",
+               p.compact_decisions ? "in their compact form" : "as objects");
   return true;
 }
 
@@ -169,7 +170,7 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
   p->workflows = std::make_unique<runtime::workflow_cache>(*p->pool);
   if (auto ok = prepare_store(*p->pool, *p->catalog); !ok)
     return ok.errors();
-  if (auto ok = follow_store_settings(*p->pool, o.config); !ok)
+  if (auto ok = follow_store_settings(*p); !ok)
     return ok.errors();
   if (auto seen = runtime::store_watermark::seen_file_of(
           o.config.store_url, o.config.store_seen_file);

@@ -145,7 +145,8 @@ struct dispatcher_state {
   dispatch_settings cfg;
   std::mt19937_64 rng;
   /// The last routing decision's JSON, written over by the next
-  /// (model::write_json): its objects stay allocated.
+  /// (model::write_json or write_compact_json): its objects stay
+  /// allocated.
   nlohmann::json decision_text;
   /// In no order: removing one moves the last into its place, so that a
   /// node with a million agents adds and removes each in O(1). Change it

@@ -51,8 +51,8 @@ int audit_verify_command(const std::string& config_file,
 int optimize_command(const std::string& config_file,
                      const common_options& opts);
 /// Turns on what releases before this one cannot read (definitions kept
-/// by hash), once every node sharing the store runs this release: 0 done,
-/// 1 failed, 2 bad input.
+/// by hash, compact routing decisions), once every node sharing the store
+/// runs this release: 0 done, 1 failed, 2 bad input.
 int finalize_command(const std::string& config_file,
                      const common_options& opts);
 /// A logical copy of the store into `file` (never overwritten): 0 done,

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   add_common(optimize);
   auto* finalize = db->add_subcommand(
       "finalize", "once every node runs this release: turn on what earlier "
-                  "releases cannot read (definitions kept by hash)");
+                  "releases cannot read (definitions kept by hash, compact "
+                  "routing decisions)");
   finalize->add_option("--config", config_file, "node config file");
   add_common(finalize);
 

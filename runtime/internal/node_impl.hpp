@@ -75,6 +75,9 @@ struct node::impl {
   std::unique_ptr<runtime::execution_poller> poller;
   /// Connections for reads and admin calls from plain threads.
   std::unique_ptr<persistence::store_pool> pool;
+  /// Routing decisions in their compact form: the store says every node
+  /// reads it (store_identity.compact_decisions, read once at start).
+  bool compact_decisions = false;
   /// Keeps the record of the store this node saw (store_watermark.hpp).
   std::unique_ptr<runtime::store_watermark> watermark;
   /// node::audit's events, each committed before the call returns.

@@ -14,8 +14,6 @@
 #include <fstream>
 #include <map>
 
-#include <sqlite3.h>
-
 #include <caf/all.hpp>
 
 #include "actors/internal/exceptions.hpp"
@@ -30,6 +28,7 @@
 #include "tests/support/invariants.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/small_disk.hpp"
+#include "tests/support/sqlite_query.hpp"
 #include "tests/support/store_reads.hpp"
 #include "tests/support/wait.hpp"
 
@@ -37,17 +36,6 @@ using namespace hishamos;
 using hishamos::test::wait_until;
 
 namespace {
-
-void exec_sql(const std::string& file, const std::string& sql) {
-  sqlite3* raw = nullptr;
-  REQUIRE(sqlite3_open(file.c_str(), &raw) == SQLITE_OK);
-  char* error = nullptr;
-  int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
-  INFO(sql << ": " << (error ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(raw);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 // One step of a workflow's YAML: agent `agent` echoes the step's id,
 // after the step `after` ("" = none).
@@ -109,11 +97,12 @@ TEST_CASE("a node quarantines the executions whose checkpoint or definition "
   auto file = dir / "store.db";
   auto wf = test::workflow(two_steps);
   leave_running(options.config.store_url, *wf, {"e1", "e2", "e3"});
-  exec_sql(file, "UPDATE execution_steps SET output = CAST(replace(CAST("
-                 "output AS TEXT), 'alpha', 'alpHa') AS BLOB) WHERE "
-                 "execution_id = 'e2'");
-  exec_sql(file,
-           "UPDATE workflow_executions SET definition = '{' WHERE id = 'e3'");
+  test::sqlite_query(file,
+                     "UPDATE execution_steps SET output = CAST(replace(CAST("
+                     "output AS TEXT), 'alpha', 'alpHa') AS BLOB) WHERE "
+                     "execution_id = 'e2'");
+  test::sqlite_query(
+      file, "UPDATE workflow_executions SET definition = '{' WHERE id = 'e3'");
 
   auto n = test::start_node(std::move(options));
   REQUIRE(wait_until([&] {
@@ -172,11 +161,13 @@ TEST_CASE("with definitions kept by hash a node runs new executions and "
   };
   leave_running(url, *named("Gone"), {"e2"}, "alpha", true);
   leave_running(url, *named("Altered"), {"e3"}, "alpha", true);
-  exec_sql(file, "DELETE FROM execution_definitions WHERE definition LIKE "
-                 "'%\"name\":\"Gone\"%'");
-  exec_sql(file, "UPDATE execution_definitions SET definition = replace("
-                 "definition, 'cmd_echo', 'cmd_echO') WHERE definition LIKE "
-                 "'%\"name\":\"Altered\"%'");
+  test::sqlite_query(file,
+                     "DELETE FROM execution_definitions WHERE definition LIKE "
+                     "'%\"name\":\"Gone\"%'");
+  test::sqlite_query(
+      file, "UPDATE execution_definitions SET definition = replace("
+            "definition, 'cmd_echo', 'cmd_echO') WHERE definition LIKE "
+            "'%\"name\":\"Altered\"%'");
 
   auto n = test::start_node(std::move(options));
   REQUIRE(wait_until([&] {
@@ -214,7 +205,8 @@ TEST_CASE("an exception inside an execution fails it with the error instead "
   // Written before checksums (none), its output is not valid UTF-8: the
   // execution's JSON of its outputs throws when it completes.
   leave_running(options.config.store_url, *wf, {"e1"}, "\xff\xfe");
-  exec_sql(dir / "store.db", "UPDATE execution_steps SET checksum = NULL");
+  test::sqlite_query(dir / "store.db",
+                     "UPDATE execution_steps SET checksum = NULL");
   auto n = test::start_node(std::move(options));
   REQUIRE(wait_until([&] { return ended(*n, "e1", "failed"); }));
   CHECK_THAT(status_of(*n, "e1")->error, Catch::StartsWith("internal error"));
@@ -445,7 +437,7 @@ TEST_CASE("a store the previous release wrote (golden) is read by this one: "
   auto sql = config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
                                "/tests/persistence/golden/store_release14.sql");
   REQUIRE(sql);
-  exec_sql(dir / "store.db", *sql);
+  test::sqlite_query(dir / "store.db", *sql);
   const std::string running = "939e3a609b34547c8665730aa4d5221b";
   std::map<std::string, std::string> outputs; // "execution/step" -> output
   {
@@ -534,7 +526,7 @@ TEST_CASE("a node keeps definitions by hash in a store this release made, in "
   auto sql = config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
                                "/tests/persistence/golden/store_release14.sql");
   REQUIRE(sql);
-  exec_sql(dir / "store.db", *sql);
+  test::sqlite_query(dir / "store.db", *sql);
   auto options = test::test_options(dir);
   REQUIRE(options.config.store_url == "sqlite:" + (dir / "store.db"));
   CHECK(hash_kept_for_a_new_execution(options).empty());
@@ -595,7 +587,7 @@ TEST_CASE("a node keeps routing decisions compact in a store this release "
         config::read_file(std::string{HISHAMOS_SOURCE_DIR} +
                           "/tests/persistence/golden/store_release14.sql");
     REQUIRE(sql);
-    exec_sql(dir / "store.db", *sql);
+    test::sqlite_query(dir / "store.db", *sql);
     object = decision_kept_for_a_new_execution(test::test_options(dir));
   }
   INFO(compact.stored << "\n" << object.stored);

@@ -2,12 +2,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
-
 #include <fstream>
 #include <iterator>
 
 #include "tests/support/process.hpp"
+#include "tests/support/sqlite_query.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace test = hishamos::test;
@@ -32,25 +31,6 @@ test::process_result run_hishamos(const std::vector<std::string>& args) {
   std::vector<std::string> argv{binary};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv);
-}
-
-// Runs `sql` on an SQLite store behind the command's back (to tamper with
-// it or read it); the first field of the first row, "" when there is none.
-std::string sqlite_query(const std::string& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
-  std::string first;
-  auto keep_first = [](void* out, int n, char** values, char**) {
-    auto& s = *static_cast<std::string*>(out);
-    if (s.empty() && n > 0 && values[0])
-      s = values[0];
-    return 0;
-  };
-  int rc = sqlite3_exec(db, sql.c_str(), keep_first, &first, nullptr);
-  sqlite3_close(db);
-  INFO(sql);
-  REQUIRE(rc == SQLITE_OK);
-  return first;
 }
 
 struct bad_case {
@@ -255,8 +235,8 @@ TEST_CASE("db optimize analyzes the store and reports a missing index with "
   CHECK_THAT(clean.out, Catch::Contains("analyzed task_results"));
   CHECK_THAT(clean.out, Catch::Contains("all expected indexes are present"));
 
-  sqlite_query(dir / "h.db",
-               "DROP INDEX idx_task_results_created_agent_quality");
+  test::sqlite_query(dir / "h.db",
+                     "DROP INDEX idx_task_results_created_agent_quality");
   auto missing = run_hishamos({"db", "optimize", "--store", store});
   INFO(missing.out << missing.err);
   CHECK(missing.exit_code == 1);
@@ -273,14 +253,15 @@ TEST_CASE("db finalize makes a store an earlier release made keep "
   auto store = "sqlite:" + (dir / "h.db");
   REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
   // As a release before migration 18 left it.
-  sqlite_query(dir / "h.db",
-               "ALTER TABLE store_identity DROP COLUMN definitions_by_hash; "
-               "ALTER TABLE store_identity DROP COLUMN compact_decisions; "
-               "DELETE FROM schema_migrations WHERE version >= 18");
+  test::sqlite_query(
+      dir / "h.db",
+      "ALTER TABLE store_identity DROP COLUMN definitions_by_hash; "
+      "ALTER TABLE store_identity DROP COLUMN compact_decisions; "
+      "DELETE FROM schema_migrations WHERE version >= 18");
   auto says = [&] {
-    return sqlite_query(dir / "h.db",
-                        "SELECT definitions_by_hash || compact_decisions "
-                        "FROM store_identity");
+    return test::sqlite_query(dir / "h.db",
+                              "SELECT definitions_by_hash || compact_decisions "
+                              "FROM store_identity");
   };
   REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
   CHECK(says() == "00"); // migrated, not made, by this release
@@ -358,9 +339,10 @@ TEST_CASE("secrets are stored encrypted with `hishamos secret set`, listed "
   std::string bytes{std::istreambuf_iterator<char>(db_file), {}};
   CHECK(bytes.find("sk-planted-secret-value") == std::string::npos);
   // Without its key ring, or with the row tampered with, no node starts.
-  sqlite_query(dir / "s.db",
-               "UPDATE secrets SET ciphertext = CASE WHEN substr(ciphertext, "
-               "1, 1) = 'A' THEN 'B' ELSE 'A' END || substr(ciphertext, 2)");
+  test::sqlite_query(
+      dir / "s.db",
+      "UPDATE secrets SET ciphertext = CASE WHEN substr(ciphertext, "
+      "1, 1) = 'A' THEN 'B' ELSE 'A' END || substr(ciphertext, 2)");
   auto node = run_hishamos({"node", "--config", config, "--store", store});
   INFO(node.err);
   CHECK(node.exit_code != 0);

@@ -18,7 +18,7 @@
 #include "tests/support/pg_fixture.hpp"
 #define BACKEND "[pg][persistence]"
 #else
-#include <sqlite3.h>
+#include "tests/support/sqlite_query.hpp"
 #define BACKEND "[unit][persistence]"
 #endif
 /// Each case names the store role it checks (persistence/<role>_store.hpp).
@@ -49,19 +49,7 @@ struct fresh_store {
   void exec(const std::string& sql) const { query(sql); }
   /// The first field of the first row of `sql` ("" when there is none).
   std::string query(const std::string& sql) const {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open((dir / "db/h.db").c_str(), &raw) == SQLITE_OK);
-    std::string first;
-    auto keep_first = [](void* out, int n, char** values, char**) {
-      auto& s = *static_cast<std::string*>(out);
-      if (s.empty() && n > 0 && values[0])
-        s = values[0];
-      return 0;
-    };
-    int rc = sqlite3_exec(raw, sql.c_str(), keep_first, &first, nullptr);
-    sqlite3_close(raw);
-    REQUIRE(rc == SQLITE_OK);
-    return first;
+    return test::sqlite_query(dir / "db/h.db", sql);
   }
 #endif
   std::unique_ptr<store> open() const {
