@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace hishamos::test {
@@ -102,7 +104,10 @@ bool background_process::running() {
   return true;
 }
 
-int free_port() {
+namespace {
+
+// A port the kernel has free now (bound to 0, then closed).
+int unbound_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -113,6 +118,22 @@ int free_port() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+} // namespace
+
+int free_port() {
+  // The kernel may hand a closed port out again at once: two members of
+  // one test cluster once got the same HTTP port, and the second never
+  // started. A port is handed out once per process.
+  static std::mutex mx;
+  static std::set<int> given;
+  std::lock_guard<std::mutex> guard{mx};
+  for (int tries = 0;; ++tries) {
+    int port = unbound_port();
+    if (given.insert(port).second || tries == 1000)
+      return port;
+  }
 }
 
 } // namespace hishamos::test

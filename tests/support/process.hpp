@@ -39,7 +39,8 @@ private:
   pid_t pid_ = -1;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago, never one this
+/// process was given before.
 int free_port();
 
 /// Whole file contents ("" if missing).
