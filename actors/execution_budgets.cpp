@@ -111,7 +111,7 @@ void send_state(execution_self* self) {
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
                        resend_state);
   };
-  self->request(st.cfg.persistence, std::chrono::seconds{30}, st.pending_state)
+  self->request(st.cfg.persistence, caf::infinite, st.pending_state)
       .then(
           [self, resend](store_ack& ack) {
             auto& st = self->state;

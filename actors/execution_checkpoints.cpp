@@ -71,8 +71,9 @@ void send_checkpoint(execution_self* self, int i) {
     self->delayed_send(self, self->state.cfg.resend_delay, resend_atom::value,
                        i);
   };
-  self->request(self->state.cfg.persistence, std::chrono::seconds{30},
-                std::move(cp))
+  // No timeout of its own: the supervisor answers every request, one its
+  // writer holds too long included (persistence_supervisor.hpp).
+  self->request(self->state.cfg.persistence, caf::infinite, std::move(cp))
       .then(
           [self, i, resend](store_ack& ack) {
             if (ack.code == errc::stale_epoch || ack.code == errc::not_found)

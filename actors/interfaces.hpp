@@ -27,7 +27,7 @@ using persistence_actor = caf::typed_actor<
     caf::replies_to<persistence::state_change>::with<store_ack>,
     caf::replies_to<creation_batch>::with<creation_ack>,
     caf::replies_to<writer_atom>::with<caf::actor>,
-    caf::reacts_to<respawn_atom, int>>;
+    caf::reacts_to<respawn_atom, int>, caf::reacts_to<overdue_atom>>;
 
 /// The batch processor (actors/batch_processor.hpp).
 using batch_actor =

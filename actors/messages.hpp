@@ -27,6 +27,7 @@ using resend_atom = caf::atom_constant<caf::atom("hm_resend")>;
 using snapshot_atom = caf::atom_constant<caf::atom("hm_snap")>;
 using writer_atom = caf::atom_constant<caf::atom("hm_writer")>;
 using respawn_atom = caf::atom_constant<caf::atom("hm_respawn")>;
+using overdue_atom = caf::atom_constant<caf::atom("hm_overdue")>;
 using start_atom = caf::atom_constant<caf::atom("hm_start")>;
 using join_atom = caf::atom_constant<caf::atom("hm_join")>;
 using flush_atom = caf::atom_constant<caf::atom("hm_flush")>;

@@ -24,7 +24,7 @@ void abandon(execution_self* self, const std::string& why) {
 }
 
 void send_final(execution_self* self) {
-  self->request(self->state.cfg.persistence, std::chrono::seconds{30},
+  self->request(self->state.cfg.persistence, caf::infinite,
                 self->state.final_change)
       .then(
           [self](store_ack& ack) {
