@@ -3,21 +3,12 @@
 #include "persistence/record_store.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
+
+#include "model/digest.hpp"
 
 namespace hishamos::persistence {
 
 namespace {
-
-std::string hex(const unsigned char* bytes, size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
 
 // The details as one canonical text: a store may respace JSON (jsonb).
 std::string canonical(const std::string& details) {
@@ -32,10 +23,7 @@ std::string audit_hash(const std::string& prev_hash, std::int64_t id,
   auto text = prev_hash + "\n" + std::to_string(id) + "\n" +
               std::to_string(e.created_at_ms) + "\n" + e.user_id + "\n" +
               e.action + "\n" + canonical(e.details);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  return hex(digest, sizeof digest);
+  return model::sha256_hex(text);
 }
 
 void audit_verifier::feed(const std::vector<audit_row>& rows) {

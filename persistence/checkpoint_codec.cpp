@@ -4,27 +4,14 @@
 #include <map>
 
 #include <msgpack.hpp>
-#include <openssl/sha.h>
+
+#include "model/digest.hpp"
 
 namespace hishamos::persistence {
 
 namespace {
 constexpr int codec_version = 1;
 constexpr size_t checksum_bytes = 8;
-
-// The first `bytes` bytes of the SHA-256 of `text`, in hex.
-std::string sha256_hex(const std::string& text, size_t bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes && i < sizeof digest; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
-}
 } // namespace
 
 std::string encode_output(const std::string& output) {
@@ -65,7 +52,7 @@ std::string checkpoint_checksum(const checkpoint& cp,
     text += '\0';
   }
   text += encoded;
-  return sha256_hex(text, checksum_bytes);
+  return model::sha256_hex(text, checksum_bytes);
 }
 
 double stored_cost(double usd) {
@@ -98,7 +85,7 @@ void restore_output(checkpoint& cp, const std::string& encoded,
 }
 
 std::string definition_hash_of(const std::string& definition) {
-  return sha256_hex(definition, SHA256_DIGEST_LENGTH);
+  return model::sha256_hex(definition);
 }
 
 std::string definition_damage(const execution_record& x) {

@@ -1,9 +1,8 @@
 #include "providers/response_cache.hpp"
 
-#include <cstdio>
-
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
+
+#include "model/digest.hpp"
 
 namespace hishamos::providers {
 
@@ -17,16 +16,7 @@ std::string cache_key(const config::provider_settings& p,
                              {"temperature", call.temperature},
                              {"max_tokens", call.max_tokens}}
                   .dump();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  std::string hex;
-  char byte[3];
-  for (auto d : digest) {
-    std::snprintf(byte, sizeof byte, "%02x", d);
-    hex += byte;
-  }
-  return hex;
+  return model::sha256_hex(text);
 }
 
 std::optional<cached_answer> response_cache::get(const std::string& key) {

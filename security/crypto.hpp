@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "model/digest.hpp"
+
 namespace hishamos::security {
 
 /// `n` bytes from OpenSSL's CSPRNG; throws std::runtime_error if it fails
@@ -15,7 +17,7 @@ namespace hishamos::security {
 /// `n` random bytes, base64url without padding: tokens, ids, secrets.
 [[nodiscard]] std::string random_token(size_t n);
 /// Lower-case hex of SHA-256(text).
-[[nodiscard]] std::string sha256_hex(const std::string& text);
+using model::sha256_hex;
 [[nodiscard]] std::string base64url_encode(const std::string& bytes);
 /// nullopt when `text` is not base64url.
 [[nodiscard]] std::optional<std::string>
