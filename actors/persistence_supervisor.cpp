@@ -233,7 +233,7 @@ struct supervisor_state {
   /// goes down, or when one is overdue (a store that hangs).
   std::vector<std::map<std::uint64_t, inflight_request>> inflight;
   std::uint64_t next_request = 0;
-  std::chrono::milliseconds answer_within{default_answer_within};
+  std::chrono::milliseconds answer_within{}; ///< Set at spawn.
   bool overdue_check_armed = false;
 };
 

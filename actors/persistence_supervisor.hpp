@@ -52,15 +52,13 @@ namespace hishamos::actors {
 using store_factory =
     std::function<persistence::outcome<std::unique_ptr<persistence::store>>()>;
 
-/// How long a writer may hold a request before it is answered
-/// `unavailable` for its sender to send again.
-constexpr std::chrono::milliseconds default_answer_within{30000};
-
 /// Spawns the supervisor with `writers` checkpoint writers (each with its
-/// own connection; an execution's writes always go to the same one).
-persistence_actor spawn_persistence_supervisor(
-    caf::actor_system& sys, store_factory factory,
-    std::shared_ptr<node_metrics> metrics, int writers,
-    std::chrono::milliseconds answer_within = default_answer_within);
+/// own connection; an execution's writes always go to the same one). A
+/// request a writer holds longer than `answer_within` is answered
+/// `unavailable` for its sender to send again (node_options says 30 s).
+persistence_actor
+spawn_persistence_supervisor(caf::actor_system& sys, store_factory factory,
+                             std::shared_ptr<node_metrics> metrics, int writers,
+                             std::chrono::milliseconds answer_within);
 
 } // namespace hishamos::actors

@@ -201,7 +201,8 @@ model::result<bool> node::impl::start_services() {
   // SQLite serialises writers anyway: one writer batches best there.
   bool embedded = o.config.store_url.rfind("sqlite:", 0) == 0;
   supervisor = actors::spawn_persistence_supervisor(
-      *sys, o.store_factory, metrics, embedded ? 1 : o.config.store_writers);
+      *sys, o.store_factory, metrics, embedded ? 1 : o.config.store_writers,
+      o.store_answer_within);
   // It spawns its writers when it first runs: asked once, they are up, as
   // every actor of the node is once start returns.
   if (!runtime::ask<caf::actor>(*sys, supervisor, std::chrono::seconds{10},

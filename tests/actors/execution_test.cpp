@@ -255,6 +255,48 @@ TEST_CASE("when the store refuses a flush's checkpoints and state changes "
   }
 }
 
+// The value of a counter in the node's metrics text (0 when absent).
+double counter_in(node& n, const std::string& series) {
+  auto text = n.metrics_text();
+  auto at = text.find("\n" + series + " ");
+  return at == std::string::npos
+             ? 0
+             : std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST_CASE("a checkpoint the store holds past the node's answer limit is sent "
+          "again, and once the store moves the execution completes with its "
+          "step and its cost line stored once",
+          "[actors][persistence][supervision]") {
+  test::temp_dir dir;
+  auto g = std::make_shared<test::gate>();
+  auto options = gated_options(dir, g);
+  options.store_answer_within = milliseconds{200};
+  auto n = test::start_node(std::move(options));
+  test::event_log log;
+  auto wf = test::workflow("name: H\nsteps:\n" + step_yaml("a", "fast"));
+  g->close();
+  auto id = n->submit(wf, {}, log.observer());
+  REQUIRE(id);
+  REQUIRE(wait_until([&] { return g->holds("a"); }));
+  // The store still holds the first write; the execution was told to send
+  // it again rather than wait for ever, and did.
+  REQUIRE(wait_until(
+      [&] { return counter_in(*n, "hishamos_checkpoint_resends_total") > 0; }));
+  CHECK(log.of("a", "completed").empty());
+  g->release();
+  REQUIRE(wait_until([&] { return log.finished(); }));
+  CHECK(log.outcome().state == "completed");
+  CHECK(stored_state(*n, *id) == "completed");
+  model::cost_query q;
+  q.by = model::cost_grouping::step;
+  q.execution_id = *id;
+  auto rows = n->costs(q);
+  REQUIRE(rows);
+  REQUIRE(rows.value.size() == 1);
+  CHECK(rows.value[0].calls == 1);
+}
+
 TEST_CASE("the checkpoint writer is restarted after it is killed and no "
           "checkpoint is lost",
           "[actors][persistence][supervision]") {

@@ -55,6 +55,9 @@ struct node_options {
   std::string effect_ledger;
   /// Worker threads of the cooperative scheduler; 0 = one per core.
   int scheduler_threads = 0;
+  /// How long a checkpoint writer may hold a write (a store that hangs)
+  /// before its sender hears `unavailable` and sends it again.
+  std::chrono::milliseconds store_answer_within{30000};
   /// Start even on a store that is empty, another or younger than the one
   /// this node saw (store.seen_file), replacing the node's record of it.
   bool start_afresh = false;
