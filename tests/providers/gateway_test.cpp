@@ -509,15 +509,22 @@ TEST_CASE("an answer one node's gateway got is an L2 hit for another node's, "
   gs.providers["primary"] = http_provider("openai", a.server.base_url());
   gs.redis_url = redis.url();
   auto other = actors::spawn_provider_gateway(*a.sys, gs);
+  // The first gateway's put is asynchronous: asked before it lands, the
+  // second would call the upstream and then answer from its own L1.
+  REQUIRE(test::wait_until([&] {
+    return test::run_process({"redis-cli", "-p", std::to_string(redis.port),
+                              "--scan", "--pattern", "hishamos:l2:*"})
+               .out.find("hishamos:l2:") != std::string::npos;
+  }));
   actors::provider_answer second;
-  CHECK(test::wait_until([&] { // the first gateway's put is asynchronous
+  {
     caf::scoped_actor self{*a.sys};
     self->request(other, std::chrono::seconds{5},
                   deterministic("shared question"))
         .receive([&](actors::provider_answer& x) { second = std::move(x); },
                  [](caf::error&) {});
-    return second.cache == "l2";
-  }));
+  }
+  CHECK(second.cache == "l2");
   CHECK(second.text == first.text);
   CHECK(second.cost_avoided == Approx(first.cost));
   CHECK(a.server.request_count() == 1);
