@@ -1,6 +1,7 @@
 #pragma once
 
-// Persistence supervisor and its checkpoint writer.
+// Persistence supervisor; its checkpoint writers are in
+// actors/internal/checkpoint_writer.hpp.
 //
 // The supervisor is the stable address executions write to. It owns a pool
 // of checkpoint writers: detached actors (threads of their own, since store

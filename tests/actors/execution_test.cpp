@@ -15,6 +15,7 @@
 #include "persistence/sqlite/sqlite_store.hpp"
 #include "tests/support/gated_store.hpp"
 #include "tests/support/group_commit_case.hpp"
+#include "tests/support/metric_sample.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/wait.hpp"
 
@@ -255,15 +256,6 @@ TEST_CASE("when the store refuses a flush's checkpoints and state changes "
   }
 }
 
-// The value of a counter in the node's metrics text (0 when absent).
-double counter_in(node& n, const std::string& series) {
-  auto text = n.metrics_text();
-  auto at = text.find("\n" + series + " ");
-  return at == std::string::npos
-             ? 0
-             : std::stod(text.substr(at + series.size() + 2));
-}
-
 TEST_CASE("a checkpoint the store holds past the node's answer limit is sent "
           "again, and once the store moves the execution completes with its "
           "step and its cost line stored once",
@@ -281,8 +273,10 @@ TEST_CASE("a checkpoint the store holds past the node's answer limit is sent "
   REQUIRE(wait_until([&] { return g->holds("a"); }));
   // The store still holds the first write; the execution was told to send
   // it again rather than wait for ever, and did.
-  REQUIRE(wait_until(
-      [&] { return counter_in(*n, "hishamos_checkpoint_resends_total") > 0; }));
+  REQUIRE(wait_until([&] {
+    return test::metric_sample(n->metrics_text(),
+                               "hishamos_checkpoint_resends_total") > 0;
+  }));
   CHECK(log.of("a", "completed").empty());
   g->release();
   REQUIRE(wait_until([&] { return log.finished(); }));

@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include "tests/support/invariants.hpp"
+#include "tests/support/metric_sample.hpp"
 #include "tests/support/store_reads.hpp"
 #include "tests/support/wait.hpp"
 
@@ -207,11 +208,7 @@ double metric_value(int port, const std::string& series,
   auto res = client.Get("/metrics");
   if (!res)
     return -1;
-  // A sample line, not the # HELP or # TYPE line naming the series.
-  auto pos = res->body.find("\n" + series + " ");
-  return pos == std::string::npos
-             ? 0
-             : std::stod(res->body.substr(pos + series.size() + 2));
+  return metric_sample(res->body, series);
 }
 
 } // namespace hishamos::test
