@@ -122,7 +122,7 @@ node_metrics::node_metrics()
       cost_(prometheus::BuildCounter()
                 .Name("hishamos_step_cost_usd_total")
                 .Help("What committed steps cost, in USD, by department "
-                      "(the ledger, task_results, has every line)")
+                      "(the cost ledger has every line)")
                 .Register(*registry_)),
       http_requests_(prometheus::BuildHistogram()
                          .Name("hishamos_http_request_duration_seconds")

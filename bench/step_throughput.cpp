@@ -24,9 +24,11 @@
 // definition kept once, not in every execution's row); unset, the node
 // does as the store says (by hash in a store this release made, which the
 // benchmark's always is); it prints which. It prints too whether routing
-// decisions are kept compact or as objects, as the store says (compact in
-// a store this release made: clear store_identity.compact_decisions
-// before a run to see objects). --writers sets store.writers (default 2;
+// decisions are kept compact or as objects, and ledger lines with their
+// checkpoints or in rows of their own, as the store says (compact and
+// with checkpoints in a store this release made: clear
+// store_identity.compact_decisions or ledger_with_checkpoints before a run
+// to see the others). --writers sets store.writers (default 2;
 // the embedded store always uses one).
 
 #include <algorithm>
@@ -286,8 +288,12 @@ int main(int argc, char** argv) {
   const char* decisions = !settings                          ? "unknown"
                           : settings.value.compact_decisions ? "compact"
                                                              : "objects";
+  const char* ledger = !settings ? "unknown"
+                       : settings.value.ledger_with_checkpoints
+                           ? "with_checkpoints"
+                           : "own_rows";
   std::printf(
-      "store=%s shape=%s definitions=%s decisions=%s workflows=%d "
+      "store=%s shape=%s definitions=%s decisions=%s ledger=%s workflows=%d "
       "submitters=%d "
       "steps=%d wall=%.2fs steps/s=%.0f "
       "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
@@ -296,7 +302,7 @@ int main(int argc, char** argv) {
       "pg_cpu_ms_per_step=%s\n",
       store.substr(0, store.find(':')).c_str(), shape.c_str(),
       n->config().definitions_by_hash.value_or(false) ? "by_hash" : "in_row",
-      decisions, workflows, submitters, steps, secs, total_steps / secs,
+      decisions, ledger, workflows, submitters, steps, secs, total_steps / secs,
       workflows / secs, static_cast<long long>(pct(0.5)),
       static_cast<long long>(pct(0.99)), total_steps / std::max(commits, 1.0),
       commits / total_steps, static_cast<double>(write_tx) / total_steps,

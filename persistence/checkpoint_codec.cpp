@@ -59,6 +59,19 @@ double stored_cost(double usd) {
   return static_cast<double>(std::llround(usd * 1e6)) / 1e6;
 }
 
+const task_result_record* line_in_row(const checkpoint& cp) {
+  if (cp.ledger.size() != 1)
+    return nullptr;
+  const auto& x = cp.ledger.front();
+  // The row's columns stand for these fields of the line: kept there
+  // only when they say the same.
+  bool same = x.execution_id == cp.execution_id && x.step_id == cp.step_id &&
+              x.agent_id == cp.agent_id &&
+              stored_cost(x.cost) == stored_cost(cp.cost) &&
+              x.latency_ms == cp.finished_at_ms - cp.started_at_ms;
+  return same ? &x : nullptr;
+}
+
 void restore_output(checkpoint& cp, const std::string& encoded,
                     const std::optional<std::string>& checksum) {
   cp.output.clear();

@@ -35,6 +35,12 @@ decode_output(const std::string& bytes);
 /// checksum of what was written and of what is read agree.
 [[nodiscard]] double stored_cost(double usd);
 
+/// The ledger line a store with store_settings::ledger_with_checkpoints
+/// keeps in `cp`'s own row: its one line, when that line names the same
+/// execution, step and agent, cost and latency as the row says already;
+/// nullptr when its lines go to task_results, as other lines do.
+[[nodiscard]] const task_result_record* line_in_row(const checkpoint& cp);
+
 /// Fills `cp.output` from a stored row's encoded output after checking
 /// the row's checksum: on a mismatch, or bytes of no known encoding,
 /// `cp.damage` says what is wrong and `cp.output` stays empty. A row

@@ -17,7 +17,8 @@ struct sql_dialect {
 };
 
 /// SELECT key, calls, tokens in, out, cached, cost, cost avoided, average
-/// latency FROM task_results, filtered and grouped as `q` says.
+/// latency FROM the whole ledger (task_results and the lines kept with
+/// checkpoints), filtered and grouped as `q` says.
 inline std::string cost_rollup_sql(const cost_query& q, const sql_dialect& d) {
   std::string key;
   switch (q.by) {
@@ -43,7 +44,7 @@ inline std::string cost_rollup_sql(const cost_query& q, const sql_dialect& d) {
   std::string sql = "SELECT " + key +
                     " AS k, count(*), sum(tokens_in), sum(tokens_out), "
                     "sum(tokens_cached), sum(cost), sum(cost_avoided), "
-                    "avg(latency_ms) FROM task_results WHERE 1 = 1";
+                    "avg(latency_ms) FROM ledger_lines WHERE 1 = 1";
   if (q.from_ms > 0)
     sql += " AND created_at >= " + d.time_ms(q.from_ms);
   if (q.to_ms > 0)

@@ -36,8 +36,9 @@ public:
   /// Every result of one execution, oldest first.
   virtual outcome<std::vector<task_result_record>>
   results_of(const std::string& execution_id) = 0;
-  /// Number of task_results rows (for tests and the admin API).
-  virtual outcome<std::int64_t> count_task_results() = 0;
+  /// Number of lines in the cost ledger: rows of task_results and lines
+  /// kept with their checkpoints (for tests and the admin API).
+  virtual outcome<std::int64_t> count_ledger_lines() = 0;
   /// Number of audit_logs rows.
   virtual outcome<std::int64_t> count_audit_events() = 0;
   /// Chained audit rows with ids above `after_id`, oldest first.

@@ -273,6 +273,10 @@ struct store_settings {
   /// on in a store made by a release that reads it, off in one made
   /// before.
   bool compact_decisions = false;
+  /// Each step's ledger line kept in its checkpoint's row, not in a row of
+  /// task_results of its own: on in a store made by a release that reads
+  /// both, off in one made before.
+  bool ledger_with_checkpoints = false;
 };
 
 /// What `hishamos db optimize` did and found.

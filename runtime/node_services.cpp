@@ -90,10 +90,13 @@ model::result<bool> follow_store_settings(node::impl& p) {
   if (!cfg.definitions_by_hash)
     cfg.definitions_by_hash = got.value.definitions_by_hash;
   p.compact_decisions = got.value.compact_decisions;
-  spdlog::info("execution definitions are kept {}, routing decisions {}",
+  spdlog::info("execution definitions are kept {}, routing decisions {}, "
+               "ledger lines {}",
                *cfg.definitions_by_hash ? "once each, by hash"
                                         : "in each execution's row",
-               p.compact_decisions ? "in their compact form" : "as objects");
+               p.compact_decisions ? "in their compact form" : "as objects",
+               got.value.ledger_with_checkpoints ? "with their checkpoints"
+                                                 : "in rows of their own");
   return true;
 }
 

@@ -198,9 +198,11 @@ int finalize_command(const std::string& config_file,
     std::cerr << before.st.message << "\n";
     return workflow_failed;
   }
-  if (before.value.definitions_by_hash && before.value.compact_decisions) {
-    std::cout << "nothing to do: the store keeps definitions by hash and "
-                 "routing decisions compact already\n";
+  if (before.value.definitions_by_hash && before.value.compact_decisions &&
+      before.value.ledger_with_checkpoints) {
+    std::cout << "nothing to do: the store keeps definitions by hash, "
+                 "routing decisions compact and ledger lines with their "
+                 "checkpoints already\n";
     return ok;
   }
   if (auto st = store->adopt_release_formats(); !st) {
@@ -208,7 +210,8 @@ int finalize_command(const std::string& config_file,
     return workflow_failed;
   }
   std::cout << "the store now says to keep each execution definition once, by "
-               "hash, and each routing decision in its compact form; nodes "
+               "hash, each routing decision in its compact form and each "
+               "step's ledger line in its checkpoint's row; nodes "
                "read it at start, so restart them (a node whose "
                "store.definitions_by_hash is set keeps to that setting); a "
                "node of a release before this one can no longer run on this "

@@ -6,6 +6,7 @@
 // in libpqxx, whose exceptions never leave them (see guarded()).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,7 +127,7 @@ public:
                      const std::string& step_id, double score) override;
   outcome<std::vector<task_result_record>>
   results_of(const std::string& execution_id) override;
-  outcome<std::int64_t> count_task_results() override;
+  outcome<std::int64_t> count_ledger_lines() override;
   outcome<std::int64_t> count_audit_events() override;
   outcome<std::vector<audit_row>> audit_rows(std::int64_t after_id,
                                              int limit) override;
@@ -219,8 +220,12 @@ private:
   status apply(const migration& m);
   outcome<std::vector<execution_record>>
   stored_like(pqxx::work& tx, const std::vector<execution_record>& xs);
+  /// store_identity.ledger_with_checkpoints, read at the connection's
+  /// first checkpoint and kept (nodes read the store's settings at start).
+  bool ledger_with_checkpoints(pqxx::work& tx);
 
   std::unique_ptr<pqxx::connection> conn_;
+  std::optional<bool> ledger_with_checkpoints_;
 };
 
 } // namespace hishamos::persistence::pg

@@ -8,6 +8,7 @@
 #include "persistence/checkpoint_codec.hpp"
 #include "persistence/pg/arrays.hpp"
 #include "persistence/pg/connection.hpp"
+#include "persistence/pg/line_columns.hpp"
 
 namespace hishamos::persistence::pg {
 
@@ -20,25 +21,39 @@ constexpr std::size_t group_statement_bytes = 4 << 20;
 // One INSERT for many checkpoints, each written only while its execution
 // is at the checkpoint's epoch, under a shared lock on the execution row
 // (as checkpoint_owner takes). It returns the keys it stored. The rows
-// come as one array per column.
+// come as one array per column; the last twelve are the ledger lines kept
+// with them (store_identity.ledger_with_checkpoints), NULL in a row
+// without one.
 const char* const group_insert =
     "INSERT INTO execution_steps (execution_id, step_id, attempt, epoch, "
-    "output, agent_id, started_at, finished_at, cost, checksum) SELECT "
-    "v.execution_id, v.step_id, v.attempt, v.epoch, v.output, v.agent_id, "
-    "v.started_at, v.finished_at, v.cost, v.checksum FROM unnest($1::text[], "
-    "$2::text[], $3::integer[], $4::bigint[], $5::bytea[], $6::text[], "
-    "$7::bigint[], $8::bigint[], $9::numeric[], $10::text[]) AS "
+    "output, agent_id, started_at, finished_at, cost, checksum, line_at, "
+    "quality_score, tokens_in, tokens_out, decision, template_version, "
+    "tokens_cached, cost_avoided, provider, model, workflow, department) "
+    "SELECT v.execution_id, v.step_id, v.attempt, v.epoch, v.output, "
+    "v.agent_id, v.started_at, v.finished_at, v.cost, v.checksum, "
+    "to_timestamp(v.line_at_ms / 1000.0), v.quality_score, v.tokens_in, "
+    "v.tokens_out, v.decision, v.template_version, v.tokens_cached, "
+    "v.cost_avoided, v.provider, v.model, v.workflow, v.department FROM "
+    "unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], "
+    "$5::bytea[], $6::text[], $7::bigint[], $8::bigint[], $9::numeric[], "
+    "$10::text[], $11::bigint[], $12::float8[], $13::integer[], "
+    "$14::integer[], $15::text[], $16::integer[], $17::integer[], "
+    "$18::numeric[], $19::text[], $20::text[], $21::text[], $22::text[]) AS "
     "v(execution_id, step_id, attempt, epoch, output, agent_id, started_at, "
-    "finished_at, cost, checksum) JOIN workflow_executions e ON e.id = "
-    "v.execution_id AND e.epoch = v.epoch FOR SHARE OF e ON CONFLICT DO "
-    "NOTHING RETURNING execution_id, step_id";
+    "finished_at, cost, checksum, line_at_ms, quality_score, tokens_in, "
+    "tokens_out, decision, template_version, tokens_cached, cost_avoided, "
+    "provider, model, workflow, department) JOIN workflow_executions e ON "
+    "e.id = v.execution_id AND e.epoch = v.epoch FOR SHARE OF e ON CONFLICT "
+    "DO NOTHING RETURNING execution_id, step_id";
 
 // The columns of one group INSERT.
 struct checkpoint_columns {
   array_literal execution_id, step_id, attempt, epoch, output, agent_id,
       started_at, finished_at, cost, checksum;
+  line_columns line; // the line kept with the row, if any
 
-  void add(const checkpoint& cp, const std::string& encoded) {
+  void add(const checkpoint& cp, const std::string& encoded,
+           const task_result_record* kept_line) {
     execution_id.text(cp.execution_id);
     step_id.text(cp.step_id);
     attempt.number(std::int64_t{cp.attempt});
@@ -49,16 +64,22 @@ struct checkpoint_columns {
     finished_at.number(cp.finished_at_ms);
     cost.number(stored_cost(cp.cost));
     checksum.text(checkpoint_checksum(cp, encoded));
+    if (kept_line)
+      line.add(*kept_line);
+    else
+      line.add_none();
   }
 
   pqxx::result insert(pqxx::work& tx) && {
-    return tx.exec_prepared(
-        "checkpoint_group", std::move(execution_id).done(),
-        std::move(step_id).done(), std::move(attempt).done(),
-        std::move(epoch).done(), std::move(output).done(),
-        std::move(agent_id).done(), std::move(started_at).done(),
-        std::move(finished_at).done(), std::move(cost).done(),
-        std::move(checksum).done());
+    std::vector<std::string> params{
+        std::move(execution_id).done(), std::move(step_id).done(),
+        std::move(attempt).done(),      std::move(epoch).done(),
+        std::move(output).done(),       std::move(agent_id).done(),
+        std::move(started_at).done(),   std::move(finished_at).done(),
+        std::move(cost).done(),         std::move(checksum).done()};
+    std::move(line).append_to(params);
+    return tx.exec_prepared("checkpoint_group",
+                            pqxx::prepare::make_dynamic_params(params));
   }
 };
 
@@ -93,6 +114,14 @@ outcome<std::vector<status>> committed(pqxx::connection& c, const char* what,
 
 } // namespace
 
+bool pg_store::ledger_with_checkpoints(pqxx::work& tx) {
+  if (!ledger_with_checkpoints_)
+    ledger_with_checkpoints_ =
+        tx.exec1("SELECT ledger_with_checkpoints FROM store_identity")[0]
+            .as<bool>();
+  return *ledger_with_checkpoints_;
+}
+
 // The group's checkpoints in one statement (one round trip per few MiB,
 // not one per checkpoint); only those it did not store are asked about,
 // one by one.
@@ -100,6 +129,7 @@ std::vector<status>
 pg_store::save_checkpoints_in(pqxx::work& tx,
                               const std::vector<checkpoint>& xs) {
   std::vector<status> out;
+  bool lines_in_rows = ledger_with_checkpoints(tx);
   // A step's first checkpoint in the group is the one offered: which of
   // two rows of one statement ON CONFLICT keeps is not defined.
   std::set<std::pair<std::string, std::string>> offered, stored;
@@ -113,7 +143,7 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
       auto encoded = encode_output(xs[i].output);
       bytes += encoded.size();
       any = true;
-      columns.add(xs[i], encoded);
+      columns.add(xs[i], encoded, lines_in_rows ? line_in_row(xs[i]) : nullptr);
     }
     if (!any)
       break;
@@ -132,8 +162,9 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
     }
     stored.erase(it);
     attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
-    with_them.task_results.insert(with_them.task_results.end(),
-                                  cp.ledger.begin(), cp.ledger.end());
+    if (!lines_in_rows || !line_in_row(cp))
+      with_them.task_results.insert(with_them.task_results.end(),
+                                    cp.ledger.begin(), cp.ledger.end());
     with_them.audit_events.insert(with_them.audit_events.end(),
                                   cp.audit.begin(), cp.audit.end());
     out.push_back({});

@@ -7,6 +7,7 @@
 
 #include "persistence/pg/arrays.hpp"
 #include "persistence/pg/connection.hpp"
+#include "persistence/pg/line_columns.hpp"
 
 namespace hishamos::persistence::pg {
 
@@ -18,20 +19,20 @@ std::string null_or(pqxx::work& tx, bool null, const std::string& quoted) {
 
 // The ledger lines of a batch in one INSERT, one array per column.
 const char* const ledger_insert =
-    "INSERT INTO task_results (execution_id, step_id, agent_id, "
-    "quality_score, cost, tokens_in, tokens_out, latency_ms, created_at, "
-    "decision, template_version, tokens_cached, cost_avoided, provider, "
-    "model, workflow, department) SELECT execution_id, step_id, agent_id, "
-    "quality_score, cost, tokens_in, tokens_out, latency_ms, "
-    "to_timestamp(created_at_ms / 1000.0), decision, template_version, "
-    "tokens_cached, cost_avoided, provider, model, workflow, department FROM "
-    "unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::numeric[], "
-    "$6::integer[], $7::integer[], $8::integer[], $9::bigint[], $10::text[], "
-    "$11::integer[], $12::integer[], $13::numeric[], $14::text[], "
-    "$15::text[], $16::text[], $17::text[]) AS v(execution_id, step_id, "
-    "agent_id, quality_score, cost, tokens_in, tokens_out, latency_ms, "
-    "created_at_ms, decision, template_version, tokens_cached, cost_avoided, "
-    "provider, model, workflow, department)";
+    "INSERT INTO task_results (execution_id, step_id, agent_id, cost, "
+    "latency_ms, created_at, quality_score, tokens_in, tokens_out, decision, "
+    "template_version, tokens_cached, cost_avoided, provider, model, "
+    "workflow, department) SELECT execution_id, step_id, agent_id, cost, "
+    "latency_ms, to_timestamp(created_at_ms / 1000.0), quality_score, "
+    "tokens_in, tokens_out, decision, template_version, tokens_cached, "
+    "cost_avoided, provider, model, workflow, department FROM "
+    "unnest($1::text[], $2::text[], $3::text[], $4::numeric[], "
+    "$5::integer[], $6::bigint[], $7::float8[], $8::integer[], "
+    "$9::integer[], $10::text[], $11::integer[], $12::integer[], "
+    "$13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[]) AS "
+    "v(execution_id, step_id, agent_id, cost, latency_ms, created_at_ms, "
+    "quality_score, tokens_in, tokens_out, decision, template_version, "
+    "tokens_cached, cost_avoided, provider, model, workflow, department)";
 
 } // namespace
 
@@ -39,48 +40,63 @@ void prepare_record_statements(pqxx::connection& c) {
   c.prepare("ledger_lines", ledger_insert);
 }
 
+void line_columns::add(const task_result_record& x) {
+  created_at_ms_.number(x.created_at_ms);
+  if (x.quality_score < 0)
+    quality_score_.null();
+  else
+    quality_score_.number(x.quality_score);
+  tokens_in_.number(std::int64_t{x.tokens_in});
+  tokens_out_.number(std::int64_t{x.tokens_out});
+  decision_.text_or_null(x.decision);
+  if (x.template_version <= 0)
+    template_version_.null();
+  else
+    template_version_.number(std::int64_t{x.template_version});
+  tokens_cached_.number(std::int64_t{x.tokens_cached});
+  cost_avoided_.number(x.cost_avoided);
+  provider_.text(x.provider);
+  model_.text(x.model);
+  workflow_.text(x.workflow);
+  department_.text(x.department);
+}
+
+void line_columns::add_none() {
+  for (auto* c :
+       {&created_at_ms_, &quality_score_, &tokens_in_, &tokens_out_, &decision_,
+        &template_version_, &tokens_cached_, &cost_avoided_, &provider_,
+        &model_, &workflow_, &department_})
+    c->null();
+}
+
+void line_columns::append_to(std::vector<std::string>& params) && {
+  for (auto* c :
+       {&created_at_ms_, &quality_score_, &tokens_in_, &tokens_out_, &decision_,
+        &template_version_, &tokens_cached_, &cost_avoided_, &provider_,
+        &model_, &workflow_, &department_})
+    params.push_back(std::move(*c).done());
+}
+
 void insert_task_results(pqxx::work& tx,
                          const std::vector<task_result_record>& xs) {
   if (xs.empty())
     return;
-  array_literal execution_id, step_id, agent_id, quality_score, cost, tokens_in,
-      tokens_out, latency_ms, created_at_ms, decision, template_version,
-      tokens_cached, cost_avoided, provider, model, workflow, department;
+  array_literal execution_id, step_id, agent_id, cost, latency_ms;
+  line_columns rest;
   for (const auto& r : xs) {
     execution_id.text(r.execution_id);
     step_id.text(r.step_id);
     agent_id.text(r.agent_id);
-    if (r.quality_score < 0)
-      quality_score.null();
-    else
-      quality_score.number(r.quality_score);
     cost.number(r.cost);
-    tokens_in.number(std::int64_t{r.tokens_in});
-    tokens_out.number(std::int64_t{r.tokens_out});
     latency_ms.number(r.latency_ms);
-    created_at_ms.number(r.created_at_ms);
-    decision.text_or_null(r.decision);
-    if (r.template_version <= 0)
-      template_version.null();
-    else
-      template_version.number(std::int64_t{r.template_version});
-    tokens_cached.number(std::int64_t{r.tokens_cached});
-    cost_avoided.number(r.cost_avoided);
-    provider.text(r.provider);
-    model.text(r.model);
-    workflow.text(r.workflow);
-    department.text(r.department);
+    rest.add(r);
   }
-  tx.exec_prepared0(
-      "ledger_lines", std::move(execution_id).done(), std::move(step_id).done(),
-      std::move(agent_id).done(), std::move(quality_score).done(),
-      std::move(cost).done(), std::move(tokens_in).done(),
-      std::move(tokens_out).done(), std::move(latency_ms).done(),
-      std::move(created_at_ms).done(), std::move(decision).done(),
-      std::move(template_version).done(), std::move(tokens_cached).done(),
-      std::move(cost_avoided).done(), std::move(provider).done(),
-      std::move(model).done(), std::move(workflow).done(),
-      std::move(department).done());
+  std::vector<std::string> params{
+      std::move(execution_id).done(), std::move(step_id).done(),
+      std::move(agent_id).done(), std::move(cost).done(),
+      std::move(latency_ms).done()};
+  std::move(rest).append_to(params);
+  tx.exec_prepared0("ledger_lines", pqxx::prepare::make_dynamic_params(params));
 }
 
 // Audit events join the hash chain (audit_chain.hpp): the head's row lock
@@ -184,8 +200,9 @@ pg_store::decisions_of(const std::string& execution_id) {
     pqxx::nontransaction tx{*conn_};
     for (const auto& row : tx.exec_params(
              "SELECT DISTINCT ON (step_id) step_id, coalesce(decision, ''), "
-             "coalesce(template_version, 0) FROM task_results WHERE "
-             "execution_id = $1 ORDER BY step_id, id DESC",
+             "coalesce(template_version, 0) FROM ledger_lines WHERE "
+             "execution_id = $1 ORDER BY step_id, created_at DESC, line_id "
+             "DESC NULLS LAST",
              execution_id))
       out.value[row[0].as<std::string>()] = {row[1].as<std::string>(),
                                              row[2].as<int>()};
@@ -194,15 +211,22 @@ pg_store::decisions_of(const std::string& execution_id) {
   return out;
 }
 
+// The step's line kept with its checkpoint, else its newest line in
+// task_results.
 status pg_store::rate_result(const std::string& execution_id,
                              const std::string& step_id, double score) {
   return guarded("rating a result", [&]() -> status {
     pqxx::work tx{*conn_};
     auto r = tx.exec_params(
-        "UPDATE task_results SET quality_score = $3 WHERE execution_id = $1 "
-        "AND step_id = $2 AND id = (SELECT max(id) FROM task_results WHERE "
-        "execution_id = $1 AND step_id = $2)",
+        "UPDATE execution_steps SET quality_score = $3 WHERE execution_id = "
+        "$1 AND step_id = $2 AND line_at IS NOT NULL",
         execution_id, step_id, score);
+    if (r.affected_rows() == 0)
+      r = tx.exec_params(
+          "UPDATE task_results SET quality_score = $3 WHERE execution_id = $1 "
+          "AND step_id = $2 AND id = (SELECT max(id) FROM task_results WHERE "
+          "execution_id = $1 AND step_id = $2)",
+          execution_id, step_id, score);
     tx.commit();
     if (r.affected_rows() == 0)
       return {errc::not_found, "execution " + execution_id +
@@ -223,7 +247,8 @@ pg_store::results_of(const std::string& execution_id) {
              "1000)::bigint, COALESCE(decision, ''), "
              "COALESCE(template_version, 0), tokens_cached, "
              "cost_avoided::float8, provider, model, workflow, department "
-             "FROM task_results WHERE execution_id = $1 ORDER BY id",
+             "FROM ledger_lines WHERE execution_id = $1 ORDER BY created_at, "
+             "line_id NULLS FIRST, step_id",
              execution_id))
       out.value.push_back(
           {r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<double>(),
@@ -236,9 +261,9 @@ pg_store::results_of(const std::string& execution_id) {
   return out;
 }
 
-outcome<std::int64_t> pg_store::count_task_results() {
-  return count_rows(*conn_, "counting task results",
-                    "SELECT count(*) FROM task_results");
+outcome<std::int64_t> pg_store::count_ledger_lines() {
+  return count_rows(*conn_, "counting ledger lines",
+                    "SELECT count(*) FROM ledger_lines");
 }
 
 outcome<std::int64_t> pg_store::count_audit_events() {

@@ -87,15 +87,20 @@ pg_store::agent_daily_series(const std::string& agent_id,
     return out;
   out.st = guarded("reading the daily series of " + agent_id, [&]() -> status {
     pqxx::work tx{*conn_};
-    // generate_series supplies the days without results; each day is a
-    // created_at range, so (created_at, agent_id, ...) serves the join.
+    // generate_series supplies the days without results. The range's lines
+    // are chosen first, through the (created_at, agent_id, ...) indexes of
+    // both tables under ledger_lines: a day's range in the join's
+    // condition would not reach them, and the planner would read both
+    // tables whole.
     auto rows = tx.exec_params(
         "SELECT to_char(d, 'YYYY-MM-DD'), count(DISTINCT t.execution_id), "
-        "count(t.id), COALESCE(avg(t.quality_score), 0), "
+        "count(t.created_at), COALESCE(avg(t.quality_score), 0), "
         "COALESCE(sum(t.cost), 0)::float8, "
         "COALESCE(avg(t.latency_ms), 0)::float8 FROM "
         "generate_series($2::timestamp, $3::timestamp, interval '1 "
-        "day') AS d LEFT JOIN task_results t ON t.agent_id = $1 AND "
+        "day') AS d LEFT JOIN (SELECT * FROM ledger_lines WHERE agent_id = $1 "
+        "AND created_at >= ($2::timestamp AT TIME ZONE 'UTC') AND created_at "
+        "< (($3::timestamp + interval '1 day') AT TIME ZONE 'UTC')) t ON "
         "t.created_at >= (d AT TIME ZONE 'UTC') AND t.created_at < "
         "((d + interval '1 day') AT TIME ZONE 'UTC') GROUP BY d ORDER BY d",
         agent_id, from_day, to_day);

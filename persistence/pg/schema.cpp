@@ -24,6 +24,10 @@ constexpr index_spec expected_indexes[] = {
      "(owner_node) WHERE state IN ('pending', 'running', 'paused')"},
     {"idx_task_results_created_agent_quality", "task_results",
      "(created_at, agent_id, quality_score)"},
+    {"idx_execution_steps_line_agent_quality", "execution_steps",
+     "(line_at, agent_id, quality_score) WHERE line_at IS NOT NULL"},
+    {"idx_execution_steps_line_workflow", "execution_steps",
+     "(workflow, line_at) WHERE line_at IS NOT NULL"},
     {"idx_audit_logs_user_created_action", "audit_logs",
      "(user_id, created_at, action)"},
     {"idx_workflows_active_department_created", "workflows",
@@ -78,10 +82,11 @@ outcome<store_settings> pg_store::settings() {
   outcome<store_settings> out;
   out.st = guarded("reading the store's settings", [&]() -> status {
     pqxx::work tx{*conn_};
-    auto r = tx.exec1(
-        "SELECT definitions_by_hash, compact_decisions FROM store_identity");
+    auto r = tx.exec1("SELECT definitions_by_hash, compact_decisions, "
+                      "ledger_with_checkpoints FROM store_identity");
     out.value.definitions_by_hash = r[0].as<bool>();
     out.value.compact_decisions = r[1].as<bool>();
+    out.value.ledger_with_checkpoints = r[2].as<bool>();
     return {};
   });
   return out;
@@ -91,8 +96,9 @@ status pg_store::adopt_release_formats() {
   return guarded("changing the store's settings", [&]() -> status {
     pqxx::work tx{*conn_};
     tx.exec0("UPDATE store_identity SET definitions_by_hash = TRUE, "
-             "compact_decisions = TRUE");
+             "compact_decisions = TRUE, ledger_with_checkpoints = TRUE");
     tx.commit();
+    ledger_with_checkpoints_.reset();
     return {};
   });
 }

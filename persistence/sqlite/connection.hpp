@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,14 @@ public:
     (bind_one(++i, xs), ...);
     return *this;
   }
-  /// Binds one task_results row at parameter offset `base` (17 values).
+  /// Binds one task_results row at parameter offset `base` (17 values:
+  /// execution, step, agent, cost, latency, then as bind_line).
   void bind_row(int base, const task_result_record& r);
+  /// Binds what a ledger line kept in its checkpoint's row adds to the
+  /// row, at parameter offset `base` (12 values: created_at, quality,
+  /// tokens in and out, decision, template version, tokens cached, cost
+  /// avoided, provider, model, workflow, department).
+  void bind_line(int base, const task_result_record& r);
   /// Binds NULL at `i`.
   void bind_null(int i);
   /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
@@ -150,7 +157,7 @@ public:
                      const std::string& step_id, double score) override;
   outcome<std::vector<task_result_record>>
   results_of(const std::string& execution_id) override;
-  outcome<std::int64_t> count_task_results() override;
+  outcome<std::int64_t> count_ledger_lines() override;
   outcome<std::int64_t> count_audit_events() override;
   outcome<std::vector<audit_row>> audit_rows(std::int64_t after_id,
                                              int limit) override;
@@ -277,7 +284,12 @@ private:
   status activate(const std::string& name, int version);
   status seed(const workflow_draft& x, bool& kept);
 
+  /// store_identity.ledger_with_checkpoints, read at the connection's
+  /// first checkpoint and kept (nodes read the store's settings at start).
+  bool ledger_with_checkpoints();
+
   db_ptr db_;
+  std::optional<bool> ledger_with_checkpoints_;
   /// Statements run for every step or execution, prepared once (parsing
   /// and planning them again cost the writer more than running them), by
   /// the address of their SQL literal. Declared after db_: finalized

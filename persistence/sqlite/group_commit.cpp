@@ -31,20 +31,41 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   return {st, st ? each : std::vector<status>{}};
 }
 
+bool sqlite_store::ledger_with_checkpoints() {
+  if (!ledger_with_checkpoints_) {
+    statement s{db_.get(),
+                "SELECT ledger_with_checkpoints FROM store_identity"};
+    ledger_with_checkpoints_ = s.step() == SQLITE_ROW && s.integer(0) != 0;
+  }
+  return *ledger_with_checkpoints_;
+}
+
 status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   auto encoded = encode_output(cp.output);
+  const auto* line = ledger_with_checkpoints() ? line_in_row(cp) : nullptr;
   // Written only while the execution is at the checkpoint's epoch: the
   // check and the insert are one statement inside the writer's
-  // transaction.
+  // transaction. With its ledger line when the row keeps it.
   auto ins =
-      kept("INSERT INTO execution_steps (execution_id, step_id, attempt, "
-           "epoch, output, agent_id, started_at, finished_at, cost, "
-           "checksum) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM "
-           "workflow_executions WHERE id = ?1 AND epoch = ?4 ON CONFLICT "
-           "DO NOTHING");
+      line ? kept("INSERT INTO execution_steps (execution_id, step_id, "
+                  "attempt, epoch, output, agent_id, started_at, finished_at, "
+                  "cost, checksum, line_at, quality_score, tokens_in, "
+                  "tokens_out, decision, template_version, tokens_cached, "
+                  "cost_avoided, provider, model, workflow, department) "
+                  "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22 FROM "
+                  "workflow_executions WHERE id = ?1 AND epoch = ?4 ON "
+                  "CONFLICT DO NOTHING")
+           : kept("INSERT INTO execution_steps (execution_id, step_id, "
+                  "attempt, epoch, output, agent_id, started_at, finished_at, "
+                  "cost, checksum) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                  "?10 FROM workflow_executions WHERE id = ?1 AND epoch = ?4 "
+                  "ON CONFLICT DO NOTHING");
   ins.bind(cp.execution_id, cp.step_id, cp.attempt, cp.epoch, blob{encoded},
            cp.agent_id, cp.started_at_ms, cp.finished_at_ms,
            stored_cost(cp.cost), checkpoint_checksum(cp, encoded));
+  if (line)
+    ins.bind_line(10, *line);
   if (int rc = ins.step(); rc != SQLITE_DONE)
     return ins.error("saving checkpoint", rc);
   if (sqlite3_changes(db_.get()) == 0) {
@@ -68,8 +89,9 @@ status sqlite_store::save_one(const checkpoint& cp, record_batch& with_them) {
   }
   if (auto saved = insert_attempts(cp.attempts); !saved)
     return saved;
-  with_them.task_results.insert(with_them.task_results.end(), cp.ledger.begin(),
-                                cp.ledger.end());
+  if (!line)
+    with_them.task_results.insert(with_them.task_results.end(),
+                                  cp.ledger.begin(), cp.ledger.end());
   with_them.audit_events.insert(with_them.audit_events.end(), cp.audit.begin(),
                                 cp.audit.end());
   return {};

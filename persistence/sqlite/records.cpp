@@ -13,8 +13,8 @@ status
 sqlite_store::insert_task_results(const std::vector<task_result_record>& xs) {
   for (const auto& x : xs) {
     auto ins = kept("INSERT INTO task_results (execution_id, step_id, "
-                    "agent_id, quality_score, cost, tokens_in, tokens_out, "
-                    "latency_ms, created_at, decision, template_version, "
+                    "agent_id, cost, latency_ms, created_at, quality_score, "
+                    "tokens_in, tokens_out, decision, template_version, "
                     "tokens_cached, cost_avoided, provider, model, workflow, "
                     "department) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ins.bind_row(0, x);
@@ -93,9 +93,12 @@ outcome<std::vector<agent_stat_record>> sqlite_store::agent_stats() {
 
 outcome<std::map<std::string, step_result_meta>>
 sqlite_store::decisions_of(const std::string& execution_id) {
+  // Oldest first (a line kept with its checkpoint before one of
+  // task_results of the same time).
   statement s{db_.get(), "SELECT step_id, coalesce(decision, ''), "
-                         "coalesce(template_version, 0) FROM task_results "
-                         "WHERE execution_id = ? ORDER BY id"};
+                         "coalesce(template_version, 0) FROM ledger_lines "
+                         "WHERE execution_id = ? ORDER BY created_at, "
+                         "line_id"};
   s.bind(execution_id);
   outcome<std::map<std::string, step_result_meta>> out;
   int rc;
@@ -106,8 +109,18 @@ sqlite_store::decisions_of(const std::string& execution_id) {
   return out;
 }
 
+// The step's line kept with its checkpoint, else its newest line in
+// task_results.
 status sqlite_store::rate_result(const std::string& execution_id,
                                  const std::string& step_id, double score) {
+  statement with_checkpoint{
+      db_.get(), "UPDATE execution_steps SET quality_score = ?3 WHERE "
+                 "execution_id = ?1 AND step_id = ?2 AND line_at IS NOT NULL"};
+  with_checkpoint.bind(execution_id, step_id, score);
+  if (int rc = with_checkpoint.step(); rc != SQLITE_DONE)
+    return with_checkpoint.error("rating a result", rc);
+  if (sqlite3_changes(db_.get()) > 0)
+    return {};
   statement s{db_.get(), "UPDATE task_results SET quality_score = ?3 WHERE "
                          "id = (SELECT max(id) FROM task_results WHERE "
                          "execution_id = ?1 AND step_id = ?2)"};
@@ -127,8 +140,8 @@ sqlite_store::results_of(const std::string& execution_id) {
               "COALESCE(quality_score, -1), cost, tokens_in, tokens_out, "
               "latency_ms, created_at, COALESCE(decision, ''), "
               "COALESCE(template_version, 0), tokens_cached, cost_avoided, "
-              "provider, model, workflow, department FROM task_results WHERE "
-              "execution_id = ? ORDER BY id"};
+              "provider, model, workflow, department FROM ledger_lines WHERE "
+              "execution_id = ? ORDER BY created_at, line_id, step_id"};
   s.bind(execution_id);
   outcome<std::vector<task_result_record>> out;
   int rc;
@@ -148,8 +161,8 @@ outcome<std::int64_t> sqlite_store::count_audit_events() {
   return count("counting audit events", "SELECT count(*) FROM audit_logs");
 }
 
-outcome<std::int64_t> sqlite_store::count_task_results() {
-  return count("counting task results", "SELECT count(*) FROM task_results");
+outcome<std::int64_t> sqlite_store::count_ledger_lines() {
+  return count("counting ledger lines", "SELECT count(*) FROM ledger_lines");
 }
 
 } // namespace hishamos::persistence::sqlite

@@ -79,16 +79,20 @@ sqlite_store::agent_daily_series(const std::string& agent_id,
                                  const std::string& to_day) {
   if (auto st = invalid_if(model::check_day_range(from_day, to_day)); !st)
     return {st};
-  // A recursive CTE stands in for generate_series.
+  // A recursive CTE stands in for generate_series. The range's lines are
+  // chosen first: a condition of the join would not reach the two tables
+  // under ledger_lines, and SQLite would read them whole.
   statement s{db_.get(),
               "WITH RECURSIVE days(d) AS (SELECT date(?2) UNION ALL SELECT "
               "date(d, '+1 day') FROM days WHERE d < date(?3)) "
-              "SELECT d, count(DISTINCT t.execution_id), count(t.id), "
+              "SELECT d, count(DISTINCT t.execution_id), count(t.created_at), "
               "COALESCE(avg(t.quality_score), 0), COALESCE(sum(t.cost), 0), "
-              "COALESCE(avg(t.latency_ms), 0) FROM days LEFT JOIN task_results "
-              "t ON t.agent_id = ?1 AND "
-              "t.created_at >= unixepoch(d) * 1000 AND t.created_at < "
-              "unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER BY d"};
+              "COALESCE(avg(t.latency_ms), 0) FROM days LEFT JOIN (SELECT * "
+              "FROM ledger_lines WHERE agent_id = ?1 AND created_at >= "
+              "unixepoch(?2) * 1000 AND created_at < unixepoch(?3, '+1 day') "
+              "* 1000) t ON t.created_at >= unixepoch(d) * 1000 AND "
+              "t.created_at < unixepoch(d, '+1 day') * 1000 GROUP BY d ORDER "
+              "BY d"};
   s.bind(agent_id, from_day, to_day);
   outcome<std::vector<daily_point>> out;
   int rc;

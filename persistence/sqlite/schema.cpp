@@ -16,6 +16,11 @@ constexpr std::pair<const char*, const char*> expected_indexes[] = {
      "'paused')"},
     {"idx_task_results_created_agent_quality",
      "task_results (created_at, agent_id, quality_score)"},
+    {"idx_execution_steps_line_agent_quality",
+     "execution_steps (line_at, agent_id, quality_score) WHERE line_at IS NOT "
+     "NULL"},
+    {"idx_execution_steps_line_workflow",
+     "execution_steps (workflow, line_at) WHERE line_at IS NOT NULL"},
     {"idx_workflows_active_department_created",
      "workflows (department, created_at) WHERE status = 'active'"},
     {"idx_audit_logs_user_created_action",
@@ -85,16 +90,17 @@ outcome<store_mark> sqlite_store::mark() {
 }
 
 outcome<store_settings> sqlite_store::settings() {
-  statement s{db_.get(), "SELECT definitions_by_hash, compact_decisions FROM "
-                         "store_identity"};
+  statement s{db_.get(), "SELECT definitions_by_hash, compact_decisions, "
+                         "ledger_with_checkpoints FROM store_identity"};
   if (int rc = s.step(); rc != SQLITE_ROW)
     return {s.error("reading the store's settings", rc)};
-  return {{}, {s.integer(0) != 0, s.integer(1) != 0}};
+  return {{}, {s.integer(0) != 0, s.integer(1) != 0, s.integer(2) != 0}};
 }
 
 status sqlite_store::adopt_release_formats() {
+  ledger_with_checkpoints_.reset();
   return exec("UPDATE store_identity SET definitions_by_hash = 1, "
-              "compact_decisions = 1");
+              "compact_decisions = 1, ledger_with_checkpoints = 1");
 }
 
 outcome<optimize_report> sqlite_store::optimize() {

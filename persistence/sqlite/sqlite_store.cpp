@@ -58,29 +58,33 @@ void statement::bind_row(int base, const task_result_record& r) {
   bind_one(base + 1, r.execution_id);
   bind_one(base + 2, r.step_id);
   bind_one(base + 3, r.agent_id);
+  bind_one(base + 4, r.cost);
+  bind_one(base + 5, r.latency_ms);
+  bind_line(base + 5, r);
+}
+
+void statement::bind_line(int base, const task_result_record& r) {
+  bind_one(base + 1, r.created_at_ms);
   if (r.quality_score < 0)
-    bind_null(base + 4);
+    bind_null(base + 2);
   else
-    bind_one(base + 4, r.quality_score);
-  bind_one(base + 5, r.cost);
-  bind_one(base + 6, r.tokens_in);
-  bind_one(base + 7, r.tokens_out);
-  bind_one(base + 8, r.latency_ms);
-  bind_one(base + 9, r.created_at_ms);
+    bind_one(base + 2, r.quality_score);
+  bind_one(base + 3, r.tokens_in);
+  bind_one(base + 4, r.tokens_out);
   if (r.decision.empty())
-    bind_null(base + 10);
+    bind_null(base + 5);
   else
-    bind_one(base + 10, r.decision);
+    bind_one(base + 5, r.decision);
   if (r.template_version > 0)
-    bind_one(base + 11, r.template_version);
+    bind_one(base + 6, r.template_version);
   else
-    bind_null(base + 11);
-  bind_one(base + 12, r.tokens_cached);
-  bind_one(base + 13, r.cost_avoided);
-  bind_one(base + 14, r.provider);
-  bind_one(base + 15, r.model);
-  bind_one(base + 16, r.workflow);
-  bind_one(base + 17, r.department);
+    bind_null(base + 6);
+  bind_one(base + 7, r.tokens_cached);
+  bind_one(base + 8, r.cost_avoided);
+  bind_one(base + 9, r.provider);
+  bind_one(base + 10, r.model);
+  bind_one(base + 11, r.workflow);
+  bind_one(base + 12, r.department);
 }
 
 std::string statement::text(int col) const {

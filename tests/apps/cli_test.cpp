@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "tests/support/earlier_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sqlite_query.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -247,24 +248,20 @@ TEST_CASE("db optimize analyzes the store and reports a missing index with "
 }
 
 TEST_CASE("db finalize makes a store an earlier release made keep "
-          "definitions by hash and decisions compact, and says so once",
+          "definitions by hash, decisions compact and ledger lines with "
+          "their checkpoints, and says so once",
           "[cli][persistence]") {
   test::temp_dir dir;
   auto store = "sqlite:" + (dir / "h.db");
   REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
-  // As a release before migration 18 left it.
-  test::sqlite_query(
-      dir / "h.db",
-      "ALTER TABLE store_identity DROP COLUMN definitions_by_hash; "
-      "ALTER TABLE store_identity DROP COLUMN compact_decisions; "
-      "DELETE FROM schema_migrations WHERE version >= 18");
+  test::sqlite_query(dir / "h.db", test::undo_migrations_from_18);
   auto says = [&] {
     return test::sqlite_query(dir / "h.db",
                               "SELECT definitions_by_hash || compact_decisions "
-                              "FROM store_identity");
+                              "|| ledger_with_checkpoints FROM store_identity");
   };
   REQUIRE(run_hishamos({"migrate", "--store", store}).exit_code == 0);
-  CHECK(says() == "00"); // migrated, not made, by this release
+  CHECK(says() == "000"); // migrated, not made, by this release
 
   auto done = run_hishamos({"db", "finalize", "--store", store});
   INFO(done.out << done.err);
@@ -272,8 +269,9 @@ TEST_CASE("db finalize makes a store an earlier release made keep "
   CHECK_THAT(done.out, Catch::Contains("keep each execution definition once, "
                                        "by hash") &&
                            Catch::Contains("routing decision in its compact") &&
+                           Catch::Contains("ledger line in its checkpoint") &&
                            Catch::Contains("restart them"));
-  CHECK(says() == "11");
+  CHECK(says() == "111");
   auto again = run_hishamos({"db", "finalize", "--store", store});
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.out, Catch::Contains("nothing to do"));

@@ -94,10 +94,10 @@ SCENARIO("a rolling upgrade: each node of a cluster of the previous release "
   REQUIRE(std::filesystem::exists(previous_binary));
   test::pg_database db;
   // The test's database comes migrated by this release's code; a store the
-  // previous release made says to keep definitions in the row and
-  // decisions as objects, the forms its nodes read.
+  // previous release made says to keep definitions in the row, decisions
+  // as objects and ledger lines in task_results, the forms its nodes read.
   db.query("UPDATE store_identity SET definitions_by_hash = FALSE, "
-           "compact_decisions = FALSE");
+           "compact_decisions = FALSE, ledger_with_checkpoints = FALSE");
   test::node_cluster c{db.url(), 300};
   // Every agent on two nodes: any one node may be down for its upgrade.
   auto nodes = test::three({{"a1", "a2"}, {"a2", "a3"}, {"a3", "a1"}});

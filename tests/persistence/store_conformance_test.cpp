@@ -323,7 +323,7 @@ TEST_CASE("task results and audit events are appended together or not at all",
       {"", "execution.start", R"({"execution_id": "e1"})", now_ms()});
   batch.audit_events.push_back({"u1", "execution.cancel", "{}", now_ms()});
   REQUIRE(s->append_records(batch));
-  CHECK(s->count_task_results().value == 1);
+  CHECK(s->count_ledger_lines().value == 1);
   CHECK(s->count_audit_events().value == 2);
   // One bad row fails the whole batch: nothing of it is stored.
   record_batch bad;
@@ -332,7 +332,7 @@ TEST_CASE("task results and audit events are appended together or not at all",
   auto st = s->append_records(bad);
 #ifdef HISHAMOS_TEST_PG
   CHECK_FALSE(st); // details is JSONB: PostgreSQL checks it
-  CHECK(s->count_task_results().value == 1);
+  CHECK(s->count_ledger_lines().value == 1);
   CHECK(s->count_audit_events().value == 2);
 #else
   (void)st; // SQLite stores details as text
@@ -730,7 +730,7 @@ TEST_CASE("one group of checkpoints answers each on its own — new, resent in "
                                    "eng", 0.25, 0, 0, now_ms()));
     return c;
   };
-  auto before = s->count_task_results().value;
+  auto before = s->count_ledger_lines().value;
   auto saved = s->save_checkpoints({
       with_line(cp("e1", "new", 2, "first")),
       with_line(cp("e1", "new", 2, "resent")), // the same step again
@@ -755,7 +755,7 @@ TEST_CASE("one group of checkpoints answers each on its own — new, resent in "
   REQUIRE(e2.size() == 1);
   CHECK(e2[0].output == "second");
   // Lines of the two checkpoints stored now, and of no other.
-  CHECK(s->count_task_results().value == before + 2);
+  CHECK(s->count_ledger_lines().value == before + 2);
 }
 
 TEST_CASE("a group of checkpoints larger than one statement's share is "

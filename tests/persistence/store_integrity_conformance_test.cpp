@@ -5,6 +5,7 @@
 // Runs on both backends (conformance.hpp).
 
 #include "tests/persistence/conformance.hpp"
+#include "tests/support/earlier_store.hpp"
 
 namespace {
 
@@ -179,16 +180,18 @@ TEST_CASE("the store knows its identity and how much it holds",
   CHECK(again.value.checkpoints == 2);
 }
 
-TEST_CASE("a store this release makes says to write definitions by hash and "
-          "decisions compact, one an earlier release made says to write "
-          "the older forms until told",
+TEST_CASE("a store this release makes says to write definitions by hash, "
+          "decisions compact and ledger lines with their checkpoints, one "
+          "an earlier release made says to write the older forms until told",
           ROLE("schema")) {
   fresh_store f;
   auto both = [](const store_settings& x) {
-    return x.definitions_by_hash && x.compact_decisions;
+    return x.definitions_by_hash && x.compact_decisions &&
+           x.ledger_with_checkpoints;
   };
   auto neither = [](const store_settings& x) {
-    return !x.definitions_by_hash && !x.compact_decisions;
+    return !x.definitions_by_hash && !x.compact_decisions &&
+           !x.ledger_with_checkpoints;
   };
   {
     auto db = f.open();
@@ -201,9 +204,7 @@ TEST_CASE("a store this release makes says to write definitions by hash and "
   }
   // The same store as a release before migration 18 left it (and undone
   // with it, the ones after it).
-  f.exec("ALTER TABLE store_identity DROP COLUMN definitions_by_hash");
-  f.exec("ALTER TABLE store_identity DROP COLUMN compact_decisions");
-  f.exec("DELETE FROM schema_migrations WHERE version >= 18");
+  f.exec(test::undo_migrations_from_18);
   auto db = f.open(); // migrates it to this release
   auto upgraded = db->settings();
   INFO(upgraded.st.message);

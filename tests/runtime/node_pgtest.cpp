@@ -42,11 +42,9 @@ TEST_CASE("a workflow runs to completion on PostgreSQL", "[pg][runtime]") {
                  "'") == "completed");
   CHECK(db.query("SELECT count(*) FROM execution_steps WHERE execution_id = '" +
                  *id + "'") == "2");
-  // The batch processor appends one task result per step within its interval.
-  CHECK(test::wait_until([&] {
-    return db.query("SELECT count(*) FROM task_results WHERE execution_id = '" +
-                    *id + "'") == "2";
-  }));
+  // Each step's ledger line, committed with its checkpoint.
+  CHECK(db.query("SELECT count(*) FROM ledger_lines WHERE execution_id = '" +
+                 *id + "'") == "2");
 }
 
 TEST_CASE("a node refuses to start when the database commits asynchronously",
@@ -121,7 +119,7 @@ TEST_CASE("a workflow budget counts what another node sharing the database "
   REQUIRE(test::wait_until([&] { return first.finished(); }));
   CHECK(first.outcome().state == "completed");
   REQUIRE(test::wait_until([&] {
-    return db.query("SELECT COALESCE(sum(cost), 0) >= 0.8 FROM task_results "
+    return db.query("SELECT COALESCE(sum(cost), 0) >= 0.8 FROM ledger_lines "
                     "WHERE workflow = 'Spend'") == "t";
   }));
   // nb ran nothing itself; once its keeper has read the ledger (every

@@ -236,8 +236,8 @@ public:
   persistence::outcome<std::int64_t> count_audit_events() override {
     return inner_->count_audit_events();
   }
-  persistence::outcome<std::int64_t> count_task_results() override {
-    return inner_->count_task_results();
+  persistence::outcome<std::int64_t> count_ledger_lines() override {
+    return inner_->count_ledger_lines();
   }
   persistence::outcome<std::vector<std::string>>
   sync_workflows(const std::vector<persistence::workflow_draft>& xs) override {
