@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   auto* finalize = db->add_subcommand(
       "finalize", "once every node runs this release: turn on what earlier "
                   "releases cannot read (definitions kept by hash, compact "
-                  "routing decisions)");
+                  "routing decisions, ledger lines with their checkpoints)");
   finalize->add_option("--config", config_file, "node config file");
   add_common(finalize);
 
