@@ -88,10 +88,14 @@ struct checkpoint_columns {
 // (its generic plan), costed for the table as it was then. Made while the
 // table was small, that plan read the whole table at every run as it grew.
 // Planned in a group's transaction, they look rows up by their key
-// whatever the table's size; the settings end with the transaction.
+// whatever the table's size; the settings end with the transaction. A
+// plan that still has to read a table whole (one-row store_identity)
+// then costs more than jit_above_cost, and PostgreSQL compiled it with
+// LLVM, about 100 ms for a statement of microseconds: never worth it for
+// these statements, so JIT is off in the transaction too.
 void plan_by_key(pqxx::work& tx) {
   tx.exec0("SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = "
-           "off; SET LOCAL enable_mergejoin = off");
+           "off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off");
 }
 
 // What `body(tx)` answers for each record of a group, committed in one
