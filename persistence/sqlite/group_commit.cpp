@@ -31,11 +31,15 @@ sqlite_store::save_checkpoints(const std::vector<checkpoint>& xs) {
   return {st, st ? each : std::vector<status>{}};
 }
 
+// Unread (a failed read, kept for the next call), lines go to
+// task_results, which every release reads.
 bool sqlite_store::ledger_with_checkpoints() {
   if (!ledger_with_checkpoints_) {
     statement s{db_.get(),
                 "SELECT ledger_with_checkpoints FROM store_identity"};
-    ledger_with_checkpoints_ = s.step() == SQLITE_ROW && s.integer(0) != 0;
+    if (s.step() != SQLITE_ROW)
+      return false;
+    ledger_with_checkpoints_ = s.integer(0) != 0;
   }
   return *ledger_with_checkpoints_;
 }
