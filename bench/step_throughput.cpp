@@ -28,8 +28,9 @@
 // checkpoints or in rows of their own, as the store says (compact and
 // with checkpoints in a store this release made: clear
 // store_identity.compact_decisions or ledger_with_checkpoints before a run
-// to see the others). --writers sets store.writers (default 2;
-// the embedded store always uses one).
+// to see the others). --writers sets store.writers (default: as a node,
+// one per two cores; the embedded store always uses one); it prints how
+// many wrote.
 
 #include <algorithm>
 #include <atomic>
@@ -293,7 +294,8 @@ int main(int argc, char** argv) {
                            ? "with_checkpoints"
                            : "own_rows";
   std::printf(
-      "store=%s shape=%s definitions=%s decisions=%s ledger=%s workflows=%d "
+      "store=%s shape=%s definitions=%s decisions=%s ledger=%s writers=%d "
+      "workflows=%d "
       "submitters=%d "
       "steps=%d wall=%.2fs steps/s=%.0f "
       "workflows/s=%.1f step_p50=%lldms step_p99=%lldms avg_batch=%.1f "
@@ -302,11 +304,14 @@ int main(int argc, char** argv) {
       "pg_cpu_ms_per_step=%s\n",
       store.substr(0, store.find(':')).c_str(), shape.c_str(),
       n->config().definitions_by_hash.value_or(false) ? "by_hash" : "in_row",
-      decisions, ledger, workflows, submitters, steps, secs, total_steps / secs,
-      workflows / secs, static_cast<long long>(pct(0.5)),
-      static_cast<long long>(pct(0.99)), total_steps / std::max(commits, 1.0),
-      commits / total_steps, static_cast<double>(write_tx) / total_steps,
-      wal / total_steps, node_cpu / total_steps, pg_cpu_text);
+      decisions, ledger,
+      config::checkpoint_writers(options.config,
+                                 std::thread::hardware_concurrency()),
+      workflows, submitters, steps, secs, total_steps / secs, workflows / secs,
+      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)),
+      total_steps / std::max(commits, 1.0), commits / total_steps,
+      static_cast<double>(write_tx) / total_steps, wal / total_steps,
+      node_cpu / total_steps, pg_cpu_text);
   if (std::getenv("BENCH_STORE_CALLS")) // what the run asked of the store
     for (size_t at = text.find("\nhishamos_store_call_duration_seconds_count");
          at != std::string::npos;

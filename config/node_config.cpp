@@ -1,5 +1,6 @@
 #include "config/node_config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -156,7 +157,7 @@ model::result<node_config> parse_node_config(const std::string& text,
         cfg.store_url = in.string(n, "url", cfg.store_url);
         cfg.store_seen_file = in.string(n, "seen_file", "");
         cfg.store_writers =
-            static_cast<int>(in.integer(n, "writers", cfg.store_writers, 1));
+            static_cast<int>(in.integer(n, "writers", cfg.store_writers, 0));
         cfg.store_pool_size = static_cast<int>(
             in.integer(n, "pool_size", cfg.store_pool_size, 0));
         cfg.batch_size =
@@ -244,6 +245,14 @@ split_host_port(const std::string& text, const std::string& what) {
     return problem{"", 0, "", what + " '" + text + "' is not host:port",
                    "write e.g. 127.0.0.1:8080"};
   return std::pair{text.substr(0, colon), port};
+}
+
+int checkpoint_writers(const node_config& cfg, unsigned cores) {
+  if (cfg.store_url.rfind("sqlite:", 0) == 0)
+    return 1;
+  if (cfg.store_writers > 0)
+    return cfg.store_writers;
+  return std::max(1, static_cast<int>(cores / 2));
 }
 
 } // namespace hishamos::config

@@ -163,8 +163,9 @@ struct node_config {
   payload_limits limits;
   std::string store_url = "sqlite:var/hishamos.db"; ///< Env HISHAMOS_STORE_URL.
   /// Checkpoint writers, each with its own connection (PostgreSQL; the
-  /// embedded store always uses one).
-  int store_writers = 2;
+  /// embedded store always uses one); 0 = one per two cores, at least one
+  /// (checkpoint_writers).
+  int store_writers = 0;
   /// store.pool_size: connections for reads and admin calls; 0 = (cores *
   /// 2) + 1.
   int store_pool_size = 0;
@@ -206,6 +207,15 @@ struct node_config {
   /// budgets: what executions, workflows and departments may spend.
   std::vector<model::budget> budgets;
 };
+
+/// How many checkpoint writers a node with `cfg` runs on `cores` cores:
+/// one for the embedded store, which serialises writers anyway; as
+/// store.writers says when set; else one per two cores, at least one.
+/// Each writer's PostgreSQL backend takes its share of the cores the node
+/// runs on, and one writer's group commits grow with the load: on two
+/// cores one writer commits fewer, larger groups, for less of the
+/// server's CPU per step than two (docs/performance.md, item 35).
+[[nodiscard]] int checkpoint_writers(const node_config& cfg, unsigned cores);
 
 /// Reads a node config file. Unknown keys are errors naming the file, line
 /// and key. Environment overrides are not applied here.

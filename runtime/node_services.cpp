@@ -201,11 +201,11 @@ model::result<std::unique_ptr<node>> node::start(node_options options) {
 
 model::result<bool> node::impl::start_services() {
   const auto& o = opts;
-  // SQLite serialises writers anyway: one writer batches best there.
-  bool embedded = o.config.store_url.rfind("sqlite:", 0) == 0;
+  int writers =
+      config::checkpoint_writers(o.config, std::thread::hardware_concurrency());
+  spdlog::info("{} checkpoint writer(s)", writers);
   supervisor = actors::spawn_persistence_supervisor(
-      *sys, o.store_factory, metrics, embedded ? 1 : o.config.store_writers,
-      o.store_answer_within);
+      *sys, o.store_factory, metrics, writers, o.store_answer_within);
   // It spawns its writers when it first runs: asked once, they are up, as
   // every actor of the node is once start returns.
   if (!runtime::ask<caf::actor>(*sys, supervisor, std::chrono::seconds{10},

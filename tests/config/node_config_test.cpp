@@ -155,8 +155,7 @@ TEST_CASE("dispatch.agents_on_demand and dispatch.max_candidates are read, "
   CHECK(set->dispatch.max_candidates == 8);
   for (const auto* wrong : {"0", "10001"}) {
     auto bad = config::parse_node_config(
-        std::string{"dispatch:\n  max_candidates: "} + wrong + "\n",
-        "n.yaml");
+        std::string{"dispatch:\n  max_candidates: "} + wrong + "\n", "n.yaml");
     REQUIRE_FALSE(bad);
     auto text = model::to_string(bad.errors());
     CHECK_THAT(text, Catch::Contains("n.yaml:2"));
@@ -211,4 +210,28 @@ TEST_CASE("tracing is read and checked, and OpenTelemetry's variables "
   for (auto* v : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME",
                   "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"})
     ::unsetenv(v);
+}
+
+TEST_CASE("checkpoint writers: one for the embedded store, as store.writers "
+          "says, else one per two cores",
+          "[unit][config]") {
+  auto parsed = [](const std::string& store) {
+    auto cfg = config::parse_node_config(store, "node.yaml");
+    if (!cfg)
+      FAIL(model::to_string(cfg.errors()));
+    return *cfg;
+  };
+  auto pg = parsed("store: {url: \"postgresql://h/db\"}");
+  CHECK(pg.store_writers == 0); // unset
+  CHECK(config::checkpoint_writers(pg, 1) == 1);
+  CHECK(config::checkpoint_writers(pg, 2) == 1);
+  CHECK(config::checkpoint_writers(pg, 8) == 4);
+  auto three = parsed("store: {url: \"postgresql://h/db\", writers: 3}");
+  CHECK(config::checkpoint_writers(three, 2) == 3);
+  auto embedded = parsed("store: {url: \"sqlite:/tmp/x.db\", writers: 3}");
+  CHECK(config::checkpoint_writers(embedded, 8) == 1);
+  auto negative = config::parse_node_config(
+      "store: {url: \"postgresql://h/db\", writers: -1}", "node.yaml");
+  REQUIRE_FALSE(negative);
+  CHECK_THAT(model::to_string(negative.errors()), Catch::Contains("writers"));
 }
