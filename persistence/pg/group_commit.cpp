@@ -133,7 +133,12 @@ std::vector<status>
 pg_store::save_checkpoints_in(pqxx::work& tx,
                               const std::vector<checkpoint>& xs) {
   std::vector<status> out;
+  // The line a checkpoint's row keeps, if the store says to keep them
+  // there; its lines go to task_results otherwise.
   bool lines_in_rows = ledger_with_checkpoints(tx);
+  auto kept_line = [lines_in_rows](const checkpoint& cp) {
+    return lines_in_rows ? line_in_row(cp) : nullptr;
+  };
   // A step's first checkpoint in the group is the one offered: which of
   // two rows of one statement ON CONFLICT keeps is not defined.
   std::set<std::pair<std::string, std::string>> offered, stored;
@@ -147,7 +152,7 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
       auto encoded = encode_output(xs[i].output);
       bytes += encoded.size();
       any = true;
-      columns.add(xs[i], encoded, lines_in_rows ? line_in_row(xs[i]) : nullptr);
+      columns.add(xs[i], encoded, kept_line(xs[i]));
     }
     if (!any)
       break;
@@ -166,7 +171,7 @@ pg_store::save_checkpoints_in(pqxx::work& tx,
     }
     stored.erase(it);
     attempts.insert(attempts.end(), cp.attempts.begin(), cp.attempts.end());
-    if (!lines_in_rows || !line_in_row(cp))
+    if (!kept_line(cp))
       with_them.task_results.insert(with_them.task_results.end(),
                                     cp.ledger.begin(), cp.ledger.end());
     with_them.audit_events.insert(with_them.audit_events.end(),

@@ -6,6 +6,7 @@
 // shares with a checkpoint's row (execution, step, agent, cost, latency)
 // each statement binds itself.
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ public:
   void append_to(std::vector<std::string>& params) &&;
 
 private:
+  /// Every column, in the order append_to gives them.
+  std::array<array_literal*, 12> columns();
+
   array_literal created_at_ms_, quality_score_, tokens_in_, tokens_out_,
       decision_, template_version_, tokens_cached_, cost_avoided_, provider_,
       model_, workflow_, department_;

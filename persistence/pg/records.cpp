@@ -61,19 +61,20 @@ void line_columns::add(const task_result_record& x) {
   department_.text(x.department);
 }
 
+std::array<array_literal*, 12> line_columns::columns() {
+  return {&created_at_ms_, &quality_score_, &tokens_in_,
+          &tokens_out_,    &decision_,      &template_version_,
+          &tokens_cached_, &cost_avoided_,  &provider_,
+          &model_,         &workflow_,      &department_};
+}
+
 void line_columns::add_none() {
-  for (auto* c :
-       {&created_at_ms_, &quality_score_, &tokens_in_, &tokens_out_, &decision_,
-        &template_version_, &tokens_cached_, &cost_avoided_, &provider_,
-        &model_, &workflow_, &department_})
+  for (auto* c : columns())
     c->null();
 }
 
 void line_columns::append_to(std::vector<std::string>& params) && {
-  for (auto* c :
-       {&created_at_ms_, &quality_score_, &tokens_in_, &tokens_out_, &decision_,
-        &template_version_, &tokens_cached_, &cost_avoided_, &provider_,
-        &model_, &workflow_, &department_})
+  for (auto* c : columns())
     params.push_back(std::move(*c).done());
 }
 
